@@ -1,0 +1,1 @@
+"""Local Genesys Cloud emulator speaking the real analytics API."""

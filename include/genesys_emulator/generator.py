@@ -1,0 +1,161 @@
+"""Deterministic conversation data for the emulator: the one entry point the HTTP app uses.
+
+A conversation is addressed as (day, index) within the conversations starting that UTC day,
+in start order. Everything about it is a pure function of (seed, day, index), so the emulator
+can serve any page of any interval without storing records.
+"""
+from __future__ import annotations
+
+import threading
+from bisect import bisect_left
+from collections import OrderedDict
+from collections.abc import Iterator
+from datetime import date, timedelta
+from functools import lru_cache
+
+import orjson
+
+from genesys_emulator.conversation_ids import decode_id
+from genesys_emulator.determinism import day_of_ms
+from genesys_emulator.records import ConversationAssembler, ConversationSlot
+from genesys_emulator.reference_data import ReferenceData, build_reference_data
+from genesys_emulator.skeleton import MAX_DURATION_MS, DaySkeleton, build_day_skeleton
+
+ConversationKey = tuple[date, int]  # (UTC start day, index in that day's start order)
+# Bound skeleton memory by conversations, not days: ~200 bytes each, so at most ~200 MB.
+_CACHED_CONVERSATIONS = 1_000_000
+# Serialized records (~4 KB each, ~80 MB in all): repeat requests decode instead of rebuilding
+# (~10 us vs ~60 us). Bytes rather than dicts: they hand every caller its own dict, and
+# retaining thousands of dicts slowed fresh builds by a third.
+_CACHED_JSON_RECORDS = 20_000
+
+
+class _BytesLru:
+    """A thread-safe bounded LRU of encoded records (the emulator serves from a thread pool)."""
+
+    def __init__(self, maxsize: int) -> None:
+        self._items: OrderedDict[ConversationKey, bytes] = OrderedDict()
+        self._maxsize = maxsize
+        self._lock = threading.Lock()
+
+    def get(self, key: ConversationKey) -> bytes | None:
+        with self._lock:
+            found = self._items.get(key)
+            if found is not None:
+                self._items.move_to_end(key)
+            return found
+
+    def put(self, key: ConversationKey, value: bytes) -> None:
+        with self._lock:
+            self._items[key] = value
+            if len(self._items) > self._maxsize:
+                self._items.popitem(last=False)
+
+
+class DataGenerator:
+    """Seeded source of conversations and lookup entities for one emulated organisation."""
+
+    def __init__(self, seed: int = 42, conversations_per_day: int = 2000) -> None:
+        if seed < 0 or conversations_per_day < 0:
+            raise ValueError("seed and conversations_per_day must not be negative")
+        self.seed = seed
+        self.conversations_per_day = conversations_per_day
+        self._reference = build_reference_data(seed)
+        self._assembler = ConversationAssembler(seed, self._reference)
+        cached_days = max(4, _CACHED_CONVERSATIONS // max(conversations_per_day, 1))
+        # Per-instance caches, so generators with different seeds never share entries.
+        self._skeleton = lru_cache(maxsize=cached_days)(self._build_skeleton)
+        self._encoded = _BytesLru(_CACHED_JSON_RECORDS)
+
+    def reference_data(self) -> ReferenceData:
+        return self._reference
+
+    def day_skeleton(self, day: date) -> DaySkeleton:
+        """Start, activity end, media and id columns of the conversations starting on ``day``,
+        sorted by start; cached, so treat the lists as read-only."""
+        return self._skeleton(day)
+
+    def _build_skeleton(self, day: date) -> DaySkeleton:
+        return build_day_skeleton(self.seed, day, self.conversations_per_day)
+
+    def conversation(self, day: date, index: int) -> dict:
+        """The full record (async-job shape, with participant attributes). Every call returns
+        a new dict the caller may change; repeats are decoded from the encoded-record cache."""
+        encoded = self._encoded.get((day, index))
+        if encoded is not None:
+            return orjson.loads(encoded)
+        record = self._build(day, index)
+        self._encoded.put((day, index), orjson.dumps(record))
+        return record
+
+    def conversation_json(self, day: date, index: int) -> bytes:
+        """The full record as orjson bytes, cached: async result pages join these as they are."""
+        encoded = self._encoded.get((day, index))
+        if encoded is None:
+            encoded = orjson.dumps(self._build(day, index))
+            self._encoded.put((day, index), encoded)
+        return encoded
+
+    def locate(self, conversation_id: str) -> ConversationKey | None:
+        """(day, index) of a conversation id this generator produced, else None; for the
+        single and multi GET endpoints, which only receive ids."""
+        decoded = decode_id(self.seed, conversation_id)
+        if decoded is None or decoded[1] >= self.conversations_per_day:
+            return None
+        day, index = decoded
+        return decoded if self.day_skeleton(day).ids[index] == conversation_id.lower() else None
+
+    def _build(self, day: date, index: int) -> dict:
+        if not 0 <= index < self.conversations_per_day:
+            raise IndexError(f"conversation index {index} out of range for {day}")
+        skeleton = self.day_skeleton(day)
+        return self._assembler.build(ConversationSlot(
+            day=day, index=index, conversation_id=skeleton.ids[index],
+            start_ms=skeleton.starts_ms[index], activity_end_ms=skeleton.activity_ends_ms[index],
+            media_type=skeleton.media_types[index], ongoing=skeleton.ongoing[index],
+        ))
+
+    def conversations_starting(self, start_ms: int, end_ms: int) -> list[ConversationKey]:
+        """(day, index) of conversations whose conversationStart is in [start_ms, end_ms)."""
+        found: list[ConversationKey] = []
+        for day, skeleton in self._days(start_ms, end_ms):
+            first = bisect_left(skeleton.starts_ms, start_ms)
+            stop = bisect_left(skeleton.starts_ms, end_ms)
+            found.extend((day, index) for index in range(first, stop))
+        return found
+
+    def conversations_overlapping(self, start_ms: int, end_ms: int) -> list[ConversationKey]:
+        """(day, index) of conversations whose [start, activity_end] meets [start_ms, end_ms),
+        ordered by conversationStart. Only conversations that started before ``start_ms`` (at
+        most MAX_DURATION_MS earlier) need their end checked."""
+        found: list[ConversationKey] = []
+        for day, skeleton in self._days(start_ms - MAX_DURATION_MS, end_ms):
+            starts, ends = skeleton.starts_ms, skeleton.activity_ends_ms
+            first = bisect_left(starts, start_ms - MAX_DURATION_MS)
+            inside = bisect_left(starts, start_ms)
+            stop = bisect_left(starts, end_ms)
+            found.extend((day, i) for i in range(first, inside) if ends[i] >= start_ms)
+            found.extend((day, i) for i in range(inside, stop))
+        return found
+
+    def _days(self, start_ms: int, end_ms: int) -> Iterator[tuple[date, DaySkeleton]]:
+        """Skeletons of every UTC day that [start_ms, end_ms) touches, in order."""
+        if end_ms <= start_ms:
+            return
+        day, last = day_of_ms(start_ms), day_of_ms(end_ms - 1)
+        while day <= last:
+            yield day, self.day_skeleton(day)
+            day += timedelta(days=1)
+
+
+def without_attributes(conversation: dict) -> dict:
+    """AnalyticsConversationWithoutAttributes: the sync query and single/multi get omit
+    participant data. Shallow copies only, so the cached full record stays intact."""
+    if not any("attributes" in p for p in conversation["participants"]):
+        return conversation
+    stripped = dict(conversation)
+    stripped["participants"] = [
+        {k: v for k, v in p.items() if k != "attributes"} if "attributes" in p else p
+        for p in conversation["participants"]
+    ]
+    return stripped

@@ -1,0 +1,11 @@
+"""Fixtures for the emulator's contract tests."""
+from __future__ import annotations
+
+import pytest
+
+from .support import ApiClient
+
+
+@pytest.fixture()
+def api(emulator) -> ApiClient:
+    return ApiClient(emulator.base_url)

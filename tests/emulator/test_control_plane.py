@@ -1,0 +1,128 @@
+"""The /_emulator control plane: reset, configure, clock, ground truth and the webhook sink."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+
+import pytest
+import requests
+
+from genesys_emulator.testing import EmulatorControl, EmulatorServer
+
+from .support import JOBS, ApiClient, day_interval
+
+SECRET = "emulator-webhook-secret"
+
+
+def signed_headers(body: bytes, *, key: str = "k-1", timestamp: int | None = None, secret: str = SECRET) -> dict:
+    stamp = str(int(time.time()) if timestamp is None else timestamp)
+    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return {"X-Genesys-Sync-Timestamp": stamp, "X-Genesys-Sync-Signature": f"sha256={digest}",
+            "X-Genesys-Sync-Idempotency-Key": key, "Content-Type": "application/json"}
+
+
+def post_webhook(emulator, body: bytes, headers: dict) -> requests.Response:
+    return requests.post(f"{emulator.base_url}/_emulator/webhooks", data=body, headers=headers, timeout=10)
+
+
+def test_reset_forgets_tokens_jobs_and_faults(emulator, api: ApiClient):
+    job_id = api.submit_job(day_interval())
+    emulator.control.add_fault("*", "status", count=5, status=503)
+    emulator.control.reset()
+    assert emulator.control.faults() == []
+    assert api.get("/api/v2/users").status_code == 401
+    assert ApiClient(emulator.base_url).get(f"{JOBS}/{job_id}").status_code == 404
+
+
+def test_reset_with_overrides_changes_the_data(emulator):
+    interval = day_interval()
+    default_count = emulator.control.ground_truth(interval)["count"]
+    emulator.control.reset(conversations_per_day=200)
+    assert emulator.control.ground_truth(interval)["count"] < default_count / 5
+
+
+def test_configure_rejects_unknown_settings(emulator):
+    with pytest.raises(RuntimeError, match="unknown emulator settings"):
+        emulator.control.configure(page_size=5)
+    with pytest.raises(RuntimeError, match="job_progression"):
+        emulator.control.configure(job_progression="sometimes")
+
+
+def test_configure_keeps_tokens(emulator, api: ApiClient):
+    emulator.control.configure(rate_limit_requests=50)
+    assert api.get("/api/v2/users").headers["inin-ratelimit-allowed"] == "50"
+
+
+def test_clock_moves_the_watermark(emulator):
+    before = emulator.control.clock()
+    after = emulator.control.advance_clock(7200)
+    assert after["now"] - before["now"] >= 7200
+    assert after["dataAvailabilityDate"] > before["dataAvailabilityDate"]
+
+
+def test_ground_truth_semantics_and_validation(emulator):
+    interval = day_interval()
+    overlap = emulator.control.ground_truth(interval)
+    start = emulator.control.ground_truth(interval, semantics="start")
+    assert overlap["count"] > start["count"] > 0
+    assert set(start["conversation_ids"]) <= set(overlap["conversation_ids"])
+    with pytest.raises(RuntimeError):
+        emulator.control.ground_truth("yesterday")
+
+
+def test_webhook_valid_signature_is_stored_once(emulator):
+    body = b'{"event": "window.loaded", "rows": 3}'
+    first = post_webhook(emulator, body, signed_headers(body))
+    again = post_webhook(emulator, body, signed_headers(body))
+    assert first.status_code == again.status_code == 200
+    assert again.json()["duplicate"] is True
+    events = emulator.control.webhooks()
+    assert len(events) == 1 and events[0]["body"] == {"event": "window.loaded", "rows": 3}
+
+
+@pytest.mark.parametrize("mutate, reason", [
+    (lambda h: {k: v for k, v in h.items() if k != "X-Genesys-Sync-Signature"}, "missing signature headers"),
+    (lambda h: {**h, "X-Genesys-Sync-Signature": "sha256=" + "0" * 64}, "bad signature"),
+])
+def test_webhook_bad_signature_is_401(emulator, mutate, reason):
+    body = b'{"event": "x"}'
+    response = post_webhook(emulator, body, mutate(signed_headers(body)))
+    assert response.status_code == 401
+    assert emulator.control.webhooks() == [
+        {"accepted": False, "reason": reason, "idempotency_key": "k-1", "received_at": pytest.approx(time.time(), abs=60)}
+    ]
+
+
+def test_webhook_stale_timestamp_is_401(emulator):
+    body = b'{"event": "x"}'
+    response = post_webhook(emulator, body, signed_headers(body, timestamp=int(time.time()) - 301))
+    assert response.status_code == 401 and response.json()["reason"] == "stale timestamp"
+
+
+def test_webhook_tolerance_uses_the_emulator_clock(emulator):
+    body = b'{"event": "x"}'
+    emulator.control.advance_clock(3600)
+    assert post_webhook(emulator, body, signed_headers(body)).status_code == 401
+    assert post_webhook(emulator, body, signed_headers(body, timestamp=int(time.time()) + 3600)).status_code == 200
+
+
+def test_webhook_secret_is_configurable(emulator):
+    emulator.control.configure(webhook_secret="other")
+    body = b"{}"
+    assert post_webhook(emulator, body, signed_headers(body)).status_code == 401
+    assert post_webhook(emulator, body, signed_headers(body, secret="other")).status_code == 200
+
+
+def test_server_lifecycle_start_stop_and_own_state():
+    with EmulatorServer() as first, EmulatorServer() as second:
+        assert first.base_url != second.base_url
+        first.control.configure(rate_limit_requests=1)
+        assert isinstance(second.control, EmulatorControl)
+        token = requests.post(f"{second.base_url}/oauth/token", auth=("emulator-client", "emulator-secret"),
+                              data={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
+        headers = {"Authorization": f"Bearer {token}"}
+        assert requests.get(f"{second.base_url}/api/v2/users", headers=headers, timeout=10).headers[
+            "inin-ratelimit-allowed"] == "300"
+    with pytest.raises(requests.ConnectionError):
+        requests.get(f"{first.base_url}/_emulator/stats", timeout=2)

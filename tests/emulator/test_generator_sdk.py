@@ -1,0 +1,69 @@
+"""Generated records, one of every shape, read by the official Genesys SDK without loss:
+no unknown key dropped, no enum value the SDK does not know, no required field missing."""
+from __future__ import annotations
+
+import json
+from datetime import date
+
+import pytest
+
+from genesys_emulator.generator import DataGenerator, without_attributes
+from genesys_emulator.records import ConversationAssembler, ConversationSlot
+
+from .sdk_audit import audit, dropped_keys
+
+PureCloud = pytest.importorskip("PureCloudPlatformClientV2")
+DAY = date(2024, 5, 1)
+
+
+class _JsonResponse:
+    """The two things ``ApiClient.deserialize`` reads from an HTTP response."""
+
+    def __init__(self, body: dict) -> None:
+        self.data = json.dumps(body)
+
+    def getheader(self, name: str) -> str:
+        return "application/json"
+
+
+def _shape(record: dict) -> tuple:
+    purposes = tuple(p["purpose"] for p in record["participants"])
+    media = record["participants"][0]["sessions"][0]["mediaType"]
+    segment_types = frozenset(s["segmentType"] for p in record["participants"]
+                              for session in p["sessions"] for s in session["segments"])
+    extras = tuple(key in record for key in ("conversationEnd", "surveys", "evaluations"))
+    has_attributes = any("attributes" in p for p in record["participants"])
+    return purposes, media, segment_types, extras, has_attributes
+
+
+def _one_record_per_shape() -> list[dict]:
+    generator = DataGenerator(seed=42, conversations_per_day=2000)
+    shapes: dict[tuple, dict] = {}
+    for index in range(generator.conversations_per_day):
+        record = generator.conversation(DAY, index)
+        shapes.setdefault(_shape(record), record)
+    assembler = ConversationAssembler(42, generator.reference_data())
+    for index in range(40):  # ongoing outbound calls are too rare to rely on sampling
+        slot = ConversationSlot(DAY, index, f"forced-{index}", 1_714_557_600_000,
+                                1_714_557_900_000, "voice", ongoing=True)
+        record = assembler.build(slot)
+        shapes.setdefault(_shape(record), record)
+    return list(shapes.values())
+
+
+@pytest.fixture(scope="module")
+def sdk_client():
+    return PureCloud.ApiClient()
+
+
+def test_every_record_shape_survives_the_sdk(sdk_client):
+    records = _one_record_per_shape()
+    assert len(records) > 20
+    for record in records:
+        full = sdk_client.deserialize(_JsonResponse(record), "AnalyticsConversation")
+        assert audit(full) == [], record["conversationId"]
+        assert dropped_keys(record, full, sdk_client) == set(), record["conversationId"]
+        lean = without_attributes(record)
+        plain = sdk_client.deserialize(_JsonResponse(lean), "AnalyticsConversationWithoutAttributes")
+        assert audit(plain) == [], record["conversationId"]
+        assert dropped_keys(lean, plain, sdk_client) == set(), record["conversationId"]
