@@ -1,0 +1,1 @@
+"""Airflow-facing Genesys Cloud integration: hook, auth, pagination, trigger, operators."""

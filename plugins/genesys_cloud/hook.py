@@ -1,0 +1,165 @@
+"""GenesysCloudHook: every Genesys Cloud call the pipeline makes, as small methods over one funnel.
+
+Retries, auth, pacing and accounting live in :class:`~genesys_cloud.client.GenesysClient`;
+each endpoint method here is a few lines. Large results are iterators of pages or records, so
+memory stays flat however many conversations a window holds.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from functools import cached_property
+from typing import Any, Iterator
+
+from airflow.sdk import BaseHook
+
+from genesys_cloud import endpoints
+from genesys_cloud.client import GenesysClient
+from genesys_cloud.connection import config_from_connection
+from genesys_cloud.exceptions import GenesysApiError, GenesysError, GenesysRateLimitExceeded
+from genesys_cloud.job_state import job_state
+from genesys_cloud.pagination import CursorPaginator, EntityListingPaginator, PageNumberPaginator
+from genesys_cloud.settings import GenesysSettings
+from genesys_cloud.stats import RequestStats
+
+
+@dataclass(frozen=True)
+class JobResultPage:
+    """One page of job results: the exact response bytes for staging plus what paging needs."""
+
+    raw: bytes
+    conversations: int
+    cursor: str | None
+    data_availability_date: str | None
+
+
+class GenesysCloudHook(BaseHook):
+    """Genesys Cloud Platform API v2 (analytics details, jobs, aggregates, lookups).
+
+    Connection (stock ``http`` type): login = OAuth client id, password = client secret,
+    host = region domain (``mypurecloud.ie``) or base URL (``http://127.0.0.1:8089``),
+    extra = :class:`~genesys_cloud.settings.GenesysSettings` options.
+    """
+
+    conn_name_attr = "genesys_conn_id"
+    default_conn_name = "genesys_cloud_default"
+    conn_type = "http"
+    hook_name = "Genesys Cloud"
+
+    def __init__(self, genesys_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.genesys_conn_id = genesys_conn_id
+
+    @cached_property
+    def client(self) -> GenesysClient:
+        config = config_from_connection(self.get_connection(self.genesys_conn_id))
+        return GenesysClient(config.urls, config.client_id, config.client_secret, config.settings)
+
+    def get_conn(self) -> GenesysClient:
+        return self.client
+
+    @property
+    def settings(self) -> GenesysSettings:
+        return self.client.settings
+
+    @property
+    def stats(self) -> RequestStats:
+        return self.client.stats
+
+    def get_token(self) -> str:
+        return self.client.token()
+
+    def check_permissions(self) -> None:
+        """Prove the credentials work and may read conversation details; raises naming what is missing."""
+        self._probe()
+
+    def _probe(self) -> datetime:
+        # Availability needs analytics:conversationDetail:view, the permission every extraction needs.
+        self.get_token()
+        return self.get_data_availability()
+
+    def test_connection(self) -> tuple[bool, str]:
+        try:
+            available = self._probe()
+        except (GenesysError, ValueError) as error:
+            return False, str(error)
+        return True, f"Connected to {self.client.urls.api}; conversation details available up to {available.isoformat()}"
+
+    def query_conversation_details(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
+        """Sync details query, every page, each conversation once (pages shift while data arrives)."""
+        query = dict(body)
+        page_size = (query.pop("paging", None) or {}).get("pageSize", self.settings.sync_page_size)
+        if not 1 <= page_size <= self.settings.sync_max_page_size:
+            raise ValueError(f"paging.pageSize must be in [1, {self.settings.sync_max_page_size}], got {page_size}")
+        paginator = PageNumberPaginator(page_size)
+        while not paginator.finished:
+            response = self.client.request("POST", endpoints.DETAILS_QUERY, json=paginator.body(query))
+            yield from paginator.advance(response.data or {})
+        if paginator.duplicates:
+            self.log.info("Sync details query: dropped %d duplicate conversations across pages", paginator.duplicates)
+
+    def submit_details_job(self, body: dict[str, Any]) -> str:
+        try:
+            job_id = self.client.request("POST", endpoints.DETAILS_JOBS, json=body).data["jobId"]
+        except GenesysRateLimitExceeded as error:
+            raise GenesysRateLimitExceeded(
+                f"{error} (a 429 on job submission usually means the concurrent-job cap is reached: "
+                "finished jobs that were never deleted still count)"
+            ) from error
+        self.log.info("Submitted Genesys details job %s for interval %s", job_id, body.get("interval"))
+        return job_id
+
+    def get_details_job(self, job_id: str) -> dict[str, Any]:
+        """Job status (HTTP 200 and 202 alike) with ``state`` as a :class:`JobState`."""
+        status = dict(self.client.request("GET", endpoints.details_job(job_id)).data or {})
+        status["state"] = job_state(status)
+        return status
+
+    def iter_details_job_pages(self, job_id: str, page_size: int | None = None) -> Iterator[JobResultPage]:
+        size = self.settings.check_results_page_size(page_size)
+        paginator = CursorPaginator()
+        while not paginator.finished:
+            params: dict[str, Any] = {"pageSize": size}
+            if paginator.cursor:
+                params["cursor"] = paginator.cursor
+            response = self.client.request("GET", endpoints.details_job_results(job_id), params=params)
+            data = response.data or {}
+            paginator.advance(data)
+            yield JobResultPage(
+                raw=response.content,
+                conversations=len(data.get("conversations") or []),
+                cursor=data.get("cursor"),
+                data_availability_date=data.get("dataAvailabilityDate"),
+            )
+
+    def delete_details_job(self, job_id: str) -> None:
+        """Delete (cancel) a job; one that is already gone counts as deleted."""
+        try:
+            self.client.request("DELETE", endpoints.details_job(job_id))
+        except GenesysApiError as error:
+            if error.status != 404:
+                raise
+
+    def get_data_availability(self) -> datetime:
+        data = self.client.request("GET", endpoints.DATA_AVAILABILITY).data
+        return endpoints.parse_timestamp(data["dataAvailabilityDate"])
+
+    def query_conversation_aggregates(self, body: dict[str, Any]) -> dict[str, Any]:
+        return self.client.request("POST", endpoints.AGGREGATES_QUERY, json=body).data
+
+    def iter_users(self, state: str = "any") -> Iterator[dict[str, Any]]:
+        """Users incl. deleted/inactive by default: old conversations reference them too."""
+        return self._iter_entities(endpoints.USERS, state=state)
+
+    def iter_queues(self) -> Iterator[dict[str, Any]]:
+        return self._iter_entities(endpoints.QUEUES)
+
+    def iter_wrapup_codes(self) -> Iterator[dict[str, Any]]:
+        return self._iter_entities(endpoints.WRAPUP_CODES)
+
+    def _iter_entities(self, path: str, **params: Any) -> Iterator[dict[str, Any]]:
+        paginator = EntityListingPaginator({"pageSize": self.settings.lookup_page_size, "pageNumber": 1, **params})
+        while not paginator.finished:
+            data = self.client.request("GET", path, params=paginator.params).data or {}
+            yield from data.get("entities") or []
+            paginator.advance(data)

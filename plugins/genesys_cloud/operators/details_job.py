@@ -1,0 +1,157 @@
+"""GenesysDetailsJobOperator: one extraction window from an async details job to staged raw pages.
+
+Submit, push the job id to XCom, check once, then defer: the worker slot is free while
+Genesys runs the job. On resume the result pages are streamed into the staging area page by
+page (constant memory) and the job is deleted. The task returns only a small summary; the data
+itself lives in staging. A fresh staged copy of the same query short-circuits everything.
+"""
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from airflow.sdk import BaseOperator, Context, ObjectStoragePath
+
+from genesys_cloud.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
+from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.job_state import JobState
+from genesys_cloud.stats import RequestStats
+from genesys_cloud.triggers import ERROR, TIMEOUT, GenesysDetailsJobTrigger
+from genesys_pipeline.staging import Manifest, StagingArea
+
+# Statuses under which the results endpoint says a job's results are gone.
+RESULTS_GONE_STATUSES = frozenset({404, 410})
+
+
+def staging_root(root: str) -> Any:
+    """A local path, or an ObjectStoragePath for roots with a scheme (s3://, gs://, file://)."""
+    return ObjectStoragePath(root) if "://" in root else Path(root)
+
+
+class GenesysDetailsJobOperator(BaseOperator):
+    template_fields = ("interval", "staging_root", "partition", "query_overrides")
+
+    def __init__(
+        self,
+        *,
+        interval: str,
+        staging_root: str,
+        partition: str,
+        query_overrides: dict[str, Any] | None = None,
+        page_size: int | None = None,
+        cache_ttl_seconds: float = 0,
+        force_extract: bool = False,
+        poll_interval: float = 5,
+        timeout: float = 3600,
+        genesys_conn_id: str = GenesysCloudHook.default_conn_name,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.interval = interval
+        self.staging_root = staging_root
+        self.partition = partition
+        self.query_overrides = query_overrides or {}
+        self.page_size = page_size
+        self.cache_ttl_seconds = cache_ttl_seconds
+        self.force_extract = force_extract
+        self.poll_interval = poll_interval
+        self.timeout = timeout
+        self.genesys_conn_id = genesys_conn_id
+        self.job_id: str | None = None
+
+    @cached_property
+    def hook(self) -> GenesysCloudHook:
+        return GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)
+
+    @property
+    def staging(self) -> StagingArea:
+        return StagingArea(staging_root(self.staging_root))
+
+    def job_body(self) -> dict[str, Any]:
+        if "interval" in self.query_overrides:
+            raise ValueError("query_overrides must not contain 'interval'; pass it as the interval argument")
+        return {"interval": self.interval, **self.query_overrides}
+
+    def execute(self, context: Context) -> dict[str, Any]:
+        body = self.job_body()
+        if not self.force_extract and self.cache_ttl_seconds > 0:
+            cached = self.staging.find_fresh(self.partition, body, self.cache_ttl_seconds)
+            if cached is not None:
+                self.log.info("Staged extraction %s/%s is fresh: no Genesys calls", self.partition, cached.query_hash)
+                return self._summary(cached, cache_hit=True)
+        return self._submit_and_wait(context, body, resubmitted=False)
+
+    def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool) -> dict[str, Any]:
+        self.job_id = self.hook.submit_details_job(body)
+        context["ti"].xcom_push(key="job_id", value=self.job_id)
+        status = self.hook.get_details_job(self.job_id)
+        state: JobState = status["state"]
+        if state.is_terminal:
+            event = {"status": state.value, "job_id": self.job_id, "message": status.get("errorMessage") or ""}
+            return self.execute_complete(context, event, resubmitted=resubmitted)
+        self.defer(
+            trigger=GenesysDetailsJobTrigger(
+                job_id=self.job_id,
+                genesys_conn_id=self.genesys_conn_id,
+                poll_interval=self.poll_interval,
+                end_time=time.time() + self.timeout,
+            ),
+            method_name="execute_complete",
+            kwargs={"resubmitted": resubmitted},
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
+        """Resume after the trigger: stage a FULFILLED job's pages, or fail with the job's own message."""
+        self.job_id = event["job_id"]
+        status = event["status"]
+        if status in (TIMEOUT, ERROR):
+            self._delete_job_quietly()
+            raise GenesysError(f"Waiting for Genesys details job {self.job_id} failed ({status}): {event['message']}")
+        if status != JobState.FULFILLED.value:
+            raise GenesysJobFailed(self.job_id, status, event.get("message"))
+        body = self.job_body()
+        try:
+            manifest = self._stage(body)
+        except GenesysApiError as error:
+            if error.status not in RESULTS_GONE_STATUSES:
+                raise
+            if resubmitted:
+                raise GenesysJobFailed(self.job_id, JobState.EXPIRED.value, "results vanished again after one resubmission") from error
+            self.log.warning("Results of job %s vanished while being read (%s); resubmitting once", self.job_id, error)
+            self._delete_job_quietly()
+            return self._submit_and_wait(context, body, resubmitted=True)
+        self._delete_job_quietly()  # the data is staged; a failed clean-up must not fail the extraction
+        return self._summary(manifest, cache_hit=False)
+
+    def _stage(self, body: dict[str, Any]) -> Manifest:
+        writer = self.staging.open_writer(self.partition, body)
+        for page in self.hook.iter_details_job_pages(self.job_id, self.page_size):
+            writer.write_page(page.raw, page.conversations)
+        manifest = writer.commit(job_id=self.job_id)
+        self.log.info("Staged %d conversations in %d pages from job %s", manifest.record_count, manifest.page_count, self.job_id)
+        return manifest
+
+    def _summary(self, manifest: Manifest, *, cache_hit: bool) -> dict[str, Any]:
+        return {
+            "partition": manifest.partition,
+            "query_hash": manifest.query_hash,
+            "staging_path": str(self.staging.extraction_dir(manifest.partition, manifest.query_hash)),
+            "pages": manifest.page_count,
+            "records": manifest.record_count,
+            "job_id": manifest.job_id,
+            "cache_hit": cache_hit,
+            "api": (RequestStats() if cache_hit else self.hook.stats).as_dict(),
+        }
+
+    def _delete_job_quietly(self) -> None:
+        try:
+            self.hook.delete_details_job(self.job_id)
+        except GenesysError as error:
+            self.log.warning("Could not delete Genesys details job %s: %s", self.job_id, error)
+
+    def on_kill(self) -> None:
+        """Task killed while reading results: cancel the remote job so it frees the job cap."""
+        if self.job_id:
+            self._delete_job_quietly()

@@ -1,0 +1,75 @@
+"""Wait for Genesys's data-availability watermark to pass a window's end before extracting it.
+
+Async jobs silently return partial data for activity past the watermark, so a window is only
+extracted once ``dataAvailabilityDate >= target``. The sensor checks once on a worker, then
+defers the waiting to the triggerer.
+"""
+from __future__ import annotations
+
+import time
+from datetime import datetime
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseSensorOperator, Context
+from airflow.sdk.exceptions import AirflowSensorTimeout
+
+from genesys_cloud.endpoints import parse_timestamp
+from genesys_cloud.exceptions import GenesysError
+from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.triggers import AVAILABLE, TIMEOUT, GenesysDataAvailabilityTrigger
+
+
+class GenesysDataAvailabilitySensor(BaseSensorOperator):
+    """Succeeds when conversation details are available up to ``target`` (ISO-8601, templated)."""
+
+    template_fields = ("target",)
+
+    def __init__(
+        self,
+        *,
+        target: str,
+        genesys_conn_id: str = GenesysCloudHook.default_conn_name,
+        deferrable: bool = True,
+        **kwargs: Any,
+    ) -> None:
+        kwargs.setdefault("mode", "reschedule")
+        super().__init__(**kwargs)
+        self.target = target
+        self.genesys_conn_id = genesys_conn_id
+        self.deferrable = deferrable
+
+    @cached_property
+    def hook(self) -> GenesysCloudHook:
+        return GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)
+
+    def _target(self) -> datetime:
+        return parse_timestamp(str(self.target))
+
+    def poke(self, context: Context) -> bool:
+        available = self.hook.get_data_availability()
+        self.log.info("Genesys data available up to %s; waiting for %s", available.isoformat(), self.target)
+        return available >= self._target()
+
+    def execute(self, context: Context) -> Any:
+        if not self.deferrable:
+            return super().execute(context)
+        if self.poke(context):
+            return None
+        self.defer(
+            trigger=GenesysDataAvailabilityTrigger(
+                target=self._target().isoformat(),
+                genesys_conn_id=self.genesys_conn_id,
+                poll_interval=self.poke_interval,
+                end_time=time.time() + self.timeout,
+            ),
+            method_name="execute_complete",
+        )
+
+    def execute_complete(self, context: Context, event: dict[str, Any]) -> str:
+        if event["status"] == TIMEOUT:
+            raise AirflowSensorTimeout(f"Genesys data did not become available up to {self.target}: {event['message']}")
+        if event["status"] != AVAILABLE:
+            raise GenesysError(f"Waiting for Genesys data availability failed: {event['message']}")
+        self.log.info(event["message"])
+        return event["data_availability_date"]

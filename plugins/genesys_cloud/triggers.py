@@ -1,0 +1,120 @@
+"""Deferrable waits for Genesys: a details job reaching a terminal state, data becoming available.
+
+Both triggers poll with ``asyncio.sleep`` inside the triggerer, so no worker slot is held while
+Genesys works, and each yields exactly one small event. Events carry ids, states and messages,
+never result data; errors become an ``error`` event the task turns into a clear failure.
+"""
+from __future__ import annotations
+
+import asyncio
+import time
+from abc import abstractmethod
+from typing import Any, AsyncIterator
+
+from airflow.sdk import BaseHook
+from airflow.triggers.base import BaseTrigger, TriggerEvent
+
+from genesys_cloud import endpoints
+from genesys_cloud.async_client import AsyncGenesysClient
+from genesys_cloud.connection import config_from_connection
+from genesys_cloud.exceptions import GenesysApiError, GenesysError
+from genesys_cloud.job_state import job_state
+
+TIMEOUT = "timeout"
+ERROR = "error"
+AVAILABLE = "available"
+
+
+class _GenesysPollingTrigger(BaseTrigger):
+    """Poll until :meth:`check` returns an event payload, the end time passes, or an error occurs."""
+
+    def __init__(self, genesys_conn_id: str, poll_interval: float, end_time: float) -> None:
+        super().__init__()
+        self.genesys_conn_id = genesys_conn_id
+        self.poll_interval = poll_interval
+        self.end_time = end_time
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"genesys_conn_id": self.genesys_conn_id, "poll_interval": self.poll_interval, "end_time": self.end_time}
+
+    def serialize(self) -> tuple[str, dict[str, Any]]:
+        return f"genesys_cloud.triggers.{type(self).__name__}", self._kwargs()
+
+    async def _client(self) -> AsyncGenesysClient:
+        return AsyncGenesysClient(config_from_connection(await BaseHook.aget_connection(self.genesys_conn_id)))
+
+    @abstractmethod
+    async def check(self, client: AsyncGenesysClient) -> dict[str, Any] | None:
+        """The event payload once the wait is over, else None."""
+
+    @abstractmethod
+    def describe(self) -> dict[str, Any]:
+        """Identifying fields added to every event (e.g. the job id)."""
+
+    async def run(self) -> AsyncIterator[TriggerEvent]:
+        try:
+            async with await self._client() as client:
+                while True:
+                    payload = await self.check(client)
+                    if payload is not None:
+                        yield TriggerEvent({**self.describe(), **payload})
+                        return
+                    if time.time() >= self.end_time:
+                        yield TriggerEvent({**self.describe(), "status": TIMEOUT, "message": "gave up waiting: timeout reached"})
+                        return
+                    await asyncio.sleep(self.poll_interval)
+        except (GenesysError, ValueError) as error:
+            yield TriggerEvent({**self.describe(), "status": ERROR, "message": str(error)})
+
+
+class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
+    """Wait for an async details job to leave QUEUED/PENDING; the event's status is the job state."""
+
+    def __init__(self, job_id: str, genesys_conn_id: str, poll_interval: float, end_time: float) -> None:
+        super().__init__(genesys_conn_id, poll_interval, end_time)
+        self.job_id = job_id
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"job_id": self.job_id, **super()._kwargs()}
+
+    def describe(self) -> dict[str, Any]:
+        return {"job_id": self.job_id}
+
+    async def check(self, client: AsyncGenesysClient) -> dict[str, Any] | None:
+        status = await client.get_json(endpoints.details_job(self.job_id))
+        state = job_state(status)
+        if not state.is_terminal:
+            return None
+        message = status.get("errorMessage") or f"job {self.job_id} is {state.value}"
+        return {"status": state.value, "message": message}
+
+    async def on_kill(self) -> None:
+        """The user killed the deferred task: cancel the job so it stops counting against the job cap."""
+        async with await self._client() as client:
+            try:
+                await client.request("DELETE", endpoints.details_job(self.job_id))
+            except GenesysApiError as error:
+                if error.status != 404:
+                    raise
+        self.log.info("Deleted Genesys details job %s after the task was killed", self.job_id)
+
+
+class GenesysDataAvailabilityTrigger(_GenesysPollingTrigger):
+    """Wait until Genesys's data-availability watermark reaches ``target`` (ISO-8601)."""
+
+    def __init__(self, target: str, genesys_conn_id: str, poll_interval: float, end_time: float) -> None:
+        super().__init__(genesys_conn_id, poll_interval, end_time)
+        self.target = target
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"target": self.target, **super()._kwargs()}
+
+    def describe(self) -> dict[str, Any]:
+        return {"target": self.target}
+
+    async def check(self, client: AsyncGenesysClient) -> dict[str, Any] | None:
+        available = (await client.get_json(endpoints.DATA_AVAILABILITY))["dataAvailabilityDate"]
+        if endpoints.parse_timestamp(available) < endpoints.parse_timestamp(self.target):
+            return None
+        return {"status": AVAILABLE, "message": f"data available up to {available}", "data_availability_date": available}
+

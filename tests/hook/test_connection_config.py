@@ -1,0 +1,87 @@
+"""Connection parsing: regions, base URLs, missing credentials, option validation."""
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+import pytest
+
+from genesys_cloud.connection import config_from_connection
+from genesys_cloud.regions import REGION_DOMAINS, resolve_base_urls
+from genesys_cloud.settings import GenesysSettings
+
+
+@pytest.mark.parametrize("domain", sorted(REGION_DOMAINS.values()))
+def test_every_region_domain_maps_to_api_and_login_hosts(domain):
+    urls = resolve_base_urls(domain)
+    assert (urls.api, urls.login) == (f"https://api.{domain}", f"https://login.{domain}")
+
+
+def test_region_enum_name_and_api_host_are_accepted():
+    assert resolve_base_urls("eu_west_1").api == "https://api.mypurecloud.ie"
+    assert resolve_base_urls("api.mypurecloud.de").login == "https://login.mypurecloud.de"
+
+
+def test_unknown_region_names_the_field():
+    with pytest.raises(ValueError, match="field 'host' has unknown region 'mypurecloud.xx'"):
+        resolve_base_urls("mypurecloud.xx")
+
+
+def test_full_base_url_is_used_for_api_and_login():
+    urls = resolve_base_urls("http://127.0.0.1:8089/")
+    assert urls.api == urls.login == "http://127.0.0.1:8089"
+
+
+def test_plain_http_only_on_loopback():
+    assert resolve_base_urls("http://localhost:8089").api == "http://localhost:8089"
+    with pytest.raises(ValueError, match="plain http on a non-loopback host"):
+        resolve_base_urls("http://genesys-gateway.internal")
+    assert resolve_base_urls("https://genesys-gateway.internal").api == "https://genesys-gateway.internal"
+
+
+def test_plain_http_to_a_private_emulator_needs_the_explicit_opt_in():
+    config = config_from_connection(conn(host="http://genesys-emulator:8089", extra_dejson={"allow_insecure_http": True}))
+    assert config.urls.api == "http://genesys-emulator:8089"
+    with pytest.raises(ValueError, match="allow_insecure_http"):
+        config_from_connection(conn(host="http://genesys-emulator:8089"))
+    with pytest.raises(ValueError, match="'allow_insecure_http' must be true or false"):
+        config_from_connection(conn(host="mypurecloud.ie", extra_dejson={"allow_insecure_http": "yes"}))
+
+
+def conn(**fields):
+    base = {"conn_id": "gc", "host": "mypurecloud.ie", "login": "id", "password": "a-secret", "port": None, "extra_dejson": {}}
+    return SimpleNamespace(**{**base, **fields})
+
+
+@pytest.mark.parametrize(("field", "meaning"), [("login", "client id"), ("password", "client secret")])
+def test_missing_credentials_name_the_field(field, meaning):
+    with pytest.raises(ValueError, match=f"field '{field}' \\(OAuth {meaning}\\) is empty"):
+        config_from_connection(conn(**{field: ""}))
+
+
+def test_port_is_added_to_a_base_url_host():
+    assert config_from_connection(conn(host="http://127.0.0.1", port=8089)).urls.api == "http://127.0.0.1:8089"
+
+
+def test_config_repr_hides_the_secret():
+    assert "a-secret" not in repr(config_from_connection(conn()))
+
+
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"results_page_size": 5000}, r"'results_page_size' must be an integer in \[1, 1000\]"),
+        ({"sync_page_size": 0}, r"'sync_page_size' must be an integer in \[1, 100\]"),
+        ({"timeout": -1}, r"'timeout' must be a number in \[1, 600\]"),
+        ({"max_attempts": True}, r"'max_attempts' must be a number"),
+        ({"verify_tls": "no"}, "'verify_tls' must be true or false"),
+        ({"proxies": "http://p"}, "'proxies' must be a mapping"),
+        ({"page_size": 10}, r"unknown option\(s\) \['page_size'\]"),
+    ],
+)
+def test_bad_options_name_the_field_and_range(extra, message):
+    with pytest.raises(ValueError, match=message):
+        GenesysSettings.from_extra(extra)
+
+
+def test_raising_the_configured_maximum_allows_bigger_pages():
+    assert GenesysSettings.from_extra({"sync_max_page_size": 200, "sync_page_size": 200}).sync_page_size == 200

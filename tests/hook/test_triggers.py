@@ -1,0 +1,123 @@
+"""Trigger serialization round-trip and async polling against an httpx mock transport."""
+from __future__ import annotations
+
+import asyncio
+import functools
+import importlib
+import time
+
+import httpx
+import pytest
+
+from genesys_cloud import triggers
+from genesys_cloud.async_client import AsyncGenesysClient
+from genesys_cloud.triggers import GenesysDataAvailabilityTrigger, GenesysDetailsJobTrigger
+
+JOB_PATH = "/api/v2/analytics/conversations/details/jobs/job-7"
+
+
+def roundtrip(trigger):
+    classpath, kwargs = trigger.serialize()
+    module, name = classpath.rsplit(".", 1)
+    return getattr(importlib.import_module(module), name)(**kwargs), classpath, kwargs
+
+
+def test_details_job_trigger_serialization_roundtrip():
+    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="gc", poll_interval=2.5, end_time=123.0)
+    rebuilt, classpath, kwargs = roundtrip(trigger)
+    assert classpath == "genesys_cloud.triggers.GenesysDetailsJobTrigger"
+    assert kwargs == {"job_id": "job-7", "genesys_conn_id": "gc", "poll_interval": 2.5, "end_time": 123.0}
+    assert rebuilt.serialize() == trigger.serialize()
+
+
+def test_availability_trigger_serialization_roundtrip():
+    trigger = GenesysDataAvailabilityTrigger(target="2024-05-02T00:00:00+00:00", genesys_conn_id="gc", poll_interval=1, end_time=5.0)
+    rebuilt, classpath, _ = roundtrip(trigger)
+    assert classpath == "genesys_cloud.triggers.GenesysDataAvailabilityTrigger"
+    assert rebuilt.serialize() == trigger.serialize()
+
+
+class FakeGenesys:
+    """An httpx handler: token endpoint plus scripted answers per API path."""
+
+    def __init__(self, scripts: dict[str, list[httpx.Response]]) -> None:
+        self.scripts = scripts
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self, request: httpx.Request) -> httpx.Response:
+        self.calls.append((request.method, request.url.path))
+        if request.url.path == "/oauth/token":
+            return httpx.Response(200, json={"access_token": "tok-async-1", "expires_in": 3600})
+        script = self.scripts[f"{request.method} {request.url.path}"]
+        return script.pop(0) if len(script) > 1 else script[0]
+
+
+@pytest.fixture()
+def fake_genesys(monkeypatch, fake_connection):
+    def install(scripts):
+        fake = FakeGenesys(scripts)
+        client = functools.partial(AsyncGenesysClient, transport=httpx.MockTransport(fake), sleep=_no_sleep)
+        monkeypatch.setattr(triggers, "AsyncGenesysClient", client)
+        return fake
+    return install
+
+
+async def _no_sleep(_: float) -> None:
+    return None
+
+
+async def first_event(trigger):
+    async for event in trigger.run():
+        return event.payload
+
+
+def test_job_trigger_polls_until_terminal_and_yields_one_small_event(fake_genesys):
+    fake = fake_genesys({f"GET {JOB_PATH}": [
+        httpx.Response(202, json={"state": "QUEUED"}),
+        httpx.Response(503, json={"message": "busy", "code": "service.unavailable", "status": 503}),
+        httpx.Response(202, json={"state": "PENDING"}),
+        httpx.Response(200, json={"state": "FULFILLED"}),
+    ]})
+    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60)
+    event = asyncio.run(first_event(trigger))
+    assert event == {"job_id": "job-7", "status": "FULFILLED", "message": "job job-7 is FULFILLED"}
+    assert fake.calls.count(("GET", JOB_PATH)) == 4
+
+
+def test_job_trigger_reports_failure_message(fake_genesys):
+    fake_genesys({f"GET {JOB_PATH}": [httpx.Response(200, json={"state": "FAILED", "errorMessage": "query too large"})]})
+    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60)
+    assert asyncio.run(first_event(trigger)) == {"job_id": "job-7", "status": "FAILED", "message": "query too large"}
+
+
+def test_job_trigger_times_out(fake_genesys):
+    fake_genesys({f"GET {JOB_PATH}": [httpx.Response(202, json={"state": "PENDING"})]})
+    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() - 1)
+    assert asyncio.run(first_event(trigger))["status"] == "timeout"
+
+
+def test_job_trigger_turns_api_errors_into_an_error_event(fake_genesys):
+    fake_genesys({f"GET {JOB_PATH}": [httpx.Response(404, json={"message": "The requested resource was not found.", "code": "not.found"})]})
+    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60)
+    event = asyncio.run(first_event(trigger))
+    assert event["status"] == "error" and "HTTP 404" in event["message"]
+
+
+def test_job_trigger_on_kill_deletes_the_job(fake_genesys):
+    fake = fake_genesys({f"DELETE {JOB_PATH}": [httpx.Response(204)]})
+    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=0)
+    asyncio.run(trigger.on_kill())
+    assert ("DELETE", JOB_PATH) in fake.calls
+
+
+def test_availability_trigger_waits_for_the_watermark(fake_genesys):
+    path = "GET /api/v2/analytics/conversations/details/jobs/availability"
+    fake_genesys({path: [
+        httpx.Response(200, json={"dataAvailabilityDate": "2024-05-01T23:00:00.000Z"}),
+        httpx.Response(200, json={"dataAvailabilityDate": "2024-05-02T01:00:00.000Z"}),
+    ]})
+    trigger = GenesysDataAvailabilityTrigger(
+        target="2024-05-02T00:00:00+00:00", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
+    )
+    event = asyncio.run(first_event(trigger))
+    assert event["status"] == "available" and event["data_availability_date"] == "2024-05-02T01:00:00.000Z"
