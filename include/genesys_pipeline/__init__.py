@@ -1,0 +1,1 @@
+"""Airflow-free core of the Genesys Cloud warehouse sync: staging, normalization, loading."""

@@ -1,0 +1,143 @@
+"""Conversation aggregates ("facets") of one partition: the query bodies, the flat rows, the table.
+
+Two aggregate queries per partition, both over the partition's interval in one bucket:
+
+* the *facet* query, grouped by media type, queue, direction and wrap-up code, whose stats
+  become ``conversation_aggregates`` rows (one per group and metric), replaced per partition;
+* the *census* query, grouped by conversation and media type, which is only counted: the
+  conversations per media type that Genesys itself saw. Aggregates have no distinct-count
+  stat, and ``nConversations`` is not emitted on every deployment, so counting the groups is
+  the portable way to get a conversation count to reconcile the details against.
+
+Aggregates bucket a metric by its ``emitDate`` (not by conversation start), so both queries
+and the reconciliation use the same metric list: a conversation counts for the partition when
+one of these metrics was emitted inside it.
+"""
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Iterator, Mapping
+
+from sqlalchemy import (
+    BigInteger, Column, Double, Engine, Index, MetaData, Table, Text, delete, insert, select,
+)
+from sqlalchemy.schema import CreateSchema
+
+from genesys_pipeline.warehouse.engine import schema_for
+
+AGGREGATES_TABLE = "conversation_aggregates"
+
+# groupBy dimension -> column, in the order the facet query groups.
+GROUP_COLUMNS: dict[str, str] = {
+    "mediaType": "media_type",
+    "queueId": "queue_id",
+    "direction": "direction",
+    "wrapUpCode": "wrap_up_code",
+}
+# Counts (n*) and durations (t*) an analyst asks for; the census counts conversations emitting any of them.
+METRICS: tuple[str, ...] = (
+    "nOffered", "nConnected", "nTransferred", "nOutbound", "nOverSla",
+    "tAcd", "tAlert", "tAnswered", "tTalk", "tHeld", "tAcw", "tHandle", "tAbandon", "tIvr",
+)
+CENSUS_GROUP_BY = ("conversationId", "mediaType")
+
+_metadata = MetaData()
+conversation_aggregates = Table(
+    AGGREGATES_TABLE,
+    _metadata,
+    Column("partition", Text, nullable=False),
+    Column("bucket", Text, nullable=False),
+    *(Column(name, Text) for name in GROUP_COLUMNS.values()),
+    Column("metric", Text, nullable=False),
+    Column("count", BigInteger),
+    Column("sum", Double),
+    Column("min", Double),
+    Column("max", Double),
+    Column("_run_id", Text),
+    Column("_synced_at", Text),
+    Index("ix_conversation_aggregates_partition", "partition"),
+)
+
+
+def facet_query(interval: str, metrics: Iterable[str] = METRICS) -> dict[str, Any]:
+    """Body of the facet query: no granularity, so the whole interval is one bucket."""
+    return {"interval": interval, "groupBy": list(GROUP_COLUMNS), "metrics": list(metrics)}
+
+
+def census_query(interval: str, metrics: Iterable[str] = METRICS) -> dict[str, Any]:
+    return {"interval": interval, "groupBy": list(CENSUS_GROUP_BY), "metrics": list(metrics)}
+
+
+def _cells(response: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str, Mapping[str, Any]]]:
+    """(group, bucket interval, metric entry) for every cell of an aggregates response."""
+    for result in response.get("results") or ():
+        group = result.get("group") or {}
+        for bucket in result.get("data") or ():
+            for metric in bucket.get("metrics") or ():
+                yield group, bucket.get("interval") or "", metric
+
+
+def flatten(response: Mapping[str, Any], partition: str, run_id: str) -> list[dict[str, Any]]:
+    """One row per (bucket, group, metric) with the stats Genesys filled (others stay NULL)."""
+    synced_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    rows = []
+    for group, bucket, metric in _cells(response):
+        stats = metric.get("stats") or {}
+        row = {column: group.get(dimension) for dimension, column in GROUP_COLUMNS.items()}
+        row.update(
+            partition=partition, bucket=bucket, metric=metric["metric"],
+            count=stats.get("count"), sum=stats.get("sum"), min=stats.get("min"), max=stats.get("max"),
+            _run_id=run_id, _synced_at=synced_at,
+        )
+        rows.append(row)
+    return rows
+
+
+def census_counts(response: Mapping[str, Any]) -> dict[str, int]:
+    """Distinct conversations per media type in a census response (a session without media type -> "")."""
+    seen: set[tuple[str, str]] = set()
+    for group, _bucket, _metric in _cells(response):
+        if group.get("conversationId"):
+            seen.add((group.get("mediaType") or "", group["conversationId"]))
+    return dict(sorted(Counter(media for media, _conversation in seen).items()))
+
+
+@dataclass(frozen=True)
+class AggregatesLoad:
+    partition: str
+    rows: int
+    replaced: int
+
+
+def _in_schema(engine: Engine) -> Engine:
+    return engine.execution_options(schema_translate_map={None: schema_for(engine)})
+
+
+def ensure_aggregates_table(engine: Engine) -> None:
+    schema = schema_for(engine)
+    with _in_schema(engine).begin() as conn:
+        if schema:
+            conn.execute(CreateSchema(schema, if_not_exists=True))
+        _metadata.create_all(conn, tables=[conversation_aggregates])
+
+
+def replace_partition(engine: Engine, partition: str, rows: list[dict[str, Any]]) -> AggregatesLoad:
+    """Swap the partition's rows in one transaction, so a rerun never doubles and readers never see a gap."""
+    ensure_aggregates_table(engine)
+    table = conversation_aggregates
+    with _in_schema(engine).begin() as conn:
+        replaced = conn.execute(delete(table).where(table.c.partition == partition)).rowcount
+        if rows:
+            conn.execute(insert(table), rows)
+    return AggregatesLoad(partition, len(rows), replaced)
+
+
+def read_partition(engine: Engine, partition: str) -> list[dict[str, Any]]:
+    """The partition's aggregate rows (empty before the first load)."""
+    ensure_aggregates_table(engine)
+    table = conversation_aggregates
+    query = select(table).where(table.c.partition == partition)
+    with _in_schema(engine).connect() as conn:
+        return [dict(row._mapping) for row in conn.execute(query)]

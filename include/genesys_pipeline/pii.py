@@ -1,0 +1,110 @@
+"""Field projection and PII protection, configured as JSON (an Airflow Variable or DAG param).
+
+``{"drop": ["ani", "sessions.dnis"], "hash": ["participant_name"], "salt": "..."}``. A name is
+either a bare column (applies to every table that has it) or ``table.column``. Dropped
+columns stay in the schema and are loaded as NULL, so the table shape never depends on the
+configuration; hashed columns hold the hex salted SHA-256 of the value. Key columns (ids,
+list positions, ``_extracted_at``, ``_run_id``) cannot be dropped or hashed: the loader
+needs them. The default (no configuration) keeps everything unchanged.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from typing import Any, Callable, Iterable
+
+import orjson
+
+from genesys_pipeline.tables import CONVERSATION_TABLES, TableSpec
+
+Transform = Callable[[Any], Any]
+
+# Columns that identify people; the README points here when it shows how to hash them.
+# flow_entry_reason holds the dialed number (the DNIS, "tel:+1...") for voice flows.
+PII_COLUMNS = (
+    "ani", "dnis", "session_dnis", "participant_name", "address_from", "address_to", "address_self",
+    "address_other", "cc", "bcc", "callback_numbers", "callback_user_name", "remote",
+    "remote_name_displayable", "flow_entry_reason", "participant_attributes.value",
+)
+
+
+TABLES = {spec.name: spec for spec in CONVERSATION_TABLES}
+
+
+def _protected(spec: TableSpec) -> set[str]:
+    return set(spec.primary_key) | {"conversation_id", "participant_id", "session_id", "_extracted_at", "_run_id"}
+
+
+def configurable_columns() -> dict[str, set[str]]:
+    """table -> columns a config may drop or hash."""
+    return {spec.name: set(spec.column_names) - _protected(spec) for spec in CONVERSATION_TABLES}
+
+
+@dataclass(frozen=True)
+class PiiConfig:
+    drop: tuple[str, ...] = ()
+    hash: tuple[str, ...] = ()
+    salt: str = field(default="", repr=False)
+
+    def __post_init__(self) -> None:
+        allowed = configurable_columns()
+        for name in (*self.drop, *self.hash):
+            if not _resolve(name, allowed):
+                choices = sorted({c for cols in allowed.values() for c in cols})
+                raise ValueError(f"unknown column {name!r} in PII config; allowed: {', '.join(choices)} "
+                                 "(or table.column)")
+        if self.hash and not self.salt:
+            raise ValueError("PII config hashes columns but has no 'salt'")
+
+    @classmethod
+    def from_json(cls, text: str | bytes | None) -> "PiiConfig":
+        body = orjson.loads(text or b"{}")
+        if not isinstance(body, dict):
+            raise ValueError("PII config must be a JSON object with 'drop', 'hash' and 'salt'")
+        unknown = set(body) - {"drop", "hash", "salt"}
+        if unknown:
+            raise ValueError(f"unknown PII config keys {sorted(unknown)}; allowed: drop, hash, salt")
+        return cls(drop=tuple(body.get("drop", ())), hash=tuple(body.get("hash", ())), salt=str(body.get("salt", "")))
+
+    def transforms(self) -> dict[str, list[tuple[int, Transform]]]:
+        """table -> (column position, transform) pairs; empty when nothing is configured."""
+        allowed = configurable_columns()
+        hasher = _salted_sha256(self.salt)
+        plan: dict[str, dict[int, Transform]] = {}
+        for names, transform in ((self.hash, hasher), (self.drop, _to_null)):  # drop wins over hash
+            for table, column in (pair for name in names for pair in _resolve(name, allowed)):
+                position = TABLES[table].column_names.index(column)
+                plan.setdefault(table, {})[position] = transform
+        return {table: sorted(ops.items()) for table, ops in plan.items()}
+
+
+def _resolve(name: str, allowed: dict[str, set[str]]) -> list[tuple[str, str]]:
+    table, _, column = name.rpartition(".")
+    if table:
+        return [(table, column)] if column in allowed.get(table, ()) else []
+    return [(t, column) for t, cols in allowed.items() if column in cols]
+
+
+def _to_null(_: Any) -> None:
+    return None
+
+
+def _salted_sha256(salt: str) -> Transform:
+    prefix = salt.encode()
+
+    def digest(value: Any) -> str | None:
+        if value is None:
+            return None
+        return hashlib.sha256(prefix + str(value).encode()).hexdigest()
+
+    return digest
+
+
+def apply_transforms(rows: Iterable[tuple], ops: list[tuple[int, Transform]]) -> list[tuple]:
+    out = []
+    for row in rows:
+        values = list(row)
+        for position, transform in ops:
+            values[position] = transform(values[position])
+        out.append(tuple(values))
+    return out

@@ -1,0 +1,78 @@
+"""Reference tables (``users``, ``queues``, ``wrapup_codes``): Genesys entities -> one current snapshot each.
+
+The table specs live in :data:`genesys_pipeline.tables.LOOKUP_TABLES` (the schema creates them
+empty so the category views always resolve). A sync replaces a table's whole content in one
+transaction: readers see the old snapshot or the new one, never a half-written mix, and an
+entity deleted in Genesys disappears. Users are fetched with ``state=any`` upstream, so agents
+who have left still resolve in old conversations.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from typing import Any, Iterable, Mapping
+
+from sqlalchemy import Engine, MetaData, Table, delete, func, insert, select
+
+from genesys_pipeline.tables import LOOKUP_TABLES, TableSpec
+from genesys_pipeline.warehouse.engine import schema_for
+from genesys_pipeline.warehouse.schema import build_metadata
+
+SYNCED_AT = "_synced_at"
+LOOKUPS_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in LOOKUP_TABLES}
+
+
+class EmptySnapshotError(ValueError):
+    """An empty snapshot would wipe a filled table: almost always an API or permission problem."""
+
+
+@dataclass(frozen=True)
+class SnapshotResult:
+    table: str
+    rows: int
+    replaced: int  # rows the previous snapshot had
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"table": self.table, "rows": self.rows, "replaced": self.replaced}
+
+
+def entity_rows(entities: Iterable[Mapping[str, Any]], synced_at: Any) -> list[dict[str, Any]]:
+    """One row per entity id (the last copy wins if paging repeated one); queues and codes have no state."""
+    rows: dict[str, dict[str, Any]] = {}
+    for entity in entities:
+        entity_id = entity.get("id")
+        if not entity_id:
+            continue
+        rows[entity_id] = {"id": entity_id, "name": entity.get("name"), "state": entity.get("state"), SYNCED_AT: synced_at}
+    return list(rows.values())
+
+
+def synced_at_value(engine: Engine, moment: datetime | None = None) -> Any:
+    """``_synced_at`` as the column stores it: timestamptz on PostgreSQL, fixed-width ISO text on SQLite."""
+    moment = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    if engine.dialect.name == "postgresql":
+        return moment
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def lookup_table(engine: Engine, name: str) -> Table:
+    if name not in LOOKUPS_BY_NAME:
+        raise ValueError(f"unknown reference table {name!r}; expected one of {', '.join(LOOKUPS_BY_NAME)}")
+    metadata: MetaData = build_metadata(schema_for(engine))
+    return next(table for table in metadata.tables.values() if table.name == name)
+
+
+def replace_snapshot(
+    engine: Engine, name: str, entities: Iterable[Mapping[str, Any]], *, allow_empty: bool = False
+) -> SnapshotResult:
+    """Replace table ``name`` with ``entities`` atomically (the schema must exist: ``Warehouse.ensure_schema``)."""
+    table = lookup_table(engine, name)
+    rows = entity_rows(entities, synced_at_value(engine))
+    with engine.begin() as conn:
+        previous = conn.execute(select(func.count()).select_from(table)).scalar_one()
+        if not rows and previous and not allow_empty:
+            raise EmptySnapshotError(f"Genesys returned no {name}; keeping the {previous} rows already there")
+        conn.execute(delete(table))
+        if rows:
+            conn.execute(insert(table), rows)
+    return SnapshotResult(name, len(rows), previous)

@@ -1,0 +1,150 @@
+"""Raw Genesys result pages staged between extract and load: the pipeline's source of truth.
+
+Layout: ``{root}/conversation_details/{partition}/{query_hash}/page-NNNNN.json.gz`` plus
+``_manifest.json``. ``root`` is a :class:`pathlib.Path` or any pathlib-like object with the
+same methods (Airflow's ``ObjectStoragePath`` for ``s3://`` and friends), so this module never
+imports Airflow. Pages are the API's response bytes exactly as received, so normalization can
+be rerun later without calling Genesys. The manifest is written last: a directory without a
+complete manifest is an interrupted extraction and is never read.
+"""
+from __future__ import annotations
+
+import gzip
+import hashlib
+from dataclasses import asdict, dataclass, field
+from datetime import datetime, timezone
+from typing import Any, Iterator, Mapping
+
+import orjson
+
+DATASET = "conversation_details"
+MANIFEST_NAME = "_manifest.json"
+# Level 1 compresses result JSON about 6x at several hundred MB/s; higher levels cost far
+# more CPU for a few percent of space on short-lived staging files.
+GZIP_LEVEL = 1
+
+
+class StagingIntegrityError(RuntimeError):
+    """A staged page does not match the checksum its manifest recorded."""
+
+
+def query_hash(query: Mapping[str, Any]) -> str:
+    """Stable short hash of a query body: same query, same staging directory."""
+    canonical = orjson.dumps(query, option=orjson.OPT_SORT_KEYS)
+    return hashlib.sha256(canonical).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class PageEntry:
+    name: str
+    records: int
+    sha256: str
+    bytes: int
+
+
+@dataclass
+class Manifest:
+    partition: str
+    query_hash: str
+    query: dict[str, Any]
+    pages: list[PageEntry] = field(default_factory=list)
+    record_count: int = 0
+    complete: bool = False
+    extracted_at: str | None = None
+    job_id: str | None = None
+
+    @property
+    def page_count(self) -> int:
+        return len(self.pages)
+
+    def extracted_at_datetime(self) -> datetime | None:
+        if not self.extracted_at:
+            return None
+        return datetime.fromisoformat(self.extracted_at.replace("Z", "+00:00"))
+
+    def to_bytes(self) -> bytes:
+        body = asdict(self)
+        body["page_count"] = self.page_count
+        return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
+
+    @classmethod
+    def from_bytes(cls, raw: bytes) -> "Manifest":
+        body = orjson.loads(raw)
+        body.pop("page_count", None)
+        body["pages"] = [PageEntry(**page) for page in body.get("pages", [])]
+        return cls(**body)
+
+
+class ExtractionWriter:
+    """Writes one extraction's pages, then commits its manifest."""
+
+    def __init__(self, directory: Any, manifest: Manifest) -> None:
+        self.directory = directory
+        self.manifest = manifest
+
+    def write_page(self, raw: bytes, records: int) -> PageEntry:
+        name = f"page-{self.manifest.page_count + 1:05d}.json.gz"
+        with (self.directory / name).open("wb") as handle:
+            handle.write(gzip.compress(raw, compresslevel=GZIP_LEVEL))
+        entry = PageEntry(name=name, records=records, sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw))
+        self.manifest.pages.append(entry)
+        self.manifest.record_count += records
+        return entry
+
+    def commit(self, extracted_at: datetime | None = None, job_id: str | None = None) -> Manifest:
+        when = extracted_at or datetime.now(timezone.utc)
+        self.manifest.extracted_at = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        self.manifest.job_id = job_id
+        self.manifest.complete = True
+        (self.directory / MANIFEST_NAME).write_bytes(self.manifest.to_bytes())
+        return self.manifest
+
+
+class StagingArea:
+    """The staging root: where extractions are written, found again and read back."""
+
+    def __init__(self, root: Any) -> None:
+        self.root = root
+
+    def extraction_dir(self, partition: str, qhash: str) -> Any:
+        return self.root / DATASET / partition / qhash
+
+    def open_writer(self, partition: str, query: Mapping[str, Any]) -> ExtractionWriter:
+        """Start a fresh extraction, discarding whatever an earlier attempt left there."""
+        qhash = query_hash(query)
+        directory = self.extraction_dir(partition, qhash)
+        directory.mkdir(parents=True, exist_ok=True)
+        manifest_path = directory / MANIFEST_NAME
+        if manifest_path.exists():
+            manifest_path.unlink()  # first, so a crash below never leaves a stale "complete"
+        for stale in directory.iterdir():
+            stale.unlink()
+        return ExtractionWriter(directory, Manifest(partition=partition, query_hash=qhash, query=dict(query)))
+
+    def read_manifest(self, partition: str, qhash: str) -> Manifest | None:
+        path = self.extraction_dir(partition, qhash) / MANIFEST_NAME
+        if not path.exists():
+            return None
+        manifest = Manifest.from_bytes(path.read_bytes())
+        return manifest if manifest.complete else None
+
+    def find_fresh(
+        self, partition: str, query: Mapping[str, Any], ttl_seconds: float, now: datetime | None = None
+    ) -> Manifest | None:
+        """A complete extraction of the same query younger than ``ttl_seconds`` (the cache hit)."""
+        manifest = self.read_manifest(partition, query_hash(query))
+        extracted = manifest.extracted_at_datetime() if manifest else None
+        if manifest is None or extracted is None:
+            return None
+        age = ((now or datetime.now(timezone.utc)) - extracted).total_seconds()
+        return manifest if 0 <= age <= ttl_seconds else None
+
+    def iter_pages(self, manifest: Manifest) -> Iterator[bytes]:
+        """Yield each page's raw JSON bytes, one at a time, checking its checksum."""
+        directory = self.extraction_dir(manifest.partition, manifest.query_hash)
+        for entry in manifest.pages:
+            with (directory / entry.name).open("rb") as handle:
+                raw = gzip.decompress(handle.read())
+            if hashlib.sha256(raw).hexdigest() != entry.sha256:
+                raise StagingIntegrityError(f"{entry.name} of {manifest.partition}/{manifest.query_hash} is corrupt")
+            yield raw

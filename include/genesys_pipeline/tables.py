@@ -1,0 +1,227 @@
+"""Warehouse table specifications: the single source of truth for columns, types and keys.
+
+The normalizer derives its JSON getters from these specs and the warehouse derives its DDL
+from them, so a field added here reaches both without a second edit. Field lists follow the
+Genesys analytics record models (SDK 269, reference section 5): every documented scalar of a
+level becomes a snake_case column, lists (of scalars or of small objects) become JSON text,
+and a session's ``flow`` object is flattened into ``flow_*`` columns.
+
+Bump :data:`SCHEMA_VERSION` whenever a column is added; the warehouse adds new columns to
+existing tables itself (additive migration), it never drops or retypes one.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Literal
+
+SCHEMA_VERSION = 1
+
+ColumnType = Literal["text", "int", "float", "bool", "timestamp", "date", "json"]
+TEXT: ColumnType = "text"
+INT: ColumnType = "int"
+FLOAT: ColumnType = "float"
+BOOL: ColumnType = "bool"
+TS: ColumnType = "timestamp"
+DATE: ColumnType = "date"
+JSON: ColumnType = "json"
+
+EXTRACTED_AT = "_extracted_at"
+RUN_ID = "_run_id"
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: ColumnType
+    source: str | None = None  # JSON key at the record's level; None for keys and derived columns
+
+
+@dataclass(frozen=True)
+class TableSpec:
+    name: str
+    columns: tuple[Column, ...]
+    primary_key: tuple[str, ...]
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(column.name for column in self.columns)
+
+
+
+def snake_case(name: str) -> str:
+    """``mediaStatsMinConversationRFactor`` -> ``media_stats_min_conversation_r_factor``."""
+    return re.sub(r"(?<=[a-z0-9])([A-Z])|(?<=[A-Z])([A-Z])(?=[a-z])", r"_\1\2", name).lower()
+
+
+# --- Field lists per record level: JSON key -> column type --------------------------------
+
+CONVERSATION_FIELDS: dict[str, ColumnType] = {
+    "conversationStart": TS, "conversationEnd": TS, "originatingDirection": TEXT,
+    "conversationInitiator": TEXT, "externalTag": TEXT, "associatedConversationId": TEXT,
+    "conferenceStart": TS, "inactivityTimeout": TS, "customerParticipation": BOOL,
+    "originatingSocialMediaPublic": BOOL, "selfServed": BOOL,
+    "mediaStatsMinConversationMos": FLOAT, "mediaStatsMinConversationRFactor": FLOAT,
+    "divisionIds": JSON, "accessAttributes": JSON, "consultationConversationIds": JSON,
+    "knowledgeBaseIds": JSON,
+}
+
+PARTICIPANT_FIELDS: dict[str, ColumnType] = {
+    "participantName": TEXT, "purpose": TEXT, "userId": TEXT, "externalContactId": TEXT,
+    "externalOrganizationId": TEXT, "flaggedReason": TEXT, "screenRecording": BOOL, "teamId": TEXT,
+}
+
+SESSION_FIELDS: dict[str, ColumnType] = {
+    "mediaType": TEXT, "direction": TEXT, "ani": TEXT, "dnis": TEXT, "sessionDnis": TEXT,
+    "edgeId": TEXT, "provider": TEXT, "remote": TEXT, "remoteNameDisplayable": TEXT,
+    "peerId": TEXT, "protocolCallId": TEXT, "usedRouting": TEXT, "selectedAgentId": TEXT,
+    "selectedAgentRank": INT, "routingRing": INT, "routingRule": TEXT, "routingRuleType": TEXT,
+    "agentBullseyeRing": INT, "skillExpressionId": TEXT, "assignerId": TEXT, "recording": BOOL,
+    "acwSkipped": BOOL, "flowInType": TEXT, "flowOutType": TEXT, "dispositionAnalyzer": TEXT,
+    "dispositionName": TEXT, "outboundCampaignId": TEXT, "outboundContactId": TEXT,
+    "outboundContactListId": TEXT, "callbackScheduledTime": TS, "callbackUserName": TEXT,
+    "messageType": TEXT, "addressFrom": TEXT, "addressTo": TEXT, "addressSelf": TEXT,
+    "addressOther": TEXT, "roomId": TEXT, "scriptId": TEXT, "timeoutSeconds": INT,
+    "deliveryStatus": TEXT, "deliveryStatusChangeDate": TS, "deliveryPushed": BOOL,
+    "extendedDeliveryStatus": TEXT, "engagementSource": TEXT, "agentAssistantId": TEXT,
+    "agentOwned": BOOL, "authenticated": BOOL, "bargedParticipantId": TEXT, "cleared": BOOL,
+    "coachedParticipantId": TEXT, "cobrowseRole": TEXT, "cobrowseRoomId": TEXT,
+    "detectedSpeechStart": TS, "detectedSpeechEnd": TS, "errorCodeDescription": TEXT,
+    "journeyActionId": TEXT, "journeyActionMapId": TEXT, "journeyActionMapVersion": INT,
+    "journeyCustomerId": TEXT, "journeyCustomerIdType": TEXT, "journeyCustomerSessionId": TEXT,
+    "journeyCustomerSessionIdType": TEXT, "mediaBridgeId": TEXT, "mediaCount": INT,
+    "monitoredParticipantId": TEXT, "screenMonitoredUserId": TEXT, "screenShareAddressSelf": TEXT,
+    "screenShareRoomId": TEXT, "sharingScreen": BOOL, "skipEnabled": BOOL,
+    "snippetRecording": BOOL, "videoAddressSelf": TEXT, "videoRoomId": TEXT,
+    "activeSkillIds": JSON, "removedSkillIds": JSON, "requestedRoutings": JSON, "bcc": JSON,
+    "cc": JSON, "callbackNumbers": JSON, "destinationAddresses": JSON,
+    "eligibleAgentCounts": JSON, "waitingInteractionCounts": JSON, "agentGroups": JSON,
+    "proposedAgents": JSON, "mediaEndpointStats": JSON,
+}
+
+FLOW_FIELDS: dict[str, ColumnType] = {
+    "flowId": TEXT, "flowName": TEXT, "flowVersion": TEXT, "flowType": TEXT, "entryType": TEXT,
+    "entryReason": TEXT, "exitReason": TEXT, "transferType": TEXT, "transferTargetAddress": TEXT,
+    "transferTargetName": TEXT, "issuedCallback": BOOL, "startingLanguage": TEXT,
+    "endingLanguage": TEXT, "recognitionFailureReason": TEXT,
+}
+
+FLOW_OUTCOME_FIELDS: dict[str, ColumnType] = {
+    "flowOutcome": TEXT, "flowOutcomeId": TEXT, "flowOutcomeValue": TEXT,
+    "flowOutcomeStartTimestamp": TS, "flowOutcomeEndTimestamp": TS,
+}
+
+SEGMENT_FIELDS: dict[str, ColumnType] = {
+    "segmentStart": TS, "segmentEnd": TS, "segmentType": TEXT, "queueId": TEXT,
+    "wrapUpCode": TEXT, "wrapUpNote": TEXT, "disconnectType": TEXT, "conference": BOOL,
+    "errorCode": TEXT, "requestedLanguageId": TEXT, "groupId": TEXT, "subject": TEXT,
+    "audioMuted": BOOL, "videoMuted": BOOL, "sourceConversationId": TEXT, "sourceSessionId": TEXT,
+    "destinationConversationId": TEXT, "destinationSessionId": TEXT, "wrapUpTags": JSON,
+    "requestedRoutingSkillIds": JSON, "requestedRoutingUserIds": JSON, "q850ResponseCodes": JSON,
+    "sipResponseCodes": JSON, "scoredAgents": JSON, "properties": JSON,
+}
+
+METRIC_FIELDS: dict[str, ColumnType] = {"name": TEXT, "value": INT, "emitDate": TS}
+
+EVALUATION_FIELDS: dict[str, ColumnType] = {
+    "evaluationId": TEXT, "evaluationStatus": TEXT, "evaluatorId": TEXT, "eventTime": TS,
+    "formId": TEXT, "formName": TEXT, "queueId": TEXT, "userId": TEXT, "assigneeId": TEXT,
+    "assigneeApplicable": BOOL, "calibrationId": TEXT, "contextId": TEXT, "deleted": BOOL,
+    "released": BOOL, "rescored": BOOL, "systemSubmitted": BOOL, "oTotalCriticalScore": INT,
+    "oTotalScore": INT,
+}
+
+SURVEY_FIELDS: dict[str, ColumnType] = {
+    "surveyId": TEXT, "surveyStatus": TEXT, "surveyType": TEXT, "eventTime": TS, "queueId": TEXT,
+    "userId": TEXT, "surveyCompletedDate": TS, "surveyFormContextId": TEXT, "surveyFormId": TEXT,
+    "surveyFormName": TEXT, "surveyPartialResponse": BOOL, "surveyPromoterScore": INT,
+    "oSurveyTotalScore": INT,
+}
+
+RESOLUTION_FIELDS: dict[str, ColumnType] = {
+    "eventTime": TS, "queueId": TEXT, "userId": TEXT, "nNextContactAvoided": INT,
+}
+
+
+def layout(fields: dict[str, ColumnType]) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(scalar keys, JSON keys) in column order: the normalizer builds rows in this order."""
+    return (tuple(k for k, t in fields.items() if t != JSON), tuple(k for k, t in fields.items() if t == JSON))
+
+
+FLOW_PREFIX = "flow_"
+
+
+def _fields(fields: dict[str, ColumnType], prefix: str = "") -> tuple[Column, ...]:
+    scalars, lists = layout(fields)
+    return tuple(Column(_prefixed(prefix, snake_case(key)), fields[key], key) for key in scalars + lists)
+
+
+def _prefixed(prefix: str, name: str) -> str:
+    # flow.flowId -> flow_id rather than flow_flow_id; flow.exitReason -> flow_exit_reason.
+    if prefix and not name.startswith(prefix):
+        return prefix + name
+    return name
+
+
+def flow_column(key: str) -> str:
+    """Column of a session's ``flow.<key>``."""
+    return _prefixed(FLOW_PREFIX, snake_case(key))
+
+
+_META = (Column(EXTRACTED_AT, TS), Column(RUN_ID, TEXT))
+_CONV = Column("conversation_id", TEXT)
+
+
+def _table(name: str, keys: tuple[Column, ...], pk: tuple[str, ...], *fields: tuple[Column, ...]) -> TableSpec:
+    columns = keys + tuple(column for group in fields for column in group) + _META
+    return TableSpec(name, columns, pk)
+
+
+def _child(name: str, parent: str, index: str, fields: dict[str, ColumnType]) -> TableSpec:
+    """A list under a parent record, keyed by the parent's id and the list position."""
+    keys = (Column(parent, TEXT), Column(index, INT)) + ((_CONV,) if parent != "conversation_id" else ())
+    return _table(name, keys, (parent, index), _fields(fields))
+
+
+CONVERSATIONS = _table(
+    "conversations", (_CONV, Column("conversation_date", DATE)), ("conversation_id",),
+    _fields(CONVERSATION_FIELDS),
+)
+PARTICIPANTS = _table(
+    "participants", (Column("participant_id", TEXT), _CONV), ("participant_id",), _fields(PARTICIPANT_FIELDS)
+)
+PARTICIPANT_ATTRIBUTES = _table(
+    "participant_attributes",
+    (Column("participant_id", TEXT), Column("name", TEXT), _CONV, Column("value", TEXT)),
+    ("participant_id", "name"),
+)
+SESSIONS = _table(
+    "sessions", (Column("session_id", TEXT), Column("participant_id", TEXT), _CONV), ("session_id",),
+    _fields(SESSION_FIELDS), _fields(FLOW_FIELDS, prefix=FLOW_PREFIX),
+)
+SEGMENTS = _child("segments", "session_id", "segment_index", SEGMENT_FIELDS)
+SESSION_METRICS = _child("session_metrics", "session_id", "metric_index", METRIC_FIELDS)
+SESSION_FLOW_OUTCOMES = _child("session_flow_outcomes", "session_id", "outcome_index", FLOW_OUTCOME_FIELDS)
+CONVERSATION_EVALUATIONS = _child("conversation_evaluations", "conversation_id", "evaluation_index", EVALUATION_FIELDS)
+CONVERSATION_SURVEYS = _child("conversation_surveys", "conversation_id", "survey_index", SURVEY_FIELDS)
+CONVERSATION_RESOLUTIONS = _child(
+    "conversation_resolutions", "conversation_id", "resolution_index", RESOLUTION_FIELDS
+)
+
+# Conversation-keyed tables, parents first. Every one of them has a conversation_id column,
+# which is what replace-by-conversation deletes on.
+CONVERSATION_TABLES: tuple[TableSpec, ...] = (
+    CONVERSATIONS, PARTICIPANTS, PARTICIPANT_ATTRIBUTES, SESSIONS, SEGMENTS, SESSION_METRICS,
+    SESSION_FLOW_OUTCOMES, CONVERSATION_EVALUATIONS, CONVERSATION_SURVEYS, CONVERSATION_RESOLUTIONS,
+)
+TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in CONVERSATION_TABLES}
+
+
+def _lookup(name: str) -> TableSpec:
+    columns = (Column("id", TEXT), Column("name", TEXT), Column("state", TEXT), Column("_synced_at", TS))
+    return TableSpec(name, columns, ("id",))
+
+
+# Lookup tables filled by the reference-data DAG. Created empty here so the category views
+# always resolve; the views LEFT JOIN them, so an empty lookup only leaves names NULL.
+LOOKUP_TABLES: tuple[TableSpec, ...] = (_lookup("users"), _lookup("queues"), _lookup("wrapup_codes"))

@@ -1,0 +1,62 @@
+"""Warehouse engines from a URL: the dialects we support and the connection settings they need.
+
+PostgreSQL always goes through psycopg 3 (the COPY fast path needs it), whatever driver the
+URL names. SQLite gets real transactions: pysqlite's legacy mode would start them lazily
+(after DDL and reads), so the engine emits ``BEGIN`` itself, the SQLAlchemy-documented
+recipe; plus WAL.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+
+SUPPORTED_SCHEMES = ("sqlite", "postgresql")
+WAREHOUSE_SCHEMA = "genesys"  # used where the dialect has schemas
+
+
+def warehouse_url(url: str | URL) -> URL:
+    """Parse and normalize a warehouse URL; ValueError names an unsupported scheme."""
+    parsed = make_url(url) if isinstance(url, str) else url
+    backend = parsed.get_backend_name()
+    if backend in ("postgresql", "postgres"):
+        return parsed.set(drivername="postgresql+psycopg")
+    if backend == "sqlite":
+        return parsed.set(drivername="sqlite")
+    raise ValueError(
+        f"unsupported warehouse URL scheme {parsed.drivername!r}; supported: {', '.join(SUPPORTED_SCHEMES)} "
+        "(e.g. sqlite:///path/warehouse.db or postgresql://user@host/db)"
+    )
+
+
+def schema_for(engine: Engine) -> str | None:
+    return WAREHOUSE_SCHEMA if engine.dialect.name == "postgresql" else None
+
+
+def create_warehouse_engine(url: str | URL) -> Engine:
+    engine = create_engine(warehouse_url(url), pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+        _enable_sqlite_transactions(engine)
+    return engine
+
+
+def lock_on_postgres(conn: Connection, key: int) -> None:
+    """Hold a transaction-scoped advisory lock: concurrent holders of ``key`` run one at a time.
+    SQLite needs none (one writer at a time by design)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
+
+
+def _enable_sqlite_transactions(engine: Engine) -> None:
+    @event.listens_for(engine, "connect")
+    def _on_connect(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
+        cursor = dbapi_connection.cursor()
+        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF"):
+            cursor.execute(f"PRAGMA {pragma}")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def _on_begin(connection: Any) -> None:
+        connection.exec_driver_sql("BEGIN")

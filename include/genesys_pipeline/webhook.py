@@ -1,0 +1,90 @@
+"""Completion-webhook events and their signature, shared by the sender and any receiver.
+
+The signature is HMAC-SHA256 over ``f"{timestamp}."`` followed by the exact body bytes, so a
+receiver can reject both tampered bodies and replays of old requests (by checking the
+timestamp). The idempotency key is derived from the run attempt, so a retried delivery of
+the same attempt carries the same key and receivers can drop duplicates.
+"""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+import orjson
+
+EVENT_SYNCED = "genesys.conversations.partition_synced"
+EVENT_FAILED = "genesys.conversations.partition_failed"
+
+TIMESTAMP_HEADER = "X-Genesys-Sync-Timestamp"
+SIGNATURE_HEADER = "X-Genesys-Sync-Signature"
+IDEMPOTENCY_HEADER = "X-Genesys-Sync-Idempotency-Key"
+DEFAULT_TOLERANCE_SECONDS = 300
+
+
+def idempotency_key(dag_id: str, partition: str, run_id: str, try_number: int) -> str:
+    material = "/".join((dag_id, partition, run_id, str(try_number))).encode()
+    return hashlib.sha256(material).hexdigest()[:32]
+
+
+def build_event(event_type: str, *, dag_id: str, run_id: str, partition: str, status: str, **details: Any) -> dict[str, Any]:
+    """The event document; ``details`` carries the window, counts and metrics (plain JSON values only)."""
+    return {
+        "type": event_type,
+        "dag_id": dag_id,
+        "run_id": run_id,
+        "partition": partition,
+        "status": status,
+        "sent_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        **details,
+    }
+
+
+def event_from_audit(event_type: str, summary: Mapping[str, Any]) -> tuple[dict[str, Any], str]:
+    """The event and idempotency key for an audit record's summary (see audit.AuditRecord.summary)."""
+    identity = ("dag_id", "run_id", "partition", "status")
+    details = {name: value for name, value in summary.items() if name not in identity}
+    event = build_event(event_type, **{name: summary[name] for name in identity}, **details)
+    key = idempotency_key(summary["dag_id"], summary["partition"], summary["run_id"], summary["try_number"])
+    return event, key
+
+
+def encode_event(event: Mapping[str, Any]) -> bytes:
+    """The exact body bytes that get signed and sent."""
+    return orjson.dumps(event, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
+
+
+def signature(secret: str, timestamp: int, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"sha256={digest}"
+
+
+def signed_headers(secret: str, body: bytes, key: str, timestamp: int | None = None) -> dict[str, str]:
+    ts = int(time.time()) if timestamp is None else timestamp
+    return {
+        "Content-Type": "application/json",
+        TIMESTAMP_HEADER: str(ts),
+        SIGNATURE_HEADER: signature(secret, ts, body),
+        IDEMPOTENCY_HEADER: key,
+    }
+
+
+def verify(
+    secret: str,
+    headers: Mapping[str, str],
+    body: bytes,
+    now: float | None = None,
+    tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
+) -> bool:
+    """Receiver-side check: a valid signature over this body, timestamped within ``tolerance_seconds``."""
+    lowered = {name.lower(): value for name, value in headers.items()}
+    try:
+        ts = int(lowered[TIMESTAMP_HEADER.lower()])
+        given = lowered[SIGNATURE_HEADER.lower()]
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - ts) > tolerance_seconds:
+        return False
+    return hmac.compare_digest(given, signature(secret, ts, body))

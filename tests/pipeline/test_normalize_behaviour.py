@@ -1,0 +1,205 @@
+"""Normalizer behaviour: determinism, duplicate collapse, rejects, schema drift, PII."""
+from __future__ import annotations
+
+import copy
+import hashlib
+import json
+
+import orjson
+import pytest
+
+from genesys_pipeline.normalize import Normalizer, format_timestamp
+from genesys_pipeline.pii import PiiConfig
+from genesys_pipeline.rejects import RejectsFile
+from genesys_pipeline.tables import TABLES_BY_NAME
+
+
+def column(table: str, rows: list[tuple], name: str) -> list:
+    position = TABLES_BY_NAME[table].column_names.index(name)
+    return [row[position] for row in rows]
+
+
+def run(pages, **kwargs):
+    normalizer = Normalizer("2024-05-02T01:00:00Z", "run-1", **kwargs)
+    return list(normalizer.normalize_pages(pages)), normalizer.result
+
+
+def test_same_pages_give_byte_identical_rows(generated_day, make_pages):
+    pages = make_pages(generated_day())
+    first, _ = run(pages)
+    second, _ = run(pages)
+    assert orjson.dumps([b.rows for b in first]) == orjson.dumps([b.rows for b in second])
+
+
+def test_one_batch_per_page_and_row_counts(generated_day, make_pages):
+    records = generated_day()
+    batches, result = run(make_pages(records, page_size=100))
+    assert len(batches) == 3 and result.pages == 3
+    assert result.conversations == len(records)
+    assert result.rows["conversations"] == len(records)
+    assert result.rows["segments"] == sum(len(s["segments"]) for r in records for p in r["participants"]
+                                          for s in p["sessions"])
+
+
+def test_extracted_at_is_fixed_width_utc():
+    assert format_timestamp("2024-05-02T03:00:00+02:00") == "2024-05-02T01:00:00.000000Z"
+    with pytest.raises(ValueError, match="time zone"):
+        format_timestamp("2024-05-02T01:00:00")
+
+
+def test_duplicates_within_a_page_collapse_to_the_most_complete(sample_record, make_pages):
+    ongoing = copy.deepcopy(sample_record)
+    del ongoing["conversationEnd"]
+    batches, result = run(make_pages([sample_record, ongoing]))
+    assert batches[0].conversation_ids == ["c-1"]
+    assert column("conversations", batches[0].rows["conversations"], "conversation_end") == [
+        "2024-05-01T10:09:30.000Z"]
+    assert len(batches[0].rows["participants"]) == 3
+    assert result.duplicates_collapsed == 1 and result.conversations == 1
+
+
+def test_duplicate_on_a_later_page_replaces_the_earlier_copy(sample_record, make_pages):
+    ongoing = copy.deepcopy(sample_record)
+    del ongoing["conversationEnd"]
+    later = copy.deepcopy(sample_record)
+    later["participants"][2]["sessions"][0]["segments"][2]["wrapUpNote"] = "called back"
+    batches, result = run(make_pages([ongoing], 1) + make_pages([later], 1))
+    assert batches[0].replaces == frozenset() and batches[1].replaces == {"c-1"}
+    assert "called back" in column("segments", batches[1].rows["segments"], "wrap_up_note")
+    assert result.duplicates_collapsed == 1
+
+
+def test_older_duplicate_on_a_later_page_is_dropped(sample_record, make_pages):
+    ongoing = copy.deepcopy(sample_record)
+    del ongoing["conversationEnd"]
+    batches, result = run(make_pages([sample_record], 1) + make_pages([ongoing], 1))
+    assert batches[1].conversation_ids == [] and batches[1].rows["conversations"] == []
+    assert result.duplicates_collapsed == 1
+
+
+@pytest.mark.parametrize("earlier_end, later_end, later_wins", [
+    ("2024-05-01T10:09:30.000Z", "2024-05-01T12:09:30+02:00", True),  # the same instant: a tie, the last copy
+    ("2024-05-01T10:09:30.000Z", "2024-05-01T10:09:29.999Z", False),  # ended a millisecond earlier
+    ("not-a-time", "2024-05-01T10:09:29.999Z", True),  # an unreadable end loses to a real one...
+    (None, "not-a-time", True),  # ...but still beats an ongoing copy
+    ("not-a-time", None, False),
+])
+def test_copies_on_later_pages_are_ranked_by_end_time(sample_record, make_pages, earlier_end, later_end, later_wins):
+    earlier, later = copy.deepcopy(sample_record), copy.deepcopy(sample_record)
+    for record, end in ((earlier, earlier_end), (later, later_end)):
+        if end is None:
+            del record["conversationEnd"]
+        else:
+            record["conversationEnd"] = end
+    batches, result = run(make_pages([earlier], 1) + make_pages([later], 1))
+    assert batches[1].replaces == ({"c-1"} if later_wins else frozenset())
+    assert batches[1].conversation_ids == (["c-1"] if later_wins else [])
+    assert result.conversations == 1 and result.duplicates_collapsed == 1
+
+
+def test_distinct_conversations_are_never_merged(generated_day, make_pages):
+    records = generated_day()
+    batches, result = run(make_pages(records, 7))
+    assert result.conversations == len(records) and result.duplicates_collapsed == 0
+    assert sum(len(batch.conversation_ids) for batch in batches) == len(records)
+
+
+@pytest.mark.parametrize("path, key", [
+    ((), "conversationId"),
+    (("participants", 1), "participantId"),
+    (("participants", 1, "sessions", 0), "sessionId"),
+    (("participants", 2, "sessions", 0, "segments", 1), "segmentStart"),
+])
+def test_missing_required_key_quarantines_only_that_conversation(sample_record, make_pages, tmp_path, path, key):
+    broken = copy.deepcopy(sample_record)
+    broken["conversationId"] = "c-broken"
+    target = broken
+    for step in path:
+        target = target[step]
+    del target[key]
+    good = copy.deepcopy(sample_record)
+    rejects_file = tmp_path / "rejects.jsonl"
+    with RejectsFile(rejects_file) as rejects:
+        batches, result = run(make_pages([broken, good]), rejects=rejects)
+    expected_id = None if key == "conversationId" else "c-broken"
+    assert result.rejected == [{"conversation_id": expected_id, "reason": f"missing {key}"}]
+    assert batches[0].conversation_ids == ["c-1"]
+    assert {row[2] for row in batches[0].rows["segments"]} == {"c-1"}  # nothing of the broken one leaked
+    lines = [json.loads(line) for line in rejects_file.read_text().splitlines()]
+    assert lines == [{"conversation_id": expected_id, "reason": f"missing {key}", "record": broken}]
+
+
+def test_malformed_shape_is_rejected_not_fatal(sample_record, make_pages):
+    broken = copy.deepcopy(sample_record)
+    broken["conversationId"] = "c-broken"
+    broken["participants"] = ["not an object"]
+    batches, result = run(make_pages([broken, sample_record]))
+    assert batches[0].conversation_ids == ["c-1"]
+    assert result.rejected[0]["conversation_id"] == "c-broken"
+    assert result.rejected[0]["reason"].startswith("malformed record")
+
+
+def test_no_rejects_file_without_rejects(sample_record, make_pages, tmp_path):
+    with RejectsFile(tmp_path / "rejects.jsonl") as rejects:
+        run(make_pages([sample_record]), rejects=rejects)
+    assert not (tmp_path / "rejects.jsonl").exists()
+
+
+def test_drift_counts_unknown_fields_and_enum_values(sample_record, make_pages):
+    sample_record["brandNewField"] = 1
+    session = sample_record["participants"][0]["sessions"][0]
+    session["mediaType"] = "hologram"
+    session["segments"][0]["sentiment"] = {"score": 1}
+    session["segments"][0]["segmentType"] = "daydreaming"
+    sample_record["participants"][1]["sessions"][0]["flow"] = {"flowId": "f", "flowType": "NEWFLOW", "x": 1}
+    batches, result = run(make_pages([sample_record]))
+    assert result.drift == {
+        "conversation.brandNewField": 1,
+        "flow.flowType=NEWFLOW": 1,
+        "flow.x": 1,
+        "segment.segmentType=daydreaming": 1,
+        "segment.sentiment": 1,
+        "session.mediaType=hologram": 1,
+    }
+    assert column("sessions", batches[0].rows["sessions"], "media_type")[0] == "hologram"  # kept, not dropped
+    assert column("sessions", batches[0].rows["sessions"], "flow_type")[1] == "NEWFLOW"
+
+
+def test_drift_survives_a_list_where_an_enum_string_belongs(sample_record, make_pages):
+    sample_record["participants"][0]["sessions"][0]["segments"][0]["disconnectType"] = ["endpoint"]
+    _, result = run(make_pages([sample_record]))
+    assert result.drift == {"segment.disconnectType=['endpoint']": 1}
+
+
+def test_pii_hash_and_drop(sample_record, make_pages):
+    sample_record["participants"][0]["attributes"] = {"crm.case": "42"}
+    config = PiiConfig.from_json('{"hash": ["ani", "participant_attributes.value"], "drop": ["dnis"], "salt": "s"}')
+    batches, _ = run(make_pages([sample_record]), pii=config)
+    rows = batches[0].rows
+    assert column("sessions", rows["sessions"], "ani")[0] == hashlib.sha256(b"stel:+15551230000").hexdigest()
+    assert column("sessions", rows["sessions"], "dnis") == [None, None, None]
+    assert column("participant_attributes", rows["participant_attributes"], "value") == [
+        hashlib.sha256(b"s42").hexdigest()]
+    assert column("participant_attributes", rows["participant_attributes"], "name") == ["crm.case"]
+
+
+def test_pii_default_keeps_everything(sample_record, make_pages):
+    plain, _ = run(make_pages([sample_record]))
+    configured, _ = run(make_pages([sample_record]), pii=PiiConfig.from_json("{}"))
+    assert plain[0].rows == configured[0].rows
+
+
+@pytest.mark.parametrize("text, message", [
+    ('{"hash": ["social_security"], "salt": "s"}', "unknown column 'social_security'.*allowed: .*ani"),
+    ('{"drop": ["sessions.session_id"]}', "unknown column 'sessions.session_id'"),
+    ('{"hash": ["ani"]}', "no 'salt'"),
+    ('{"hashes": ["ani"]}', "unknown PII config keys"),
+    ('[]', "JSON object"),
+])
+def test_pii_config_validation(text, message):
+    with pytest.raises(ValueError, match=message):
+        PiiConfig.from_json(text)
+
+
+def test_pii_salt_never_in_repr():
+    assert "secret-salt" not in repr(PiiConfig(hash=("ani",), salt="secret-salt"))

@@ -1,0 +1,70 @@
+"""The staged raw-page format: round trip, cache freshness, interrupted extractions, integrity."""
+from __future__ import annotations
+
+import gzip
+from datetime import datetime, timedelta, timezone
+
+import orjson
+import pytest
+
+from genesys_pipeline.staging import MANIFEST_NAME, StagingArea, StagingIntegrityError, query_hash
+
+QUERY = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z", "order": "asc"}
+PAGES = [orjson.dumps({"conversations": [{"conversationId": f"c-{i}"}], "cursor": str(i)}) for i in range(3)]
+
+
+def _extract(area: StagingArea, when: datetime) -> None:
+    writer = area.open_writer("2024-05-01", QUERY)
+    for raw in PAGES:
+        writer.write_page(raw, records=1)
+    writer.commit(extracted_at=when, job_id="job-1")
+
+
+def test_round_trip_keeps_exact_bytes_and_manifest(tmp_path):
+    area = StagingArea(tmp_path)
+    _extract(area, datetime(2024, 5, 2, 3, tzinfo=timezone.utc))
+
+    manifest = area.read_manifest("2024-05-01", query_hash(QUERY))
+    assert manifest is not None and manifest.complete
+    assert (manifest.page_count, manifest.record_count, manifest.job_id) == (3, 3, "job-1")
+    assert manifest.extracted_at == "2024-05-02T03:00:00Z"
+    assert manifest.query == QUERY
+    assert list(area.iter_pages(manifest)) == PAGES
+    page_dir = area.extraction_dir("2024-05-01", query_hash(QUERY))
+    assert sorted(p.name for p in page_dir.iterdir()) == [MANIFEST_NAME, "page-00001.json.gz", "page-00002.json.gz", "page-00003.json.gz"]
+
+
+def test_query_hash_ignores_key_order_but_not_values():
+    assert query_hash({"a": 1, "b": 2}) == query_hash({"b": 2, "a": 1})
+    assert query_hash({"a": 1}) != query_hash({"a": 2})
+
+
+def test_find_fresh_honours_ttl(tmp_path):
+    area = StagingArea(tmp_path)
+    extracted = datetime(2024, 5, 2, 3, tzinfo=timezone.utc)
+    _extract(area, extracted)
+
+    assert area.find_fresh("2024-05-01", QUERY, ttl_seconds=3600, now=extracted + timedelta(minutes=30))
+    assert area.find_fresh("2024-05-01", QUERY, ttl_seconds=3600, now=extracted + timedelta(hours=2)) is None
+    assert area.find_fresh("2024-05-01", {**QUERY, "order": "desc"}, ttl_seconds=3600, now=extracted) is None
+
+
+def test_interrupted_extraction_is_never_read_and_is_cleared_on_restart(tmp_path):
+    area = StagingArea(tmp_path)
+    _extract(area, datetime(2024, 5, 2, tzinfo=timezone.utc))
+
+    writer = area.open_writer("2024-05-01", QUERY)  # a rerun starts...
+    writer.write_page(PAGES[0], records=1)  # ...and dies before commit
+    assert area.read_manifest("2024-05-01", query_hash(QUERY)) is None
+    assert [p.name for p in writer.directory.iterdir()] == ["page-00001.json.gz"]
+
+
+def test_corrupt_page_is_detected(tmp_path):
+    area = StagingArea(tmp_path)
+    _extract(area, datetime(2024, 5, 2, tzinfo=timezone.utc))
+    manifest = area.read_manifest("2024-05-01", query_hash(QUERY))
+    page = area.extraction_dir("2024-05-01", manifest.query_hash) / "page-00002.json.gz"
+    page.write_bytes(gzip.compress(b'{"conversations": []}'))
+
+    with pytest.raises(StagingIntegrityError, match="page-00002"):
+        list(area.iter_pages(manifest))

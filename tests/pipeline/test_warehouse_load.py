@@ -1,0 +1,184 @@
+"""Loading into real SQLite and PostgreSQL: idempotency, freshness, drift, hostile values."""
+from __future__ import annotations
+
+import copy
+from datetime import date
+
+import pytest
+from sqlalchemy import text
+
+from genesys_pipeline.tables import SCHEMA_VERSION
+from genesys_pipeline.warehouse import Warehouse
+from genesys_pipeline.warehouse.engine import warehouse_url
+
+from pipeline_records import EXTRACTED_D, EXTRACTED_D1
+
+DAY_D, DAY_D1 = date(2024, 5, 1), date(2024, 5, 2)
+
+
+@pytest.fixture()
+def warehouse(warehouse_url):
+    wh = Warehouse.from_url(warehouse_url)
+    wh.ensure_schema()
+    yield wh
+    wh.dispose()
+
+
+def query(wh: Warehouse, sql: str, **params) -> list[tuple]:
+    prefix = "genesys." if wh.schema else ""
+    with wh.engine.connect() as conn:
+        return [tuple(row) for row in conn.execute(text(sql.replace("{s}", prefix)), params)]
+
+
+def spanning_midnight(records: list[dict]) -> list[dict]:
+    return [r for r in records if r.get("conversationEnd", "9999")[:10] > r["conversationStart"][:10]]
+
+
+def test_loading_the_same_day_twice_leaves_identical_tables(warehouse, stage, generated_day):
+    staging, manifest = stage(generated_day(DAY_D))
+    first = warehouse.load_extraction(staging, manifest, "run-D")
+    checksums = warehouse.table_checksums()
+    second = warehouse.load_extraction(staging, manifest, "run-D")
+    assert warehouse.table_checksums() == checksums
+    assert first.tables == second.tables == warehouse.table_counts()
+    assert first.conversations_loaded == 300 and first.conversations_skipped_older == 0
+    assert set(first.timings) >= {"read_s", "normalize_s", "stage_s", "merge_s", "total_s"}
+
+
+def test_overlapping_days_keep_each_conversation_once_in_its_latest_version(warehouse, stage, generated_day):
+    day_d = generated_day(DAY_D)
+    overlap = copy.deepcopy(spanning_midnight(day_d))
+    assert overlap, "the generated day has conversations spanning midnight"
+    for record in overlap:
+        record["externalTag"] = "seen-again-on-D+1"
+        record["participants"] = record["participants"][:2]  # the later copy has fewer rows
+    staging, manifest_d = stage(day_d, EXTRACTED_D, "2024-05-01")
+    _, manifest_d1 = stage(generated_day(DAY_D1) + overlap, EXTRACTED_D1, "2024-05-02")
+
+    warehouse.load_extraction(staging, manifest_d, "run-D")
+    report = warehouse.load_extraction(staging, manifest_d1, "run-D1")
+    assert report.conversations_loaded == 300 + len(overlap)
+    counts = warehouse.table_counts()
+    assert counts["conversations"] == 600
+    assert query(warehouse, "SELECT COUNT(DISTINCT conversation_id) FROM {s}conversations") == [(600,)]
+    tagged = query(warehouse, "SELECT conversation_id, _run_id FROM {s}conversations "
+                              "WHERE external_tag = 'seen-again-on-D+1' ORDER BY conversation_id")
+    assert tagged == sorted((r["conversationId"], "run-D1") for r in overlap)
+    participants = query(warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :cid",
+                         cid=overlap[0]["conversationId"])
+    assert participants == [(2,)]  # the earlier copy's extra participants are gone
+    after_d1 = warehouse.table_checksums()
+
+    replay = warehouse.load_extraction(staging, manifest_d, "run-D")  # D's old staging again
+    assert replay.conversations_skipped_older == len(overlap)
+    assert replay.conversations_loaded == 300 - len(overlap)
+    assert warehouse.table_checksums() == after_d1  # nothing got older
+
+
+def test_a_later_page_copy_replaces_rows_written_earlier_in_the_same_load(warehouse, stage, generated_day):
+    day_d = generated_day(DAY_D)
+    again = copy.deepcopy(day_d[:5])  # the same end time: a tie, so the later page's copy wins
+    for record in again:
+        record["externalTag"] = "later-page"
+        record["participants"] = record["participants"][:1]
+    staging, manifest_d = stage(day_d + again, EXTRACTED_D, "2024-05-01")
+    report = warehouse.load_extraction(staging, manifest_d, "run-D")
+    assert report.conversations_loaded == 300 and report.duplicates_collapsed == 5
+    assert report.tables == warehouse.table_counts()  # net rows, the first copies' rows not counted
+    tagged = query(warehouse, "SELECT COUNT(*) FROM {s}conversations WHERE external_tag = 'later-page'")
+    participants = query(warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :cid",
+                         cid=again[0]["conversationId"])
+    assert tagged == [(5,)] and participants == [(1,)]
+
+    fresher = copy.deepcopy(day_d[:5])
+    _, manifest_d1 = stage(fresher, EXTRACTED_D1, "2024-05-02")
+    warehouse.load_extraction(staging, manifest_d1, "run-D1")
+    after_d1 = warehouse.table_checksums()
+    replay = warehouse.load_extraction(staging, manifest_d, "run-D")
+    assert replay.conversations_skipped_older == 5  # each conversation once, though staged twice
+    assert replay.conversations_loaded == 295
+    assert warehouse.table_checksums() == after_d1
+
+
+def test_drift_and_rejects_do_not_stop_the_load(warehouse, stage, sample_record, tmp_path):
+    sample_record["participants"][0]["sessions"][0]["mediaType"] = "hologram"
+    sample_record["participants"][0]["sessions"][0]["sentiment"] = 0.7
+    broken = copy.deepcopy(sample_record)
+    broken["conversationId"] = "c-broken"
+    del broken["participants"][0]["sessions"][0]["sessionId"]
+    staging, manifest = stage([sample_record, broken])
+    report = warehouse.load_extraction(staging, manifest, "run-1", rejects_path=tmp_path / "rejects.jsonl")
+    assert report.drift == {"session.mediaType=hologram": 1, "session.sentiment": 1}
+    assert report.conversations_rejected == 1 and report.conversations_loaded == 1
+    assert report.rejects_path == str(tmp_path / "rejects.jsonl")
+    assert "missing sessionId" in (tmp_path / "rejects.jsonl").read_text()
+    assert query(warehouse, "SELECT media_type FROM {s}sessions WHERE session_id = 's-1'") == [("hologram",)]
+
+
+HOSTILE = "x'); DROP TABLE users;--"
+
+
+def test_hostile_names_and_values_are_data(warehouse, stage, sample_record):
+    sample_record["participants"][0]["attributes"] = {HOSTILE: HOSTILE, 'quo"te': "back\\slash\ttab\nnewline"}
+    sample_record["participants"][0]["participantName"] = 'Robert"); DROP TABLE conversations;--'
+    staging, manifest = stage([sample_record])
+    warehouse.load_extraction(staging, manifest, "run-1")
+    attributes = query(warehouse, "SELECT name, value FROM {s}participant_attributes ORDER BY name")
+    assert attributes == sorted([(HOSTILE, HOSTILE), ('quo"te', "back\\slash\ttab\nnewline")])
+    assert query(warehouse, "SELECT COUNT(*) FROM {s}users") == [(0,)]
+    assert warehouse.table_counts()["conversations"] == 1
+
+
+def test_views_resolve_names_from_lookup_tables(warehouse, stage, sample_record):
+    staging, manifest = stage([sample_record])
+    warehouse.load_extraction(staging, manifest, "run-1")
+    assert query(warehouse, "SELECT wrap_up_code_id, wrap_up_code_name FROM {s}v_wrapups") == [("w-1", None)]
+    with warehouse.engine.begin() as conn:
+        prefix = "genesys." if warehouse.schema else ""
+        conn.execute(text(f"INSERT INTO {prefix}wrapup_codes (id, name) VALUES ('w-1', 'Resolved')"))
+        conn.execute(text(f"INSERT INTO {prefix}queues (id, name) VALUES ('q-1', 'Support')"))
+        conn.execute(text(f"INSERT INTO {prefix}users (id, name, state) VALUES ('u-1', 'Ada', 'active')"))
+    assert query(warehouse, "SELECT user_name, queue_name, wrap_up_code_name, wrap_up_note FROM {s}v_wrapups") == [
+        ("Ada", "Support", "Resolved", "resolved")]
+    dispositions = query(warehouse, "SELECT session_id, disconnect_type, disconnected_by FROM {s}v_dispositions "
+                                    "ORDER BY session_id")
+    assert dispositions == [("s-1", "endpoint", "customer"), ("s-2", "transfer", "transfer"), ("s-3", "client", "agent")]
+    routing = query(warehouse, "SELECT session_id, queue_name, used_routing, time_in_queue_ms, answered, abandoned "
+                               "FROM {s}v_routing")
+    assert routing == [("s-2", "Support", "Standard", 30000, True, False)]
+
+
+def test_routing_view_marks_an_abandoned_queue_session(warehouse, stage, sample_record):
+    acd_session = sample_record["participants"][1]["sessions"][0]
+    acd_session["metrics"] = [{"name": "nOffered", "value": 1, "emitDate": "2024-05-01T10:00:30.000Z"},
+                              {"name": "tAbandon", "value": 25000, "emitDate": "2024-05-01T10:00:55.000Z"}]
+    del sample_record["participants"][2]  # no agent ever answered
+    staging, manifest = stage([sample_record])
+    warehouse.load_extraction(staging, manifest, "run-1")
+    routing = query(warehouse, "SELECT queue_id, time_in_queue_ms, answered, abandoned FROM {s}v_routing")
+    assert routing == [("q-1", 25000, False, True)]
+
+
+def test_schema_version_and_additive_migration(warehouse):
+    assert warehouse.schema_version() == SCHEMA_VERSION
+    prefix = "genesys." if warehouse.schema else ""
+    with warehouse.engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE {prefix}sessions DROP COLUMN flow_ending_language"))
+    assert warehouse.ensure_schema() == ["sessions.flow_ending_language"]
+    assert warehouse.ensure_schema() == []
+    assert warehouse.schema_version() == SCHEMA_VERSION
+
+
+@pytest.mark.parametrize("url, driver", [
+    ("postgresql://u@h/db", "postgresql+psycopg"),
+    ("postgresql+psycopg2://u@h/db", "postgresql+psycopg"),
+    ("postgres://u@h/db", "postgresql+psycopg"),
+    ("sqlite:///w.db", "sqlite"),
+])
+def test_urls_are_normalized(url, driver):
+    assert warehouse_url(url).drivername == driver
+
+
+def test_unsupported_dialect_names_scheme_and_supported_ones():
+    with pytest.raises(ValueError, match=r"'mysql\+pymysql'.*supported: sqlite, postgresql"):
+        Warehouse.from_url("mysql+pymysql://u@h/db")
