@@ -1,0 +1,110 @@
+"""
+### Genesys Cloud conversations → warehouse, one UTC day per run
+
+Each run syncs the conversation details of one UTC day, its data interval `[D, D+1)`:
+
+1. **authenticate**: token + permission check (bad credentials or a missing permission fail at once, naming it);
+2. **validate_window**: the window from the data interval, or from the `interval_start` / `interval_end`
+   params of a manual run; rejects reversed, empty, future, over-retention and over-limit windows;
+3. **wait_for_data**: deferrable wait until Genesys's data-availability watermark passes the window end;
+4. **extract**: async details job, result pages staged as raw JSON (a complete extraction of the same
+   query younger than `genesys_cache_ttl_seconds` is reused: reruns cost no API calls; `force_extract` skips it;
+   `lookback_days` also re-extracts that many previous days, for late surveys, evaluations and wrap-ups);
+5. **normalize** and 6. **load**: typed rows per table, merged idempotently into the warehouse;
+   beside them, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
+   **reconcile** compares it with the loaded details (a mismatch marks the partition `incomplete`, data kept);
+7. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback);
+8. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
+
+Connections: `genesys_cloud_default`, `genesys_warehouse`, `genesys_sync_webhook`. Settings: Airflow
+Variables `genesys_*` (see docs/operations.md). A manual run with logical date D syncs `[D-1, D)`, the last
+complete day, unless the params give a window. Rerun a failed day: clear its failed tasks with downstream.
+"""
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pendulum
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
+
+from genesys_cloud.operators.aggregates import (
+    AGGREGATES_TASK_ID,
+    RECONCILE_TASK_ID,
+    GenesysAggregatesOperator,
+    GenesysReconcileOperator,
+)
+from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
+from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
+from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
+from genesys_cloud.operators.planned import GenesysExtractOperator, GenesysWaitForDataSensor
+from genesys_cloud.operators.run_context import plan_field
+from genesys_cloud.operators.transform import GenesysLoadOperator, GenesysNormalizeOperator
+from genesys_cloud.operators.window import GenesysWindowOperator
+from genesys_pipeline.tables import CONVERSATION_TABLES
+
+GENESYS_POOL = "genesys_api"
+
+with DAG(
+    dag_id="genesys_conversations_daily",
+    doc_md=__doc__,
+    schedule=CronDataIntervalTimetable("@daily", timezone="UTC"),
+    start_date=pendulum.datetime(2024, 1, 1, tz="UTC"),
+    catchup=False,
+    max_active_runs=2,
+    tags=["genesys", "warehouse", "conversations"],
+    default_args={
+        "owner": "data-platform",
+        "retries": 2,
+        "retry_delay": timedelta(minutes=1),
+        "retry_exponential_backoff": True,
+        "max_retry_delay": timedelta(minutes=15),
+        "on_failure_callback": record_failed_attempt,
+        "on_retry_callback": record_retried_attempt,
+    },
+    params={
+        "interval_start": Param(
+            None, type=["null", "string"], title="Interval start",
+            description="ISO-8601 start (e.g. 2024-05-01T00:00:00Z); overrides the data interval with interval_end.",
+        ),
+        "interval_end": Param(
+            None, type=["null", "string"], title="Interval end",
+            description="ISO-8601 end, exclusive; at most genesys_max_job_interval_days after the start.",
+        ),
+        "force_extract": Param(False, type="boolean", title="Force extract", description="Ignore cached extractions."),
+        "lookback_days": Param(
+            None, type=["null", "integer"], minimum=0, title="Lookback days",
+            description="Also re-extract this many previous days (late data); default: Variable genesys_lookback_days (0).",
+        ),
+    },
+) as dag:
+    authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
+    validate_window = GenesysWindowOperator(task_id="validate_window")
+    wait_for_data = GenesysWaitForDataSensor(
+        task_id="wait_for_data", pool=GENESYS_POOL, target=plan_field("interval_end")
+    )
+    extract = GenesysExtractOperator(
+        task_id="extract",
+        pool=GENESYS_POOL,
+        interval=plan_field("extract_interval"),
+        partition=plan_field("partition"),
+        staging_root=plan_field("staging_root"),
+    )
+    normalize = GenesysNormalizeOperator(task_id="normalize")
+    load = GenesysLoadOperator(
+        task_id="load",
+        outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
+    )
+    aggregates = GenesysAggregatesOperator(
+        task_id=AGGREGATES_TASK_ID, pool=GENESYS_POOL, outlets=[Asset("genesys://warehouse/conversation_aggregates")]
+    )
+    reconcile = GenesysReconcileOperator(task_id=RECONCILE_TASK_ID)
+    audit = GenesysAuditOperator(task_id="audit")
+    notify = GenesysSyncNotifyOperator(
+        task_id="notify",
+        retries=3,
+        on_failure_callback=None,  # the partition is synced: a webhook outage is not a partition failure
+        on_retry_callback=None,
+    )
+
+    authenticate >> validate_window >> wait_for_data >> extract >> normalize >> load >> reconcile >> audit >> notify
+    wait_for_data >> aggregates >> reconcile

@@ -1,0 +1,71 @@
+"""Settings parsing, webhook signing, warehouse URL mapping and the audit table (Airflow-free helpers)."""
+from datetime import timezone
+
+import pytest
+from sqlalchemy import create_engine
+
+from genesys_pipeline import webhook
+from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
+from genesys_pipeline.connection_url import sqlalchemy_url
+from genesys_pipeline.settings import PipelineSettings
+
+
+def test_settings_defaults_and_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    defaults = PipelineSettings.from_lookup(lambda name: None)
+    assert defaults.staging_root == str(tmp_path / "genesys_staging")
+    assert (defaults.cache_ttl_seconds, defaults.retention_days, defaults.max_job_interval_days) == (86400, 730, 31)
+    custom = PipelineSettings.from_lookup({"genesys_cache_ttl_seconds": "60", "genesys_staging_root": "/x"}.get)
+    assert (custom.cache_ttl_seconds, custom.staging_root) == (60, "/x")
+
+
+@pytest.mark.parametrize("value", ["abc", "-1"])
+def test_bad_setting_values_name_the_setting(value):
+    with pytest.raises(ValueError, match="genesys_cache_ttl_seconds"):
+        PipelineSettings.from_lookup({"genesys_cache_ttl_seconds": value}.get)
+
+
+def test_signature_matches_the_documented_scheme_and_verifies():
+    import hashlib
+    import hmac
+
+    body = webhook.encode_event({"b": 1, "a": 2})
+    headers = webhook.signed_headers("s3cret", body, "key-1", timestamp=1700000000)
+    expected = hmac.new(b"s3cret", b"1700000000." + body, hashlib.sha256).hexdigest()
+    assert headers[webhook.SIGNATURE_HEADER] == f"sha256={expected}"
+    assert webhook.verify("s3cret", headers, body, now=1700000010)
+    assert not webhook.verify("wrong", headers, body, now=1700000010)
+    assert not webhook.verify("s3cret", headers, body + b" ", now=1700000010)
+    assert not webhook.verify("s3cret", headers, body, now=1700000000 + 3600)  # replay of an old request
+
+
+def test_idempotency_key_is_stable_per_attempt():
+    key = webhook.idempotency_key("d", "2024-05-01", "run", 1)
+    assert key == webhook.idempotency_key("d", "2024-05-01", "run", 1)
+    assert key != webhook.idempotency_key("d", "2024-05-01", "run", 2)
+
+
+def test_warehouse_urls():
+    assert str(sqlalchemy_url("sqlite", host="/tmp/w.db")) == "sqlite:////tmp/w.db"
+    pg = sqlalchemy_url("postgres", host="db", port=5432, login="u", password="p@ss/word", schema="wh")
+    assert pg.drivername == "postgresql+psycopg" and pg.password == "p@ss/word" and pg.database == "wh"
+    assert "p@ss" not in repr(pg)
+    explicit = sqlalchemy_url("generic", extra={"sqlalchemy_url": "sqlite:///:memory:"})
+    assert explicit.database == ":memory:"
+    with pytest.raises(ValueError, match="mysql"):
+        sqlalchemy_url("mysql", host="h")
+
+
+def test_audit_rows_are_appended_with_json_metrics(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    record = AuditRecord(dag_id="d", run_id="r", try_number=1, partition="2024-05-01", status="success")
+    record.add_extract({"records": 4, "pages": 1, "cache_hit": False, "api": {"requests": 5, "failed_correlation_ids": ["c1"]}})
+    record.add_load({"conversations_loaded": 3, "conversations_rejected": 1, "rows_per_table": {"conversations": 3}})
+    write_audit(engine, record)
+    write_audit(engine, AuditRecord(dag_id="d", run_id="r", try_number=2, partition="2024-05-01", status="failed", error="boom"))
+    rows = read_audit(engine, "2024-05-01")
+    assert [row["status"] for row in rows] == ["success", "failed"]
+    assert rows[0]["completeness_rate"] == 0.75
+    assert rows[0]["rows_per_table"] == {"conversations": 3}
+    assert rows[0]["failed_correlation_ids"] == ["c1"]
+    assert rows[1]["completeness_rate"] is None and rows[1]["error"] == "boom"

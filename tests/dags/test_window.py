@@ -1,0 +1,55 @@
+"""Window resolution and validation: every rejection names the field a user must fix."""
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from genesys_pipeline.window import Window, WindowError, WindowLimits, parse_instant, resolve_window, validate_window
+
+NOW = datetime(2024, 5, 10, 12, 0, tzinfo=timezone.utc)
+DAY = datetime(2024, 5, 1, tzinfo=timezone.utc)
+
+
+def test_data_interval_gives_a_day_partition():
+    window = resolve_window(DAY, DAY + timedelta(days=1))
+    assert window.partition == "2024-05-01"
+    assert window.interval == "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
+
+
+def test_params_override_the_data_interval_and_odd_windows_get_a_safe_key():
+    window = resolve_window(DAY, DAY + timedelta(days=1), "2024-05-03T06:00:00Z", "2024-05-03T18:00:00+00:00")
+    assert window.start == datetime(2024, 5, 3, 6, tzinfo=timezone.utc)
+    assert window.partition == "20240503T060000Z_20240503T180000Z"
+
+
+def test_bare_dates_and_naive_times_are_utc():
+    assert parse_instant("2024-05-01", "f") == DAY
+    assert parse_instant("2024-05-01T02:00:00+02:00", "f") == DAY
+
+
+@pytest.mark.parametrize(
+    ("start", "end", "field", "fragment"),
+    [
+        ("2024-05-02", "2024-05-01", "interval_end", "before interval_start"),
+        ("2024-05-01", "2024-05-01", "interval_end", "empty"),
+        ("2024-05-10", "2024-05-11", "interval_end", "future"),
+        ("2021-01-01", "2021-01-02", "interval_start", "retention"),
+        ("2024-03-01", "2024-05-01", "interval_end", "job interval limit"),
+        ("yesterday", "2024-05-01", "interval_start", "not an ISO-8601"),
+        ("2024-05-01", "2024-13-01", "interval_end", "not an ISO-8601"),
+        ("2024-05-01", None, "interval_end", "required"),
+        (None, "2024-05-01", "interval_start", "required"),
+    ],
+)
+def test_bad_windows_are_rejected_with_the_field_named(start, end, field, fragment):
+    with pytest.raises(WindowError) as caught:
+        validate_window(resolve_window(DAY, DAY + timedelta(days=1), start, end), NOW)
+    assert caught.value.field == field
+    assert str(caught.value).startswith(f"{field}: ")
+    assert fragment in str(caught.value)
+
+
+def test_limits_are_settings():
+    wide = Window(DAY - timedelta(days=40), DAY)
+    assert validate_window(wide, NOW, WindowLimits(max_interval_days=60)) is wide
+    with pytest.raises(WindowError, match="retention"):
+        validate_window(Window(DAY, DAY + timedelta(days=1)), NOW, WindowLimits(retention_days=5))

@@ -1,0 +1,29 @@
+"""Fixtures of the operations tests: Genesys and warehouse connections as env vars, a migrated Airflow DB."""
+from __future__ import annotations
+
+import pytest
+
+from emulator_day import point_genesys_connection, point_warehouse_connection
+
+
+@pytest.fixture()
+def genesys(monkeypatch, emulator):
+    """The per-test emulator as connection ``genesys_cloud_default``."""
+    point_genesys_connection(monkeypatch, emulator.base_url)
+    return emulator
+
+
+@pytest.fixture()
+def warehouse_connection(monkeypatch, warehouse_url):
+    """``warehouse_url`` (SQLite and PostgreSQL) as connection ``genesys_warehouse``."""
+    point_warehouse_connection(monkeypatch, warehouse_url)
+    return warehouse_url
+
+
+@pytest.fixture(scope="session")
+def airflow_db() -> None:
+    from airflow.models.pool import Pool
+    from airflow.utils.db import initdb
+
+    initdb()
+    Pool.create_or_update_pool("genesys_api", slots=4, description="Genesys API concurrency", include_deferred=False)

@@ -1,0 +1,80 @@
+"""The reference-data DAG against the emulator: lookup snapshots, atomic replace, names in the category views."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+
+from genesys_pipeline.reference_tables import EmptySnapshotError, replace_snapshot
+from genesys_pipeline.warehouse import Warehouse
+
+from emulator_day import day_window, load_day, past_day
+
+DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
+
+
+@pytest.fixture(scope="module")
+def reference_dag(airflow_db):
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(DAGS_FOLDER / "genesys_reference_data.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags["genesys_reference_data"]
+
+
+def query(url: str, sql: str) -> list[tuple]:
+    warehouse = Warehouse.from_url(url)
+    try:
+        table_prefix = f"{warehouse.schema}." if warehouse.schema else ""
+        with warehouse.engine.connect() as conn:
+            return [tuple(row) for row in conn.execute(text(sql.format(s=table_prefix)))]
+    finally:
+        warehouse.dispose()
+
+
+def test_dag_is_thin_daily_and_retried(reference_dag):
+    assert {task.task_id for task in reference_dag.tasks} == {"sync_users", "sync_queues", "sync_wrapup_codes"}
+    assert all(task.retries >= 2 and task.owner == "data-platform" for task in reference_dag.tasks)
+    assert not reference_dag.catchup and "genesys" in reference_dag.tags
+
+
+def test_snapshots_include_departed_agents_and_are_replaced_not_appended(reference_dag, genesys, warehouse_connection):
+    for _ in range(2):
+        run = reference_dag.test()
+        assert str(run.state) == "success"
+    users = dict(query(warehouse_connection, "SELECT state, COUNT(*) FROM {s}users GROUP BY state"))
+    assert {"active", "inactive", "deleted"} <= set(users)
+    for table in ("users", "queues", "wrapup_codes"):
+        total, distinct, unnamed = query(
+            warehouse_connection, f"SELECT COUNT(*), COUNT(DISTINCT id), COUNT(*) - COUNT(name) FROM {{s}}{table}"
+        )[0]
+        assert total == distinct > 0 and unnamed == 0, table
+
+
+def test_category_views_show_agent_queue_and_wrapup_names(reference_dag, genesys, warehouse_connection, tmp_path):
+    assert str(reference_dag.test().state) == "success"
+    load_day(warehouse_connection, day_window(past_day(2)), tmp_path / "staging")
+    wrapups = query(
+        warehouse_connection,
+        "SELECT COUNT(*), COUNT(user_name), COUNT(queue_name), COUNT(wrap_up_code_name), COUNT(user_id), COUNT(queue_id) "
+        "FROM {s}v_wrapups",
+    )[0]
+    total, user_names, queue_names, code_names, user_ids, queue_ids = wrapups
+    assert total > 0 and code_names == total
+    assert user_names == user_ids and queue_names == queue_ids > 0
+    routing_total, routing_named = query(warehouse_connection, "SELECT COUNT(*), COUNT(queue_name) FROM {s}v_routing")[0]
+    assert routing_total == routing_named > 0
+
+
+def test_an_empty_answer_never_wipes_a_filled_table(sqlite_url):
+    warehouse = Warehouse.from_url(sqlite_url)
+    try:
+        warehouse.ensure_schema()
+        replace_snapshot(warehouse.engine, "queues", [{"id": "q1", "name": "Sales"}])
+        with pytest.raises(EmptySnapshotError, match="keeping the 1 rows"):
+            replace_snapshot(warehouse.engine, "queues", [])
+        assert replace_snapshot(warehouse.engine, "queues", [], allow_empty=True).replaced == 1
+    finally:
+        warehouse.dispose()
+    assert query(sqlite_url, "SELECT COUNT(*) FROM {s}queues") == [(0,)]
