@@ -1,0 +1,218 @@
+"""Static checks of docker-compose.yaml: what a Docker engine would reject or silently get wrong.
+
+No Docker engine runs here, so these checks stand in for ``docker compose config`` and a
+first ``docker compose up``: schema validity, one shared Airflow configuration, the env every
+multi-process Airflow 3 deployment needs, consistent ports/volumes/health, and no secrets.
+"""
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import pytest
+
+from compose_file import (
+    COMPOSE_PATH,
+    ROOT,
+    MissingRequiredVariable,
+    filled_env_example,
+    load_compose,
+    raw_compose,
+    read_env_file,
+    references,
+)
+
+AIRFLOW_COMMANDS = {"api-server", "scheduler", "dag-processor", "triggerer", "celery worker"}
+REQUIRED_AIRFLOW_ENV = (
+    "AIRFLOW__CORE__EXECUTOR",
+    "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN",
+    "AIRFLOW__API_AUTH__JWT_SECRET",
+    "AIRFLOW__CORE__EXECUTION_API_SERVER_URL",
+    "AIRFLOW__CELERY__BROKER_URL",
+    "AIRFLOW__CELERY__RESULT_BACKEND",
+    "AIRFLOW__CORE__FERNET_KEY",
+)
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|_KEY$")
+# Secrets that may have a default: the local emulator's public demo credentials.
+DEV_ONLY_SECRET_DEFAULTS = {"GENESYS_CLIENT_SECRET": "emulator-secret", "GENESYS_WEBHOOK_SECRET": "emulator-webhook-secret"}
+
+
+@pytest.fixture(scope="module")
+def compose() -> dict:
+    """The file as compose sees it with a filled-in copy of .env.example."""
+    return load_compose(filled_env_example())
+
+
+@pytest.fixture(scope="module")
+def services(compose) -> dict[str, dict]:
+    return compose["services"]
+
+
+def airflow_services(services: dict[str, dict]) -> dict[str, dict]:
+    return {name: svc for name, svc in services.items() if name.startswith("airflow-") or name == "flower"}
+
+
+def long_running_airflow_services(services: dict[str, dict]) -> dict[str, dict]:
+    return {name: svc for name, svc in airflow_services(services).items() if command_of(svc) in AIRFLOW_COMMANDS}
+
+
+def command_of(service: dict) -> str:
+    """The airflow sub-command a service runs (init's multi-line script is not one)."""
+    command = service.get("command", "")
+    return command if isinstance(command, str) else " ".join(command)
+
+
+def url_port(url: str) -> tuple[str, int]:
+    parts = urlsplit(url)
+    return parts.hostname, parts.port
+
+
+def published_ports(service: dict) -> list[tuple[int, int]]:
+    """(host port, container port) pairs from ``"HOST:CONTAINER"`` entries."""
+    pairs = []
+    for entry in service.get("ports", []):
+        host, _, container = str(entry).rpartition(":")
+        pairs.append((int(host), int(container)))
+    return pairs
+
+
+def test_compose_file_validates_against_the_compose_specification():
+    checker = Path(sys.executable).with_name("check-jsonschema")
+    result = subprocess.run(
+        [str(checker), "--builtin-schema", "vendor.compose-spec", str(COMPOSE_PATH)],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_every_airflow_component_is_deployed(services):
+    commands = {command_of(svc) for svc in long_running_airflow_services(services).values()}
+    assert commands == AIRFLOW_COMMANDS
+    assert "airflow-init" in services and "genesys-emulator" in services
+
+
+def test_every_airflow_service_uses_the_common_image_env_and_volumes():
+    raw = raw_compose()
+    common = raw["x-airflow-common"]
+    services = airflow_services(raw["services"])
+    assert len(services) >= 7
+    for name, service in services.items():
+        assert service["image"] == common["image"] and service["build"] == common["build"], name
+        assert service["volumes"] == common["volumes"], name
+        overridden = {key for key, value in common["environment"].items() if service["environment"].get(key) != value}
+        assert not overridden, f"{name} overrides shared Airflow settings {overridden}"
+        if name != "airflow-init":  # init alone runs as root, to chown the volumes
+            assert service["user"] == common["user"], name
+    emulator = raw["services"]["genesys-emulator"]
+    assert emulator["image"] == common["image"]
+
+
+def test_airflow_environment_has_what_a_multi_process_deployment_needs(services):
+    for name, service in long_running_airflow_services(services).items():
+        env = service["environment"]
+        missing = [key for key in REQUIRED_AIRFLOW_ENV if not env.get(key)]
+        assert not missing, f"{name} lacks {missing}"
+        assert env["AIRFLOW__CORE__EXECUTOR"] == "CeleryExecutor"
+        assert env["AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK"] == "true"
+
+
+def test_connection_urls_point_at_services_and_their_container_ports(services):
+    env = services["airflow-scheduler"]["environment"]
+    api_host, api_port = url_port(env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"])
+    assert api_host == "airflow-apiserver"
+    assert (8080, api_port) in published_ports(services["airflow-apiserver"])
+    assert env["AIRFLOW__CORE__EXECUTION_API_SERVER_URL"].endswith("/execution/")
+    assert url_port(env["AIRFLOW__CELERY__BROKER_URL"]) == ("redis", 6379)
+    metadata = urlsplit(env["AIRFLOW__DATABASE__SQL_ALCHEMY_CONN"])
+    backend = urlsplit(env["AIRFLOW__CELERY__RESULT_BACKEND"].removeprefix("db+"))
+    assert (metadata.hostname, metadata.port, metadata.path) == (backend.hostname, backend.port, backend.path)
+    assert metadata.hostname in services
+
+
+def test_emulator_port_matches_its_connection_urls(services):
+    command = services["genesys-emulator"]["command"]
+    port = int(command[command.index("--port") + 1])
+    assert (8089, port) in published_ports(services["genesys-emulator"])
+    init_env = services["airflow-init"]["environment"]
+    assert url_port(init_env["GENESYS_API_HOST"]) == ("genesys-emulator", port)
+    assert url_port(init_env["GENESYS_WEBHOOK_URL"]) == ("genesys-emulator", port)
+    assert urlsplit(init_env["GENESYS_WEBHOOK_URL"]).path == "/_emulator/webhooks"
+
+
+def test_host_ports_are_unique_and_workers_can_scale(services):
+    host_ports = [host for svc in services.values() for host, _ in published_ports(svc)]
+    assert len(host_ports) == len(set(host_ports))
+    worker = services["airflow-worker"]
+    assert "ports" not in worker and "container_name" not in worker, "--scale airflow-worker=N would collide"
+    assert not [name for name, svc in services.items() if "container_name" in svc]
+
+
+def test_named_volumes_are_declared_used_and_staging_is_shared(compose, services):
+    declared = set(compose["volumes"])
+    used = {
+        entry.split(":")[0]
+        for svc in services.values()
+        for entry in svc.get("volumes", [])
+        if not entry.startswith((".", "/"))
+    }
+    assert used == declared
+    staging_root = services["airflow-worker"]["environment"]["AIRFLOW_VAR_GENESYS_STAGING_ROOT"]
+    for name, service in airflow_services(services).items():
+        assert f"genesys-staging:{staging_root}" in service["volumes"], name
+
+
+def test_healthchecks_and_depends_on_conditions(services):
+    for name, service in services.items():
+        if name != "airflow-init":
+            assert "healthcheck" in service, f"{name} has no healthcheck"
+        for target, rule in service.get("depends_on", {}).items():
+            assert target in services, f"{name} depends on unknown {target}"
+            if rule["condition"] == "service_healthy":
+                assert "healthcheck" in services[target], f"{name} waits for {target}'s health, which it lacks"
+    for name, service in long_running_airflow_services(services).items():
+        assert service["depends_on"]["airflow-init"]["condition"] == "service_completed_successfully", name
+        assert service["depends_on"]["postgres"]["condition"] == "service_healthy", name
+    assert services["airflow-worker"]["depends_on"]["airflow-apiserver"]["condition"] == "service_healthy"
+
+
+def test_init_migrates_and_creates_the_pool_and_connections_the_code_uses(services):
+    script = "\n".join(services["airflow-init"]["command"])
+    assert "airflow db migrate" in script
+    assert "airflow pools set genesys_api" in script
+    code = "\n".join(p.read_text() for p in [*ROOT.glob("plugins/genesys_cloud/**/*.py"), *ROOT.glob("dags/*.py")])
+    for conn_id in ("genesys_cloud_default", "genesys_warehouse", "genesys_sync_webhook"):
+        assert f"add_missing_connection {conn_id} " in script
+        assert f'"{conn_id}"' in code, f"no code uses connection id {conn_id}"
+    assert '"genesys_api"' in code, "no DAG uses the genesys_api pool"
+
+
+def test_secrets_come_from_env_with_only_dev_defaults():
+    for match in references(raw_compose()):
+        name, op, arg = match["name"], match["op"], match["arg"]
+        if not SECRET_NAME.search(name):
+            continue
+        if name in DEV_ONLY_SECRET_DEFAULTS:
+            assert arg == DEV_ONLY_SECRET_DEFAULTS[name], f"{name} has an unexpected default"
+        else:
+            assert op == ":?", f"{name} must be required (${{{name}:?...}}), found {match[0]}"
+    env = read_env_file()
+    for name, value in env.items():
+        if SECRET_NAME.search(name) and name not in DEV_ONLY_SECRET_DEFAULTS:
+            assert value == "", f".env.example must not ship a value for {name}"
+
+
+def test_compose_refuses_to_start_without_the_secrets():
+    with pytest.raises(MissingRequiredVariable):
+        load_compose(read_env_file())
+
+
+def test_env_example_documents_exactly_the_variables_compose_reads():
+    referenced = {match["name"] for match in references(raw_compose())}
+    assert referenced == set(read_env_file())
+
+
+def test_secret_files_stay_out_of_git_and_the_image():
+    assert ".env" in (ROOT / ".dockerignore").read_text().split()
