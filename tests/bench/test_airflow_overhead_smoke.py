@@ -1,0 +1,26 @@
+"""``benchmarks/airflow_overhead.py`` on a tiny day: the DAG run and the core pipeline load the same day."""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+pytestmark = [pytest.mark.postgres, pytest.mark.slow]
+
+
+def test_dags_test_and_core_pipeline_load_the_same_conversations(postgres_server_url, tmp_path):
+    result = subprocess.run(
+        [sys.executable, "benchmarks/airflow_overhead.py", "--n", "1000", "--home", str(tmp_path)],
+        cwd=ROOT, capture_output=True, text=True, timeout=540,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    core, summary = (orjson.loads(line) for line in result.stdout.splitlines())
+    assert summary["summary"] is True
+    assert summary["airflow_table_conversations"] == core["table_conversations"] == summary["conversations"]
+    assert summary["airflow_s"] > 0 and summary["core_s"] > 0
+    assert summary["overhead_ratio"] == pytest.approx(summary["airflow_s"] / summary["core_s"], rel=0.01)

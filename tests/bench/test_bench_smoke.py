@@ -1,0 +1,71 @@
+"""``make bench`` on a tiny day: the summary contract and the correctness of what each path loaded.
+
+Timings are printed by the benchmark, never asserted here; this proves the benchmark measures
+real work (every path loaded the whole ground truth) and keeps its output contract.
+"""
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import orjson
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SUMMARY_KEYS = {
+    "conversations", "ours_conv_per_s", "floor_conv_per_s", "ratio_to_floor", "baseline_conv_per_s",
+    "speedup_vs_baseline", "peak_rss_mb_small", "peak_rss_mb_large", "api_requests", "min_api_requests",
+}
+
+pytestmark = pytest.mark.postgres
+
+
+@pytest.fixture(scope="module")
+def bench_lines(postgres_server_url: str) -> list[dict]:
+    result = subprocess.run(
+        [sys.executable, "benchmarks/bench.py", "--n", "2000", "--baseline-n", "1000", "--rss-sizes", "1000,2000"],
+        cwd=ROOT, capture_output=True, text=True, timeout=540,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return [orjson.loads(line) for line in result.stdout.splitlines()]
+
+
+def phase(lines: list[dict], name: str) -> list[dict]:
+    return [line for line in lines if line.get("phase") == name]
+
+
+def test_every_stdout_line_is_json_and_the_last_is_the_full_summary(bench_lines):
+    summary = bench_lines[-1]
+    assert summary.get("summary") is True
+    assert SUMMARY_KEYS <= summary.keys()
+    assert all(isinstance(summary[key], (int, float)) and summary[key] > 0 for key in SUMMARY_KEYS)
+
+
+def test_ours_and_floor_load_the_ground_truth_into_the_same_tables(bench_lines):
+    truth = phase(bench_lines, "ground_truth")[0]["conversations"]
+    (ours,), (floor,) = phase(bench_lines, "ours"), phase(bench_lines, "floor")
+    assert truth >= 2000
+    assert ours["table_conversations"] == floor["table_conversations"] == truth
+    assert ours["table_rows"] == floor["table_rows"]
+    assert bench_lines[-1]["conversations"] == truth
+    assert bench_lines[-1]["tables_match_ground_truth"] is True
+
+
+def test_baseline_loads_the_capped_sample(bench_lines):
+    (baseline,) = phase(bench_lines, "baseline")
+    assert baseline["conversations"] == 1000
+    assert baseline["table_rows"] > baseline["conversations"]
+
+
+def test_peak_rss_runs_each_load_their_own_day(bench_lines):
+    small, large = phase(bench_lines, "ours_rss")
+    assert small["table_conversations"] == small["conversations"] < large["conversations"]
+    assert large["table_conversations"] == large["conversations"]
+    assert bench_lines[-1]["peak_rss_mb_small"] == small["peak_rss_mb"]
+    assert bench_lines[-1]["peak_rss_mb_large"] == large["peak_rss_mb"]
+
+
+def test_extraction_requests_stay_near_the_minimum(bench_lines):
+    summary = bench_lines[-1]
+    assert summary["min_api_requests"] <= summary["api_requests"] <= 1.05 * summary["min_api_requests"] + 5
