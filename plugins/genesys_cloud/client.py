@@ -26,6 +26,11 @@ from genesys_cloud.stats import RequestStats
 
 log = logging.getLogger(__name__)
 
+# Servers and load balancers close keep-alive connections that sit idle for a few seconds
+# (uvicorn: 5 s). A request sent on one just as it closes fails with a reset, so after any wait
+# this long the pooled connections are dropped and the next request opens a fresh one.
+IDLE_CONNECTION_SECONDS = 1.0
+
 
 @dataclass(frozen=True)
 class ApiResponse:
@@ -123,13 +128,13 @@ class GenesysClient:
                 )
                 response = self._read(raw, expect_json)
             except Exception as error:
-                self.sleep(attempts.after_error(error))
+                self._wait(attempts.after_error(error))
                 continue
             self.pacer.observe(response.headers)
             delay = attempts.after_response(response.status, response.headers, response.content)
             if delay is None:
                 return response
-            self.sleep(delay)
+            self._wait(delay)
 
     def _read(self, raw: requests.Response, expect_json: bool) -> ApiResponse:
         content = raw.content  # ChunkedEncodingError here when the connection drops mid-body
@@ -142,5 +147,11 @@ class GenesysClient:
         if wait > 0:
             log.info("Pacing Genesys calls: waiting %.2f s to stay under the rate limit", wait)
             self.stats.paced_seconds += wait
-            self.sleep(wait)
+            self._wait(wait)
+
+    def _wait(self, seconds: float) -> None:
+        self.sleep(seconds)
+        if seconds >= IDLE_CONNECTION_SECONDS:
+            for adapter in self.session.adapters.values():
+                adapter.close()  # drops idle pooled connections; the adapter stays usable
 

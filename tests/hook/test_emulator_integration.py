@@ -10,6 +10,7 @@ from pathlib import Path
 
 import orjson
 import pytest
+from urllib3.connection import HTTPConnection
 
 from hook_connection import set_connection
 from genesys_cloud.exceptions import GenesysApiError, GenesysJobFailed, GenesysRateLimitExceeded, GenesysTransientError
@@ -116,6 +117,21 @@ def test_concurrent_job_cap_fails_clearly_then_recovers(hook, emulator):
         hook.submit_details_job({"interval": DAY})
     hook.delete_details_job(first)
     assert hook.submit_details_job({"interval": DAY})
+
+
+def test_retry_after_a_long_wait_opens_a_fresh_connection(hook, emulator, monkeypatch):
+    """uvicorn (like most servers and load balancers) closes keep-alive connections idle for 5 s;
+    a request sent on one just as it closes dies with a reset. So after waiting a second or more
+    the hook reconnects instead of reusing the pooled connection."""
+    hook.get_data_availability()
+    emulator.control.add_fault(SUBMIT, "status", status=429, retry_after=2)
+    hook.client.sleep = lambda seconds: None
+    opened: list[HTTPConnection] = []
+    connect = HTTPConnection.connect
+    monkeypatch.setattr(HTTPConnection, "connect", lambda self: (opened.append(self), connect(self))[1])
+    assert hook.submit_details_job({"interval": DAY})
+    assert len(opened) == 1, "the retry after Retry-After: 2 reused the idle connection"
+    assert emulator.control.stats()[SUBMIT] == {"429": 1, "202": 1}
 
 
 def make_operator(tmp_path: Path) -> GenesysDetailsJobOperator:

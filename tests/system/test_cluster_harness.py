@@ -111,7 +111,10 @@ def test_local_executor_backfill_and_rerun_of_a_failed_partition(postgres_server
 def test_celery_executor_spreads_a_backfill_over_two_workers(start_airflow_cluster, tmp_path):
     started = time.monotonic()
     cluster = start_airflow_cluster(
-        probe_config(tmp_path, executor="CeleryExecutor", celery_workers=2, celery_worker_concurrency=1)
+        probe_config(
+            tmp_path, executor="CeleryExecutor", celery_workers=2, celery_worker_concurrency=1,
+            env_overrides={"HARNESS_PROBE_RENDEZVOUS_DIR": str(tmp_path / "rendezvous")},
+        )
     )
     healthy = time.monotonic()
     runs = backfill_probe(cluster)
