@@ -5,7 +5,7 @@
 Starts the emulator with N conversations per day, runs the core pipeline (``ours``: extract +
 ``load_extraction``) into one scratch PostgreSQL database, then ``airflow dags test
 genesys_conversations_daily`` for the same UTC day into another (every task: authenticate,
-window, wait for data, extract, normalize, load, audit, notify), timed around the command.
+window, wait for data, extract, load, aggregates, reconcile, audit, notify), timed around the command.
 The metadata DB migration is set-up, outside the clock. Prints JSON lines; the last one is
 ``{"summary": true, "core_s", "airflow_s", "overhead_ratio", ...}``.
 """

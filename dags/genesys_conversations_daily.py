@@ -10,11 +10,11 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
 4. **extract**: async details job, result pages staged as raw JSON (a complete extraction of the same
    query younger than `genesys_cache_ttl_seconds` is reused: reruns cost no API calls; `force_extract` skips it;
    `lookback_days` also re-extracts that many previous days, for late surveys, evaluations and wrap-ups);
-5. **normalize** and 6. **load**: typed rows per table, merged idempotently into the warehouse;
-   beside them, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
+5. **load**: the staged pages normalized into typed rows per table and merged idempotently into the
+   warehouse (one transaction; a rerun reads staging only); beside it, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
    **reconcile** compares it with the loaded details (a mismatch marks the partition `incomplete`, data kept);
-7. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback);
-8. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
+6. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback);
+7. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
 
 Connections: `genesys_cloud_default`, `genesys_warehouse`, `genesys_sync_webhook`. Settings: Airflow
 Variables `genesys_*` (see docs/operations.md). A manual run with logical date D syncs `[D-1, D)`, the last
@@ -38,7 +38,7 @@ from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.planned import GenesysExtractOperator, GenesysWaitForDataSensor
 from genesys_cloud.operators.run_context import plan_field
-from genesys_cloud.operators.transform import GenesysLoadOperator, GenesysNormalizeOperator
+from genesys_cloud.operators.transform import GenesysLoadOperator
 from genesys_cloud.operators.window import GenesysWindowOperator
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
@@ -89,7 +89,6 @@ with DAG(
         partition=plan_field("partition"),
         staging_root=plan_field("staging_root"),
     )
-    normalize = GenesysNormalizeOperator(task_id="normalize")
     load = GenesysLoadOperator(
         task_id="load",
         outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
@@ -106,5 +105,5 @@ with DAG(
         on_retry_callback=None,
     )
 
-    authenticate >> validate_window >> wait_for_data >> extract >> normalize >> load >> reconcile >> audit >> notify
+    authenticate >> validate_window >> wait_for_data >> extract >> load >> reconcile >> audit >> notify
     wait_for_data >> aggregates >> reconcile

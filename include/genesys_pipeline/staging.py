@@ -18,6 +18,7 @@ from typing import Any, Iterator, Mapping
 import orjson
 
 DATASET = "conversation_details"
+REJECTS_DATASET = "conversation_details_rejects"
 MANIFEST_NAME = "_manifest.json"
 # Level 1 compresses result JSON about 6x at several hundred MB/s; higher levels cost far
 # more CPU for a few percent of space on short-lived staging files.
@@ -108,6 +109,11 @@ class StagingArea:
 
     def extraction_dir(self, partition: str, qhash: str) -> Any:
         return self.root / DATASET / partition / qhash
+
+    def rejects_path(self, manifest: "Manifest") -> Any:
+        """Where a load quarantines the extraction's unloadable records. Beside the extraction,
+        not inside it: the writer owns that directory and clears it on a re-extraction."""
+        return self.root / REJECTS_DATASET / manifest.partition / f"{manifest.query_hash}.jsonl"
 
     def open_writer(self, partition: str, query: Mapping[str, Any]) -> ExtractionWriter:
         """Start a fresh extraction, discarding whatever an earlier attempt left there."""

@@ -42,7 +42,7 @@ def test_daily_dag_shape(bag):
     assert dag.doc_md and "UTC day" in dag.doc_md
     assert dag.catchup is False and dag.max_active_runs >= 1
     assert [task.task_id for task in dag.tasks] == [
-        "authenticate", "validate_window", "wait_for_data", "extract", "normalize", "load",
+        "authenticate", "validate_window", "wait_for_data", "extract", "load",
         "aggregates", "reconcile", "audit", "notify",
     ]
     pooled = {t.task_id for t in dag.tasks if t.pool == "genesys_api"}

@@ -13,7 +13,6 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL
 
 from genesys_pipeline.normalize import Normalizer, TableBatch
-from genesys_pipeline.normalized_staging import rejects_path as default_rejects_path
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.prefetch import prefetch
 from genesys_pipeline.rejects import RejectsFile
@@ -48,7 +47,7 @@ class Warehouse:
     def load_batches(
         self, batches: Iterable[TableBatch], run_id: str, progress: Progress | None = None
     ) -> LoadReport:
-        """Load already-normalized batches (e.g. ``iter_normalized``) in one transaction."""
+        """Load already-normalized batches in one transaction."""
         if not self.prefetch:
             return load_batches(self.engine, self.schema, batches, self.writer, run_id, progress)
         with closing(prefetch(batches)) as ahead:  # closing stops the producer if the load fails
@@ -66,7 +65,7 @@ class Warehouse:
         """Raw staged pages -> normalize -> load, streamed page by page, one transaction."""
         if not manifest.extracted_at:
             raise ValueError(f"extraction {manifest.partition}/{manifest.query_hash} has no extracted_at")
-        path = rejects_path if rejects_path is not None else default_rejects_path(staging, manifest)
+        path = rejects_path if rejects_path is not None else staging.rejects_path(manifest)
         reading = Stopwatch()
         normalizing = Stopwatch()
         started = time.perf_counter()

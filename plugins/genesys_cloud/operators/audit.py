@@ -18,7 +18,6 @@ from genesys_cloud.operators.notify import post_event
 from genesys_cloud.operators.run_context import (
     EXTRACT_TASK_ID,
     LOAD_TASK_ID,
-    NORMALIZE_TASK_ID,
     WAREHOUSE_CONN_ID,
     run_plan,
     write_audit_row,
@@ -28,7 +27,7 @@ from genesys_pipeline.audit import AuditRecord
 from genesys_pipeline.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
-STAGES = (EXTRACT_TASK_ID, NORMALIZE_TASK_ID, LOAD_TASK_ID)
+STAGES = (EXTRACT_TASK_ID, LOAD_TASK_ID)
 
 
 def _partition_of(context: Mapping[str, Any], plan: Mapping[str, Any]) -> str:

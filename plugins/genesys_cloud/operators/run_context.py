@@ -3,7 +3,7 @@
 ``validate_window`` resolves the window and the settings once and returns them as the run's
 *plan*; later tasks read that XCom instead of re-reading Variables, so one run uses one
 consistent set of values even if someone edits a Variable mid-run (the PII config is the
-exception: its salt stays out of XCom, so ``normalize`` reads it itself).
+exception: its salt stays out of XCom, so ``load`` reads it itself).
 """
 from __future__ import annotations
 
@@ -19,7 +19,6 @@ from genesys_pipeline.warehouse.engine import create_warehouse_engine
 # Task ids are part of the contract between the DAG and the operators that read each other's XComs.
 PLAN_TASK_ID = "validate_window"
 EXTRACT_TASK_ID = "extract"
-NORMALIZE_TASK_ID = "normalize"
 LOAD_TASK_ID = "load"
 AUDIT_TASK_ID = "audit"
 WAREHOUSE_CONN_ID = "genesys_warehouse"
