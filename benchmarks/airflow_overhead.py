@@ -18,7 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from environment import ROOT, EmulatorProcess, bench_interval, emit, free_port, rate, scratch_database
+from environment import ROOT, bench_emulator, bench_interval, emit, rate, scratch_database
 from local_env import airflow_env, migrate_metadata_db, run_airflow
 from ours import run_ours
 from genesys_pipeline.warehouse import Warehouse
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--home", type=Path, default=DEFAULT_HOME, help="Airflow home, staging and the run's log")
     args = parser.parse_args()
     interval = bench_interval()
-    with EmulatorProcess(free_port(), conversations_per_day=args.n) as emulator:
+    with bench_emulator(args.n, interval) as emulator:
         with scratch_database("core") as db_url, tempfile.TemporaryDirectory(prefix="genesys-bench-") as workdir:
             core = run_ours(emulator.base_url, interval, db_url, Path(workdir))
         emit(core)

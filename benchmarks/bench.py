@@ -20,7 +20,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Callable
 
-from environment import EmulatorProcess, bench_interval, emit, free_port, min_api_requests, scratch_database
+from environment import bench_emulator, bench_interval, emit, min_api_requests, scratch_database
 from ours import run_ours
 from floor import run_floor
 from baseline import run_baseline
@@ -90,7 +90,7 @@ def main() -> None:
 
     interval = bench_interval()
     emit({"phase": "environment", "n": args.n, "interval": interval, "cpus": os.cpu_count(), "load_1m": load_1m()})
-    with EmulatorProcess(free_port(), conversations_per_day=args.n, seed=args.seed) as emulator:
+    with bench_emulator(args.n, interval, args.seed) as emulator:
         base_url = emulator.base_url
         control = EmulatorControl(base_url)
         truth = control.ground_truth(interval)["count"]

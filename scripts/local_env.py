@@ -34,11 +34,20 @@ def free_port() -> int:
 class EmulatorProcess:
     """``python -m genesys_emulator`` on a port of its own, stopped on exit (only the process we started)."""
 
-    def __init__(self, port: int, conversations_per_day: int = 2000, seed: int = 42, log_path: Path | None = None) -> None:
+    def __init__(
+        self,
+        port: int,
+        conversations_per_day: int = 2000,
+        seed: int = 42,
+        log_path: Path | None = None,
+        record_cache_size: int | None = None,
+    ) -> None:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
         self._args = [PYTHON, "-m", "genesys_emulator", "--host", "127.0.0.1", "--port", str(port),
                       "--seed", str(seed), "--conversations-per-day", str(conversations_per_day)]
+        if record_cache_size is not None:
+            self._args += ["--record-cache", str(record_cache_size)]
         self._log_path = log_path
         self._process: subprocess.Popen | None = None
         self._log = None

@@ -24,6 +24,8 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=int, default=300, help="requests per token per window")
     parser.add_argument("--login-path-prefix", default="", help="also serve /oauth/token under this prefix")
     parser.add_argument("--api-path-prefix", default="", help="also serve /api/v2 under this prefix")
+    parser.add_argument("--record-cache", type=int, default=EmulatorConfig.record_cache_size,
+                        help="serialized records kept in memory (~4 KB each); size it to a day to serve repeats fast")
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
 
@@ -40,6 +42,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
         rate_limit_requests=args.rate_limit,
         login_path_prefix=args.login_path_prefix,
         api_path_prefix=args.api_path_prefix,
+        record_cache_size=args.record_cache,
     )
 
 

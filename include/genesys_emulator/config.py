@@ -12,6 +12,8 @@ from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from .generator import DEFAULT_RECORD_CACHE_SIZE
+
 ALL_ROLES: tuple[str, ...] = (
     "analytics:conversationDetail:view",
     "analytics:agentConversationDetail:view",
@@ -87,6 +89,7 @@ class EmulatorConfig:
     results_default_page_size: int = 100
     results_max_page_size: int = 1000
     results_prefetch: bool = True  # serialize the next page in the background (speed only)
+    record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE  # serialized records kept (~4 KB each); speed only
     results_not_ready_status: int = 400
     results_gone_status: int = 404
 

@@ -12,7 +12,7 @@ import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date
 
-from .generator import DataGenerator, without_attributes
+from .generator import DEFAULT_RECORD_CACHE_SIZE, DataGenerator, without_attributes
 
 ConversationKey = tuple[date, int]
 
@@ -20,10 +20,11 @@ ConversationKey = tuple[date, int]
 class Dataset:
     """Generated conversations plus the rules for which of them an endpoint may serve."""
 
-    def __init__(self, seed: int, conversations_per_day: int) -> None:
+    def __init__(self, seed: int, conversations_per_day: int, record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE) -> None:
         self.seed = seed
         self.conversations_per_day = conversations_per_day
-        self.generator = DataGenerator(seed=seed, conversations_per_day=conversations_per_day)
+        self.record_cache_size = record_cache_size
+        self.generator = DataGenerator(seed, conversations_per_day, record_cache_size)
         self._prefetcher = ThreadPoolExecutor(max_workers=1, thread_name_prefix="emulator-prefetch")
         self._prefetching = threading.Event()
 
@@ -59,10 +60,14 @@ class Dataset:
             self._prefetching.set()
             self._prefetcher.submit(self._warm, list(keys))
 
+    def warm(self, keys: list[ConversationKey]) -> None:
+        """Serialize ``keys`` now, so later requests for them are served from the cache."""
+        for key in keys:
+            self.record_bytes(key)
+
     def _warm(self, keys: list[ConversationKey]) -> None:
         try:
-            for key in keys:
-                self.record_bytes(key)
+            self.warm(keys)
         finally:
             self._prefetching.clear()
 

@@ -140,5 +140,19 @@ def dimension_values(conversation: dict, dimension: str) -> set[str]:
     return values
 
 
+def session_dimension_values(conversation: dict, participant: dict, session: dict, dimension: str) -> set[str]:
+    """:func:`dimension_values` of the conversation narrowed to one of its sessions (an aggregate
+    group), without copying the record: a conversation-level value plus its segments' values."""
+    key = _ALIASES.get(dimension, dimension)
+    values = set(_as_strings(conversation[key])) if key in conversation else set()
+    layers = (session, session.get("flow") or {}, participant, conversation)
+    for segment in session.get("segments", []):
+        for layer in (segment, *layers):
+            if key in layer:
+                values.update(_as_strings(layer[key]))
+                break
+    return values
+
+
 def conversation_metric_values(conversation: dict, metric: str) -> list[float]:
     return _metric_values(next(_conversation_contexts(conversation)), metric)

@@ -24,10 +24,11 @@ from genesys_emulator.skeleton import MAX_DURATION_MS, DaySkeleton, build_day_sk
 ConversationKey = tuple[date, int]  # (UTC start day, index in that day's start order)
 # Bound skeleton memory by conversations, not days: ~200 bytes each, so at most ~200 MB.
 _CACHED_CONVERSATIONS = 1_000_000
-# Serialized records (~4 KB each, ~80 MB in all): repeat requests decode instead of rebuilding
-# (~10 us vs ~60 us). Bytes rather than dicts: they hand every caller its own dict, and
-# retaining thousands of dicts slowed fresh builds by a third.
-_CACHED_JSON_RECORDS = 20_000
+# Serialized records (~4 KB each, ~80 MB by default): repeat requests decode instead of
+# rebuilding (~10 us vs ~60 us). Bytes rather than dicts: they hand every caller its own dict,
+# and retaining thousands of dicts slowed fresh builds by a third. A scan of more records than
+# the cache holds misses every time (LRU), so benchmarks size it to the day.
+DEFAULT_RECORD_CACHE_SIZE = 20_000
 
 
 class _BytesLru:
@@ -55,7 +56,9 @@ class _BytesLru:
 class DataGenerator:
     """Seeded source of conversations and lookup entities for one emulated organisation."""
 
-    def __init__(self, seed: int = 42, conversations_per_day: int = 2000) -> None:
+    def __init__(
+        self, seed: int = 42, conversations_per_day: int = 2000, record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE
+    ) -> None:
         if seed < 0 or conversations_per_day < 0:
             raise ValueError("seed and conversations_per_day must not be negative")
         self.seed = seed
@@ -65,7 +68,7 @@ class DataGenerator:
         cached_days = max(4, _CACHED_CONVERSATIONS // max(conversations_per_day, 1))
         # Per-instance caches, so generators with different seeds never share entries.
         self._skeleton = lru_cache(maxsize=cached_days)(self._build_skeleton)
-        self._encoded = _BytesLru(_CACHED_JSON_RECORDS)
+        self._encoded = _BytesLru(record_cache_size)
 
     def reference_data(self) -> ReferenceData:
         return self._reference

@@ -17,7 +17,11 @@ from .state import Clock, RateLimiter, RequestStats, TokenStore
 from .validation import DetailsQuery, parse_instant_ms
 from .webhooks import WebhookSink
 
-_DATASET_SETTINGS = ("seed", "conversations_per_day")
+def dataset_for(config: EmulatorConfig) -> Dataset:
+    return Dataset(config.seed, config.conversations_per_day, config.record_cache_size)
+
+
+_DATASET_SETTINGS = ("seed", "conversations_per_day", "record_cache_size")
 
 
 class EmulatorRuntime:
@@ -34,9 +38,9 @@ class EmulatorRuntime:
         self.faults = FaultBook()
         self.jobs = JobStore(config, self.clock)
         self.cursors = CursorCodec(config.seed)
-        same_data = dataset is not None and (dataset.seed, dataset.conversations_per_day) == (
-            config.seed, config.conversations_per_day)
-        self.dataset = dataset if same_data else Dataset(config.seed, config.conversations_per_day)
+        same_data = dataset is not None and (dataset.seed, dataset.conversations_per_day, dataset.record_cache_size) == (
+            config.seed, config.conversations_per_day, config.record_cache_size)
+        self.dataset = dataset if same_data else dataset_for(config)
         self.webhooks = WebhookSink()
         self._sync_calls = 0
 
@@ -46,7 +50,7 @@ class EmulatorRuntime:
         self.config = new
         self.jobs.config = new
         if any(getattr(old, name) != getattr(new, name) for name in _DATASET_SETTINGS):
-            self.dataset = Dataset(new.seed, new.conversations_per_day)
+            self.dataset = dataset_for(new)
             self.cursors = CursorCodec(new.seed)
         if old.rate_limit_window_seconds != new.rate_limit_window_seconds:
             self.limiter = RateLimiter(self.clock, new.rate_limit_window_seconds)

@@ -66,6 +66,10 @@ class EmulatorControl:
         """``count`` and ``conversation_ids`` a correct extraction of ``interval`` yields."""
         return self._call("GET", "/ground-truth", params={"interval": interval, "semantics": semantics})
 
+    def warm(self, interval: str) -> dict:
+        """Pre-generate the records of ``interval`` into the emulator's record cache."""
+        return self._call("POST", "/warm", json={"interval": interval})
+
     def stats(self) -> dict:
         """Request counts: ``{operation name: {status: count}}``."""
         return self._call("GET", "/stats")

@@ -19,8 +19,9 @@ def test_dags_test_and_core_pipeline_load_the_same_conversations(postgres_server
         cwd=ROOT, capture_output=True, text=True, timeout=540,
     )
     assert result.returncode == 0, result.stderr[-3000:]
-    core, summary = (orjson.loads(line) for line in result.stdout.splitlines())
+    warm, core, summary = (orjson.loads(line) for line in result.stdout.splitlines())
     assert summary["summary"] is True
+    assert warm["phase"] == "emulator_warm" and warm["warmed"] == summary["conversations"]
     assert summary["airflow_table_conversations"] == core["table_conversations"] == summary["conversations"]
     assert summary["airflow_s"] > 0 and summary["core_s"] > 0
     assert summary["overhead_ratio"] == pytest.approx(summary["airflow_s"] / summary["core_s"], rel=0.01)

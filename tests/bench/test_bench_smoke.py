@@ -46,6 +46,7 @@ def test_ours_and_floor_load_the_ground_truth_into_the_same_tables(bench_lines):
     truth = phase(bench_lines, "ground_truth")[0]["conversations"]
     (ours,), (floor,) = phase(bench_lines, "ours"), phase(bench_lines, "floor")
     assert truth >= 2000
+    assert phase(bench_lines, "emulator_warm")[0]["warmed"] == truth  # generated before any clock started
     assert ours["table_conversations"] == floor["table_conversations"] == truth
     assert ours["table_rows"] == floor["table_rows"]
     assert bench_lines[-1]["conversations"] == truth

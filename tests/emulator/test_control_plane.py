@@ -15,6 +15,12 @@ from .support import JOBS, ApiClient, day_interval
 SECRET = "emulator-webhook-secret"
 
 
+def day_ms() -> tuple[int, int]:
+    from genesys_emulator.validation import parse_interval
+
+    return parse_interval(day_interval())
+
+
 def signed_headers(body: bytes, *, key: str = "k-1", timestamp: int | None = None, secret: str = SECRET) -> dict:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
@@ -40,6 +46,39 @@ def test_reset_with_overrides_changes_the_data(emulator):
     default_count = emulator.control.ground_truth(interval)["count"]
     emulator.control.reset(conversations_per_day=200)
     assert emulator.control.ground_truth(interval)["count"] < default_count / 5
+
+
+def test_warm_caches_a_window_sized_to_fit(emulator):
+    emulator.control.reset(record_cache_size=5000)
+    interval = day_interval()
+    answer = emulator.control.warm(interval)
+    assert answer == {"warmed": emulator.control.ground_truth(interval)["count"], "cache_size": 5000}
+    assert answer["warmed"] > 0
+
+
+def test_warmed_records_are_served_without_rebuilding(monkeypatch):
+    from genesys_emulator.dataset import Dataset
+
+    dataset = Dataset(42, 300, record_cache_size=1000)
+    keys = dataset.matching(*day_ms(), semantics="overlap", available_until_ms=day_ms()[1])
+    dataset.warm(keys)
+    monkeypatch.setattr(dataset.generator, "_build", lambda *key: pytest.fail(f"rebuilt {key}"))
+    assert all(dataset.record_bytes(key) for key in keys)
+
+
+def test_a_scan_larger_than_the_record_cache_rebuilds_every_record(monkeypatch):
+    """Why benchmarks size the cache to the day: an LRU scan longer than the cache never hits."""
+    from genesys_emulator.dataset import Dataset
+
+    dataset = Dataset(42, 300, record_cache_size=100)
+    keys = dataset.matching(*day_ms(), semantics="overlap", available_until_ms=day_ms()[1])
+    assert len(keys) > 100
+    dataset.warm(keys)
+    build = dataset.generator._build
+    built = []
+    monkeypatch.setattr(dataset.generator, "_build", lambda *key: (built.append(key), build(*key))[1])
+    dataset.warm(keys)
+    assert len(built) == len(keys)
 
 
 def test_configure_rejects_unknown_settings(emulator):

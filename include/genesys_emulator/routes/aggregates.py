@@ -11,7 +11,7 @@ from fastapi import APIRouter, Request, Response
 from .. import enums
 from ..determinism import iso_ms
 from ..errors import bad_request
-from ..filters import dimension_values, record_matches
+from ..filters import record_matches, session_dimension_values
 from ..validation import check_enum, parse_instant_ms, parse_interval, reject_unknown_fields, validate_filter
 from .common import AGGREGATE_PERMISSIONS, authorize, json_response, read_json_body, runtime_of
 
@@ -72,12 +72,11 @@ def _session_groups(conversation: dict, group_by: list[str]):
     """(group dict, session) pairs: a session's group comes from its own fields first."""
     for participant in conversation.get("participants", []):
         for session in participant.get("sessions", []):
-            shell = {**conversation, "participants": [{**participant, "sessions": [session]}]}
             group = {}
             for dimension in group_by:
-                values = sorted(dimension_values(shell, dimension))
+                values = session_dimension_values(conversation, participant, session, dimension)
                 if values:
-                    group[dimension] = values[0]
+                    group[dimension] = min(values)
             yield group, session
 
 

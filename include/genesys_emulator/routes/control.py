@@ -123,6 +123,16 @@ async def ground_truth(request: Request) -> Response:
                           "count": len(ids), "conversation_ids": ids})
 
 
+@router.post("/warm")
+async def warm(request: Request) -> Response:
+    """Generate and cache the records of ``interval`` now (benchmarks: outside their clock)."""
+    runtime = runtime_of(request)
+    start_ms, end_ms = parse_interval((await _json(request)).get("interval"))
+    keys = runtime.dataset.matching(start_ms, end_ms, semantics="overlap", available_until_ms=runtime.watermark_ms())
+    runtime.dataset.warm(keys)
+    return json_response({"warmed": len(keys), "cache_size": runtime.config.record_cache_size})
+
+
 @router.get("/stats")
 async def stats(request: Request) -> Response:
     return json_response(runtime_of(request).stats.snapshot())
