@@ -25,6 +25,8 @@ _ALIASES = {
 
 
 def _as_strings(value: Any) -> list[str]:
+    if type(value) is str:  # the common case, on the hot path of aggregates
+        return [value]
     items = value if isinstance(value, list) else [value]
     return [str(v).lower() if isinstance(v, bool) else str(v) for v in items if v is not None]
 

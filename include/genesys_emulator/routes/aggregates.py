@@ -68,16 +68,24 @@ def _stats(metric: str, values: list[float]) -> dict:
     return {"count": int(sum(values))}
 
 
-def _session_groups(conversation: dict, group_by: list[str]):
-    """(group dict, session) pairs: a session's group comes from its own fields first."""
+def _session_group(conversation: dict, participant: dict, session: dict, group_by: list[str]) -> tuple:
+    """A session's group key: its own value of each dimension first (the smallest, if several)."""
+    group = []
+    for dimension in group_by:
+        values = session_dimension_values(conversation, participant, session, dimension)
+        if values:
+            group.append((dimension, min(values)))
+    return tuple(sorted(group))
+
+
+def _emitted_sessions(conversation: dict, wanted: frozenset[str], start_iso: str, end_iso: str):
+    """(participant, session, metrics) for sessions that emitted a wanted metric in the window.
+    emitDates share one fixed-width UTC format with the bounds, so comparing text is exact."""
     for participant in conversation.get("participants", []):
         for session in participant.get("sessions", []):
-            group = {}
-            for dimension in group_by:
-                values = session_dimension_values(conversation, participant, session, dimension)
-                if values:
-                    group[dimension] = min(values)
-            yield group, session
+            emitted = [m for m in session.get("metrics", ()) if m["name"] in wanted and start_iso <= m["emitDate"] < end_iso]
+            if emitted:
+                yield participant, session, emitted
 
 
 @router.post("/api/v2/analytics/conversations/aggregates/query")
@@ -87,16 +95,16 @@ async def post_analytics_conversations_aggregates_query(request: Request) -> Res
     start_ms, end_ms, granularity, metrics, group_by, query_filter = _validate(await read_json_body(request), runtime.config)
     keys = runtime.dataset.matching(start_ms, end_ms, semantics="overlap", available_until_ms=runtime.clock.now_ms())
     cells: dict[tuple, dict[int, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
+    wanted, start_iso, end_iso = frozenset(metrics), iso_ms(start_ms), iso_ms(end_ms)
     for key in keys:
         record = runtime.dataset.record(key)
         if query_filter and not record_matches(record, {enums.AGGREGATE_FILTER: [query_filter]}):
             continue
-        for group, session in _session_groups(record, group_by):
-            for metric in session.get("metrics", []):
-                emitted = parse_instant_ms(metric["emitDate"], "emitDate")
-                if metric["name"] in metrics and start_ms <= emitted < end_ms:
-                    bucket = start_ms + (emitted - start_ms) // granularity * granularity
-                    cells[tuple(sorted(group.items()))][bucket][metric["name"]].append(metric["value"])
+        for participant, session, emitted in _emitted_sessions(record, wanted, start_iso, end_iso):
+            by_bucket = cells[_session_group(record, participant, session, group_by)]
+            for metric in emitted:
+                offset = parse_instant_ms(metric["emitDate"], "emitDate") - start_ms if granularity < end_ms - start_ms else 0
+                by_bucket[start_ms + offset // granularity * granularity][metric["name"]].append(metric["value"])
     results = []
     for group_key in sorted(cells):
         data = [
