@@ -26,7 +26,7 @@ from floor import run_floor
 from baseline import run_baseline
 from rss import ours_peak_rss
 from overlap import run_overlapped
-from genesys_emulator.testing import EmulatorControl
+from genesys_emulator.control_client import EmulatorControl
 
 
 def load_1m() -> float:

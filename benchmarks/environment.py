@@ -23,7 +23,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 
 from local_env import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EmulatorProcess, free_port  # noqa: E402
 
-from genesys_emulator.testing import EmulatorControl  # noqa: E402
+from genesys_emulator.control_client import EmulatorControl  # noqa: E402
 
 SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 MAX_PAGE_SIZE = 1000  # the async results endpoint's maximum (reference 4.3), asked for by every phase

@@ -27,7 +27,7 @@ os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".bench" / "airflow"))  # befor
 
 from genesys_cloud.hook import GenesysCloudHook  # noqa: E402
 from genesys_cloud.job_state import JobState  # noqa: E402
-from genesys_emulator.testing import EmulatorControl  # noqa: E402
+from genesys_emulator.control_client import EmulatorControl  # noqa: E402
 from genesys_pipeline.normalize import Normalizer  # noqa: E402
 from genesys_pipeline.staging import ExtractionWriter, Manifest, StagingArea  # noqa: E402
 from genesys_pipeline.warehouse import Warehouse  # noqa: E402

@@ -19,7 +19,7 @@ from datetime import datetime, timedelta, timezone
 import orjson
 import requests
 
-from genesys_emulator.testing import EmulatorControl
+from genesys_emulator.control_client import EmulatorControl
 
 JOBS = "/api/v2/analytics/conversations/details/jobs"
 
