@@ -37,7 +37,7 @@ class ApiResponse:
     status: int
     headers: Mapping[str, str]
     content: bytes
-    data: Any  # parsed JSON body, None for empty bodies
+    data: Any  # the decoded body (parsed JSON by default), None for empty bodies
 
     @property
     def correlation_id(self) -> str | None:
@@ -79,23 +79,32 @@ class GenesysClient:
         if cached:
             return cached
         headers, form = token_request(self.client_id, self._client_secret)
-        response = self._send("POST", self.urls.login, TOKEN_PATH, headers=headers, data=form, expect_json=False)
+        response = self._send("POST", self.urls.login, TOKEN_PATH, headers=headers, data=form, decode=None)
         self.stats.token_requests += 1
         token = parse_token_response(response.status, response.content, self.token_cache.clock())
         self.token_cache.put(self._token_key, token)
         return token.value
 
     def request(
-        self, method: str, path: str, *, params: Mapping[str, Any] | None = None, json: Any = None
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        decode: Callable[[bytes], Any] = orjson.loads,
     ) -> ApiResponse:
-        """Call the API: one new token and one retry on 401, retries per policy, domain errors otherwise."""
+        """Call the API: one new token and one retry on 401, retries per policy, domain errors otherwise.
+
+        ``decode`` turns a 2xx body into ``ApiResponse.data``; a ``ValueError`` from it means a
+        cut-off body and is retried like a dropped connection."""
         body = orjson.dumps(json) if json is not None else None
         for auth_attempt in (1, 2):
             token = self.token()
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             if body is not None:
                 headers["Content-Type"] = "application/json"
-            response = self._send(method, self.urls.api, path, headers=headers, params=params, data=body)
+            response = self._send(method, self.urls.api, path, headers=headers, params=params, data=body, decode=decode)
             if response.status == 401 and auth_attempt == 1:
                 log.info("Genesys answered 401 to %s %s; requesting a new token once", method, path)
                 self.token_cache.invalidate(self._token_key, token)
@@ -114,7 +123,7 @@ class GenesysClient:
         headers: Mapping[str, str],
         params: Mapping[str, Any] | None = None,
         data: Any = None,
-        expect_json: bool = True,
+        decode: Callable[[bytes], Any] | None = orjson.loads,
     ) -> ApiResponse:
         """One logical request with pacing and retries; returns the final answer, whatever its status."""
         attempts = RequestAttempts(self.retry_policy, self.stats, method, path)
@@ -126,7 +135,7 @@ class GenesysClient:
                 raw = self.session.request(
                     method, base + path, headers=headers, params=params, data=data, timeout=self.settings.timeout
                 )
-                response = self._read(raw, expect_json)
+                response = self._read(raw, decode)
             except Exception as error:
                 self._wait(attempts.after_error(error))
                 continue
@@ -136,10 +145,10 @@ class GenesysClient:
                 return response
             self._wait(delay)
 
-    def _read(self, raw: requests.Response, expect_json: bool) -> ApiResponse:
+    def _read(self, raw: requests.Response, decode: Callable[[bytes], Any] | None) -> ApiResponse:
         content = raw.content  # ChunkedEncodingError here when the connection drops mid-body
         self.stats.bytes += len(content)
-        data = decode_success_body(raw.status_code, content) if expect_json else None
+        data = decode_success_body(raw.status_code, content, decode) if decode else None
         return ApiResponse(raw.status_code, raw.headers, content, data)
 
     def _pace(self) -> None:

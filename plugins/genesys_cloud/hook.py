@@ -19,6 +19,7 @@ from genesys_cloud.connection import config_from_connection
 from genesys_cloud.exceptions import GenesysApiError, GenesysError, GenesysRateLimitExceeded
 from genesys_cloud.job_state import job_state
 from genesys_cloud.pagination import CursorPaginator, EntityListingPaginator, PageNumberPaginator
+from genesys_cloud.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
 from genesys_cloud.settings import GenesysSettings
 from genesys_cloud.stats import RequestStats
 
@@ -122,14 +123,16 @@ class GenesysCloudHook(BaseHook):
             params: dict[str, Any] = {"pageSize": size}
             if paginator.cursor:
                 params["cursor"] = paginator.cursor
-            response = self.client.request("GET", endpoints.details_job_results(job_id), params=params)
-            data = response.data or {}
-            paginator.advance(data)
+            response = self.client.request(
+                "GET", endpoints.details_job_results(job_id), params=params, decode=scan_results_page
+            )
+            page: ResultsPageSummary = response.data or EMPTY_PAGE
+            paginator.advance({"cursor": page.cursor})
             yield JobResultPage(
                 raw=response.content,
-                conversations=len(data.get("conversations") or []),
-                cursor=data.get("cursor"),
-                data_availability_date=data.get("dataAvailabilityDate"),
+                conversations=page.conversations,
+                cursor=page.cursor,
+                data_availability_date=page.data_availability_date,
             )
 
     def delete_details_job(self, job_id: str) -> None:

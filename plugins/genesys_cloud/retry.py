@@ -31,13 +31,15 @@ class IncompleteResponseError(Exception):
     """A 2xx body that is not complete JSON: the connection was cut mid-body."""
 
 
-def decode_success_body(status: int, content: bytes) -> Any:
-    """Parsed JSON of a 2xx body (None when empty); a cut-off body becomes a retryable error."""
+def decode_success_body(status: int, content: bytes, decode: Callable[[bytes], Any] = orjson.loads) -> Any:
+    """``decode`` of a 2xx body (None when empty); a cut-off body becomes a retryable error.
+
+    ``decode`` must raise ``ValueError`` (as orjson and simdjson do) on invalid JSON."""
     if status >= 400 or not content:
         return None
     try:
-        return orjson.loads(content)
-    except orjson.JSONDecodeError as error:
+        return decode(content)
+    except ValueError as error:
         raise IncompleteResponseError(f"{len(content)} bytes of invalid JSON") from error
 
 
