@@ -22,8 +22,6 @@ complete day, unless the params give a window. Rerun a failed day: clear its fai
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
 
@@ -37,7 +35,7 @@ from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_at
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.planned import GenesysExtractOperator, GenesysWaitForDataSensor
-from genesys_cloud.operators.run_context import plan_field
+from genesys_cloud.operators.run_context import GENESYS_DEFAULT_ARGS, plan_field
 from genesys_cloud.operators.transform import GenesysLoadOperator
 from genesys_cloud.operators.window import GenesysWindowOperator
 from genesys_pipeline.tables import CONVERSATION_TABLES
@@ -53,11 +51,7 @@ with DAG(
     max_active_runs=2,
     tags=["genesys", "warehouse", "conversations"],
     default_args={
-        "owner": "data-platform",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-        "max_retry_delay": timedelta(minutes=15),
+        **GENESYS_DEFAULT_ARGS,
         "on_failure_callback": record_failed_attempt,
         "on_retry_callback": record_retried_attempt,
     },

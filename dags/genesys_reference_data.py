@@ -16,12 +16,11 @@ permission or API problem, not an organisation without queues.
 """
 from __future__ import annotations
 
-from datetime import timedelta
-
 import pendulum
 from airflow.sdk import DAG, Asset
 
 from genesys_cloud.operators.reference_data import FETCHERS, GenesysReferenceDataOperator
+from genesys_cloud.operators.run_context import GENESYS_DEFAULT_ARGS
 
 with DAG(
     dag_id="genesys_reference_data",
@@ -31,12 +30,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["genesys", "warehouse", "reference-data"],
-    default_args={
-        "owner": "data-platform",
-        "retries": 2,
-        "retry_delay": timedelta(minutes=1),
-        "retry_exponential_backoff": True,
-    },
+    default_args=GENESYS_DEFAULT_ARGS,
 ) as dag:
     for table in FETCHERS:
         GenesysReferenceDataOperator(

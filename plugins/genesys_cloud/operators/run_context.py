@@ -7,6 +7,7 @@ exception: its salt stays out of XCom, so ``load`` reads it itself).
 """
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any, Mapping
 
 from sqlalchemy import Engine
@@ -22,6 +23,16 @@ EXTRACT_TASK_ID = "extract"
 LOAD_TASK_ID = "load"
 AUDIT_TASK_ID = "audit"
 WAREHOUSE_CONN_ID = "genesys_warehouse"
+
+# The retry policy both Genesys DAGs give their tasks (``default_args``): transient trouble
+# (an API outage, a warehouse restart) gets a few minutes to clear before a try is spent.
+GENESYS_DEFAULT_ARGS: dict[str, Any] = {
+    "owner": "data-platform",
+    "retries": 2,
+    "retry_delay": timedelta(minutes=1),
+    "retry_exponential_backoff": True,
+    "max_retry_delay": timedelta(minutes=15),
+}
 
 
 def load_settings() -> PipelineSettings:
