@@ -17,6 +17,9 @@ class EmulatorControl:
     def __init__(self, base_url: str, timeout: float = 30.0) -> None:
         self.base_url = base_url.rstrip("/")
         self._session = requests.Session()
+        # A new connection per call: control calls are rare and often follow a long pipeline
+        # run, when a kept-alive connection may be closed by the server just as it is reused.
+        self._session.headers["Connection"] = "close"
         self._timeout = timeout
 
     def _call(self, method: str, path: str, **kwargs: Any) -> Any:

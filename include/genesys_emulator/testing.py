@@ -38,8 +38,10 @@ class EmulatorServer:
         self._thread: threading.Thread | None = None
 
     def start(self, timeout: float = 10.0) -> "EmulatorServer":
+        # Idle keep-alive connections live 75 s (a load balancer's usual idle timeout) rather
+        # than uvicorn's 5 s, so a test pausing about 5 s between calls does not race the close.
         config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="critical",
-                                access_log=False, lifespan="off")
+                                access_log=False, lifespan="off", timeout_keep_alive=75)
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"genesys-emulator-{self.port}", daemon=True)
         self._thread.start()
