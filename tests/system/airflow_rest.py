@@ -33,6 +33,9 @@ class AirflowRestClient:
         self._credentials = {"username": username, "password": password}
         self._timeout = timeout
         self._session = requests.Session()
+        # A connection per call: the api-server (uvicorn) closes idle keep-alive connections
+        # after 5 s, and a call sent on one just as it closes dies with a reset.
+        self._session.headers["Connection"] = "close"
         self._token: str | None = None
 
     def close(self) -> None:
