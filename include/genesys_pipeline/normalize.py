@@ -20,7 +20,7 @@ digest collision would merge two conversations; among 10^9 ids its probability i
 from __future__ import annotations
 
 import gc
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from hashlib import blake2b
 from typing import Any, Iterable, Iterator
@@ -52,13 +52,6 @@ class NormalizeResult:
     rejected: list[dict[str, Any]] = field(default_factory=list)
     drift: dict[str, int] = field(default_factory=dict)
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(TABLE_NAMES, 0))
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
-
-    @classmethod
-    def from_dict(cls, body: dict[str, Any]) -> "NormalizeResult":
-        return cls(**body)
 
 
 def format_timestamp(value: datetime | str) -> str:

@@ -115,6 +115,16 @@ def test_drift_and_rejects_do_not_stop_the_load(warehouse, stage, sample_record,
     assert query(warehouse, "SELECT media_type FROM {s}sessions WHERE session_id = 's-1'") == [("hologram",)]
 
 
+def test_a_clean_reload_leaves_no_earlier_quarantine_behind(warehouse, stage, sample_record):
+    staging, manifest = stage([sample_record])
+    stale = staging.rejects_path(manifest)
+    stale.parent.mkdir(parents=True, exist_ok=True)
+    stale.write_text('{"conversation_id": "c-old", "reason": "from an earlier load"}\n')
+    report = warehouse.load_extraction(staging, manifest, "run-2")
+    assert report.conversations_rejected == 0 and report.rejects_path is None
+    assert not stale.exists()
+
+
 HOSTILE = "x'); DROP TABLE users;--"
 
 

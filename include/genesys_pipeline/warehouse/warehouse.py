@@ -66,6 +66,8 @@ class Warehouse:
         if not manifest.extracted_at:
             raise ValueError(f"extraction {manifest.partition}/{manifest.query_hash} has no extracted_at")
         path = rejects_path if rejects_path is not None else staging.rejects_path(manifest)
+        if path.exists():
+            path.unlink()  # a previous load's quarantine; this load writes its own, if any
         reading = Stopwatch()
         normalizing = Stopwatch()
         started = time.perf_counter()
