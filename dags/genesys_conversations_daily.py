@@ -35,7 +35,12 @@ from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_at
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.planned import GenesysExtractOperator, GenesysWaitForDataSensor
-from genesys_cloud.operators.run_context import GENESYS_DEFAULT_ARGS, plan_field
+from genesys_cloud.operators.run_context import (
+    EXTRACT_EXECUTION_TIMEOUT,
+    GENESYS_DEFAULT_ARGS,
+    WAIT_EXECUTION_TIMEOUT,
+    plan_field,
+)
 from genesys_cloud.operators.transform import GenesysLoadOperator
 from genesys_cloud.operators.window import GenesysWindowOperator
 from genesys_pipeline.tables import CONVERSATION_TABLES
@@ -74,11 +79,15 @@ with DAG(
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
     validate_window = GenesysWindowOperator(task_id="validate_window")
     wait_for_data = GenesysWaitForDataSensor(
-        task_id="wait_for_data", pool=GENESYS_POOL, target=plan_field("interval_end")
+        task_id="wait_for_data",
+        pool=GENESYS_POOL,
+        target=plan_field("interval_end"),
+        execution_timeout=WAIT_EXECUTION_TIMEOUT,
     )
     extract = GenesysExtractOperator(
         task_id="extract",
         pool=GENESYS_POOL,
+        execution_timeout=EXTRACT_EXECUTION_TIMEOUT,
         interval=plan_field("extract_interval"),
         partition=plan_field("partition"),
         staging_root=plan_field("staging_root"),

@@ -70,7 +70,9 @@ class GenesysClient:
         self.token_cache = token_cache
         self._token_key = token_key(urls.login, client_id, client_secret)
         self.retry_policy = RetryPolicy(settings)
-        self.pacer = RatePacer(settings.rate_budget_per_minute, settings.pacing_threshold)
+        self.pacer = RatePacer(
+            settings.rate_budget_per_minute, settings.pacing_threshold, max_wait_seconds=settings.max_retry_after_seconds
+        )
         self.sleep = sleep
 
     def token(self) -> str:
