@@ -31,6 +31,7 @@ from genesys_pipeline import tables
 from genesys_pipeline.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.pii import PiiConfig, apply_transforms
 from genesys_pipeline.rejects import RejectedRecord, RejectsFile
+from genesys_pipeline.value_fit import ColumnFit
 
 TABLE_NAMES = tuple(spec.name for spec in tables.CONVERSATION_TABLES)
 
@@ -132,6 +133,7 @@ _CHILD_LISTS = (  # conversation-level lists: (JSON key, drift level, table, key
     ("resolutions", "resolution", "conversation_resolutions", tables.layout(tables.RESOLUTION_FIELDS)[0]),
 )
 _NO_FLOW = dict.fromkeys(_FLOW_S)
+_FIT = ColumnFit(tables.CONVERSATION_TABLES)
 _KNOWN = KNOWN_KEYS
 
 
@@ -186,6 +188,7 @@ class Normalizer:
             marks = {name: len(table_rows) for name, table_rows in rows.items()}
             try:
                 self._flatten(record, cid, rows)
+                self._check_fit(rows, marks)
             except RejectedRecord as rejected:
                 self._undo(rows, marks)
                 self._reject(cid, rejected.reason, record)
@@ -228,6 +231,15 @@ class Normalizer:
         self._result.rejected.append({"conversation_id": cid, "reason": reason})
         if self._rejects is not None:
             self._rejects.write(cid, reason, record)
+
+    @staticmethod
+    def _check_fit(rows: dict[str, list[tuple]], marks: dict[str, int]) -> None:
+        """Reject the record just flattened when one of its values does not fit its column."""
+        for name, start in marks.items():
+            if len(rows[name]) > start:
+                reason = _FIT.misfit(name, rows[name][start:])
+                if reason:
+                    raise RejectedRecord(reason)
 
     @staticmethod
     def _undo(rows: dict[str, list[tuple]], marks: dict[str, int]) -> None:

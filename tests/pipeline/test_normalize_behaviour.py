@@ -165,10 +165,36 @@ def test_drift_counts_unknown_fields_and_enum_values(sample_record, make_pages):
     assert column("sessions", batches[0].rows["sessions"], "flow_type")[1] == "NEWFLOW"
 
 
-def test_drift_survives_a_list_where_an_enum_string_belongs(sample_record, make_pages):
+def test_a_list_where_an_enum_string_belongs_quarantines_the_record(sample_record, make_pages):
     sample_record["participants"][0]["sessions"][0]["segments"][0]["disconnectType"] = ["endpoint"]
-    _, result = run(make_pages([sample_record]))
-    assert result.drift == {"segment.disconnectType=['endpoint']": 1}
+    batches, result = run(make_pages([sample_record]))
+    assert result.rejected == [{"conversation_id": sample_record["conversationId"],
+                                "reason": "type drift: segments.disconnect_type expects text, got array"}]
+    assert not any(batches[0].rows.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("participants", 0, "participantName"), {"first": "Zebulon Quixotic"}, "participants.participant_name expects text, got object"),
+        (("participants", 0, "sessions", 0, "routingRing"), "Zebulon Quixotic", "sessions.routing_ring expects int, got string"),
+        (("participants", 0, "sessions", 0, "recording"), "yes", "sessions.recording expects bool, got string"),
+        (("participants", 0, "participantId"), {"id": "p"}, "participants.participant_id expects text, got object"),
+    ],
+)
+def test_type_drifted_value_quarantines_only_its_conversation(sample_record, make_pages, path, value, reason):
+    """The reason names the column and the JSON kind, never the value (it may be a name)."""
+    clean = copy.deepcopy(sample_record)
+    clean["conversationId"] = "clean-conversation"
+    target = sample_record
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    batches, result = run(make_pages([sample_record, clean]))
+    assert result.rejected == [{"conversation_id": sample_record["conversationId"], "reason": f"type drift: {reason}"}]
+    assert "Zebulon" not in str(result.rejected)
+    assert batches[0].conversation_ids == ["clean-conversation"]
+    assert {row[0] for row in batches[0].rows["conversations"]} == {"clean-conversation"}
 
 
 def test_pii_hash_and_drop(sample_record, make_pages):

@@ -24,6 +24,7 @@ from genesys_cloud.operators.run_context import (
 )
 from genesys_pipeline import webhook
 from genesys_pipeline.audit import AuditRecord
+from genesys_pipeline.sanitize import safe_error_message
 from genesys_pipeline.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
@@ -99,7 +100,7 @@ def _record_attempt(context: Mapping[str, Any], status: str) -> AuditRecord | No
         log.exception("Could not assemble the %s audit row", status)
         return None
     error = context.get("exception")
-    record.error = f"{type(error).__name__}: {error}" if error is not None else None
+    record.error = safe_error_message(error) if error is not None else None
     try:
         write_audit_row(record)
     except Exception:

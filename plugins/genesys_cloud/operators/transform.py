@@ -16,6 +16,7 @@ from airflow.sdk import BaseOperator
 from genesys_cloud.operators.details_job import staging_root
 from genesys_cloud.operators.run_context import EXTRACT_TASK_ID, WAREHOUSE_CONN_ID, load_settings, run_plan, warehouse_url
 from genesys_pipeline.pii import PiiConfig
+from genesys_pipeline.sanitize import database_errors_sanitized
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
@@ -53,8 +54,9 @@ class GenesysLoadOperator(BaseOperator):
         pii = PiiConfig.from_json(load_settings().pii_config)
         warehouse = Warehouse.from_url(warehouse_url(self.warehouse_conn_id))
         try:
-            warehouse.ensure_schema()
-            report = warehouse.load_extraction(staging, manifest, context["run_id"], pii)
+            with database_errors_sanitized():
+                warehouse.ensure_schema()
+                report = warehouse.load_extraction(staging, manifest, context["run_id"], pii)
         finally:
             warehouse.dispose()
         self.log.info(
