@@ -22,6 +22,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "backoff_max_seconds": (0, 3_600),
     "rate_budget_per_minute": (1, 100_000),
     "pacing_threshold": (0.1, 1.0),
+    "max_response_bytes": (1024, 1 << 30),
+    "request_deadline_seconds": (1, 3_600),
 }
 
 
@@ -43,6 +45,10 @@ class GenesysSettings:
     rate_budget_per_minute: int = 240
     # Fraction of the server's inin-ratelimit allowance after which we start spreading calls.
     pacing_threshold: float = 0.8
+    # Decompressed size cap per response: a full 1000-conversation results page is a few MB.
+    max_response_bytes: int = 64 * 1024 * 1024
+    # Whole-request deadline (connect to last body byte); ``timeout`` only bounds each socket read.
+    request_deadline_seconds: float = 300.0
     proxies: dict[str, str] | None = None
     verify_tls: bool = True
     # Opt-in for plain http to a non-loopback emulator (docker-compose); real regions are https.
