@@ -9,7 +9,7 @@ a typo fails the run's first task with the setting's name, not a later stage.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable
 
@@ -53,7 +53,7 @@ class PipelineSettings:
     availability_timeout_seconds: int = 6 * 3600
     poll_interval_seconds: int = 5
     lookback_days: int = 0
-    pii_config: str = ""
+    pii_config: str = field(default="", repr=False)  # an old config may still hold a salt
 
     @property
     def window_limits(self) -> WindowLimits:

@@ -6,7 +6,7 @@ creation with the field name and allowed range rather than as a 400 halfway thro
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 # field -> (minimum, maximum) for numeric settings
@@ -49,7 +49,8 @@ class GenesysSettings:
     max_response_bytes: int = 64 * 1024 * 1024
     # Whole-request deadline (connect to last body byte); ``timeout`` only bounds each socket read.
     request_deadline_seconds: float = 300.0
-    proxies: dict[str, str] | None = None
+    # Proxy URLs may carry user:password@, so they stay out of repr (and of every log line).
+    proxies: dict[str, str] | None = field(default=None, repr=False)
     verify_tls: bool = True
     # Opt-in for plain http to a non-loopback emulator (docker-compose); real regions are https.
     allow_insecure_http: bool = False

@@ -14,6 +14,8 @@ from sqlalchemy import Engine
 
 from genesys_pipeline.audit import AuditRecord, write_audit
 from genesys_pipeline.connection_url import sqlalchemy_url
+from genesys_pipeline.pii import SECRET_VARIABLE as PII_SECRET_VARIABLE
+from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.settings import PipelineSettings
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 
@@ -50,6 +52,18 @@ def load_settings() -> PipelineSettings:
     from airflow.sdk import Variable
 
     return PipelineSettings.from_lookup(lambda name: Variable.get(name, default=None))
+
+
+def load_pii_config(settings: PipelineSettings) -> PiiConfig:
+    """The PII config with its hashing key from the secret Variable, masked in every later log line."""
+    from airflow.sdk import Variable
+
+    from genesys_cloud.auth import mask
+
+    secret = Variable.get(PII_SECRET_VARIABLE, default=None) or ""
+    if secret:
+        mask(secret)
+    return PiiConfig.from_json(settings.pii_config, salt=secret)
 
 
 def run_plan(context: Mapping[str, Any]) -> dict[str, Any]:

@@ -14,8 +14,9 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 from genesys_cloud.operators.details_job import staging_root
-from genesys_cloud.operators.run_context import EXTRACT_TASK_ID, WAREHOUSE_CONN_ID, load_settings, run_plan, warehouse_url
-from genesys_pipeline.pii import PiiConfig
+from genesys_cloud.operators.run_context import (
+    EXTRACT_TASK_ID, WAREHOUSE_CONN_ID, load_pii_config, load_settings, run_plan, warehouse_url,
+)
 from genesys_pipeline.sanitize import database_errors_sanitized
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
@@ -51,7 +52,7 @@ class GenesysLoadOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
         staging, manifest = staged_extraction(context)
-        pii = PiiConfig.from_json(load_settings().pii_config)
+        pii = load_pii_config(load_settings())
         warehouse = Warehouse.from_url(warehouse_url(self.warehouse_conn_id))
         try:
             with database_errors_sanitized():
