@@ -149,6 +149,7 @@ class Normalizer:
     ) -> None:
         self._meta = (format_timestamp(extracted_at), run_id)
         self._transforms = pii.transforms() if pii else {}
+        self._redact = pii.redact_record if pii else None  # rejects get the PII config too
         self._rejects = rejects
         self._drift = DriftCounter()
         self._seen: dict[int, int] = {}  # _id_key(conversation id) -> rank of the copy emitted
@@ -230,7 +231,7 @@ class Normalizer:
     def _reject(self, cid: str | None, reason: str, record: Any) -> None:
         self._result.rejected.append({"conversation_id": cid, "reason": reason})
         if self._rejects is not None:
-            self._rejects.write(cid, reason, record)
+            self._rejects.write(cid, reason, self._redact(record) if self._redact else record)
 
     @staticmethod
     def _check_fit(rows: dict[str, list[tuple]], marks: dict[str, int]) -> None:

@@ -88,6 +88,59 @@ class PiiConfig:
         return {table: sorted(ops.items()) for table, ops in plan.items()}
 
 
+    def redact_record(self, record: Any) -> Any:
+        """A raw record (as quarantined in rejects) with the config applied by JSON key.
+
+        A reject failed normalization, so its shape cannot be trusted to map keys to columns:
+        every key anywhere in the record that feeds a dropped or hashed column is nulled or
+        hashed, at any level (over-applying is the safe direction). Objects and lists under
+        such a key are hashed as their JSON text."""
+        keys = self._json_keys()
+        if not keys:
+            return record
+        return _redact(record, keys)
+
+    def _json_keys(self) -> dict[str, Transform]:
+        """JSON key -> transform; ``attributes`` maps to a transform of each attribute value."""
+        allowed = configurable_columns()
+        hasher = _hmac_sha256(self.salt) if self.hash else _to_null
+        keys: dict[str, Transform] = {}
+        for names, transform in ((self.hash, hasher), (self.drop, _to_null)):  # drop wins over hash
+            for table, column in (pair for name in names for pair in _resolve(name, allowed)):
+                if (table, column) == ("participant_attributes", "value"):
+                    keys["attributes"] = _each_value(transform)
+                    continue
+                source = next(c.source for c in TABLES[table].columns if c.name == column)
+                if source:
+                    keys[source] = transform
+        return keys
+
+
+def _each_value(transform: Transform) -> Transform:
+    def apply(attributes: Any) -> Any:
+        if not isinstance(attributes, dict):
+            return transform(attributes)
+        return {name: transform(value) for name, value in attributes.items()}
+    return apply
+
+
+def _redact(node: Any, keys: dict[str, Transform]) -> Any:
+    if isinstance(node, list):
+        return [_redact(item, keys) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        transform = keys.get(key)
+        if transform is None:
+            out[key] = _redact(value, keys)
+        elif isinstance(value, (dict, list)) and key != "attributes":
+            out[key] = transform(orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
+        else:
+            out[key] = transform(value)
+    return out
+
+
 def _resolve(name: str, allowed: dict[str, set[str]]) -> list[tuple[str, str]]:
     table, _, column = name.rpartition(".")
     if table:

@@ -34,6 +34,7 @@ class SettingSpec:
 
 SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("genesys_staging_root", str, None, "Directory for raw pages and normalized batches (default $AIRFLOW_HOME/genesys_staging)."),
+    SettingSpec("genesys_staging_retention_days", int, 1, "Raw pages and rejects are purged this many days after they were written (default 14; see staging_retention)."),
     SettingSpec("genesys_cache_ttl_seconds", int, 0, "Reuse a complete extraction of the same query younger than this (default 86400; 0 disables)."),
     SettingSpec("genesys_retention_days", int, 1, "Oldest window start accepted, in days before now (default 730)."),
     SettingSpec("genesys_max_job_interval_days", int, 1, "Widest window one details job may cover, in days (default 31)."),
@@ -47,6 +48,7 @@ SPECS: tuple[SettingSpec, ...] = (
 @dataclass(frozen=True)
 class PipelineSettings:
     staging_root: str
+    staging_retention_days: int = 14
     cache_ttl_seconds: int = 86_400
     retention_days: int = 730
     max_job_interval_days: int = 31

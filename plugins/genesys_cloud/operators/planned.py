@@ -13,6 +13,7 @@ from typing import Any
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_cloud.operators.run_context import run_plan
 from genesys_cloud.sensors import GenesysDataAvailabilitySensor
+from genesys_pipeline.staging_retention import purge_expired
 
 STARTED_AT_KEY = "started_at"
 
@@ -38,12 +39,22 @@ class GenesysExtractOperator(GenesysDetailsJobOperator):
         self.poll_interval = float(plan["poll_interval_seconds"])
         started = time.time()
         context["ti"].xcom_push(key=STARTED_AT_KEY, value=started)  # survives a deferral
-        return _with_duration(super().execute(context), started)
+        result = _with_duration(super().execute(context), started)
+        self._purge_expired_staging(plan)
+        return result
 
     def execute_complete(self, context: Any, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
         result = super().execute_complete(context, event, resubmitted=resubmitted)
         started = context["ti"].xcom_pull(task_ids=self.task_id, key=STARTED_AT_KEY)
+        self._purge_expired_staging(run_plan(context))
         return _with_duration(result, started)
+
+    def _purge_expired_staging(self, plan: dict[str, Any]) -> None:
+        """Raw pages hold unhashed PII: drop what the retention rule lets go (this extraction is fresh)."""
+        purged = purge_expired(self.staging, int(plan["staging_retention_days"]))
+        if purged.extractions or purged.rejects:
+            self.log.info("Purged %d expired extractions and %d rejects files from staging",
+                          purged.extractions, purged.rejects)
 
 
 def _with_duration(result: dict[str, Any], started: float | None) -> dict[str, Any]:
