@@ -2,8 +2,6 @@
 from __future__ import annotations
 
 import gzip
-import socket
-import threading
 import time
 from typing import Iterator
 
@@ -15,6 +13,7 @@ from genesys_cloud.body_reader import ResponseDeadlineError, read_body
 from genesys_cloud.exceptions import GenesysTransientError
 from genesys_responses import AVAILABILITY_URL, TOKEN_URL, token_ok
 from hook_connection import FAKE_BASE, set_connection
+from hostile_server import hostile_servers, http_answer
 
 pytestmark = pytest.mark.timeout(30)
 CAP = 1024 * 1024
@@ -52,34 +51,8 @@ def test_compressed_body_under_the_cap_is_read(capped_hook):
 @pytest.fixture()
 def dripping_server() -> Iterator[str]:
     """Answers every request with headers at once, then one body byte every 0.2 s for a minute."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    stop = threading.Event()
-
-    def serve() -> None:
-        listener.settimeout(0.2)
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.recv(65536)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 300\r\n\r\n")
-                for _ in range(300):
-                    if stop.is_set():
-                        return
-                    try:
-                        conn.sendall(b" ")
-                    except OSError:
-                        break
-                    time.sleep(0.2)
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/"
-    stop.set()
-    thread.join(timeout=5)
-    listener.close()
+    with hostile_servers() as start:
+        yield start(http_answer(b" " * 300), drip=True)
 
 
 def test_dripping_body_is_cut_at_the_deadline_although_each_read_is_fast(dripping_server):

@@ -10,17 +10,13 @@ import gzip
 import json
 import os
 import re
-import socket
 import stat
 import sys
-import threading
 import time
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-import requests
 
 from genesys_pipeline import webhook
 from genesys_pipeline.staging import MANIFEST_NAME, StagingArea
@@ -50,11 +46,12 @@ def recorded_hook(monkeypatch):
 
 
 def test_a_year_long_ratelimit_reset_delays_at_most_the_cap(emulator, monkeypatch, recorded_hook, report_row):
+    from genesys_cloud.exceptions import GenesysRateLimitExceeded
+
     emulator.control.reset(rate_limit_requests=2, rate_limit_window_seconds=YEAR_SECONDS)
     genesys_connection(monkeypatch, emulator.base_url)
     hook, waits = recorded_hook()
     cap = hook.settings.max_retry_after_seconds
-    from genesys_cloud.exceptions import GenesysRateLimitExceeded
 
     with pytest.raises(GenesysRateLimitExceeded, match="above the 300 s cap") as caught:
         for _ in range(5):  # bounded: the third call is over the emulator's allowance
@@ -67,80 +64,30 @@ def test_a_year_long_ratelimit_reset_delays_at_most_the_cap(emulator, monkeypatc
                       f"'{str(caught.value)[:80]}…'; every task has an execution_timeout (1 h, extract 3 h, wait 7 h)")
 
 
-def _serve(answer: bytes, drip: bool, stop: threading.Event) -> tuple[socket.socket, threading.Thread]:
-    listener = socket.create_server(("127.0.0.1", 0))
-    listener.settimeout(0.2)
-
-    def serve() -> None:
-        while not stop.is_set():
-            try:
-                conn, _ = listener.accept()
-            except OSError:
-                continue
-            with conn:
-                conn.recv(65536)
-                try:
-                    if not drip:
-                        conn.sendall(answer)
-                        continue
-                    head, _, body = answer.partition(b"\r\n\r\n")
-                    conn.sendall(head + b"\r\n\r\n")
-                    for index in range(len(body)):
-                        if stop.is_set():
-                            return
-                        conn.sendall(body[index:index + 1])
-                        time.sleep(0.2)
-                except OSError:
-                    continue
-
-    thread = threading.Thread(target=serve, daemon=True)
-    thread.start()
-    return listener, thread
-
-
-@pytest.fixture()
-def hostile_server() -> Iterator:
-    """``start(answer, drip)``: a loopback HTTP server giving every request ``answer``."""
-    stop = threading.Event()
-    started: list[tuple[socket.socket, threading.Thread]] = []
-
-    def start(answer: bytes, drip: bool = False) -> str:
-        started.append(_serve(answer, drip, stop))
-        return f"http://127.0.0.1:{started[-1][0].getsockname()[1]}"
-
-    yield start
-    stop.set()
-    for listener, thread in started:
-        thread.join(timeout=5)
-        listener.close()
-
-
-def _http(body: bytes, **headers: str) -> bytes:
-    lines = [b"HTTP/1.1 200 OK", b"Content-Type: application/json", f"Content-Length: {len(body)}".encode()]
-    lines += [f"{name}: {value}".encode() for name, value in headers.items()]
-    return b"\r\n".join(lines) + b"\r\n\r\n" + body
-
-
-def test_bombs_and_drips_over_real_sockets_fail_clearly(hostile_server, monkeypatch, recorded_hook, report_row):
+def test_bombs_and_drips_over_real_sockets_fail_clearly(monkeypatch, recorded_hook, report_row):
     from genesys_cloud.exceptions import GenesysTransientError
 
-    token = _http(b'{"access_token": "t", "token_type": "bearer", "expires_in": 86400}')
+    sys.path.insert(0, str(ROOT / "tests" / "hook"))
+    from hostile_server import hostile_servers, http_answer
+
+    token = http_answer(b'{"access_token": "t", "token_type": "bearer", "expires_in": 86400}')
     bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
     results = {}
     cases = {
-        "gzip bomb": (_http(bomb, **{"Content-Encoding": "gzip"}), False, {"max_response_bytes": 1024 * 1024}),
-        "body dripping a byte every 0.2 s": (_http(b" " * 400), True, {"timeout": 1, "request_deadline_seconds": 2}),
+        "gzip bomb": (http_answer(bomb, **{"Content-Encoding": "gzip"}), False, {"max_response_bytes": 1024 * 1024}),
+        "body dripping a byte every 0.2 s": (http_answer(b" " * 400), True, {"timeout": 1, "request_deadline_seconds": 2}),
     }
     for case, (answer, drip, extra) in cases.items():
-        # The token comes from a healthy server; the API answers come from the hostile one.
-        token_base, api_base = hostile_server(token), hostile_server(answer, drip)
-        genesys_connection(monkeypatch, api_base, max_attempts=2, **extra)
-        hook, _ = recorded_hook()
-        hook.client.urls = type(hook.client.urls)(api=api_base, login=token_base)
-        started = time.monotonic()
-        with pytest.raises(GenesysTransientError) as caught:
-            hook.get_data_availability()
-        results[case] = (time.monotonic() - started, str(caught.value))
+        with hostile_servers() as start:
+            # The token comes from a healthy server; the API answers come from the hostile one.
+            token_base, api_base = start(token), start(answer, drip)
+            genesys_connection(monkeypatch, api_base, max_attempts=2, **extra)
+            hook, _ = recorded_hook()
+            hook.client.urls = type(hook.client.urls)(api=api_base, login=token_base)
+            started = time.monotonic()
+            with pytest.raises(GenesysTransientError) as caught:
+                hook.get_data_availability()
+            results[case] = (time.monotonic() - started, str(caught.value))
 
     assert "ResponseTooLargeError" in results["gzip bomb"][1]
     assert "ResponseDeadlineError" in results["body dripping a byte every 0.2 s"][1]
