@@ -9,9 +9,11 @@ naming the limit and its connection setting.
 """
 from __future__ import annotations
 
+import asyncio
 import time
 from typing import Callable
 
+import httpx
 import requests
 import urllib3
 
@@ -64,3 +66,23 @@ def _read_piece(response: requests.Response) -> bytes:
         raise requests.exceptions.ConnectionError(error) from error
     except (urllib3.exceptions.ProtocolError, urllib3.exceptions.SSLError) as error:
         raise requests.exceptions.ChunkedEncodingError(error) from error
+
+
+async def read_body_async(
+    client: httpx.AsyncClient, method: str, url: str, *, max_bytes: int, deadline_seconds: float, **kwargs: object
+) -> tuple[httpx.Response, bytes]:
+    """The async client's request: the same cap, and the deadline over the whole request."""
+    try:
+        async with asyncio.timeout(deadline_seconds):
+            async with client.stream(method, url, **kwargs) as response:
+                pieces: list[bytes] = []
+                total = 0
+                async for piece in response.aiter_bytes():
+                    total += len(piece)
+                    if total > max_bytes:
+                        raise ResponseTooLargeError(
+                            f"the decompressed response passed max_response_bytes ({max_bytes} bytes)")
+                    pieces.append(piece)
+                return response, b"".join(pieces)
+    except TimeoutError:
+        raise ResponseDeadlineError("the response did not finish within request_deadline_seconds") from None
