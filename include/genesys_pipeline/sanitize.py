@@ -49,7 +49,19 @@ def describe_database_error(error: BaseException) -> str:
     params = getattr(error, "params", None)
     if isinstance(params, (list, tuple)) and params and isinstance(params[0], (list, tuple, dict)):
         parts.append(f"{len(params)} rows")
+    if _is_connection_failure(error, original, sqlstate):
+        # No statement ran, so no record value can be in it: the driver's reason is kept (its first line).
+        reason = str(original if original is not None else error).strip().splitlines()
+        return " ".join(parts) + (f": {reason[0][:300]}" if reason else "")
     return " ".join(parts) + " (values withheld)"
+
+
+def _is_connection_failure(error: BaseException, original: BaseException | None, sqlstate: str | None) -> bool:
+    """Opening the database failed (refused, unreachable, unopenable file): SQLAlchemy raised it
+    outside any statement, or the driver's SQLSTATE is class 08 (connection exception)."""
+    if sqlstate:
+        return sqlstate.startswith("08")
+    return type(error).__module__.startswith("sqlalchemy") and getattr(error, "statement", "") is None
 
 
 def safe_error_message(error: BaseException) -> str:

@@ -42,3 +42,13 @@ def test_other_errors_keep_their_message_capped():
     assert safe_error_message(ValueError("setting genesys_lookback_days must be >= 0, got -1")) == (
         "ValueError: setting genesys_lookback_days must be >= 0, got -1")
     assert len(safe_error_message(ValueError("x" * 5000))) == 500
+
+
+def test_a_connection_failure_keeps_the_drivers_reason(tmp_path):
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'missing-dir' / 'w.db'}", hide_parameters=True)
+    with pytest.raises(OperationalError) as caught:
+        engine.connect()
+    assert safe_error_message(caught.value) == (
+        "OperationalError (sqlite3.OperationalError): unable to open database file")
