@@ -132,14 +132,33 @@ def test_availability_reports_the_configured_watermark(emulator, api: ApiClient)
     assert response.json() == {"dataAvailabilityDate": "2026-01-05T12:00:00.000Z"}
 
 
-def test_jobs_serve_only_data_before_the_watermark(emulator, api: ApiClient):
-    emulator.control.configure(watermark="2026-01-05T12:00:00.000Z")
+def test_frozen_org_jobs_serve_only_data_before_the_watermark(emulator, api: ApiClient):
+    """The pre-living behaviour (``frozen``): the watermark filters what a job serves."""
+    emulator.control.configure(frozen=True, watermark="2026-01-05T12:00:00.000Z")
     interval = "2026-01-05T00:00:00.000Z/2026-01-06T00:00:00.000Z"
     conversations = [c for page in api.all_results(api.submit_job(interval), 1000) for c in page]
     truth = emulator.control.ground_truth(interval)
     assert len(conversations) == truth["count"]
     assert 0 < truth["count"]
     assert max(c["conversationStart"] for c in conversations) < "2026-01-05T12:00:00.000Z"
+
+
+def test_living_org_jobs_serve_the_state_at_the_clock_including_open_conversations(emulator, api: ApiClient):
+    """The watermark is a guarantee, not a filter: a job serves what the org has now,
+    partial records of conversations in progress included, and nothing started later."""
+    emulator.control.set_clock("2026-01-05T12:00:00.000Z")
+    interval = "2026-01-05T00:00:00.000Z/2026-01-06T00:00:00.000Z"
+    conversations = [c for page in api.all_results(api.submit_job(interval), 1000) for c in page]
+    assert emulator.control.clock()["dataAvailabilityDate"] == "2026-01-05T11:00:00.000Z"
+    assert len(conversations) == emulator.control.ground_truth(interval)["count"] > 0
+    assert max(c["conversationStart"] for c in conversations) <= "2026-01-05T12:00:00.000Z"
+    still_open = [c for c in conversations if "conversationEnd" not in c]
+    assert still_open, "conversations in progress at the clock are served as partial records"
+    for record in still_open:
+        for participant in record["participants"]:
+            for session in participant["sessions"]:
+                assert all(s["segmentStart"] <= "2026-01-05T12:00:00.000Z" for s in session["segments"])
+                assert all(m["emitDate"] <= "2026-01-05T12:00:00.000Z" for m in session.get("metrics", []))
 
 
 def test_overlap_semantics_include_conversations_started_before_the_interval(emulator, api: ApiClient):
