@@ -11,8 +11,9 @@ from genesys_emulator.generator import DataGenerator, without_attributes
 from genesys_emulator.records import ConversationAssembler, ConversationSlot
 
 from .sdk_audit import audit, dropped_keys
+from .support import require_module
 
-PureCloud = pytest.importorskip("PureCloudPlatformClientV2")
+PureCloud = require_module("PureCloudPlatformClientV2")
 DAY = date(2024, 5, 1)
 
 
