@@ -94,16 +94,10 @@ class EmulatorRuntime:
         """The conversations a details query or job returns, filtered and ordered; with a
         ``client``, only those in its divisions. ``available_until_ms`` is also the org
         instant whose records the filters see."""
-        start_ms = query.start_ms
         if query.start_of_day_matching:
             semantics = "overlap"
-        keys = self.dataset.matching(
-            start_ms, query.end_ms, semantics=semantics, available_until_ms=available_until_ms,
-            hide=self.faults.hidden_count(),
-        )
-        if query.start_of_day_matching:
-            day_start = start_ms - start_ms % 86_400_000
-            keys = [k for k in keys if self.dataset.start_ms(k) >= day_start]
+        keys = self.selected(query.start_ms, query.end_ms, semantics, available_until_ms,
+                              force_start_day=query.start_of_day_matching, hide=self.faults.hidden_count())
         if client is not None:
             keys = self.visible_to(client, keys)
         if query.filters:
@@ -129,7 +123,15 @@ class EmulatorRuntime:
     def ground_truth(self, interval_start_ms: int, interval_end_ms: int, semantics: str) -> list[str]:
         """Conversation ids a correct extraction must end up with (ignores scripted hiding):
         the org's state now in a living org, what ended by the watermark in a frozen one."""
-        keys = self.dataset.matching(
-            interval_start_ms, interval_end_ms, semantics=semantics, available_until_ms=self.job_horizon_ms()
-        )
+        keys = self.selected(interval_start_ms, interval_end_ms, semantics, self.job_horizon_ms())
         return [self.dataset.conversation_id(k) for k in keys]
+
+    def selected(self, start_ms: int, end_ms: int, semantics: str, as_of_ms: int, *,
+                  force_start_day: bool = False, hide: int = 0) -> list[ConversationKey]:
+        """The interval's conversations; overlap selections (fact sheet §11) keep only those
+        that started on or after the UTC day of the interval start."""
+        keys = self.dataset.matching(start_ms, end_ms, semantics=semantics, available_until_ms=as_of_ms, hide=hide)
+        if force_start_day or (semantics == "overlap" and self.config.overlap_from_interval_start_day):
+            day_start = start_ms - start_ms % 86_400_000
+            keys = [k for k in keys if self.dataset.start_ms(k) >= day_start]
+        return keys

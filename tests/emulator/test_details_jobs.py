@@ -162,9 +162,10 @@ def test_living_org_jobs_serve_the_state_at_the_clock_including_open_conversatio
 
 
 def test_overlap_semantics_include_conversations_started_before_the_interval(emulator, api: ApiClient):
-    interval = hour_interval(hour=0)
+    """Earlier the same UTC day, never the day before (fact sheet §11)."""
+    interval = hour_interval(hour=10)
     starts = [c["conversationStart"] for page in api.all_results(api.submit_job(interval), 1000) for c in page]
-    assert min(starts) < interval.split("/")[0]
+    assert interval[:10] + "T00:00:00.000Z" <= min(starts) < interval.split("/")[0]
     started_inside = emulator.control.ground_truth(interval, semantics="start")["count"]
     assert len(starts) > started_inside
 
@@ -183,7 +184,9 @@ def test_invalid_job_bodies(api: ApiClient, body, code):
     assert response.status_code == 400 and response.json()["code"] == code
 
 
-def test_start_of_day_interval_matching_drops_conversations_from_the_previous_day(api: ApiClient):
+def test_start_of_day_interval_matching_drops_conversations_from_the_previous_day(emulator, api: ApiClient):
+    """The flag forces the §11 start-day limit even when the org-wide setting is off."""
+    emulator.control.configure(overlap_from_interval_start_day=False)
     interval = hour_interval(hour=0)
     day_start = interval.split("/")[0]
     plain = [c["conversationStart"] for p in api.all_results(api.submit_job(interval), 1000) for c in p]

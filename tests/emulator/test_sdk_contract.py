@@ -236,5 +236,6 @@ def test_acceptance_seed7_day_paged_with_sdk_matches_ground_truth(cli_emulator):
         if not cursor:
             break
     truth = EmulatorControl(cli_emulator).ground_truth(interval)
-    assert len(ids) == len(set(ids)) == truth["count"] > 5000
+    # Overlap limited to conversations started that UTC day (§11): the day's 5000 less erasures.
+    assert len(ids) == len(set(ids)) == truth["count"] > 5000 - 50
     assert set(ids) == set(truth["conversation_ids"])

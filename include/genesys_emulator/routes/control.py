@@ -161,7 +161,7 @@ async def warm(request: Request) -> Response:
     runtime = runtime_of(request)
     start_ms, end_ms = parse_interval((await _json(request)).get("interval"))
     as_of_ms = runtime.job_horizon_ms()
-    keys = runtime.dataset.matching(start_ms, end_ms, semantics="overlap", available_until_ms=as_of_ms)
+    keys = runtime.selected(start_ms, end_ms, "overlap", as_of_ms)
     runtime.dataset.warm(keys, as_of_ms)
     return json_response({"warmed": len(keys), "cache_size": runtime.config.record_cache_size})
 
