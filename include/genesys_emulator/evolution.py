@@ -73,6 +73,7 @@ class DayEvolution:
     wrapup_fixed_at: np.ndarray
     erased_at: np.ndarray
     long_lived: np.ndarray  # indices whose final end is more than MAX_DURATION_MS after start
+    settled_at: list[int]  # from then on the record is final: the serving fast path
 
     def events(self, index: int) -> "ConversationEvents":
         return ConversationEvents(*(int(column[index]) for column in (
@@ -130,6 +131,7 @@ def build_day_evolution(seed: int, skeleton: DaySkeleton, settings: EvolutionSet
         starts=starts, first_end=first_end, reopen_start=reopen_start, reopen_end=reopen_end,
         survey_at=survey_at, evaluation_at=evaluation_at, wrapup_fixed_at=wrapup_fixed_at,
         erased_at=erased_at, long_lived=np.flatnonzero(final_end - starts > MAX_DURATION_MS),
+        settled_at=np.maximum.reduce([final_end, survey_at, evaluation_at, wrapup_fixed_at]).tolist(),
     )
 
 

@@ -118,7 +118,10 @@ class DataGenerator:
         final = self._final_json(day, index)
         if as_of_ms is None or not self.living:
             return final
-        events = self.day_evolution(day).events(index)
+        evolution = self.day_evolution(day)
+        if as_of_ms >= evolution.settled_at[index]:
+            return final
+        events = evolution.events(index)
         version = events.version(as_of_ms)
         if version == events.final_version():
             return final
