@@ -245,3 +245,11 @@ def test_a_client_limited_to_a_division_sees_only_its_conversations(emulator, ap
     count = {name: client.post("/api/v2/analytics/conversations/aggregates/query", json=body).json()[
         "results"][0]["data"][0]["metrics"][0]["stats"]["count"] for name, client in (("all", api), ("retail", limited))}
     assert 0 < count["retail"] < count["all"]
+
+
+def test_evolution_shares_are_settings(emulator):
+    index = _first(_EVOLUTION.erased_at)
+    emulator.control.reset(evolution={"erasure_share": 0.0}, clock=iso_ms(int(_EVOLUTION.erased_at[index])))
+    assert _get(ApiClient(emulator.base_url), _id(index)) is not None
+    with pytest.raises(RuntimeError, match="reopen_share"):
+        emulator.control.configure(evolution={"reopen_share": 1.5})
