@@ -157,6 +157,11 @@ def test_divisions_permitted_to_a_limited_client(emulator, sdk):
     assert audit(permitted) == []
     assert authorization.get_authorization_divisionspermitted_paged_me(
         "analytics:conversationDetail:view").all_divs_permitted is True
+    emulator.control.add_client("lookups-only", "s3cret", permissions=["routing:queue:view"])
+    lookups = PureCloud.ApiClient(host=emulator.base_url).get_client_credentials_token("lookups-only", "s3cret")
+    none = PureCloud.AuthorizationApi(lookups).get_authorization_divisionspermitted_paged_me(
+        "analytics:conversationDetail:view")
+    assert none.entities == [] and none.all_divs_permitted is False
 
 
 def test_living_org_partial_records_and_late_feedback_deserialize(emulator, sdk):
