@@ -29,7 +29,10 @@ class EvolutionSettings:
     # Conversations the skeleton marks ongoing end this long after their last event.
     ongoing_end_seconds_min: int = 2 * HOUR_S
     ongoing_end_seconds_max: int = 3 * DAY_S
-    # Surveys come back within hours to days; evaluations take days to ~2 weeks.
+    # Of answered conversations: surveys come back within hours to days; evaluations take
+    # days to ~2 weeks.
+    survey_share: float = 0.05
+    evaluation_share: float = 0.03
     survey_delay_seconds_min: int = HOUR_S
     survey_delay_seconds_max: int = 3 * DAY_S
     evaluation_delay_seconds_min: int = 6 * HOUR_S
@@ -44,7 +47,7 @@ class EvolutionSettings:
     erasure_delay_seconds_max: int = 10 * DAY_S
 
     def __post_init__(self) -> None:
-        for name in ("wrapup_correction_share", "reopen_share", "erasure_share"):
+        for name in ("survey_share", "evaluation_share", "wrapup_correction_share", "reopen_share", "erasure_share"):
             if not 0.0 <= getattr(self, name) <= 1.0:
                 raise ValueError(f"evolution.{name} must be within 0..1")
         for kind in ("ongoing_end", "survey_delay", "evaluation_delay", "reopen_delay", "erasure_delay"):
@@ -74,11 +77,10 @@ class DayEvolution:
     erased_at: np.ndarray
     long_lived: np.ndarray  # indices whose final end is more than MAX_DURATION_MS after start
     settled_at: list[int]  # from then on the record is final: the serving fast path
+    rows: list[tuple[int, ...]]  # the event columns per conversation as Python ints (serving)
 
     def events(self, index: int) -> "ConversationEvents":
-        return ConversationEvents(*(int(column[index]) for column in (
-            self.first_end, self.reopen_start, self.reopen_end, self.survey_at,
-            self.evaluation_at, self.wrapup_fixed_at, self.erased_at)))
+        return ConversationEvents(*self.rows[index])
 
     def ends_as_of(self, as_of_ms: int, rows: np.ndarray) -> np.ndarray:
         """conversationEnd at ``as_of_ms`` of the conversations ``rows``; ``OPEN`` while open."""
@@ -118,9 +120,12 @@ def build_day_evolution(seed: int, skeleton: DaySkeleton, settings: EvolutionSet
     reopen_end = np.where(reopens, reopen_start + reopen_length, NEVER)
     final_end = np.where(reopens, reopen_end, first_end)
 
-    survey_at = first_end + _log_uniform_ms(rng, s.survey_delay_seconds_min, s.survey_delay_seconds_max, count)
-    evaluation_at = first_end + _log_uniform_ms(
-        rng, s.evaluation_delay_seconds_min, s.evaluation_delay_seconds_max, count)
+    surveyed = rng.random(count) < s.survey_share
+    survey_at = np.where(surveyed, first_end + _log_uniform_ms(
+        rng, s.survey_delay_seconds_min, s.survey_delay_seconds_max, count), NEVER)
+    evaluated = rng.random(count) < s.evaluation_share
+    evaluation_at = np.where(evaluated, first_end + _log_uniform_ms(
+        rng, s.evaluation_delay_seconds_min, s.evaluation_delay_seconds_max, count), NEVER)
     fixes = rng.random(count) < s.wrapup_correction_share
     fix_delay = rng.integers(60_000, s.wrapup_correction_delay_seconds_max * 1000 + 1, size=count)
     wrapup_fixed_at = np.where(fixes, first_end + fix_delay, NEVER)
@@ -132,6 +137,8 @@ def build_day_evolution(seed: int, skeleton: DaySkeleton, settings: EvolutionSet
         survey_at=survey_at, evaluation_at=evaluation_at, wrapup_fixed_at=wrapup_fixed_at,
         erased_at=erased_at, long_lived=np.flatnonzero(final_end - starts > MAX_DURATION_MS),
         settled_at=np.maximum.reduce([final_end, survey_at, evaluation_at, wrapup_fixed_at]).tolist(),
+        rows=list(zip(*(c.tolist() for c in (first_end, reopen_start, reopen_end, survey_at,
+                                             evaluation_at, wrapup_fixed_at, erased_at)))),
     )
 
 

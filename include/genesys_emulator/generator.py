@@ -115,20 +115,20 @@ class DataGenerator:
     def conversation_json(self, day: date, index: int, as_of_ms: int | None = None) -> bytes:
         """The record as orjson bytes, cached per settled state: async result pages join these
         as they are. Records still changing at ``as_of_ms`` (in progress) are cut anew."""
-        final = self._final_json(day, index)
         if as_of_ms is None or not self.living:
-            return final
+            return self._final_json(day, index)
         evolution = self.day_evolution(day)
         if as_of_ms >= evolution.settled_at[index]:
-            return final
+            return self._final_json(day, index)
         events = evolution.events(index)
         version = events.version(as_of_ms)
         if version == events.final_version():
-            return final
+            return self._final_json(day, index)
         key = (day, index, version) if version is not None else None
         encoded = self._encoded.get(key) if key else None
         if encoded is None:
-            encoded = orjson.dumps(record_as_of(orjson.loads(final), events, as_of_ms, self._wrapup_code_ids))
+            final = orjson.loads(self._final_json(day, index))
+            encoded = orjson.dumps(record_as_of(final, events, as_of_ms, self._wrapup_code_ids))
             if key:
                 self._encoded.put(key, encoded)
         return encoded

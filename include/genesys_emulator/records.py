@@ -32,7 +32,7 @@ class ConversationSlot:
     activity_end_ms: int
     media_type: str
     ongoing: bool
-    # Living org only: a re-opened thread's second span, and when feedback arrives.
+    # Living org only: a re-opened thread's second span, and when feedback arrives (0: none).
     reopen: tuple[int, int] | None = None
     survey_at_ms: int | None = None
     evaluation_at_ms: int | None = None
@@ -176,13 +176,16 @@ class ConversationAssembler:
                       slot: ConversationSlot, queue_id: str, user_id: str) -> None:
         """Surveys and evaluations, stamped when they arrive (at the end in a frozen org)."""
         end_ms = slot.activity_end_ms
-        survey = media_fields.surveys(rng, new_id, slot.survey_at_ms or end_ms, queue_id, user_id,
-                                      self._ref.survey_form_id)
+        survey_at, evaluation_at = slot.survey_at_ms, slot.evaluation_at_ms
+        survey = media_fields.surveys(rng, new_id, survey_at or end_ms, queue_id, user_id,
+                                      self._ref.survey_form_id,
+                                      None if survey_at is None else survey_at != 0)
         if survey:
             record["surveys"] = survey
-        evaluation = media_fields.evaluations(rng, new_id, slot.evaluation_at_ms or end_ms, queue_id,
+        evaluation = media_fields.evaluations(rng, new_id, evaluation_at or end_ms, queue_id,
                                               user_id, rng.choice(self._evaluator_ids),
-                                              self._ref.evaluation_form_id)
+                                              self._ref.evaluation_form_id,
+                                              None if evaluation_at is None else evaluation_at != 0)
         if evaluation:
             record["evaluations"] = evaluation
 
