@@ -11,6 +11,7 @@ import socket
 import sys
 import tempfile
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -99,8 +100,11 @@ def emulator_server():
 
 @pytest.fixture()
 def emulator(emulator_server):
-    """The session's emulator, reset to default state (seed 42) before each test."""
-    emulator_server.control.reset()
+    """The session's emulator, reset to default state (seed 42) before each test, with the org
+    clock pinned at the real "now": the living org then changes only when a test advances
+    the clock, so ground truth always equals what was served a moment before."""
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    emulator_server.control.reset(clock=now)
     return emulator_server
 
 
