@@ -91,9 +91,10 @@ class EmulatorConfig:
     sync_max_interval_days_filtered: int = 31
     sync_interval_semantics: str = "start"  # "start" (conversationStart in interval) | "overlap"
     sync_empty_page_omits_conversations: bool = True
-    # Overlap selections (jobs, ground truth, sync with "overlap") keep only conversations
-    # that started on or after the UTC day of the interval start (fact sheet §11).
-    overlap_from_interval_start_day: bool = True
+    # True: overlap selections (jobs, ground truth, sync with "overlap") keep only conversations
+    # that started on or after the UTC day of the interval start (fact sheet §11 reads so for the
+    # sync query; whether jobs apply it is ambiguous there, so jobs default to plain overlap).
+    overlap_from_interval_start_day: bool = False
     # >0: each sync query call moves its visibility horizon this far past "now", so data
     # "arrives" between page calls (shifting pages, duplicates, growing totalHits; BLOG22).
     sync_live_arrival_seconds_per_call: float = 0.0

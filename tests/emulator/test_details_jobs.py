@@ -162,7 +162,17 @@ def test_living_org_jobs_serve_the_state_at_the_clock_including_open_conversatio
 
 
 def test_overlap_semantics_include_conversations_started_before_the_interval(emulator, api: ApiClient):
-    """Earlier the same UTC day, never the day before (fact sheet §11)."""
+    """Plain overlap (the default): anything active during the interval, open threads included."""
+    interval = hour_interval(hour=10)
+    starts = [c["conversationStart"] for page in api.all_results(api.submit_job(interval), 1000) for c in page]
+    assert min(starts) < interval[:10] + "T00:00:00.000Z"
+    started_inside = emulator.control.ground_truth(interval, semantics="start")["count"]
+    assert len(starts) > started_inside
+
+
+def test_start_day_setting_keeps_only_conversations_started_on_the_interval_day(emulator, api: ApiClient):
+    """With ``overlap_from_interval_start_day`` on: earlier the same UTC day, never the day before."""
+    emulator.control.configure(overlap_from_interval_start_day=True)
     interval = hour_interval(hour=10)
     starts = [c["conversationStart"] for page in api.all_results(api.submit_job(interval), 1000) for c in page]
     assert interval[:10] + "T00:00:00.000Z" <= min(starts) < interval.split("/")[0]

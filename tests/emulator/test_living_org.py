@@ -125,6 +125,7 @@ def test_a_wrapup_code_is_corrected_after_the_fact(emulator, api: ApiClient):
 
 
 def test_a_thread_reopens_days_later_and_its_end_moves(emulator, api: ApiClient):
+    emulator.control.configure(overlap_from_interval_start_day=True)
     index = _first(_EVOLUTION.reopen_start)
     first_end, again, again_end = (int(c[index]) for c in (
         _EVOLUTION.first_end, _EVOLUTION.reopen_start, _EVOLUTION.reopen_end))
