@@ -1,9 +1,9 @@
 """The DAG's ``wait_for_data`` and ``extract`` steps: the generic sensor and details-job operator, fed by the run plan.
 
-Their string arguments (window, partition, staging root) are templates over the plan; their
-numeric and boolean knobs (timeout, cache TTL, force) cannot be templated (the constructors
-validate types at parse time), so these subclasses set them from the plan when they execute.
-That keeps every setting an Airflow Variable instead of code, with nothing read at parse time.
+The DAG passes every input as a template (an XComArg of ``validate_window``'s plan, rendered at
+run time). The generic classes take their numeric and boolean knobs (timeout, cache TTL, force)
+as plain values, so these subclasses accept them as templated fields and coerce them when they
+execute. That keeps every setting an Airflow Variable instead of code, with nothing read at parse time.
 """
 from __future__ import annotations
 
@@ -11,38 +11,49 @@ import time
 from typing import Any
 
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
-from genesys_cloud.operators.run_context import run_plan
 from genesys_cloud.sensors import GenesysDataAvailabilitySensor
 
 STARTED_AT_KEY = "started_at"
 
 
 class GenesysWaitForDataSensor(GenesysDataAvailabilitySensor):
-    """Waits (deferred) for the watermark, polling every ``genesys_poll_interval_seconds`` and giving up
-    after the ``genesys_availability_timeout_seconds`` setting."""
+    """Waits (deferred) for the watermark, polling every ``poll_interval_seconds`` and giving up after
+    ``availability_timeout_seconds`` (both templated: the plan's settings)."""
+
+    template_fields = (*GenesysDataAvailabilitySensor.template_fields, "availability_timeout_seconds", "poll_interval_seconds")
+
+    def __init__(self, *, availability_timeout_seconds: Any, poll_interval_seconds: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.availability_timeout_seconds = availability_timeout_seconds
+        self.poll_interval_seconds = poll_interval_seconds
 
     def execute(self, context: Any) -> Any:
-        plan = run_plan(context)
-        self.timeout = float(plan["availability_timeout_seconds"])
-        self.poke_interval = float(plan["poll_interval_seconds"])
+        self.timeout = float(self.availability_timeout_seconds)
+        self.poke_interval = float(self.poll_interval_seconds)
         return super().execute(context)
 
 
 class GenesysExtractOperator(GenesysDetailsJobOperator):
-    """Extracts the plan's window with its cache TTL, poll interval and ``force_extract``; reports its duration."""
+    """Extracts the plan's window with its cache TTL, poll interval and ``force_extract`` (all templated);
+    reports its duration."""
+
+    template_fields = (*GenesysDetailsJobOperator.template_fields, "cache_ttl_seconds", "force_extract", "poll_interval")
+
+    def _coerce_settings(self) -> None:
+        self.cache_ttl_seconds = float(self.cache_ttl_seconds)
+        self.force_extract = bool(self.force_extract)
+        self.poll_interval = float(self.poll_interval)
 
     def execute(self, context: Any) -> dict[str, Any]:
-        plan = run_plan(context)
-        self.cache_ttl_seconds = float(plan["cache_ttl_seconds"])
-        self.force_extract = bool(plan["force_extract"])
-        self.poll_interval = float(plan["poll_interval_seconds"])
+        self._coerce_settings()
         started = time.time()
         context["ti"].xcom_push(key=STARTED_AT_KEY, value=started)  # survives a deferral
         return _with_duration(super().execute(context), started)
 
     def execute_complete(self, context: Any, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
+        self._coerce_settings()
         result = super().execute_complete(context, event, resubmitted=resubmitted)
-        started = context["ti"].xcom_pull(task_ids=self.task_id, key=STARTED_AT_KEY)
+        started = context["ti"].xcom_pull(key=STARTED_AT_KEY)  # this task's own push
         return _with_duration(result, started)
 
 

@@ -39,9 +39,16 @@ def _checked_settings() -> PipelineSettings:
 
 class GenesysWindowOperator(BaseOperator):
     """Returns the run's plan: the window (from the data interval or the ``interval_start``/``interval_end``
-    params) plus the settings later tasks use. Bad input fails at once (no retries): a retry cannot fix it."""
+    params) plus the settings later tasks use. Bad input fails at once (no retries): a retry cannot fix it.
+
+    Each field of the plan is also its own XCom (``multiple_outputs``), so the DAG can hand a task
+    just the fields it needs (``validate_window.output["partition"]``)."""
 
     ui_color = "#e8f1fb"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("multiple_outputs", True)
+        super().__init__(**kwargs)
 
     def execute(self, context: Any) -> dict[str, Any]:
         params = context.get("params") or {}
