@@ -86,7 +86,7 @@ class AggregatesLoad:
 
 
 def _aggregates_table(engine: Engine) -> Table:
-    ensure_schema(engine)
+    ensure_schema(engine, only=[AGGREGATES_TABLE])  # runs beside load: the data tables are load's
     return warehouse_table(engine, AGGREGATES_TABLE)
 
 

@@ -106,7 +106,7 @@ def _audit_table(engine: Engine) -> Table:
 
 
 def write_audit(engine: Engine, record: AuditRecord) -> None:
-    ensure_schema(engine)  # callbacks may write before any load created the schema
+    ensure_schema(engine, only=[AUDIT_TABLE])  # callbacks may write before (or without) any load
     with engine.begin() as conn:
         conn.execute(insert(_audit_table(engine)).values(**record.to_row()))
 

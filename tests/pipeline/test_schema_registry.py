@@ -35,6 +35,7 @@ def test_audit_aggregates_and_lookups_store_their_timestamps_alike(warehouse_url
     engine = create_warehouse_engine(warehouse_url)
     before = datetime.now(timezone.utc) - timedelta(seconds=1)
     try:
+        ensure_schema(engine)  # the lookups are created with the data tables; audit and aggregates create their own
         write_audit(engine, AuditRecord(dag_id="d", run_id="r", try_number=1, partition="2024-05-01", status="success"))
         aggregates.replace_partition(engine, "2024-05-01", [{
             "partition": "2024-05-01", "bucket": "b", "metric": "nOffered", "count": 1,
@@ -53,5 +54,14 @@ def test_audit_aggregates_and_lookups_store_their_timestamps_alike(warehouse_url
                 stamp = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
             assert before <= stamp <= datetime.now(timezone.utc) + timedelta(seconds=1)
         assert engine.dialect.name == "sqlite" or all(isinstance(stamp, datetime) for stamp in stamps)
+    finally:
+        engine.dispose()
+
+
+def test_a_partial_ensure_creates_only_the_named_tables(sqlite_url):
+    engine = create_warehouse_engine(sqlite_url)
+    try:
+        ensure_schema(engine, only=["sync_audit"])
+        assert inspect(engine).get_table_names() == ["sync_audit"]
     finally:
         engine.dispose()

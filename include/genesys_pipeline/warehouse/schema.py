@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any
+from typing import Any, Collection, Iterable
 
 from sqlalchemy import (
     BigInteger, Boolean, Column, Connection, Date, Double, Engine, Index, Integer, MetaData, Table, Text, func,
@@ -102,27 +102,35 @@ def _version_table(metadata: MetaData) -> Table:
     return metadata.tables[f"{metadata.schema}.{VERSION_TABLE}" if metadata.schema else VERSION_TABLE]
 
 
-def ensure_schema(engine: Engine) -> list[str]:
+def ensure_schema(engine: Engine, only: Collection[str] | None = None) -> list[str]:
     """Create every missing table, add new columns, record the version, (re)create the views; returns
-    the columns added. Idempotent and cheap, so every writer calls it first."""
+    the columns added. Idempotent and cheap, so every writer calls it first.
+
+    ``only`` limits it to the named tables (no views, no version record): the audit row of a run
+    that failed validation must not create the data tables.
+    """
     schema = schema_for(engine)
     metadata = build_metadata(schema)
+    tables = [t for t in metadata.sorted_tables if only is None or t.name in only]
+    if only is not None and len(tables) != len(set(only)):
+        raise ValueError(f"unknown warehouse table(s) among {sorted(only)}")
     with engine.begin() as conn:
         lock_on_postgres(conn, SCHEMA_LOCK_KEY)  # parallel DAG runs may all start here
         if schema:
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {conn.dialect.identifier_preparer.quote(schema)}")
-        metadata.create_all(conn)
-        added = _add_missing_columns(conn, metadata)
-        _record_version(conn, _version_table(metadata))
-        create_views(conn, schema)
+        metadata.create_all(conn, tables=tables)
+        added = _add_missing_columns(conn, tables)
+        if only is None:
+            _record_version(conn, _version_table(metadata))
+            create_views(conn, schema)
     return added
 
 
-def _add_missing_columns(conn: Connection, metadata: MetaData) -> list[str]:
+def _add_missing_columns(conn: Connection, tables: Iterable[Table]) -> list[str]:
     inspector = inspect(conn)
     preparer = conn.dialect.identifier_preparer
     added = []
-    for table in metadata.sorted_tables:
+    for table in tables:
         existing = {column["name"] for column in inspector.get_columns(table.name, schema=table.schema)}
         for column in table.columns:
             if column.name in existing:
