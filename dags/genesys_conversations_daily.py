@@ -25,13 +25,15 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
 
-from genesys_cloud.operators.aggregates import GenesysAggregatesOperator, GenesysReconcileOperator
+from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
+from genesys_cloud.operators.extract import GenesysExtractOperator
+from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
-from genesys_cloud.operators.planned import GenesysExtractOperator, GenesysWaitForDataSensor
-from genesys_cloud.operators.transform import GenesysLoadOperator
-from genesys_cloud.operators.window import GenesysWindowOperator
+from genesys_cloud.operators.reconcile import GenesysReconcileOperator
+from genesys_cloud.operators.validate_window import GenesysWindowOperator
+from genesys_cloud.sensors import GenesysWaitForDataSensor
 from genesys_defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
 from genesys_pipeline.tables import CONVERSATION_TABLES
 

@@ -19,7 +19,7 @@ import time
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="measure-hook-airflow-"))
 
-from genesys_cloud.auth import TOKEN_CACHE  # noqa: E402  (Airflow reads AIRFLOW_HOME at import)
+from genesys_cloud.api.auth import TOKEN_CACHE  # noqa: E402  (Airflow reads AIRFLOW_HOME at import)
 from genesys_cloud.hook import GenesysCloudHook  # noqa: E402
 from genesys_emulator.testing import EmulatorServer  # noqa: E402
 

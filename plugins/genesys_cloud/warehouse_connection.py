@@ -1,57 +1,44 @@
-"""What the pipeline's operators share at run time: settings, the run's window plan, the warehouse.
+"""The warehouse Airflow connection -> a SQLAlchemy ``URL`` object, through the provider hooks.
 
-``validate_window`` resolves the window and the settings once and returns them as the run's
-*plan*; the DAG passes its fields to later tasks instead of each re-reading Variables, so one
-run uses one consistent set of values even if someone edits a Variable mid-run (the PII config
-is the exception: its salt stays out of XCom, so ``load`` reads it itself).
+The plugin edge is the only place that reads the connection: ``postgres`` connections go
+through ``PostgresHook.sqlalchemy_url`` and ``sqlite`` ones through ``SqliteHook``, as the
+common-sql providers define them; ``extra.sqlalchemy_url`` (any supported dialect) wins over
+both. The Airflow-free warehouse code gets the ``URL`` object, never a string with the
+password in it, and applies the one driver rule (``genesys_pipeline.warehouse.engine.warehouse_url``).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 from sqlalchemy import Engine
+from sqlalchemy.engine import URL, make_url
 
-from genesys_pipeline.audit import AuditRecord, write_audit
-from genesys_pipeline.connection_url import sqlalchemy_url
-from genesys_pipeline.settings import PipelineSettings
-from genesys_pipeline.warehouse.engine import create_warehouse_engine
+from genesys_pipeline.warehouse.engine import create_warehouse_engine, warehouse_url
 
 WAREHOUSE_CONN_ID = "genesys_warehouse"
-
-def load_settings() -> PipelineSettings:
-    """Settings from Airflow Variables (which also read ``AIRFLOW_VAR_<NAME>`` environment variables)."""
-    from airflow.sdk import Variable
-
-    return PipelineSettings.from_lookup(lambda name: Variable.get(name, default=None))
+POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
 
 
-def warehouse_url(conn_id: str = WAREHOUSE_CONN_ID) -> str:
-    """SQLAlchemy URL of the warehouse connection (rules in genesys_pipeline.connection_url)."""
+def warehouse_sqlalchemy_url(conn_id: str = WAREHOUSE_CONN_ID) -> URL:
+    """The connection's warehouse URL (driver normalized); ValueError names what is unsupported or missing."""
     from airflow.sdk import BaseHook
 
     conn = BaseHook.get_connection(conn_id)
-    url = sqlalchemy_url(
-        conn.conn_type,
-        host=conn.host,
-        port=conn.port,
-        login=conn.login,
-        password=conn.password,
-        schema=conn.schema,
-        extra=conn.extra_dejson,
-    )
-    return url.render_as_string(hide_password=False)
+    explicit = conn.extra_dejson.get("sqlalchemy_url")
+    if explicit:
+        return warehouse_url(make_url(explicit))
+    kind = (conn.conn_type or "").lower()
+    if kind in POSTGRES_TYPES:
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        return warehouse_url(PostgresHook(postgres_conn_id=conn_id).sqlalchemy_url)
+    if kind == "sqlite":
+        from airflow.providers.sqlite.hooks.sqlite import SqliteHook
+
+        if not conn.host:
+            raise ValueError("a sqlite connection needs host = the database file path")
+        return warehouse_url(make_url(SqliteHook(sqlite_conn_id=conn_id).get_uri()))  # no password to leak
+    raise ValueError(f"conn_type {conn.conn_type!r} is not supported; use sqlite or postgres, or set extra.sqlalchemy_url")
 
 
 def warehouse_engine(conn_id: str = WAREHOUSE_CONN_ID) -> Engine:
     """A warehouse engine for the connection; the caller disposes of it."""
-    return create_warehouse_engine(warehouse_url(conn_id))
-
-
-def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID) -> None:
-    """Insert one ``sync_audit`` row through a short-lived engine (tasks and callbacks are short-lived too)."""
-    engine = warehouse_engine(conn_id)
-    try:
-        write_audit(engine, record)
-    finally:
-        engine.dispose()
-
+    return create_warehouse_engine(warehouse_sqlalchemy_url(conn_id))

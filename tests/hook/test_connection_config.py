@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from genesys_cloud.connection import config_from_connection
-from genesys_cloud.regions import REGION_DOMAINS, resolve_base_urls
-from genesys_cloud.settings import GenesysSettings
+from genesys_cloud.api.connection import config_from_connection
+from genesys_cloud.api.regions import REGION_DOMAINS, resolve_base_urls
+from genesys_cloud.api.settings import GenesysSettings
 
 
 @pytest.mark.parametrize("domain", sorted(REGION_DOMAINS.values()))

@@ -13,7 +13,7 @@ import pytest
 from urllib3.connection import HTTPConnection
 
 from hook_connection import set_connection
-from genesys_cloud.exceptions import GenesysApiError, GenesysJobFailed, GenesysRateLimitExceeded, GenesysTransientError
+from genesys_cloud.api.exceptions import GenesysApiError, GenesysJobFailed, GenesysRateLimitExceeded, GenesysTransientError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.staging import StagingArea

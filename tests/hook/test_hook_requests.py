@@ -5,8 +5,8 @@ import pytest
 import requests
 import requests_mock as rm
 
-from genesys_cloud.auth import TokenCache
-from genesys_cloud.exceptions import (
+from genesys_cloud.api.auth import TokenCache
+from genesys_cloud.api.exceptions import (
     GenesysApiError,
     GenesysAuthError,
     GenesysPermissionError,
@@ -14,7 +14,7 @@ from genesys_cloud.exceptions import (
     GenesysTransientError,
     PaginationLoopError,
 )
-from genesys_cloud.job_state import JobState
+from genesys_cloud.api.job_state import JobState
 from genesys_responses import AVAILABILITY_URL, JOBS_URL, QUERY_URL, TOKEN_URL, conversations, error_body, token_ok
 
 AVAILABLE = {"json": {"dataAvailabilityDate": "2024-05-02T03:15:00.000Z"}}

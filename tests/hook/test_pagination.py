@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from genesys_cloud.exceptions import PaginationLoopError
-from genesys_cloud.pagination import CursorPaginator, EntityListingPaginator, PageNumberPaginator
+from genesys_cloud.api.exceptions import PaginationLoopError
+from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator, PageNumberPaginator
 from genesys_responses import conversations
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
-from genesys_cloud.exceptions import PaginationLoopError
+from genesys_cloud.api.exceptions import PaginationLoopError
 
 
 class PageNumberPaginator:

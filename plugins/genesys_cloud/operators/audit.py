@@ -14,9 +14,9 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from genesys_cloud.operators.notify import post_event
-from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, write_audit_row
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import webhook
-from genesys_pipeline.audit import AuditRecord
+from genesys_pipeline.audit import AuditRecord, write_audit
 from genesys_pipeline.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
@@ -76,6 +76,15 @@ def _stage_latencies(results: Mapping[str, Mapping[str, Any] | None]) -> dict[st
         if isinstance(seconds, (int, float)):
             latencies[stage] = round(seconds, 3)
     return latencies
+
+
+def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID) -> None:
+    """Insert one ``sync_audit`` row through a short-lived engine (tasks and callbacks are short-lived too)."""
+    engine = warehouse_engine(conn_id)
+    try:
+        write_audit(engine, record)
+    finally:
+        engine.dispose()
 
 
 def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:

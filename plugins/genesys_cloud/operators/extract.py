@@ -1,9 +1,9 @@
-"""The DAG's ``wait_for_data`` and ``extract`` steps: the generic sensor and details-job operator, fed by the run plan.
+"""``extract``: the generic details-job operator, fed by the run plan.
 
 The DAG passes every input as a template (an XComArg of ``validate_window``'s plan, rendered at
-run time). The generic classes take their numeric and boolean knobs (timeout, cache TTL, force)
-as plain values, so these subclasses accept them as templated fields and coerce them when they
-execute. That keeps every setting an Airflow Variable instead of code, with nothing read at parse time.
+run time). The generic operator takes its numeric and boolean knobs (cache TTL, force, poll
+interval) as plain values, so this subclass accepts them as templated fields and coerces them
+when it executes. That keeps every setting an Airflow Variable instead of code, with nothing read at parse time.
 """
 from __future__ import annotations
 
@@ -11,26 +11,8 @@ import time
 from typing import Any
 
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
-from genesys_cloud.sensors import GenesysDataAvailabilitySensor
 
 STARTED_AT_KEY = "started_at"
-
-
-class GenesysWaitForDataSensor(GenesysDataAvailabilitySensor):
-    """Waits (deferred) for the watermark, polling every ``poll_interval_seconds`` and giving up after
-    ``availability_timeout_seconds`` (both templated: the plan's settings)."""
-
-    template_fields = (*GenesysDataAvailabilitySensor.template_fields, "availability_timeout_seconds", "poll_interval_seconds")
-
-    def __init__(self, *, availability_timeout_seconds: Any, poll_interval_seconds: Any, **kwargs: Any) -> None:
-        super().__init__(**kwargs)
-        self.availability_timeout_seconds = availability_timeout_seconds
-        self.poll_interval_seconds = poll_interval_seconds
-
-    def execute(self, context: Any) -> Any:
-        self.timeout = float(self.availability_timeout_seconds)
-        self.poke_interval = float(self.poll_interval_seconds)
-        return super().execute(context)
 
 
 class GenesysExtractOperator(GenesysDetailsJobOperator):

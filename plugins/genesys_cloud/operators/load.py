@@ -14,7 +14,8 @@ from typing import Any, Mapping
 from airflow.sdk import BaseOperator
 
 from genesys_cloud.operators.details_job import staging_root
-from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, load_settings, warehouse_url
+from genesys_cloud.variables import load_settings
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
@@ -54,7 +55,7 @@ class GenesysLoadOperator(BaseOperator):
         started = time.monotonic()
         staging, manifest = staged_extraction(self.extraction)
         pii = PiiConfig.from_json(load_settings().pii_config)
-        warehouse = Warehouse.from_url(warehouse_url(self.warehouse_conn_id))
+        warehouse = Warehouse.from_url(warehouse_sqlalchemy_url(self.warehouse_conn_id))
         try:
             warehouse.ensure_schema()
             report = warehouse.load_extraction(staging, manifest, context["run_id"], pii)

@@ -8,18 +8,18 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 from sqlalchemy.exc import ArgumentError
 
-from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, load_settings, warehouse_url
+from genesys_cloud.variables import load_settings
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
 from genesys_pipeline.lookback import lookback_window
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.settings import PipelineSettings
-from genesys_pipeline.warehouse.engine import warehouse_url as supported_warehouse_url
 from genesys_pipeline.window import Window, WindowError, resolve_window, validate_window
 
 
 def _check_warehouse_connection() -> None:
     """The warehouse connection exists and names a supported dialect (no connection is opened)."""
     try:
-        supported_warehouse_url(warehouse_url())
+        warehouse_sqlalchemy_url()
     except AirflowNotFoundException:
         raise ValueError(f"connection {WAREHOUSE_CONN_ID!r} is not defined") from None
     except ArgumentError:  # its message could quote the URL, password included
