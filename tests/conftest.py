@@ -112,10 +112,10 @@ def emulator(emulator_server):
 def fresh_token_cache():
     """OAuth tokens are cached per process, and the emulator forgets its tokens on reset: every
     test starts without one. (Only where the hook's auth module is loaded: no Airflow import.)"""
-    auth = sys.modules.get("genesys_cloud.auth")
+    auth = sys.modules.get("genesys_cloud.api.auth")
     if auth is not None:
         auth.TOKEN_CACHE.clear()
     yield
-    auth = sys.modules.get("genesys_cloud.auth")
+    auth = sys.modules.get("genesys_cloud.api.auth")
     if auth is not None:
         auth.TOKEN_CACHE.clear()

@@ -33,7 +33,7 @@ class SettingSpec:
 
 
 SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("genesys_staging_root", str, None, "Directory for raw pages and normalized batches (default $AIRFLOW_HOME/genesys_staging)."),
+    SettingSpec("genesys_staging_root", str, None, "Directory for the staged raw pages and the rejects files (default $AIRFLOW_HOME/genesys_staging)."),
     SettingSpec("genesys_cache_ttl_seconds", int, 0, "Reuse a complete extraction of the same query younger than this (default 86400; 0 disables)."),
     SettingSpec("genesys_retention_days", int, 1, "Oldest window start accepted, in days before now (default 730)."),
     SettingSpec("genesys_max_job_interval_days", int, 1, "Widest window one details job may cover, in days (default 31)."),

@@ -1,7 +1,7 @@
 """The warehouse as the DAG sees it: one object per connection URL.
 
 Chooses the bulk writer by dialect (COPY on PostgreSQL, executemany elsewhere) and wires
-staging -> normalize -> load for the one-stream path the benchmarks use.
+staging -> normalize -> load (``load_extraction``: the load task and the benchmarks).
 """
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Paginators for the three paging styles Genesys uses, each with loop detection.
+"""Paginators for the two paging styles the pipeline uses (job cursors, entity listings), each with loop detection.
 
 A paginator only decides what to ask for next; the hook does the calls. Handing back a page
 token we already followed (same cursor, same nextUri, the same page of records again) raises
@@ -9,42 +9,7 @@ from __future__ import annotations
 from typing import Any, Mapping
 from urllib.parse import parse_qsl, urlsplit
 
-from genesys_cloud.exceptions import PaginationLoopError
-
-
-class PageNumberPaginator:
-    """Sync details query: ``paging.pageNumber`` from 1 until a short, empty or keyless page."""
-
-    def __init__(self, page_size: int) -> None:
-        self.page_size = page_size
-        self.page_number = 1
-        self.finished = False
-        self.duplicates = 0
-        self._previous_ids: tuple[str, ...] | None = None
-        self._seen: set[str] = set()
-
-    def body(self, query: Mapping[str, Any]) -> dict[str, Any]:
-        return {**query, "paging": {"pageSize": self.page_size, "pageNumber": self.page_number}}
-
-    def advance(self, response: Mapping[str, Any]) -> list[dict[str, Any]]:
-        """Record one page; return its conversations not already yielded (live data shifts pages)."""
-        conversations = response.get("conversations") or []
-        ids = tuple(str(c.get("conversationId")) for c in conversations)
-        if ids and ids == self._previous_ids:
-            raise PaginationLoopError(f"sync query page {self.page_number} repeated page {self.page_number - 1} exactly")
-        self._previous_ids = ids
-        fresh = []
-        for conversation, conversation_id in zip(conversations, ids):
-            if conversation_id in self._seen:
-                self.duplicates += 1
-                continue
-            self._seen.add(conversation_id)
-            fresh.append(conversation)
-        if len(conversations) < self.page_size:
-            self.finished = True
-        else:
-            self.page_number += 1
-        return fresh
+from genesys_cloud.api.exceptions import PaginationLoopError
 
 
 class CursorPaginator:

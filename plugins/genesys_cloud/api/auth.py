@@ -17,7 +17,7 @@ from typing import Callable
 
 import orjson
 
-from genesys_cloud.exceptions import GenesysAuthError
+from genesys_cloud.api.exceptions import GenesysAuthError
 
 TOKEN_PATH = "/oauth/token"
 # Renew this long before expiry so a token never dies between our check and the server's.
@@ -26,9 +26,11 @@ MAX_ERROR_TEXT = 200
 
 
 def mask(value: str) -> None:
-    """Register a secret with Airflow's log masker (no-op outside Airflow's logging set-up)."""
-    from airflow.sdk.log import mask_secret
-
+    """Register a secret with Airflow's log masker (no-op where Airflow is not installed)."""
+    try:
+        from airflow.sdk.log import mask_secret
+    except ImportError:
+        return
     mask_secret(value)
 
 

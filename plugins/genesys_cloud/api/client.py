@@ -15,14 +15,14 @@ from typing import Any, Callable, Mapping
 import orjson
 import requests
 
-from genesys_cloud.attempts import RequestAttempts
-from genesys_cloud.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, parse_token_response, token_key, token_request
-from genesys_cloud.errors import api_error, correlation_id
-from genesys_cloud.pacing import RatePacer
-from genesys_cloud.regions import BaseUrls
-from genesys_cloud.retry import RetryPolicy, decode_success_body
-from genesys_cloud.settings import GenesysSettings
-from genesys_cloud.stats import RequestStats
+from genesys_cloud.api.attempts import RequestAttempts
+from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, parse_token_response, token_key, token_request
+from genesys_cloud.api.error_responses import api_error, correlation_id
+from genesys_cloud.api.pacing import RatePacer
+from genesys_cloud.api.regions import BaseUrls
+from genesys_cloud.api.retry import RetryPolicy, decode_success_body
+from genesys_cloud.api.settings import GenesysSettings
+from genesys_cloud.api.stats import RequestStats
 
 log = logging.getLogger(__name__)
 

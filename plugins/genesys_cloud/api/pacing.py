@@ -12,7 +12,7 @@ from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
-from genesys_cloud.retry import header
+from genesys_cloud.api.retry import header
 
 WINDOW_SECONDS = 60.0
 

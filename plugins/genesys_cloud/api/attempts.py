@@ -9,10 +9,10 @@ from __future__ import annotations
 import logging
 from typing import Mapping
 
-from genesys_cloud.errors import api_error, correlation_id
-from genesys_cloud.exceptions import GenesysTransientError
-from genesys_cloud.retry import RetryPolicy, is_retryable_exception, is_retryable_status
-from genesys_cloud.stats import RequestStats
+from genesys_cloud.api.error_responses import api_error, correlation_id
+from genesys_cloud.api.exceptions import GenesysTransientError
+from genesys_cloud.api.retry import RetryPolicy, is_retryable_exception, is_retryable_status
+from genesys_cloud.api.stats import RequestStats
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 from datetime import datetime
 
-DETAILS_QUERY = "/api/v2/analytics/conversations/details/query"
 DETAILS_JOBS = "/api/v2/analytics/conversations/details/jobs"
 DATA_AVAILABILITY = f"{DETAILS_JOBS}/availability"
 AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"

@@ -6,14 +6,14 @@ from typing import Mapping
 
 import orjson
 
-from genesys_cloud.exceptions import (
+from genesys_cloud.api.exceptions import (
     GenesysApiError,
     GenesysAuthError,
     GenesysPermissionError,
     GenesysRateLimitExceeded,
     GenesysTransientError,
 )
-from genesys_cloud.retry import header
+from genesys_cloud.api.retry import header
 
 MAX_MESSAGE = 300
 _PERMISSIONS_IN_MESSAGE = re.compile(r"permissions?(?: assigned)?:\s*(.+)$", re.IGNORECASE)

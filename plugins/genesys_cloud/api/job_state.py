@@ -17,10 +17,6 @@ class JobState(str, Enum):
     def is_terminal(self) -> bool:
         return self not in (JobState.QUEUED, JobState.PENDING)
 
-    @property
-    def is_failure(self) -> bool:
-        return self in (JobState.FAILED, JobState.CANCELLED, JobState.EXPIRED)
-
 
 def job_state(status: Mapping[str, Any]) -> JobState:
     """The state of a job-status body; an unknown value is an error rather than a silent wait."""

@@ -8,18 +8,18 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 from sqlalchemy.exc import ArgumentError
 
-from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, load_settings, warehouse_url
+from genesys_cloud.variables import load_settings
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
 from genesys_pipeline.lookback import lookback_window
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.settings import PipelineSettings
-from genesys_pipeline.warehouse.engine import warehouse_url as supported_warehouse_url
 from genesys_pipeline.window import Window, WindowError, resolve_window, validate_window
 
 
 def _check_warehouse_connection() -> None:
     """The warehouse connection exists and names a supported dialect (no connection is opened)."""
     try:
-        supported_warehouse_url(warehouse_url())
+        warehouse_sqlalchemy_url()
     except AirflowNotFoundException:
         raise ValueError(f"connection {WAREHOUSE_CONN_ID!r} is not defined") from None
     except ArgumentError:  # its message could quote the URL, password included
@@ -39,9 +39,16 @@ def _checked_settings() -> PipelineSettings:
 
 class GenesysWindowOperator(BaseOperator):
     """Returns the run's plan: the window (from the data interval or the ``interval_start``/``interval_end``
-    params) plus the settings later tasks use. Bad input fails at once (no retries): a retry cannot fix it."""
+    params) plus the settings later tasks use. Bad input fails at once (no retries): a retry cannot fix it.
+
+    Each field of the plan is also its own XCom (``multiple_outputs``), so the DAG can hand a task
+    just the fields it needs (``validate_window.output["partition"]``)."""
 
     ui_color = "#e8f1fb"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("multiple_outputs", True)
+        super().__init__(**kwargs)
 
     def execute(self, context: Any) -> dict[str, Any]:
         params = context.get("params") or {}

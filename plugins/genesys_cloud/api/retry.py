@@ -19,8 +19,8 @@ import httpx
 import orjson
 import requests
 
-from genesys_cloud.exceptions import GenesysRateLimitExceeded
-from genesys_cloud.settings import GenesysSettings
+from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
+from genesys_cloud.api.settings import GenesysSettings
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
 # The official .NET SDK waits 3 s on a 429 without Retry-After.

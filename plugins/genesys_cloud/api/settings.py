@@ -13,7 +13,6 @@ from typing import Any, Mapping
 _RANGES: dict[str, tuple[float, float]] = {
     "timeout": (1, 600),
     "results_max_page_size": (1, 10_000),
-    "sync_max_page_size": (1, 10_000),
     "lookup_page_size": (1, 500),
     "max_retry_after_seconds": (0, 86_400),
     "max_attempts": (1, 50),
@@ -28,11 +27,9 @@ _RANGES: dict[str, tuple[float, float]] = {
 @dataclass(frozen=True)
 class GenesysSettings:
     timeout: float = 60.0
-    # UNCONFIRMED maxima (reference 4.3 and 3.4): async results 1000, sync query 100.
+    # UNCONFIRMED maximum (reference 4.3): async results 1000.
     results_max_page_size: int = 1000
     results_page_size: int = 1000
-    sync_max_page_size: int = 100
-    sync_page_size: int = 100
     lookup_page_size: int = 100
     max_retry_after_seconds: float = 300.0
     max_attempts: int = 6
@@ -53,10 +50,7 @@ class GenesysSettings:
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
                 raise ValueError(f"Genesys connection extra '{name}' must be a number in [{low}, {high}], got {value!r}")
-        for name, maximum in (
-            ("results_page_size", self.results_max_page_size),
-            ("sync_page_size", self.sync_max_page_size),
-        ):
+        for name, maximum in (("results_page_size", self.results_max_page_size),):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
                 raise ValueError(f"Genesys connection extra '{name}' must be an integer in [1, {maximum}], got {value!r}")

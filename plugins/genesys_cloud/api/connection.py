@@ -4,9 +4,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from genesys_cloud.auth import mask
-from genesys_cloud.regions import BaseUrls, resolve_base_urls
-from genesys_cloud.settings import GenesysSettings
+from genesys_cloud.api.auth import mask
+from genesys_cloud.api.regions import BaseUrls, resolve_base_urls
+from genesys_cloud.api.settings import GenesysSettings
 
 
 @dataclass(frozen=True)

@@ -11,12 +11,12 @@ from typing import Any, Awaitable, Callable, Mapping
 
 import httpx
 
-from genesys_cloud.attempts import RequestAttempts
-from genesys_cloud.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, parse_token_response, token_key, token_request
-from genesys_cloud.connection import GenesysConnectionConfig
-from genesys_cloud.errors import api_error
-from genesys_cloud.retry import RetryPolicy, decode_success_body
-from genesys_cloud.stats import RequestStats
+from genesys_cloud.api.attempts import RequestAttempts
+from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, parse_token_response, token_key, token_request
+from genesys_cloud.api.connection import GenesysConnectionConfig
+from genesys_cloud.api.error_responses import api_error
+from genesys_cloud.api.retry import RetryPolicy, decode_success_body
+from genesys_cloud.api.stats import RequestStats
 
 
 class AsyncGenesysClient:
