@@ -15,7 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: conversations._content_hash, partition_freshness
 
 ColumnType = Literal["text", "int", "float", "bool", "timestamp", "date", "json"]
 TEXT: ColumnType = "text"
@@ -28,6 +28,9 @@ JSON: ColumnType = "json"
 
 EXTRACTED_AT = "_extracted_at"
 RUN_ID = "_run_id"
+# Digest of the raw conversation record (see genesys_pipeline.content_hash): a re-extraction
+# rewrites only conversations whose digest changed.
+CONTENT_HASH = "_content_hash"
 
 
 @dataclass(frozen=True)
@@ -185,7 +188,7 @@ def _child(name: str, parent: str, index: str, fields: dict[str, ColumnType]) ->
 
 CONVERSATIONS = _table(
     "conversations", (_CONV, Column("conversation_date", DATE)), ("conversation_id",),
-    _fields(CONVERSATION_FIELDS),
+    _fields(CONVERSATION_FIELDS), (Column(CONTENT_HASH, TEXT),),
 )
 PARTICIPANTS = _table(
     "participants", (Column("participant_id", TEXT), _CONV), ("participant_id",), _fields(PARTICIPANT_FIELDS)
@@ -225,3 +228,16 @@ def _lookup(name: str) -> TableSpec:
 # Lookup tables filled by the reference-data DAG. Created empty here so the category views
 # always resolve; the views LEFT JOIN them, so an empty lookup only leaves names NULL.
 LOOKUP_TABLES: tuple[TableSpec, ...] = (_lookup("users"), _lookup("queues"), _lookup("wrapup_codes"))
+
+
+# Per UTC day of conversation_start: when the day was last extracted whole and how much of it
+# is still moving. Upserted by the load (genesys_pipeline.warehouse.freshness).
+PARTITION_FRESHNESS = TableSpec(
+    "partition_freshness",
+    (
+        Column("partition_date", DATE), Column("last_extracted_at", TS), Column("conversations", INT),
+        Column("open_conversations", INT), Column("changed_last_run", INT), Column("deleted_last_run", INT),
+    ),
+    ("partition_date",),
+)
+STATUS_TABLES: tuple[TableSpec, ...] = (PARTITION_FRESHNESS,)

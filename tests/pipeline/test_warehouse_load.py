@@ -40,8 +40,11 @@ def test_loading_the_same_day_twice_leaves_identical_tables(warehouse, stage, ge
     checksums = warehouse.table_checksums()
     second = warehouse.load_extraction(staging, manifest, "run-D")
     assert warehouse.table_checksums() == checksums
-    assert first.tables == second.tables == warehouse.table_counts()
-    assert first.conversations_loaded == 300 and first.conversations_skipped_older == 0
+    assert first.tables == warehouse.table_counts()
+    assert set(second.tables.values()) == {0}  # every content hash matched: nothing rewritten
+    assert first.conversations_loaded == second.conversations_loaded == 300
+    assert (first.conversations_new, second.conversations_unchanged) == (300, 300)
+    assert first.conversations_skipped_older == 0
     assert set(first.timings) >= {"read_s", "normalize_s", "stage_s", "merge_s", "total_s"}
 
 

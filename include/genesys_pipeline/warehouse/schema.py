@@ -16,7 +16,9 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.types import TypeEngine
 
-from genesys_pipeline.tables import CONVERSATION_TABLES, LOOKUP_TABLES, SCHEMA_VERSION, ColumnType, TableSpec
+from genesys_pipeline.tables import (
+    CONVERSATION_TABLES, LOOKUP_TABLES, SCHEMA_VERSION, STATUS_TABLES, ColumnType, TableSpec,
+)
 from genesys_pipeline.warehouse.engine import lock_on_postgres, schema_for
 from genesys_pipeline.warehouse.views import create_views
 
@@ -40,12 +42,19 @@ def _table(spec: TableSpec, metadata: MetaData) -> Table:
     if "conversation_id" in spec.column_names and spec.primary_key[0] != "conversation_id":
         # replace-by-conversation deletes on conversation_id in every table
         Index(f"ix_{spec.name}_conversation_id", table.c.conversation_id)
+    if "conversation_date" in spec.column_names:
+        # erasure and freshness read one day's conversations
+        Index(f"ix_{spec.name}_conversation_date", table.c.conversation_date)
+    if "conversation_end" in spec.column_names:
+        # open conversations are looked up every run; only they are in this partial index
+        still_open = table.c.conversation_end.is_(None)
+        Index(f"ix_{spec.name}_open", table.c.conversation_start, postgresql_where=still_open, sqlite_where=still_open)
     return table
 
 
 def build_metadata(schema: str | None) -> MetaData:
     metadata = MetaData(schema=schema)
-    for spec in (*CONVERSATION_TABLES, *LOOKUP_TABLES):
+    for spec in (*CONVERSATION_TABLES, *LOOKUP_TABLES, *STATUS_TABLES):
         _table(spec, metadata)
     Table(VERSION_TABLE, metadata, Column("version", Integer, primary_key=True), Column("applied_at", Text))
     return metadata
