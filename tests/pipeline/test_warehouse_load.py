@@ -16,14 +16,6 @@ from pipeline_records import EXTRACTED_D, EXTRACTED_D1
 DAY_D, DAY_D1 = date(2024, 5, 1), date(2024, 5, 2)
 
 
-@pytest.fixture()
-def warehouse(warehouse_url):
-    wh = Warehouse.from_url(warehouse_url)
-    wh.ensure_schema()
-    yield wh
-    wh.dispose()
-
-
 def query(wh: Warehouse, sql: str, **params) -> list[tuple]:
     prefix = "genesys." if wh.schema else ""
     with wh.engine.connect() as conn:
