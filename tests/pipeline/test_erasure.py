@@ -57,6 +57,15 @@ def test_a_complete_reextraction_erases_what_it_no_longer_returns(warehouse, sta
     assert freshness["2024-05-01"]["deleted_last_run"] == 4 and freshness["2024-05-01"]["conversations"] == 296
 
 
+def test_a_replayed_older_extraction_erases_nothing_a_later_read_saw(warehouse, stage_days, generated_day):
+    day = generated_day(DAY)
+    staging, older = stage_days(day[:250], DAY, order="asc")  # staged first, loaded last
+    _, newer = stage_days(day, DAY, extracted_at=LATER)
+    warehouse.load_extraction(staging, newer, "run-new")
+    report = warehouse.load_extraction(staging, older, "replay", complete=complete(older), erasure_salt=SALT)
+    assert report.conversations_deleted == 0 and warehouse.table_counts()["conversations"] == 300
+
+
 def test_a_rejected_record_still_counts_as_returned(warehouse, stage_days, generated_day):
     day = generated_day(DAY)
     staging, first = stage_days(day, DAY)
@@ -125,7 +134,7 @@ def test_only_a_complete_unfiltered_extraction_of_whole_days_can_erase(stage_day
 
 def test_a_complete_extraction_cannot_be_made_by_hand():
     with pytest.raises(IncompleteExtractionError):
-        CompleteExtraction((DAY,))
+        CompleteExtraction((DAY,), "2024-05-02T00:00:00.000000Z")
 
 
 def test_only_days_before_the_watermark_are_erasable(stage_days):

@@ -19,7 +19,9 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Collection
 
+from genesys_pipeline.normalize import format_timestamp
 from genesys_pipeline.staging import Manifest
+from genesys_pipeline.tables import EXTRACTED_AT
 from genesys_pipeline.warehouse.merge import ConversationTables, Progress, placeholders
 from genesys_pipeline.window import parse_instant
 
@@ -37,6 +39,7 @@ class CompleteExtraction:
     """Whole UTC days an extraction returned completely: the only input erasure accepts."""
 
     days: tuple[date, ...]
+    extracted_at: str  # only conversations the warehouse knows from an earlier read can be erased
     _token: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -55,7 +58,7 @@ class CompleteExtraction:
         where = f"extraction {manifest.partition}/{manifest.query_hash}"
         if all_divisions_read is not True:
             raise IncompleteExtractionError(f"{where}: all_divisions_read must be True to erase (got {all_divisions_read!r})")
-        if not manifest.complete:
+        if not manifest.complete or not manifest.extracted_at:
             raise IncompleteExtractionError(f"{where} is not complete")
         narrowing = sorted(set(manifest.query) - _NON_NARROWING_KEYS)
         if narrowing:
@@ -70,7 +73,7 @@ class CompleteExtraction:
             raise IncompleteExtractionError(
                 f"{where}: interval {manifest.query['interval']} holds no whole UTC day ending by the watermark"
             )
-        return cls(days, _BUILT_BY_OF)
+        return cls(days, format_timestamp(manifest.extracted_at), _BUILT_BY_OF)
 
 
 _BUILT_BY_OF = object()
@@ -112,13 +115,16 @@ def salted_id(conversation_id: str, salt: str) -> str:
     return hmac.new(salt.encode(), conversation_id.encode(), hashlib.sha256).hexdigest()
 
 
-def stored_on_day(tables: ConversationTables, day: date) -> set[str]:
-    """Ids of the stored conversations that started on ``day`` (UTC)."""
+def stored_on_day(tables: ConversationTables, day: date, read_before: str) -> set[str]:
+    """Ids of the stored conversations that started on ``day`` (UTC) and were last read from
+    Genesys before ``read_before``: a later read saw them, so an earlier extraction's silence
+    about them proves nothing (a replayed staged extraction)."""
     quote = tables.conn.dialect.identifier_preparer.quote_identifier
+    bind = placeholders(tables.conn, 1)
     result = tables.conn.exec_driver_sql(
         f"SELECT {quote('conversation_id')} FROM {tables.target('conversations')} "
-        f"WHERE {quote('conversation_date')} = {placeholders(tables.conn, 1)}",
-        (day.isoformat(),),
+        f"WHERE {quote('conversation_date')} = {bind} AND {quote(EXTRACTED_AT)} < {bind}",
+        (day.isoformat(), read_before),
     )
     return set(result.scalars())
 
@@ -140,7 +146,7 @@ def erase_not_returned(
     erasure = Erasure()
     gone: set[str] = set()
     for day in complete.days:
-        missing = stored_on_day(tables, day) - returned_set
+        missing = stored_on_day(tables, day, complete.extracted_at) - returned_set
         erasure.by_day[day.isoformat()] = len(missing)
         gone |= missing
     erasure.rows = tables.delete(gone, progress or (lambda _event: None))
