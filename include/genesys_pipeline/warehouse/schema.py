@@ -74,6 +74,7 @@ def ensure_schema(engine: Engine) -> list[str]:
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {conn.dialect.identifier_preparer.quote(schema)}")
         metadata.create_all(conn)
         added = _add_missing_columns(conn, metadata)
+        _add_missing_indexes(conn, metadata)
         _record_version(conn, _version_table(metadata))
         create_views(conn, schema)
     return added
@@ -94,6 +95,14 @@ def _add_missing_columns(conn: Connection, metadata: MetaData) -> list[str]:
             )
             added.append(f"{table.name}.{column.name}")
     return added
+
+
+def _add_missing_indexes(conn: Connection, metadata: MetaData) -> None:
+    """create_all indexes only the tables it creates: a warehouse from an older version gets
+    the indexes added since (e.g. the open-conversations partial index) here."""
+    for table in metadata.sorted_tables:
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
 
 
 def _record_version(conn: Connection, versions: Table) -> None:
