@@ -96,6 +96,16 @@ def test_without_a_complete_extraction_nothing_is_erased(warehouse, stage_days, 
     assert report.conversations_deleted == 0 and warehouse.table_counts()["conversations"] == 300
 
 
+def test_the_completeness_of_another_extraction_is_refused(warehouse, stage_days, generated_day):
+    day = generated_day(DAY)
+    staging, whole = stage_days(day, DAY)
+    warehouse.load_extraction(staging, whole, "run-1")
+    _, partial = stage_days(day[:100], DAY, extracted_at=LATER, order="asc")
+    with pytest.raises(IncompleteExtractionError, match="not of the extraction being loaded"):
+        warehouse.load_extraction(staging, partial, "run-2", complete=complete(whole), erasure_salt=SALT)
+    assert warehouse.table_counts()["conversations"] == 300
+
+
 def test_erasure_needs_a_salt_before_anything_is_written(warehouse, stage_days, generated_day):
     staging, first = stage_days(generated_day(DAY), DAY)
     with pytest.raises(ValueError, match="erasure_salt"):
@@ -134,7 +144,7 @@ def test_only_a_complete_unfiltered_extraction_of_whole_days_can_erase(stage_day
 
 def test_a_complete_extraction_cannot_be_made_by_hand():
     with pytest.raises(IncompleteExtractionError):
-        CompleteExtraction((DAY,), "2024-05-02T00:00:00.000000Z")
+        CompleteExtraction((DAY,), "2024-05-02T00:00:00.000000Z", "2024-05-01/x@2024-05-02T00:00:00Z")
 
 
 def test_only_days_before_the_watermark_are_erasable(stage_days):

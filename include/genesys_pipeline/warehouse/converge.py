@@ -12,7 +12,9 @@ from typing import Iterable, Iterator
 
 from genesys_pipeline.normalize import NormalizeResult, TableBatch, format_timestamp
 from genesys_pipeline.staging import Manifest
-from genesys_pipeline.warehouse.erasure import CompleteExtraction, erase_not_returned, whole_days
+from genesys_pipeline.warehouse.erasure import (
+    CompleteExtraction, IncompleteExtractionError, erase_not_returned, whole_days,
+)
 from genesys_pipeline.warehouse.freshness import upsert_partition_freshness
 from genesys_pipeline.warehouse.load import LoadReport
 from genesys_pipeline.warehouse.merge import ConversationTables, MergeCounts, Progress
@@ -30,6 +32,11 @@ class Convergence:
     ) -> None:
         if complete is not None and not erasure_salt:
             raise ValueError("erasure_salt: required with a CompleteExtraction (deleted ids are kept only as salted hashes)")
+        if complete is not None and not complete.describes(manifest):
+            raise IncompleteExtractionError(
+                f"the CompleteExtraction given is of {complete.source}, not of the extraction being loaded "
+                f"({manifest.partition}/{manifest.query_hash}@{manifest.extracted_at})"
+            )
         self.manifest = manifest
         self.normalized = normalized  # live: complete once the batches are consumed
         self.complete = complete

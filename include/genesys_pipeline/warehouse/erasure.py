@@ -40,6 +40,7 @@ class CompleteExtraction:
 
     days: tuple[date, ...]
     extracted_at: str  # only conversations the warehouse knows from an earlier read can be erased
+    source: str  # the extraction it vouches for: see describes()
     _token: object = field(default=None, repr=False, compare=False)
 
     def __post_init__(self) -> None:
@@ -73,10 +74,18 @@ class CompleteExtraction:
             raise IncompleteExtractionError(
                 f"{where}: interval {manifest.query['interval']} holds no whole UTC day ending by the watermark"
             )
-        return cls(days, format_timestamp(manifest.extracted_at), _BUILT_BY_OF)
+        return cls(days, format_timestamp(manifest.extracted_at), _source(manifest), _BUILT_BY_OF)
+
+    def describes(self, manifest: Manifest) -> bool:
+        """Whether this is the completeness of ``manifest`` (not of another extraction)."""
+        return self.source == _source(manifest)
 
 
 _BUILT_BY_OF = object()
+
+
+def _source(manifest: Manifest) -> str:
+    return f"{manifest.partition}/{manifest.query_hash}@{manifest.extracted_at}"
 
 
 def whole_days(interval: str) -> list[date]:
