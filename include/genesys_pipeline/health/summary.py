@@ -16,6 +16,7 @@ import pandas as pd
 from genesys_pipeline.health.sources import AGGREGATE_METRICS, HealthSources
 
 MISSING = "missing"
+MAX_DAYS = 366
 STATUS_ORDER = ("success", "incomplete", "retry", "failed", MISSING)
 COLUMNS = [
     "partition", "status", "attempts", "failed_attempts", "conversations_fetched", "conversations_loaded",

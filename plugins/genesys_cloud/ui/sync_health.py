@@ -20,8 +20,8 @@ from fastapi.responses import HTMLResponse, Response
 
 from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline.health import render_health_page
+from genesys_pipeline.health.summary import MAX_DAYS
 
-MAX_DAYS = 366
 PLOTLY_JS = "plotly.min.js"  # relative to the page, so it works under any api-server base URL
 
 app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
