@@ -7,6 +7,7 @@ Styler; the only hand-written markup is the page frame and its stylesheet.
 from __future__ import annotations
 
 import html
+import math
 from datetime import date, datetime, timezone
 from typing import Iterable
 
@@ -70,8 +71,11 @@ def completeness_chart(summary: pd.DataFrame) -> go.Figure:
                             marker_color="#90a4ae", opacity=0.7), secondary_y=True)
     figure.add_trace(go.Scatter(x=summary["partition"], y=summary["completeness_rate"] * 100, name="completeness %",
                                 mode="lines+markers", line_color="#1565c0", connectgaps=False), secondary_y=False)
-    figure.update_yaxes(title_text="%", rangemode="tozero", secondary_y=False)
-    figure.update_yaxes(title_text="Δ", showgrid=False, rangemode="tozero", secondary_y=True)
+    deltas = pd.to_numeric(summary["conversations_delta"], errors="coerce").fillna(0)
+    low, high = min(0, int(deltas.min())), max(1, int(deltas.max()))
+    figure.update_yaxes(title_text="%", range=[0, 105], secondary_y=False)
+    figure.update_yaxes(title_text="Δ", showgrid=False, range=[low, high * 1.1], dtick=max(1, math.ceil((high - low) / 4)),
+                        secondary_y=True)
     figure.update_layout(title=dict(text="Completeness and reconciliation", x=0.01), **_LAYOUT)
     return _days_axis(figure, summary)
 
