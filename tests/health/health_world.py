@@ -27,16 +27,19 @@ class Attempt:
     extract_seconds: float | None = None
     reconciliation: str | None = None
     delta: int = 0
+    job_id: str | None = None
 
 
 # Oldest first, as the pipeline would have written them. 11-21 failed once, then succeeded;
 # 11-22 is incomplete (reconciliation); 11-23 failed for good; 11-20 and 11-24 were never synced.
 ATTEMPTS = (
-    Attempt("2026-11-19", "success", 120, 120, requests=7, extract_seconds=4.0, reconciliation="match"),
-    Attempt("2026-11-21", "retry", 140, None, requests=9, throttled=2),
-    Attempt("2026-11-21", "success", 140, 138, requests=9, throttled=2, extract_seconds=6.5, reconciliation="match"),
-    Attempt("2026-11-22", "incomplete", 150, 150, requests=8, extract_seconds=5.0, reconciliation="incomplete", delta=3),
-    Attempt("2026-11-23", "failed", None, None, requests=3),
+    Attempt("2026-11-19", "success", 120, 120, requests=7, extract_seconds=4.0, reconciliation="match", job_id="j19"),
+    Attempt("2026-11-21", "retry", 140, None, requests=9, throttled=2, job_id="j21"),  # the load retried
+    Attempt("2026-11-21", "success", 140, 138, requests=9, throttled=2, extract_seconds=6.5, reconciliation="match",
+            job_id="j21"),
+    Attempt("2026-11-22", "incomplete", 150, 150, requests=8, extract_seconds=5.0, reconciliation="incomplete", delta=3,
+            job_id="j22"),
+    Attempt("2026-11-23", "failed", None, None, requests=3, job_id="j23"),  # the job failed
 )
 
 
@@ -44,7 +47,7 @@ def write_attempts(engine: Engine, attempts: tuple[Attempt, ...] = ATTEMPTS) -> 
     for number, attempt in enumerate(attempts, 1):
         record = AuditRecord(dag_id="genesys_conversations_daily", run_id=f"run-{number}", try_number=1,
                              partition=attempt.partition, status="success" if attempt.status == "incomplete" else attempt.status)
-        record.add_extract({"records": attempt.fetched, "api": {"requests": attempt.requests, "retries": attempt.throttled,
+        record.add_extract({"records": attempt.fetched, "job_id": attempt.job_id, "api": {"requests": attempt.requests, "retries": attempt.throttled,
                                                                  "throttled": attempt.throttled}})
         if attempt.loaded is not None:
             record.add_load({"conversations_loaded": attempt.loaded, "conversations_rejected": (attempt.fetched or 0) - attempt.loaded})

@@ -10,7 +10,7 @@ from genesys_pipeline.health.sources import read_sources
 from genesys_pipeline.health.summary import MISSING, HealthTotals, default_end, partition_summary, window_days
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
 
-from health_world import ATTEMPTS, END, EXTRACTED_AT, load_conversations, write_aggregates, write_attempts
+from health_world import ATTEMPTS, END, Attempt, EXTRACTED_AT, load_conversations, write_aggregates, write_attempts
 
 DAYS = 7  # 2026-11-18 .. 2026-11-24
 
@@ -44,11 +44,21 @@ def test_counts_completeness_reconciliation_api_and_durations_come_from_the_late
     latest = ATTEMPTS[2]
     assert (row["conversations_fetched"], row["conversations_loaded"], row["conversations_rejected"]) == (140, 138, 2)
     assert row["completeness_rate"] == pytest.approx(138 / 140, abs=1e-6)
-    assert (row["api_requests"], row["api_throttled"]) == (latest.requests, latest.throttled)  # not summed over tries
+    assert (row["api_requests"], row["api_throttled"]) == (latest.requests, latest.throttled)  # one job, counted once
     assert (row["extract_seconds"], row["load_seconds"]) == (6.5, 3.25)
     assert row["reconciliation"] == "match" and row["run_id"] == "run-3"
     incomplete = summary_of(engine).loc["2026-11-22"]
     assert (incomplete["reconciliation"], incomplete["conversations_delta"]) == ("incomplete", 3)
+
+
+def test_api_use_counts_each_genesys_job_once(engine):
+    write_attempts(engine, (
+        Attempt("2026-11-20", "retry", requests=11, throttled=4, job_id="first"),  # job failed, the next try resubmitted
+        Attempt("2026-11-20", "success", 100, 100, requests=6, job_id="second"),
+        Attempt("2026-11-20", "success", 100, 100, requests=0, job_id="second"),  # a rerun served from staging
+    ))
+    row = summary_of(engine).loc["2026-11-20"]
+    assert (row["api_requests"], row["api_throttled"]) == (11 + 6, 4)
 
 
 def test_totals(engine):

@@ -1,9 +1,10 @@
 """Per-day sync health: one row per calendar day of the window, from every attempt's audit row.
 
 A day's latest attempt decides its status (``success``, ``incomplete``, ``failed``, or
-``retry`` while a retry is pending); a day no attempt covered is ``missing``. Counts, API use
-and durations are the latest attempt's, because a rerun of the load reuses the extract's
-numbers, so summing attempts would count one extraction twice.
+``retry`` while a retry is pending); a day no attempt covered is ``missing``. Counts,
+reconciliation and durations are the latest attempt's. API use is what the day cost: each
+Genesys job once (every attempt of a run carries its extract's numbers, and a cached
+re-extraction reports zero for the same job), summed over the day's distinct jobs.
 """
 from __future__ import annotations
 
@@ -24,9 +25,10 @@ COLUMNS = [
     "last_extracted_at", "open_conversations", *AGGREGATE_METRICS.values(),
     "api_requests", "api_retries", "api_throttled", "extract_seconds", "load_seconds", "recorded_at", "run_id",
 ]
+API_COLUMNS = ["api_requests", "api_retries", "api_throttled"]
 _LATEST_FIELDS = [
     "status", "conversations_fetched", "conversations_loaded", "conversations_rejected", "completeness_rate",
-    "api_requests", "api_retries", "api_throttled", "recorded_at", "run_id",
+    "recorded_at", "run_id",
 ]
 
 
@@ -56,7 +58,13 @@ def _latest_attempts(audit: pd.DataFrame) -> pd.DataFrame:
     summary["extract_seconds"] = latencies.map(lambda s: s.get("extract"))
     summary["load_seconds"] = latencies.map(lambda s: s.get("load"))
     summary["recorded_at"] = pd.to_datetime(summary["recorded_at"], utc=True)
-    return summary
+    return summary.join(_api_use(ordered))
+
+
+def _api_use(audit: pd.DataFrame) -> pd.DataFrame:
+    """Per day, the API calls of each distinct Genesys job counted once."""
+    jobs = audit.dropna(subset=["job_id"]).groupby(["partition", "job_id"])[API_COLUMNS].max()
+    return jobs.groupby(level="partition").sum(min_count=1)
 
 
 def partition_summary(sources: HealthSources, days: int, end: date) -> pd.DataFrame:
