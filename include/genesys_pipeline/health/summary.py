@@ -19,13 +19,13 @@ from genesys_pipeline.health.sources import AGGREGATE_METRICS, HealthSources
 MISSING = "missing"
 MAX_DAYS = 366
 STATUS_ORDER = ("success", "incomplete", "retry", "failed", MISSING)
+API_COLUMNS = ["api_requests", "api_retries", "api_throttled"]
 COLUMNS = [
     "partition", "status", "attempts", "failed_attempts", "conversations_fetched", "conversations_loaded",
     "conversations_rejected", "completeness_rate", "reconciliation", "conversations_delta",
     "last_extracted_at", "open_conversations", *AGGREGATE_METRICS.values(),
-    "api_requests", "api_retries", "api_throttled", "extract_seconds", "load_seconds", "recorded_at", "run_id",
+    *API_COLUMNS, "extract_seconds", "load_seconds", "recorded_at", "run_id",
 ]
-API_COLUMNS = ["api_requests", "api_retries", "api_throttled"]
 _LATEST_FIELDS = [
     "status", "conversations_fetched", "conversations_loaded", "conversations_rejected", "completeness_rate",
     "recorded_at", "run_id",
