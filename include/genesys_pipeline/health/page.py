@@ -33,7 +33,7 @@ TABLE_COLUMNS = {
     "run_id": "Latest run",
 }
 _LAYOUT = dict(
-    height=300, margin=dict(l=50, r=20, t=40, b=40), template="plotly_white", barmode="stack",
+    height=270, margin=dict(l=50, r=20, t=40, b=30), template="plotly_white", barmode="stack",
     legend=dict(orientation="h", y=-0.2), font=dict(family="system-ui, sans-serif", size=12),
 )
 
