@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date
 
+import pandas as pd
 import pytest
 from sqlalchemy import text
 
@@ -82,7 +83,7 @@ def test_freshness_is_counted_from_the_conversations_without_a_freshness_table(e
     load_conversations(warehouse_url, date(2026, 11, 21), ended=4, still_open=2)
     write_attempts(engine)
     row = summary_of(engine).loc["2026-11-21"]
-    assert row["open_conversations"] == 2
+    assert row["open_conversations"] == 2 and pd.api.types.is_numeric_dtype(summary_of(engine)["open_conversations"])
     assert row["last_extracted_at"] == EXTRACTED_AT
     assert summary_of(engine)["open_conversations"].isna().sum() == DAYS - 1
 
@@ -108,6 +109,7 @@ def test_genesys_aggregates_per_day(engine):
     summary = summary_of(engine)
     assert (summary.loc["2026-11-21", "genesys_offered"], summary.loc["2026-11-21", "genesys_connected"]) == (90, 80)
     assert summary["genesys_offered"].isna().sum() == DAYS - 1
+    assert all(pd.api.types.is_numeric_dtype(summary[column]) for column in ("genesys_offered", "genesys_connected"))
 
 
 def test_an_empty_warehouse_is_all_missing(engine):

@@ -51,6 +51,8 @@ def _query(engine: Engine, sql: str, since: date, columns: list[str]) -> pd.Data
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(statement).all(), columns=columns)
     frame["partition"] = frame["partition"].map(lambda day: str(day)[:10])
+    counts = [column for column in columns if column not in ("partition", "last_extracted_at")]
+    frame[counts] = frame[counts].apply(pd.to_numeric)  # PostgreSQL's SUM is numeric: Decimal, not int
     return frame
 
 
