@@ -25,8 +25,9 @@ STATUS_COLORS = {
     "success": "#2e7d32", "incomplete": "#f9a825", "retry": "#8d6e63", "failed": "#c62828", "missing": "#bdbdbd",
 }
 TABLE_COLUMNS = {
-    "partition": "Day", "status": "Status", "attempts": "Attempts", "conversations_fetched": "Fetched",
-    "conversations_loaded": "Loaded", "conversations_rejected": "Rejected", "completeness_rate": "Completeness",
+    "partition": "Day", "status": "Status", "attempts": "Attempts", "failed_attempts": "Failed tries",
+    "conversations_fetched": "Fetched", "conversations_loaded": "Loaded", "conversations_rejected": "Rejected",
+    "completeness_rate": "Completeness",
     "reconciliation": "Reconciliation", "conversations_delta": "Δ vs aggregates", "genesys_offered": "Offered (Genesys)",
     "last_extracted_at": "Last extracted", "open_conversations": "Open", "api_requests": "API requests",
     "api_retries": "Retries", "api_throttled": "429s", "extract_seconds": "Extract s", "load_seconds": "Load s",
