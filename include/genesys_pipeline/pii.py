@@ -76,6 +76,13 @@ class PiiConfig:
             raise ValueError(f"unknown PII config keys {sorted(unknown)}; allowed: drop, hash")
         return cls(drop=tuple(body.get("drop", ())), hash=tuple(body.get("hash", ())), salt=salt)
 
+    @property
+    def key_id(self) -> str:
+        """Names the hashing key without revealing it (a digest of it), for what records the settings."""
+        if not self.salt:
+            return ""
+        return hmac.new(self.salt.encode(), b"genesys-pii-key-id", hashlib.sha256).hexdigest()[:16]
+
     def transforms(self) -> dict[str, list[tuple[int, Transform]]]:
         """table -> (column position, transform) pairs; empty when nothing is configured."""
         allowed = configurable_columns()

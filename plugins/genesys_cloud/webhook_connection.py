@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlsplit
 
-from genesys_cloud.regions import _is_loopback
+from genesys_cloud.api.regions import _is_loopback
 
 OPT_OUT = "allow_insecure_http"
 

@@ -278,7 +278,7 @@ def test_connections_writer_produces_what_the_pipeline_accepts(services, tmp_pat
     exec(compile(writer.replace("/opt/airflow/config/genesys_connections.json", str(target)), "init", "exec"), {})
     from airflow.secrets.local_filesystem import load_connections_dict
 
-    from genesys_cloud.connection import config_from_connection
+    from genesys_cloud.api.connection import config_from_connection
     from genesys_cloud.webhook_connection import checked_webhook_secret
 
     loaded = load_connections_dict(str(target))  # what LocalFilesystemBackend serves

@@ -9,8 +9,8 @@ import pytest
 import requests
 import requests_mock as rm
 
-from genesys_cloud.body_reader import ResponseDeadlineError, read_body
-from genesys_cloud.exceptions import GenesysTransientError
+from genesys_cloud.api.body_reader import ResponseDeadlineError, read_body
+from genesys_cloud.api.exceptions import GenesysTransientError
 from genesys_responses import AVAILABILITY_URL, TOKEN_URL, token_ok
 from hook_connection import FAKE_BASE, set_connection
 from hostile_server import hostile_servers, http_answer

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from genesys_cloud import triggers
-from genesys_cloud.async_client import AsyncGenesysClient
+from genesys_cloud.api.async_client import AsyncGenesysClient
 from genesys_cloud.triggers import GenesysDataAvailabilityTrigger, GenesysDetailsJobTrigger
 
 JOB_PATH = "/api/v2/analytics/conversations/details/jobs/job-7"
@@ -126,7 +126,7 @@ def test_availability_trigger_waits_for_the_watermark(fake_genesys):
 def test_async_client_caps_the_decompressed_body_like_the_sync_one(monkeypatch):
     import gzip
 
-    from genesys_cloud.exceptions import GenesysTransientError
+    from genesys_cloud.api.exceptions import GenesysTransientError
     from genesys_cloud.hook import GenesysCloudHook
     from hook_connection import FAKE_BASE, set_connection
 
@@ -134,7 +134,7 @@ def test_async_client_caps_the_decompressed_body_like_the_sync_one(monkeypatch):
     bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
     fake = FakeGenesys({"GET /api/v2/analytics/conversations/details/jobs/availability": [
         httpx.Response(200, content=bomb, headers={"Content-Encoding": "gzip"})]})
-    from genesys_cloud.connection import config_from_connection
+    from genesys_cloud.api.connection import config_from_connection
 
     hook = GenesysCloudHook()
     config = config_from_connection(hook.get_connection(hook.genesys_conn_id))

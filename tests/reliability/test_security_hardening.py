@@ -30,7 +30,7 @@ YEAR_SECONDS = 31_536_000
 @pytest.fixture()
 def recorded_hook(monkeypatch):
     """A factory of hooks on the current connection whose waits are recorded, not slept."""
-    from genesys_cloud.auth import TOKEN_CACHE
+    from genesys_cloud.api.auth import TOKEN_CACHE
     from genesys_cloud.hook import GenesysCloudHook
 
     TOKEN_CACHE.clear()
@@ -46,7 +46,7 @@ def recorded_hook(monkeypatch):
 
 
 def test_a_year_long_ratelimit_reset_delays_at_most_the_cap(emulator, monkeypatch, recorded_hook, report_row):
-    from genesys_cloud.exceptions import GenesysRateLimitExceeded
+    from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
 
     emulator.control.reset(rate_limit_requests=2, rate_limit_window_seconds=YEAR_SECONDS)
     genesys_connection(monkeypatch, emulator.base_url)
@@ -65,7 +65,7 @@ def test_a_year_long_ratelimit_reset_delays_at_most_the_cap(emulator, monkeypatc
 
 
 def test_bombs_and_drips_over_real_sockets_fail_clearly(monkeypatch, recorded_hook, report_row):
-    from genesys_cloud.exceptions import GenesysTransientError
+    from genesys_cloud.api.exceptions import GenesysTransientError
 
     sys.path.insert(0, str(ROOT / "tests" / "hook"))
     from hostile_server import hostile_servers, http_answer
@@ -132,7 +132,7 @@ def test_webhook_events_of_one_run_get_distinct_signed_keys(emulator, monkeypatc
 
 def test_no_secret_in_reprs_or_connection_messages(monkeypatch, report_row):
     from genesys_cloud.hook import GenesysCloudHook
-    from genesys_cloud.settings import GenesysSettings
+    from genesys_cloud.api.settings import GenesysSettings
     from genesys_pipeline.pii import PiiConfig
     from genesys_pipeline.settings import PipelineSettings
 
@@ -146,7 +146,7 @@ def test_no_secret_in_reprs_or_connection_messages(monkeypatch, report_row):
         "PipelineSettings repr": repr(PipelineSettings(staging_root="/s", pii_config='{"hash": ["ani"]}')),
         "PiiConfig repr": repr(PiiConfig.from_json('{"hash": ["ani"]}', salt="pii-key-11dd")),
     }
-    from genesys_cloud.connection import config_from_connection
+    from genesys_cloud.api.connection import config_from_connection
 
     genesys_connection(monkeypatch, "mypurecloud.ie", password="cs-77aa",
                        proxies={"https": "http://u:proxy-pw-88bb@proxy:3128"})

@@ -34,6 +34,13 @@ def schema_for(engine: Engine) -> str | None:
     return WAREHOUSE_SCHEMA if engine.dialect.name == "postgresql" else None
 
 
+def qualified_name(engine: Engine, table: str) -> str:
+    """The table's quoted, schema-qualified name, for hand-written SQL."""
+    quote = engine.dialect.identifier_preparer.quote_identifier
+    schema = schema_for(engine)
+    return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+
+
 def create_warehouse_engine(url: str | URL) -> Engine:
     # hide_parameters: an error's text must never carry record values (names, phone numbers).
     engine = create_engine(warehouse_url(url), pool_pre_ping=True, hide_parameters=True)
