@@ -9,9 +9,15 @@ import pytest
 from operator_support import set_genesys_connection, set_warehouse_connection
 
 
+# A quieter org than the default 2,000 conversations a day: every branch still sees several
+# result pages, and the folder stays fast.
+CONVERSATIONS_PER_DAY = 300
+
+
 @pytest.fixture()
 def genesys(monkeypatch: pytest.MonkeyPatch, emulator):
-    """The per-test emulator as connection ``genesys_cloud_default``."""
+    """The per-test emulator (clock still pinned at the fixture's "now") as connection ``genesys_cloud_default``."""
+    emulator.control.reset(clock=emulator.control.clock()["nowIso"], conversations_per_day=CONVERSATIONS_PER_DAY)
     set_genesys_connection(monkeypatch, emulator.base_url)
     return emulator
 

@@ -128,3 +128,19 @@ def metric_emits(conversations: list[dict[str, Any]]) -> Iterator[tuple[dict, di
             for session in participant.get("sessions") or []:
                 for metric in session.get("metrics") or []:
                     yield conversation, session, metric
+
+
+def stage_day(day: datetime, staging_root: Path, interval: str | None = None) -> dict[str, Any]:
+    """Extract ``day`` (or ``interval``) from the emulator with the real extract operator: the staged
+    details that load, aggregates and reconcile tests start from."""
+    from genesys_cloud.operators.extract import GenesysExtractOperator
+
+    operator = GenesysExtractOperator(
+        task_id="extract", interval=interval or day_interval(day), partition=day.strftime("%Y-%m-%d"),
+        staging_root=str(staging_root), cache_ttl_seconds=0, force_extract=False, poll_interval=0.2, page_size=50,
+    )
+    return operator.execute(make_context(day, task_id="extract"))
+
+
+def parse_instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_pipeline.staging import StagingIntegrityError
-from operator_support import day_interval, make_context, past_day, staged_conversations, table_count
+from operator_support import make_context, past_day, stage_day, staged_conversations, table_count
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")
@@ -20,11 +19,7 @@ PARTITION = DAY.strftime("%Y-%m-%d")
 @pytest.fixture()
 def extraction(genesys, staging_root) -> dict:
     """A real extraction of DAY staged from the emulator (what the extract task hands to load)."""
-    operator = GenesysExtractOperator(
-        task_id="extract", interval=day_interval(DAY), partition=PARTITION, staging_root=str(staging_root),
-        cache_ttl_seconds=0, force_extract=False, poll_interval=0.2, page_size=50,
-    )
-    return operator.execute(make_context(DAY, task_id="extract"))
+    return stage_day(DAY, staging_root)
 
 
 def expected_rows(conversations: list[dict]) -> dict[str, int]:
