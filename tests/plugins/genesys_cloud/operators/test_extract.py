@@ -160,3 +160,25 @@ def test_query_overrides_must_not_carry_the_interval(genesys, tmp_path):
     with pytest.raises(ValueError, match="must not contain 'interval'"):
         operator.execute(make_context(DAY))
     assert submissions(genesys) == 0
+
+
+@pytest.mark.timeout(60)
+def test_rendered_template_strings_are_read_as_their_values(genesys, tmp_path):
+    """A Jinja-templated ``force_extract`` ("{{ params.force_extract }}") arrives as the string "False"."""
+    extract_operator(tmp_path, cache_ttl_seconds="3600").execute(make_context(DAY))
+
+    cached = extract_operator(tmp_path, cache_ttl_seconds="3600", force_extract="False").execute(make_context(DAY))
+    forced = extract_operator(tmp_path, cache_ttl_seconds="3600", force_extract="True").execute(make_context(DAY))
+
+    assert cached["cache_hit"] is True and forced["cache_hit"] is False
+    assert submissions(genesys) == 2
+
+
+@pytest.mark.parametrize(("setting", "value", "message"), [
+    ("force_extract", "maybe", "force_extract must be true or false, got 'maybe'"),
+    ("cache_ttl_seconds", "a day", "cache_ttl_seconds must be a number, got 'a day'"),
+])
+def test_unreadable_settings_name_the_field(genesys, tmp_path, setting, value, message):
+    with pytest.raises(ValueError, match=message):
+        extract_operator(tmp_path, **{setting: value}).execute(make_context(DAY))
+    assert submissions(genesys) == 0
