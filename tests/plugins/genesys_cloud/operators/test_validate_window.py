@@ -88,6 +88,12 @@ def test_lookback_past_the_job_limit_is_rejected(configured, monkeypatch):
         plan_for(lookback_days=5)
 
 
+@pytest.mark.parametrize("value", ["a week", "1.5"])
+def test_an_unreadable_lookback_param_is_named(configured, value):
+    with pytest.raises(AirflowFailException, match=f"param lookback_days must be a whole number of days .*got '{value}'"):
+        plan_for(lookback_days=value)
+
+
 def test_a_run_without_data_interval_needs_params(configured):
     with pytest.raises(AirflowFailException, match="data_interval"):
         GenesysWindowOperator(task_id="validate_window").execute(make_context(None))
