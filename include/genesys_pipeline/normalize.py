@@ -28,6 +28,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from genesys_pipeline import tables
+from genesys_pipeline.content_hash import content_hash, hash_context
 from genesys_pipeline.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.pii import PiiConfig, apply_transforms
 from genesys_pipeline.rejects import RejectedRecord, RejectsFile
@@ -148,6 +149,7 @@ class Normalizer:
     ) -> None:
         self._meta = (format_timestamp(extracted_at), run_id)
         self._transforms = pii.transforms() if pii else {}
+        self._hash_context = hash_context(pii)
         self._rejects = rejects
         self._drift = DriftCounter()
         self._seen: dict[int, int] = {}  # _id_key(conversation id) -> rank of the copy emitted
@@ -245,7 +247,7 @@ class Normalizer:
         start = conv.get("conversationStart")
         rows["conversations"].append(
             (cid, start[:10] if start else None, *map(conv.get, _CONVERSATION_SCALARS),
-             *_CONVERSATION_JSON.values(conv), *meta)
+             *_CONVERSATION_JSON.values(conv), content_hash(conv, self._hash_context), *meta)
         )
         for key, level, table, keys in _CHILD_LISTS:
             out, known = rows[table], KNOWN_KEYS[level]
