@@ -23,6 +23,7 @@ def plan_for(day=None, **params):
 
 def test_plan_from_the_data_interval(configured, monkeypatch):
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_CACHE_TTL_SECONDS", "120")
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS", "0")
     day = past_day(3)
 
     plan = plan_for(day)
@@ -48,13 +49,15 @@ def test_params_override_the_data_interval_and_add_lookback(configured):
     assert plan["force_extract"] is True and plan["lookback_days"] == 2
 
 
-def test_lookback_setting_is_the_default(configured, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS", "1")
+@pytest.mark.parametrize("days", [1, 5])
+def test_lookback_setting_is_the_default(configured, monkeypatch, days):
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS", str(days))
     day = past_day(3)
 
     plan = plan_for(day)
 
-    assert plan["extract_interval"].startswith(iso(day - timedelta(days=1)))
+    assert plan["extract_interval"] == f"{iso(day - timedelta(days=days))}/{iso(day + timedelta(days=1))}"
+    assert plan["lookback_days"] == days
 
 
 def _now() -> datetime:
