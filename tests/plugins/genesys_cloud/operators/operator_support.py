@@ -1,7 +1,8 @@
 """Helpers of the operator tests: a minimal task context, connections as ``AIRFLOW_CONN_*`` env vars,
 and oracles that read staged pages and warehouse tables directly (not through the operators).
 
-A module of its own with a unique name: ``conftest`` is not importable by name across test folders.
+A module of its own: test modules import it (relative import; this folder is a package so its test
+module names, such as ``test_reference_data``, do not clash with rootless test files elsewhere).
 """
 from __future__ import annotations
 

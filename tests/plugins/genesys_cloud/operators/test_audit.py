@@ -8,7 +8,7 @@ from datetime import timedelta
 import pytest
 
 from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
-from operator_support import (
+from .operator_support import (
     DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, RecordingTaskInstance, iso, make_context, past_day, qualified,
     select_rows,
 )

@@ -7,7 +7,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
-from operator_support import make_context, set_genesys_connection
+from .operator_support import make_context, set_genesys_connection
 
 DETAILS_PERMISSION = "analytics:conversationDetail:view"
 
