@@ -6,6 +6,7 @@ import json
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
+from genesys_cloud.api.exceptions import GenesysTransientError
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from .operator_support import make_context, set_genesys_connection
 
@@ -79,4 +80,17 @@ def test_out_of_range_extra_is_unusable(monkeypatch, genesys):
     set_genesys_connection(monkeypatch, genesys.base_url, backoff_base_seconds=-1)
 
     with pytest.raises(AirflowFailException, match="backoff_base_seconds"):
+        run()
+
+
+@pytest.mark.timeout(30)
+def test_network_trouble_is_left_to_airflow_retries(monkeypatch):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    set_genesys_connection(monkeypatch, f"http://127.0.0.1:{port}")
+
+    with pytest.raises(GenesysTransientError):  # not AirflowFailException: a task retry may well fix it
         run()
