@@ -18,7 +18,7 @@ from airflow.api_fastapi.core_api.security import requires_access_dag
 from fastapi import Depends, FastAPI, Query
 from fastapi.responses import HTMLResponse, Response
 
-from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, warehouse_engine
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline.health import render_health_page
 from genesys_pipeline.health.summary import MAX_DAYS
 
