@@ -16,6 +16,8 @@ from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.staging_retention import purge_expired
 
 STARTED_AT_KEY = "started_at"
+TRUE_WORDS = frozenset({"true", "1", "yes"})
+FALSE_WORDS = frozenset({"false", "0", "no", ""})
 
 
 class GenesysExtractOperator(GenesysDetailsJobOperator):
@@ -32,10 +34,10 @@ class GenesysExtractOperator(GenesysDetailsJobOperator):
         self.staging_retention_days = staging_retention_days
 
     def _coerce_settings(self) -> None:
-        self.cache_ttl_seconds = float(self.cache_ttl_seconds)
-        self.force_extract = bool(self.force_extract)
-        self.poll_interval = float(self.poll_interval)
-        self.staging_retention_days = int(self.staging_retention_days)
+        self.cache_ttl_seconds = _as_number(self.cache_ttl_seconds, "cache_ttl_seconds")
+        self.force_extract = _as_bool(self.force_extract, "force_extract")
+        self.poll_interval = _as_number(self.poll_interval, "poll_interval")
+        self.staging_retention_days = int(_as_number(self.staging_retention_days, "staging_retention_days"))
 
     def execute(self, context: Any) -> dict[str, Any]:
         self._coerce_settings()
@@ -58,6 +60,23 @@ class GenesysExtractOperator(GenesysDetailsJobOperator):
         if purged.extractions or purged.rejects:
             self.log.info("Purged %d expired extractions and %d rejects files from staging",
                           purged.extractions, purged.rejects)
+
+
+def _as_bool(value: Any, field: str) -> bool:
+    """A rendered Jinja template is a string: "False" must not force an extraction."""
+    if isinstance(value, bool):
+        return value
+    word = str(value).strip().lower()
+    if word in TRUE_WORDS or word in FALSE_WORDS:
+        return word in TRUE_WORDS
+    raise ValueError(f"{field} must be true or false, got {value!r}")
+
+
+def _as_number(value: Any, field: str) -> float:
+    try:
+        return float(value)
+    except (TypeError, ValueError):
+        raise ValueError(f"{field} must be a number, got {value!r}") from None
 
 
 def _with_duration(result: dict[str, Any], started: float | None) -> dict[str, Any]:
