@@ -9,7 +9,11 @@ N ?= 100000
 PYTEST_ARGS ?=
 REPORT_ARGS ?=
 
-.PHONY: install test test-fast demo report emulator airflow bench clean
+AUDIT_VENV := .audit-venv
+PIP_AUDIT_VERSION := 2.10.1
+AUDIT_SERVICE ?= pypi
+
+.PHONY: install test test-fast demo report emulator airflow bench audit clean
 
 install: $(STAMP)
 
@@ -42,5 +46,15 @@ airflow: install
 bench: install
 	$(PY) benchmarks/bench.py --n $(N)
 
+# Known vulnerabilities in every pinned package (constraints.txt, which the image also installs
+# with). Needs the network, so it is not part of `make test`. --strict fails when a package
+# cannot be checked, rather than reporting a partial audit as clean. A tool venv of its own
+# keeps pip-audit's dependencies out of the project's. AUDIT_SERVICE=osv for the OSV database.
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && \
+		$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check "pip-audit==$(PIP_AUDIT_VERSION)"; }
+	$(AUDIT_VENV)/bin/pip-audit -r constraints.txt --no-deps --disable-pip --strict \
+		--vulnerability-service $(AUDIT_SERVICE) --progress-spinner off
+
 clean:
-	rm -rf $(VENV) .airflow .demo .bench
+	rm -rf $(VENV) $(AUDIT_VENV) .airflow .demo .bench

@@ -16,7 +16,7 @@ arrives later, and open conversations are followed up by id whatever their day.
 from __future__ import annotations
 
 import os
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any, Callable, Literal
 
@@ -45,6 +45,7 @@ class SettingSpec:
 
 SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("genesys_staging_root", str, None, "Directory for the staged raw pages and the rejects files (default $AIRFLOW_HOME/genesys_staging)."),
+    SettingSpec("genesys_staging_retention_days", int, 1, "Raw pages and rejects are purged this many days after they were written (default 14; see staging_retention)."),
     SettingSpec("genesys_cache_ttl_seconds", int, 0, "Reuse a complete extraction of the same query younger than this (default 86400; 0 disables)."),
     SettingSpec("genesys_retention_days", int, 1, "Oldest window start accepted, in days before now (default 730)."),
     SettingSpec("genesys_max_job_interval_days", int, 1, "Widest window one details job may cover, in days (default 31)."),
@@ -62,6 +63,7 @@ SPECS: tuple[SettingSpec, ...] = (
 @dataclass(frozen=True)
 class PipelineSettings:
     staging_root: str
+    staging_retention_days: int = 14
     cache_ttl_seconds: int = 86_400
     retention_days: int = 730
     max_job_interval_days: int = 31
@@ -73,7 +75,7 @@ class PipelineSettings:
     open_followup_batch: int = DEFAULT_FOLLOWUP_BATCH
     # None: every division that exists; "any": a partial org is accepted; else these ids.
     expected_divisions: tuple[str, ...] | Literal["any"] | None = None
-    pii_config: str = ""
+    pii_config: str = field(default="", repr=False)  # an old config may still hold a salt
 
     @property
     def window_limits(self) -> WindowLimits:

@@ -87,7 +87,8 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
 
 
 def test_pii_config_variable_hashes_columns(daily_dag, warehouse, emulator, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_CONFIG", '{"hash": ["ani"], "salt": "pepper"}')
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_CONFIG", '{"hash": ["ani"]}')
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_SECRET", "pepper")
 
     dag_run = run_day(daily_dag, past_day())
 

@@ -62,8 +62,9 @@ def test_pii_settings_that_change_rows_change_the_context():
     assert hash_context(None) == hash_context(PiiConfig()) == hash_context(PiiConfig.from_json("{}"))
     dropping = hash_context(PiiConfig.from_json('{"drop": ["ani"]}'))
     assert dropping != hash_context(None)
-    salted = [hash_context(PiiConfig.from_json('{"hash": ["ani"], "salt": "%s"}' % salt)) for salt in "ab"]
+    salted = [hash_context(PiiConfig.from_json('{"hash": ["ani"]}', salt=salt)) for salt in ("key-a", "key-b")]
     assert salted[0] != salted[1] != dropping
+    assert all(b"key-a" not in context and b"key-b" not in context for context in salted)  # only a key id
 
 
 def test_a_reextraction_rewrites_only_changed_conversations(warehouse, stage_days, generated_day, tmp_path):

@@ -3,10 +3,13 @@
 Two signals, the stricter wins: our own budget of requests per rolling minute, and the server's
 ``inin-ratelimit-allowed/count/reset`` headers. Below ``threshold`` of the server allowance we
 do not slow down at all; above it the remaining calls are spread over the rest of the window,
-and once it is used up we wait for the reset.
+and once it is used up we wait for the reset. The reset is the server's word, so it is bounded
+by ``max_wait_seconds`` (the connection's ``max_retry_after_seconds``): a hostile or broken
+``inin-ratelimit-reset: 31536000`` costs at most that cap, never a year.
 """
 from __future__ import annotations
 
+import math
 import time
 from collections import deque
 from dataclasses import dataclass
@@ -28,17 +31,23 @@ class RateLimitSnapshot:
 def _number(headers: Mapping[str, str], name: str) -> float | None:
     value = header(headers, name)
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 class RatePacer:
     def __init__(
-        self, budget_per_minute: int, threshold: float = 0.8, clock: Callable[[], float] = time.monotonic
+        self,
+        budget_per_minute: int,
+        threshold: float = 0.8,
+        clock: Callable[[], float] = time.monotonic,
+        max_wait_seconds: float = 300.0,
     ) -> None:
         self.budget = budget_per_minute
         self.threshold = threshold
+        self.max_wait_seconds = max_wait_seconds
         self.clock = clock
         self._sent: deque[float] = deque()
         self.snapshot: RateLimitSnapshot | None = None
@@ -49,7 +58,8 @@ class RatePacer:
         count = _number(headers, "inin-ratelimit-count")
         reset = _number(headers, "inin-ratelimit-reset")
         if allowed and count is not None and reset is not None:
-            self.snapshot = RateLimitSnapshot(int(allowed), int(count), reset, self.clock())
+            bounded = min(max(reset, 0.0), self.max_wait_seconds)
+            self.snapshot = RateLimitSnapshot(int(allowed), int(count), bounded, self.clock())
 
     def record_request(self) -> None:
         self._sent.append(self.clock())

@@ -8,10 +8,9 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 from sqlalchemy.exc import ArgumentError
 
-from genesys_cloud.variables import load_settings
+from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
 from genesys_pipeline.lookback import lookback_window
-from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.settings import PipelineSettings
 from genesys_pipeline.window import Window, WindowError, resolve_window, validate_window
 
@@ -31,7 +30,7 @@ def _check_warehouse_connection() -> None:
 def _checked_settings() -> PipelineSettings:
     settings = load_settings()
     try:
-        PiiConfig.from_json(settings.pii_config)
+        load_pii_config(settings)
     except ValueError as error:
         raise ValueError(f"setting genesys_pii_config: {error}") from None
     return settings

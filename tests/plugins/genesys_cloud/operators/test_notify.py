@@ -104,7 +104,7 @@ def test_receiver_5xx_is_retried_then_fails(monkeypatch, failing_receiver):
 
     assert len(failing_receiver.received) == 2
     for headers, body in failing_receiver.received:  # each attempt signed, verified here with hmac alone
-        timestamp = headers["X-Genesys-Sync-Timestamp"]
-        expected = hmac.new(b"s3cret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        timestamp, key = headers["X-Genesys-Sync-Timestamp"], headers["X-Genesys-Sync-Idempotency-Key"]
+        expected = hmac.new(b"s3cret", f"{timestamp}.{key}.".encode() + body, hashlib.sha256).hexdigest()
         assert headers["X-Genesys-Sync-Signature"] == f"sha256={expected}"
         assert json.loads(body)["partition"] == PARTITION
