@@ -8,9 +8,11 @@ the data tables. No secrets are passed in, so none can be stored.
 """
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 import orjson
 from sqlalchemy import (
@@ -33,7 +35,11 @@ from sqlalchemy.schema import CreateSchema
 
 from genesys_pipeline.warehouse.engine import schema_for
 
+log = logging.getLogger(__name__)
+
 AUDIT_TABLE = "sync_audit"
+AUDIT_WRITE_ATTEMPTS = 4
+AUDIT_WRITE_BACKOFF_S = 2.0
 MAX_ERROR_CHARS = 4000
 
 _metadata = MetaData()
@@ -58,6 +64,7 @@ sync_audit = Table(
     Column("conversations_fetched", Integer),
     Column("conversations_loaded", Integer),
     Column("conversations_rejected", Integer),
+    Column("conversations_skipped_older", Integer),
     Column("rows_per_table", Text),
     Column("drift_summary", Text),
     Column("cache_hit", Boolean),
@@ -92,6 +99,7 @@ class AuditRecord:
     conversations_fetched: int | None = None
     conversations_loaded: int | None = None
     conversations_rejected: int | None = None
+    conversations_skipped_older: int | None = None
     rows_per_table: dict[str, int] = field(default_factory=dict)
     drift_summary: dict[str, Any] = field(default_factory=dict)
     cache_hit: bool | None = None
@@ -102,12 +110,17 @@ class AuditRecord:
 
     @property
     def completeness_rate(self) -> float | None:
-        """Loaded ÷ fetched; an empty day (0 of 0) is complete."""
+        """In the warehouse ÷ fetched; an empty day (0 of 0) is complete.
+
+        A conversation skipped because a fresher copy is already loaded (a later day, loaded
+        first, held the half that spans midnight) is in the warehouse, so it counts.
+        """
         if self.conversations_fetched is None or self.conversations_loaded is None:
             return None
         if self.conversations_fetched == 0:
             return 1.0
-        return round(self.conversations_loaded / self.conversations_fetched, 6)
+        in_warehouse = self.conversations_loaded + (self.conversations_skipped_older or 0)
+        return round(in_warehouse / self.conversations_fetched, 6)
 
     def add_extract(self, extract: Mapping[str, Any]) -> None:
         """Fill the extraction columns from the extract task's result dict."""
@@ -126,6 +139,7 @@ class AuditRecord:
         """Fill the load columns from the load task's result dict."""
         self.conversations_loaded = load.get("conversations_loaded")
         self.conversations_rejected = load.get("conversations_rejected")
+        self.conversations_skipped_older = load.get("conversations_skipped_older")
         self.rows_per_table = dict(load.get("rows_per_table") or {})
         self.drift_summary = dict(load.get("drift") or {})
 
@@ -155,12 +169,15 @@ def _in_warehouse_schema(engine: Engine) -> Engine:
 
 
 def ensure_audit_table(engine: Engine) -> None:
-    schema = schema_for(engine)
     with _in_warehouse_schema(engine).begin() as conn:
-        if schema:
-            conn.execute(CreateSchema(schema, if_not_exists=True))
-        _metadata.create_all(conn, tables=[sync_audit])
-        _add_missing_columns(conn, schema)
+        _create_or_migrate(conn, schema_for(engine))
+
+
+def _create_or_migrate(conn: Connection, schema: str | None) -> None:
+    if schema:
+        conn.execute(CreateSchema(schema, if_not_exists=True))
+    _metadata.create_all(conn, tables=[sync_audit])
+    _add_missing_columns(conn, schema)
 
 
 def _add_missing_columns(conn: Connection, schema: str | None) -> None:
@@ -174,9 +191,38 @@ def _add_missing_columns(conn: Connection, schema: str | None) -> None:
 
 
 def write_audit(engine: Engine, record: AuditRecord) -> None:
-    ensure_audit_table(engine)
+    """Insert the row, checking the table in the same transaction (no second lock): a try that failed
+    before its run prepared the warehouse (say, on a bad window) still gets its row."""
     with _in_warehouse_schema(engine).begin() as conn:
+        _create_or_migrate(conn, schema_for(engine))
         conn.execute(insert(sync_audit).values(**record.to_row()))
+
+
+def write_audit_reliably(
+    connect: Callable[[], Engine],
+    record: AuditRecord,
+    attempts: int = AUDIT_WRITE_ATTEMPTS,
+    backoff_s: float = AUDIT_WRITE_BACKOFF_S,
+) -> None:
+    """``write_audit`` through a fresh engine per try, retried with a growing pause. When every try
+    fails the row is logged as an error, whole, so the attempt's history survives in the task log;
+    then the last error is raised."""
+    for attempt in range(1, attempts + 1):
+        engine = connect()
+        try:
+            write_audit(engine, record)
+            return
+        except Exception as error:
+            if attempt == attempts:
+                log.error(
+                    "Audit row NOT written after %d tries (%s: %s); the row: %s",
+                    attempts, type(error).__name__, error, orjson.dumps(record.summary()).decode(),
+                )
+                raise
+            log.warning("Audit write try %d of %d failed (%s: %s); retrying", attempt, attempts, type(error).__name__, error)
+        finally:
+            engine.dispose()
+        time.sleep(backoff_s * attempt)
 
 
 def read_audit(engine: Engine, partition: str | None = None) -> list[dict[str, Any]]:

@@ -12,7 +12,7 @@ from typing import Any, Mapping
 
 from sqlalchemy import Engine
 
-from genesys_pipeline.audit import AuditRecord, write_audit
+from genesys_pipeline.audit import AuditRecord, write_audit_reliably
 from genesys_pipeline.connection_url import sqlalchemy_url
 from genesys_pipeline.settings import PipelineSettings
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
@@ -70,12 +70,9 @@ def warehouse_engine(conn_id: str = WAREHOUSE_CONN_ID) -> Engine:
 
 
 def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID) -> None:
-    """Insert one ``sync_audit`` row through a short-lived engine (tasks and callbacks are short-lived too)."""
-    engine = warehouse_engine(conn_id)
-    try:
-        write_audit(engine, record)
-    finally:
-        engine.dispose()
+    """Insert one ``sync_audit`` row through short-lived engines (tasks and callbacks are short-lived too),
+    retried; a row that cannot be written is logged whole, as an error."""
+    write_audit_reliably(lambda: warehouse_engine(conn_id), record)
 
 
 def plan_field(name: str) -> str:

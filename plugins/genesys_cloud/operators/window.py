@@ -8,12 +8,19 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 from sqlalchemy.exc import ArgumentError
 
-from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, load_settings, warehouse_url
+from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, load_settings, warehouse_engine, warehouse_url
 from genesys_pipeline.lookback import lookback_window
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.settings import PipelineSettings
 from genesys_pipeline.warehouse.engine import warehouse_url as supported_warehouse_url
-from genesys_pipeline.window import Window, WindowError, resolve_window, validate_window
+from genesys_pipeline.warehouse.prepare import prepare_warehouse
+from genesys_pipeline.window import (
+    Window,
+    WindowError,
+    reject_window_params_in_backfill,
+    resolve_window,
+    validate_window,
+)
 
 
 def _check_warehouse_connection() -> None:
@@ -49,6 +56,9 @@ class GenesysWindowOperator(BaseOperator):
         try:
             _check_warehouse_connection()
             settings = _checked_settings()
+            reject_window_params_in_backfill(
+                dag_run.run_type, params.get("interval_start"), params.get("interval_end")
+            )
             window: Window = resolve_window(
                 dag_run.data_interval_start,
                 dag_run.data_interval_end,
@@ -72,4 +82,15 @@ class GenesysWindowOperator(BaseOperator):
             "extract_interval": extraction.interval,  # the window plus lookback_days before it
         }
         self.log.info("Window %s (partition %s)", plan["interval"], plan["partition"])
+        self._prepare_warehouse()
         return plan
+
+    def _prepare_warehouse(self) -> None:
+        """Tables created/migrated once per run, here: later tasks assume them."""
+        engine = warehouse_engine()
+        try:
+            added = prepare_warehouse(engine)
+        finally:
+            engine.dispose()
+        if added:
+            self.log.info("Warehouse migrated: added columns %s", ", ".join(added))
