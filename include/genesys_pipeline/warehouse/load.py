@@ -22,6 +22,7 @@ from genesys_pipeline.warehouse.merge import (
 )
 
 T = TypeVar("T")
+BATCH_EVENT = "batch:"  # progress event after each batch (one staged page): "batch:<conversations>"
 
 
 class RowWriter(Protocol):
@@ -121,6 +122,7 @@ def load_batches(
             merging += room_made - batch_started
             writing += time.perf_counter() - room_made
             report.batches += 1
+            notify(f"{BATCH_EVENT}{len(batch.conversation_ids)}")
         notify(f"loaded:{report.batches}")
         committing = time.perf_counter()
     finished = time.perf_counter()

@@ -12,6 +12,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from genesys_cloud.operators.plain_variables import plain_variable
 from genesys_cloud.operators.run_context import WAREHOUSE_CONN_ID, run_plan, warehouse_engine
 from genesys_pipeline import aggregates
 from genesys_pipeline.reconcile import parse_tolerance, reconcile
@@ -78,13 +79,11 @@ class GenesysReconcileOperator(BaseOperator):
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from airflow.sdk import Variable
-
         plan = _plan_or_fail(context)
         summary = context["ti"].xcom_pull(task_ids=AGGREGATES_TASK_ID)
         if not summary:
             raise ValueError(f"task {AGGREGATES_TASK_ID!r} has no result for this run: rerun it first")
-        tolerance = parse_tolerance(Variable.get(TOLERANCE_VARIABLE, default=None))
+        tolerance = parse_tolerance(plain_variable(TOLERANCE_VARIABLE))
         engine = warehouse_engine(self.warehouse_conn_id)
         try:
             result = reconcile(

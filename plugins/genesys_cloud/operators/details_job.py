@@ -19,6 +19,7 @@ from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.job_state import JobState
 from genesys_cloud.stats import RequestStats
 from genesys_cloud.triggers import ERROR, TIMEOUT, GenesysDetailsJobTrigger
+from genesys_pipeline.progress import PageProgress
 from genesys_pipeline.staging import Manifest, StagingArea
 
 # Statuses under which the results endpoint says a job's results are gone.
@@ -127,8 +128,11 @@ class GenesysDetailsJobOperator(BaseOperator):
 
     def _stage(self, body: dict[str, Any]) -> Manifest:
         writer = self.staging.open_writer(self.partition, body)
+        progress = PageProgress("Extract", self.log.info)
         for page in self.hook.iter_details_job_pages(self.job_id, self.page_size):
             writer.write_page(page.raw, page.conversations)
+            # cursor depth: how many result cursors the job's paging has followed so far
+            progress.page(page.conversations, f"cursor depth {progress.pages}" if page.cursor else "last page")
         manifest = writer.commit(job_id=self.job_id)
         self.log.info("Staged %d conversations in %d pages from job %s", manifest.record_count, manifest.page_count, self.job_id)
         return manifest

@@ -37,9 +37,9 @@ GENESYS_DEFAULT_ARGS: dict[str, Any] = {
 
 def load_settings() -> PipelineSettings:
     """Settings from Airflow Variables (which also read ``AIRFLOW_VAR_<NAME>`` environment variables)."""
-    from airflow.sdk import Variable
+    from genesys_cloud.operators.plain_variables import plain_variable
 
-    return PipelineSettings.from_lookup(lambda name: Variable.get(name, default=None))
+    return PipelineSettings.from_lookup(plain_variable)
 
 
 def run_plan(context: Mapping[str, Any]) -> dict[str, Any]:

@@ -9,15 +9,17 @@ task made every run slower to make a rerun of a failed load no faster (docs/perf
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import Any, Callable
 
 from airflow.sdk import BaseOperator
 
 from genesys_cloud.operators.details_job import staging_root
 from genesys_cloud.operators.run_context import EXTRACT_TASK_ID, WAREHOUSE_CONN_ID, load_settings, run_plan, warehouse_url
 from genesys_pipeline.pii import PiiConfig
+from genesys_pipeline.progress import PageProgress
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
+from genesys_pipeline.warehouse.load import BATCH_EVENT
 
 
 def staged_extraction(context: Any) -> tuple[StagingArea, Manifest]:
@@ -32,6 +34,16 @@ def staged_extraction(context: Any) -> tuple[StagingArea, Manifest]:
             f"no complete extraction {extract['partition']}/{extract['query_hash']} in staging: rerun {EXTRACT_TASK_ID!r}"
         )
     return staging, manifest
+
+
+def _batch_progress(progress: PageProgress) -> Callable[[str], None]:
+    """The load's progress events -> a log line every few batches, with an ETA."""
+
+    def on_event(event: str) -> None:
+        if event.startswith(BATCH_EVENT):
+            progress.page(int(event[len(BATCH_EVENT):]))
+
+    return on_event
 
 
 class GenesysLoadOperator(BaseOperator):
@@ -52,8 +64,11 @@ class GenesysLoadOperator(BaseOperator):
         staging, manifest = staged_extraction(context)
         pii = PiiConfig.from_json(load_settings().pii_config)
         warehouse = Warehouse.from_url(warehouse_url(self.warehouse_conn_id))
+        progress = PageProgress("Load", self.log.info, total_pages=manifest.page_count)
         try:  # the tables exist: validate_window prepared them for this run
-            report = warehouse.load_extraction(staging, manifest, context["run_id"], pii)
+            report = warehouse.load_extraction(
+                staging, manifest, context["run_id"], pii, progress=_batch_progress(progress)
+            )
         finally:
             warehouse.dispose()
         self.log.info(

@@ -1,0 +1,45 @@
+"""Reading non-secret Variables without Airflow's "Skipping masking for a secret as it's too short" warning.
+
+The Task SDK hands every Variable value it reads to the secrets masker, which warns about a value
+under ``[logging] min_length_masked_secret`` (5) characters before it even looks at the name, so
+settings such as ``genesys_poll_interval_seconds = "1"`` put that warning in every task log that
+reads them. Such a value is never masked (too short, and the name is not a sensitive one), so
+the warning is noise. While our settings are read it is dropped, and the masker's warn-once flag
+is restored afterwards so a genuinely short secret read later still gets its warning.
+"""
+from __future__ import annotations
+
+import logging
+from contextlib import contextmanager
+from typing import Iterator
+
+SHORT_SECRET_WARNING = "Skipping masking for a secret as it's too short"
+
+
+class _DropShortSecretWarning(logging.Filter):
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith(SHORT_SECRET_WARNING)
+
+
+@contextmanager
+def short_values_unannounced() -> Iterator[None]:
+    """Within the block, short Variable values are not announced as too-short secrets."""
+    from airflow.sdk._shared.secrets_masker import secrets_masker  # the Task SDK's masker module
+
+    logger = logging.getLogger(secrets_masker.__name__)
+    drop = _DropShortSecretWarning()
+    warned = secrets_masker.SecretsMasker._has_warned_short_secret
+    logger.addFilter(drop)
+    try:
+        yield
+    finally:
+        logger.removeFilter(drop)
+        secrets_masker.SecretsMasker._has_warned_short_secret = warned
+
+
+def plain_variable(name: str) -> str | None:
+    """A non-secret setting's Variable (or ``AIRFLOW_VAR_<NAME>``), None when it is not set."""
+    from airflow.sdk import Variable
+
+    with short_values_unannounced():
+        return Variable.get(name, default=None)
