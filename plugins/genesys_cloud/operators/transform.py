@@ -13,11 +13,20 @@ from typing import Any, Callable
 
 from airflow.sdk import BaseOperator
 
+from genesys_cloud.lineage import operator_lineage
 from genesys_cloud.operators.details_job import staging_root
-from genesys_cloud.operators.run_context import EXTRACT_TASK_ID, WAREHOUSE_CONN_ID, load_settings, run_plan, warehouse_url
+from genesys_cloud.operators.run_context import (
+    EXTRACT_TASK_ID,
+    WAREHOUSE_CONN_ID,
+    load_settings,
+    run_plan,
+    warehouse_url,
+)
+from genesys_pipeline import lineage_names
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.progress import PageProgress
-from genesys_pipeline.staging import Manifest, StagingArea
+from genesys_pipeline.staging import DATASET, Manifest, StagingArea
+from genesys_pipeline.tables import CONVERSATION_TABLES
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.load import BATCH_EVENT
 
@@ -59,11 +68,21 @@ class GenesysLoadOperator(BaseOperator):
         super().__init__(**kwargs)
         self.warehouse_conn_id = warehouse_conn_id
 
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Lineage: the run's staged raw pages -> the conversation tables, under the warehouse's real namespace
+        (named while the task ran: the provider calls this in a forked process with a deadline)."""
+        return operator_lineage(*self._lineage)
+
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
         staging, manifest = staged_extraction(context)
         pii = PiiConfig.from_json(load_settings().pii_config)
-        warehouse = Warehouse.from_url(warehouse_url(self.warehouse_conn_id))
+        url = warehouse_url(self.warehouse_conn_id)
+        self._lineage = (
+            [lineage_names.staged_files(f"{run_plan(context)['staging_root']}/{DATASET}")],
+            lineage_names.warehouse_tables(url, [spec.name for spec in CONVERSATION_TABLES]),
+        )
+        warehouse = Warehouse.from_url(url)
         progress = PageProgress("Load", self.log.info, total_pages=manifest.page_count)
         try:  # the tables exist: validate_window prepared them for this run
             report = warehouse.load_extraction(
