@@ -1,4 +1,5 @@
-"""OpenLineage: a ``dag.test()`` run with the provider's file transport reports Genesys -> staging -> tables."""
+"""What a run reports about its data: OpenLineage (Genesys -> staging -> tables, through the provider's
+file transport in a ``dag.test()`` run) and the synced day on each table's asset event."""
 from __future__ import annotations
 
 import json
@@ -54,3 +55,20 @@ def test_extract_and_load_report_genesys_to_the_warehouse_tables(daily_dag, pipe
     assert {(d["namespace"], d["name"]) for d in load["outputs"]} == {
         (f"sqlite://{Path(warehouse_file).resolve()}", f"{Path(warehouse_file).stem}.main.{spec.name}")
         for spec in CONVERSATION_TABLES}
+
+
+def test_each_table_asset_event_names_the_synced_day(daily_dag, pipeline_env, sqlite_url, emulator):
+    from airflow.models.asset import AssetEvent
+    from airflow.utils.session import create_session
+
+    pipeline_env(sqlite_url)
+    day = past_day()
+    dag_run = run_day(daily_dag, day)
+
+    assert str(dag_run.state) == "success", task_states(dag_run)
+    with create_session() as session:
+        events = session.query(AssetEvent).filter(AssetEvent.source_run_id == dag_run.run_id).all()
+        extras = {event.asset.uri: dict(event.extra) for event in events if event.source_task_id == "load"}
+    assert set(extras) == {f"genesys://warehouse/{spec.name}" for spec in CONVERSATION_TABLES}
+    assert {extra["partition"] for extra in extras.values()} == {f"{day:%Y-%m-%d}"}
+    assert all(extra["conversations_loaded"] > 0 for extra in extras.values())

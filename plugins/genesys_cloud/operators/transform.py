@@ -55,6 +55,13 @@ def _batch_progress(progress: PageProgress) -> Callable[[str], None]:
     return on_event
 
 
+def _label_asset_events(context: Any, outlets: list[Any], plan: dict[str, Any], loaded: int) -> None:
+    """Each table's asset event names the day (window) this run synced, whatever its run id or logical date say."""
+    extra = {"partition": plan["partition"], "interval": plan["interval"], "conversations_loaded": loaded}
+    for asset in outlets:
+        context["outlet_events"][asset].extra.update(extra)
+
+
 class GenesysLoadOperator(BaseOperator):
     """Normalizes the staged pages (with the PII config) and merges them into the warehouse,
     replacing by conversation id; XCom gets the counts, drift and timings.
@@ -95,6 +102,7 @@ class GenesysLoadOperator(BaseOperator):
             report.conversations_loaded, report.rows_loaded, report.batches, report.conversations_rejected,
             report.duplicates_collapsed, report.conversations_skipped_older,
         )
+        _label_asset_events(context, self.outlets, run_plan(context), report.conversations_loaded)
         return {
             "conversations_loaded": report.conversations_loaded,
             "conversations_rejected": report.conversations_rejected,
