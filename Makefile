@@ -7,8 +7,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 N ?= 100000
 PYTEST_ARGS ?=
+REPORT_ARGS ?=
 
-.PHONY: install test test-fast demo emulator airflow bench clean
+.PHONY: install test test-fast demo report emulator airflow bench clean
 
 install: $(STAMP)
 
@@ -27,6 +28,10 @@ test-fast: install
 
 demo: install
 	$(PY) scripts/demo.py
+
+# The sync-health page as an HTML file (default: from the demo warehouse; REPORT_ARGS="--warehouse-url URL --out FILE --days N").
+report: install
+	$(PY) scripts/report.py $(REPORT_ARGS)
 
 emulator: install
 	$(PY) -m genesys_emulator --host 127.0.0.1 --port 8089 --seed 42 --conversations-per-day 2000

@@ -26,7 +26,7 @@ CONN_ID = "genesys_bench"
 os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".bench" / "airflow"))  # before Airflow is imported
 
 from genesys_cloud.hook import GenesysCloudHook  # noqa: E402
-from genesys_cloud.job_state import JobState  # noqa: E402
+from genesys_cloud.api.job_state import JobState  # noqa: E402
 from genesys_emulator.control_client import EmulatorControl  # noqa: E402
 from genesys_pipeline.normalize import Normalizer  # noqa: E402
 from genesys_pipeline.staging import ExtractionWriter, Manifest, StagingArea  # noqa: E402

@@ -25,22 +25,17 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
 
-from genesys_cloud.operators.aggregates import (
-    AGGREGATES_TASK_ID,
-    RECONCILE_TASK_ID,
-    GenesysAggregatesOperator,
-    GenesysReconcileOperator,
-)
+from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
+from genesys_cloud.operators.extract import GenesysExtractOperator
+from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
-from genesys_cloud.operators.planned import GenesysExtractOperator, GenesysWaitForDataSensor
-from genesys_cloud.operators.run_context import GENESYS_DEFAULT_ARGS, plan_field
-from genesys_cloud.operators.transform import GenesysLoadOperator
-from genesys_cloud.operators.window import GenesysWindowOperator
+from genesys_cloud.operators.reconcile import GenesysReconcileOperator
+from genesys_cloud.operators.validate_window import GenesysWindowOperator
+from genesys_cloud.sensors import GenesysWaitForDataSensor
+from genesys_defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
 from genesys_pipeline.tables import CONVERSATION_TABLES
-
-GENESYS_POOL = "genesys_api"
 
 with DAG(
     dag_id="genesys_conversations_daily",
@@ -73,27 +68,50 @@ with DAG(
 ) as dag:
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
     validate_window = GenesysWindowOperator(task_id="validate_window")
+    plan = validate_window.output  # the window and the run's settings, resolved once
     wait_for_data = GenesysWaitForDataSensor(
-        task_id="wait_for_data", pool=GENESYS_POOL, target=plan_field("interval_end")
+        task_id="wait_for_data",
+        pool=GENESYS_POOL,
+        target=plan["interval_end"],
+        availability_timeout_seconds=plan["availability_timeout_seconds"],
+        poll_interval_seconds=plan["poll_interval_seconds"],
     )
     extract = GenesysExtractOperator(
         task_id="extract",
         pool=GENESYS_POOL,
-        interval=plan_field("extract_interval"),
-        partition=plan_field("partition"),
-        staging_root=plan_field("staging_root"),
+        interval=plan["extract_interval"],
+        partition=plan["partition"],
+        staging_root=plan["staging_root"],
+        cache_ttl_seconds=plan["cache_ttl_seconds"],
+        force_extract=plan["force_extract"],
+        poll_interval=plan["poll_interval_seconds"],
     )
     load = GenesysLoadOperator(
         task_id="load",
+        extraction=extract.output,  # partition, query hash, staging path
+        interval=plan["interval"],  # the synced day, named in the tables' asset events
         outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
     )
     aggregates = GenesysAggregatesOperator(
-        task_id=AGGREGATES_TASK_ID, pool=GENESYS_POOL, outlets=[Asset("genesys://warehouse/conversation_aggregates")]
+        task_id="aggregates",
+        pool=GENESYS_POOL,
+        interval=plan["interval"],
+        partition=plan["partition"],
+        outlets=[Asset("genesys://warehouse/conversation_aggregates")],
     )
-    reconcile = GenesysReconcileOperator(task_id=RECONCILE_TASK_ID)
-    audit = GenesysAuditOperator(task_id="audit")
+    reconcile = GenesysReconcileOperator(
+        task_id="reconcile",
+        interval_start=plan["interval_start"],
+        interval_end=plan["interval_end"],
+        partition=plan["partition"],
+        census=aggregates.output["census"],
+    )
+    audit = GenesysAuditOperator(
+        task_id="audit", plan=plan, extraction=extract.output, load=load.output, reconciliation=reconcile.output
+    )
     notify = GenesysSyncNotifyOperator(
         task_id="notify",
+        summary=audit.output,
         retries=3,
         on_failure_callback=None,  # the partition is synced: a webhook outage is not a partition failure
         on_retry_callback=None,

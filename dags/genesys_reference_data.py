@@ -20,7 +20,7 @@ import pendulum
 from airflow.sdk import DAG, Asset
 
 from genesys_cloud.operators.reference_data import FETCHERS, GenesysReferenceDataOperator
-from genesys_cloud.operators.run_context import GENESYS_DEFAULT_ARGS
+from genesys_defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
 
 with DAG(
     dag_id="genesys_reference_data",
@@ -36,6 +36,6 @@ with DAG(
         GenesysReferenceDataOperator(
             task_id=f"sync_{table}",
             table=table,
-            pool="genesys_api",
+            pool=GENESYS_POOL,
             outlets=[Asset(f"genesys://warehouse/{table}")],
         )

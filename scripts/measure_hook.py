@@ -4,7 +4,7 @@
 
 1. Requests used to extract one window of about N conversations through an async job, versus
    the minimum possible (token + submit + one status check + ceil(N / max page) result pages
-   + delete), and what the sync query would need for the same data.
+   + delete).
 2. Wall time of the same extraction with a scripted 429 storm (K consecutive 429s with
    Retry-After R on the results endpoint) versus without.
 """
@@ -19,7 +19,7 @@ import time
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="measure-hook-airflow-"))
 
-from genesys_cloud.auth import TOKEN_CACHE  # noqa: E402  (Airflow reads AIRFLOW_HOME at import)
+from genesys_cloud.api.auth import TOKEN_CACHE  # noqa: E402  (Airflow reads AIRFLOW_HOME at import)
 from genesys_cloud.hook import GenesysCloudHook  # noqa: E402
 from genesys_emulator.testing import EmulatorServer  # noqa: E402
 
@@ -58,7 +58,6 @@ def main() -> None:
         minimum = 1 + 1 + 1 + math.ceil(count / page) + 1
         print(f"conversations extracted: {count}")
         print(f"requests used: {hook.stats.requests} (token {hook.stats.token_requests}), minimum possible: {minimum}")
-        print(f"sync query for the same data would need >= {math.ceil(count / hook.settings.sync_max_page_size)} requests")
         print(f"bytes received: {hook.stats.bytes:,}; clean run wall time: {clean_seconds:.2f} s")
 
         emulator.control.add_fault(RESULTS, "status", count=args.storm, status=429, retry_after=args.retry_after)

@@ -11,6 +11,7 @@ import socket
 import sys
 import tempfile
 import uuid
+from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
@@ -99,8 +100,11 @@ def emulator_server():
 
 @pytest.fixture()
 def emulator(emulator_server):
-    """The session's emulator, reset to default state (seed 42) before each test."""
-    emulator_server.control.reset()
+    """The session's emulator, reset to default state (seed 42) before each test, with the org
+    clock pinned at the real "now": the living org then changes only when a test advances
+    the clock, so ground truth always equals what was served a moment before."""
+    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    emulator_server.control.reset(clock=now)
     return emulator_server
 
 
@@ -108,10 +112,10 @@ def emulator(emulator_server):
 def fresh_token_cache():
     """OAuth tokens are cached per process, and the emulator forgets its tokens on reset: every
     test starts without one. (Only where the hook's auth module is loaded: no Airflow import.)"""
-    auth = sys.modules.get("genesys_cloud.auth")
+    auth = sys.modules.get("genesys_cloud.api.auth")
     if auth is not None:
         auth.TOKEN_CACHE.clear()
     yield
-    auth = sys.modules.get("genesys_cloud.auth")
+    auth = sys.modules.get("genesys_cloud.api.auth")
     if auth is not None:
         auth.TOKEN_CACHE.clear()

@@ -15,6 +15,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--conversations-per-day", type=int, default=2000)
+    parser.add_argument("--clock", default=None,
+                        help="pin the org's 'now' at this ISO-8601 instant; it then moves only with "
+                             "POST /_emulator/clock/advance (default: real time)")
+    parser.add_argument("--frozen", action="store_true",
+                        help="serve every conversation as generated: no late endings, feedback, "
+                             "corrections, re-opens or erasures")
     parser.add_argument("--watermark-lag-seconds", type=int, default=3600,
                         help="dataAvailabilityDate = now - this lag")
     parser.add_argument("--watermark", default=None, help="fixed dataAvailabilityDate (ISO-8601), overrides the lag")
@@ -34,6 +40,8 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
     return EmulatorConfig(
         seed=args.seed,
         conversations_per_day=args.conversations_per_day,
+        clock=args.clock,
+        frozen=args.frozen,
         watermark_lag_seconds=args.watermark_lag_seconds,
         watermark=args.watermark,
         job_progression=args.job_progression,

@@ -13,7 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from .config import EmulatorConfig
 from .errors import ApiError, OAuthError, status_error
 from .middleware import EmulatorMiddleware
-from .routes import aggregates, control, details_jobs, details_query, lookups, oauth
+from .routes import aggregates, authorization, control, details_jobs, details_query, lookups, oauth
 from .routes.common import json_response
 from .runtime import EmulatorRuntime
 
@@ -49,7 +49,7 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app = FastAPI(title="Genesys Cloud emulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.base_config = base_config
     app.state.runtime = EmulatorRuntime(base_config)
-    for module in (oauth, details_jobs, details_query, aggregates, lookups, control):
+    for module in (oauth, details_jobs, details_query, aggregates, lookups, authorization, control):
         app.include_router(module.router)
     app.add_exception_handler(ApiError, _api_error)
     app.add_exception_handler(OAuthError, _oauth_error)

@@ -12,6 +12,7 @@ from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
+from .evolution import EvolutionSettings
 from .generator import DEFAULT_RECORD_CACHE_SIZE
 
 ALL_ROLES: tuple[str, ...] = (
@@ -33,11 +34,21 @@ class ClientConfig:
     client_secret: str
     roles: tuple[str, ...] = ALL_ROLES
     token_lifetime_seconds: int = 86400
+    # Division ids whose conversations this client may read, or "all".
+    divisions: tuple[str, ...] | str = "all"
 
     def __post_init__(self) -> None:
         if not 300 <= self.token_lifetime_seconds <= 172800:
             raise ValueError("token_lifetime_seconds must be within 300..172800 (Genesys range)")
         object.__setattr__(self, "roles", tuple(self.roles))
+        if self.divisions != "all":
+            if isinstance(self.divisions, str) or not all(isinstance(d, str) for d in self.divisions):
+                raise ValueError('divisions must be "all" or a list of division ids')
+            object.__setattr__(self, "divisions", tuple(self.divisions))
+
+    def sees_division_of(self, division_ids: list[str]) -> bool:
+        """A conversation is readable when the client may read ANY of its divisions."""
+        return self.divisions == "all" or not set(division_ids).isdisjoint(self.divisions)
 
 
 DEFAULT_CLIENT = ClientConfig("emulator-client", "emulator-secret")
@@ -49,6 +60,12 @@ class EmulatorConfig:
 
     seed: int = 42
     conversations_per_day: int = 2000
+    # Org time: None follows the wall clock; an ISO-8601 instant pins "now" there, and from
+    # then on only POST /_emulator/clock/advance (or /_emulator/clock) moves it.
+    clock: str | None = None
+    # True serves every conversation as generated (no late changes), the pre-living behaviour.
+    frozen: bool = False
+    evolution: EvolutionSettings = field(default_factory=EvolutionSettings)
     clients: tuple[ClientConfig, ...] = (DEFAULT_CLIENT,)
     # Gateway-style path prefixes (SDK set_gateway): requests are also accepted under these.
     login_path_prefix: str = ""
@@ -74,6 +91,10 @@ class EmulatorConfig:
     sync_max_interval_days_filtered: int = 31
     sync_interval_semantics: str = "start"  # "start" (conversationStart in interval) | "overlap"
     sync_empty_page_omits_conversations: bool = True
+    # True: overlap selections (jobs, ground truth, sync with "overlap") keep only conversations
+    # that started on or after the UTC day of the interval start (fact sheet §11 reads so for the
+    # sync query; whether jobs apply it is ambiguous there, so jobs default to plain overlap).
+    overlap_from_interval_start_day: bool = False
     # >0: each sync query call moves its visibility horizon this far past "now", so data
     # "arrives" between page calls (shifting pages, duplicates, growing totalHits; BLOG22).
     sync_live_arrival_seconds_per_call: float = 0.0
@@ -83,6 +104,11 @@ class EmulatorConfig:
     job_progression_polls: int = 2
     job_progression_seconds: float = 2.0
     job_max_active_per_client: int = 5
+    job_max_active_per_org: int = 25
+    max_job_results: int = 400000  # paging past this answers 400 (integrators' evidence, §11)
+    # progression "seconds": each job takes a random time within this range (seeded by job id).
+    job_latency_seconds_min: float = 0.0
+    job_latency_seconds_max: float = 0.0
     job_retention_seconds: int = 86400
     job_max_interval_days: int = 31
     job_pending_status_code: int = 202
@@ -117,8 +143,13 @@ class EmulatorConfig:
             raise ValueError(f"job_progression must be one of {JOB_PROGRESSIONS}")
         if self.sync_interval_semantics not in ("start", "overlap"):
             raise ValueError("sync_interval_semantics must be 'start' or 'overlap'")
-        if self.watermark is not None:
-            datetime.fromisoformat(self.watermark)  # fail at configure time, not on every request
+        for name in ("watermark", "clock"):
+            if getattr(self, name) is not None:
+                datetime.fromisoformat(getattr(self, name))  # fail at configure time, not per request
+        if not 0 <= self.job_latency_seconds_min <= self.job_latency_seconds_max:
+            raise ValueError("job_latency_seconds_min must be >= 0 and <= job_latency_seconds_max")
+        if self.max_job_results < 1:
+            raise ValueError("max_job_results must be at least 1")
 
     def with_overrides(self, **overrides: Any) -> "EmulatorConfig":
         """A copy with the named settings replaced; ``clients`` may be given as dicts."""
@@ -130,6 +161,8 @@ class EmulatorConfig:
             overrides["clients"] = tuple(
                 c if isinstance(c, ClientConfig) else ClientConfig(**c) for c in overrides["clients"]
             )
+        if isinstance(overrides.get("evolution"), dict):
+            overrides["evolution"] = dataclasses.replace(self.evolution, **overrides["evolution"])
         return dataclasses.replace(self, **overrides)
 
     def client(self, client_id: str) -> ClientConfig | None:

@@ -58,6 +58,17 @@ class EmulatorControl:
     def clock(self) -> dict:
         return self._call("GET", "/clock")
 
+    def set_clock(self, now_iso: str) -> dict:
+        """Pin org time at ``now_iso``; it then moves only with ``advance_clock``."""
+        return self._call("POST", "/clock", json={"now": now_iso})
+
+    def add_client(self, client_id: str, client_secret: str, *, divisions: list[str] | str = "all",
+                   permissions: list[str] | None = None) -> dict:
+        body: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret, "divisions": divisions}
+        if permissions is not None:
+            body["permissions"] = permissions
+        return self._call("POST", "/clients", json=body)
+
     def ground_truth(self, interval: str, semantics: str = "overlap") -> dict:
         """``count`` and ``conversation_ids`` a correct extraction of ``interval`` yields."""
         return self._call("GET", "/ground-truth", params={"interval": interval, "semantics": semantics})

@@ -29,6 +29,8 @@ class Job:
     client_id: str
     keys: list[ConversationKey]
     submitted_ms: int
+    as_of_ms: int  # the org instant whose records the results serve
+    latency_ms: int = 0
     fail: bool = False
     expire_after_pages: int | None = None
     state: str = "QUEUED"
@@ -60,18 +62,29 @@ class JobStore:
     _jobs: dict[str, Job] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def submit(self, client_id: str, keys: list[ConversationKey], *, fail: bool, expire_after_pages: int | None) -> Job:
+    def submit(self, client_id: str, keys: list[ConversationKey], *, as_of_ms: int, fail: bool,
+               expire_after_pages: int | None) -> Job:
         with self._lock:
             job_id = stable_uuid(f"{self.config.seed}:job:{len(self._jobs)}")
-            job = Job(job_id, client_id, keys, self.clock.now_ms(), fail, expire_after_pages)
+            job = Job(job_id, client_id, keys, self.clock.now_ms(), as_of_ms, self._latency_ms(job_id),
+                      fail, expire_after_pages)
             self._jobs[job.job_id] = job
-        if self.config.job_progression == "immediate":
+        if self.config.job_progression == "immediate" and not job.latency_ms:
             self._finish(job)
         return job
 
-    def active_count(self, client_id: str) -> int:
+    def _latency_ms(self, job_id: str) -> int:
+        """Realistic run time drawn per job (seeded by its id) within the configured range."""
+        low, high = self.config.job_latency_seconds_min, self.config.job_latency_seconds_max
+        if high <= 0:
+            return 0
+        fraction = int(job_id.replace("-", "")[:8], 16) / 0xFFFFFFFF
+        return int((low + (high - low) * fraction) * 1000)
+
+    def active_count(self, client_id: str | None = None) -> int:
+        """QUEUED/PENDING jobs of one client, or of the whole org when ``client_id`` is None."""
         with self._lock:
-            jobs = [j for j in self._jobs.values() if j.client_id == client_id]
+            jobs = [j for j in self._jobs.values() if client_id is None or j.client_id == client_id]
         return sum(1 for j in jobs if self._advance(j, polled=False).state in ACTIVE_STATES)
 
     def get(self, job_id: str, *, polled: bool = False) -> Job | None:
@@ -113,6 +126,13 @@ class JobStore:
         return job
 
     def _progress(self, job: Job) -> None:
+        if job.latency_ms:  # service time, so it runs in real time even on a pinned org clock
+            elapsed_ms = self.clock.now_ms() - job.submitted_ms
+            if elapsed_ms >= job.latency_ms:
+                self._finish_locked(job)
+            elif elapsed_ms >= job.latency_ms / 2:
+                job.state = "PENDING"
+            return
         mode = self.config.job_progression
         if mode == "polls":
             steps = self.config.job_progression_polls

@@ -86,8 +86,10 @@ def customer_attributes(rng: random.Random) -> dict[str, str] | None:
 
 
 def surveys(rng: random.Random, new_id: IdSource, end_ms: int, queue_id: str, user_id: str,
-            form_id: str) -> list[dict] | None:
-    if rng.random() >= SURVEY_SHARE:
+            form_id: str, present: bool | None = None) -> list[dict] | None:
+    """``present`` None draws whether there is one (frozen org); a living org decides it
+    with the arrival time."""
+    if not (rng.random() < SURVEY_SHARE if present is None else present):
         return None
     score = rng.randrange(0, 11)
     return [{"surveyId": new_id(), "surveyFormId": form_id, "surveyFormContextId": form_id,
@@ -99,8 +101,8 @@ def surveys(rng: random.Random, new_id: IdSource, end_ms: int, queue_id: str, us
 
 
 def evaluations(rng: random.Random, new_id: IdSource, end_ms: int, queue_id: str, user_id: str,
-                evaluator_id: str, form_id: str) -> list[dict] | None:
-    if rng.random() >= EVALUATION_SHARE:
+                evaluator_id: str, form_id: str, present: bool | None = None) -> list[dict] | None:
+    if not (rng.random() < EVALUATION_SHARE if present is None else present):
         return None
     return [{"evaluationId": new_id(), "evaluatorId": evaluator_id, "userId": user_id,
              "queueId": queue_id, "formId": form_id, "formName": "Quality Review",

@@ -32,6 +32,10 @@ class ConversationSlot:
     activity_end_ms: int
     media_type: str
     ongoing: bool
+    # Living org only: a re-opened thread's second span, and when feedback arrives (0: none).
+    reopen: tuple[int, int] | None = None
+    survey_at_ms: int | None = None
+    evaluation_at_ms: int | None = None
 
 
 class ConversationAssembler:
@@ -90,9 +94,10 @@ class ConversationAssembler:
         self._envelope(record, "inbound", "customer",
                        sorted({self._queue_division[q["id"]] for q in queues}), customer, media)
         if not slot.ongoing and plan.legs[-1].answered:
-            self._add_feedback(record, rng, new_id, slot.activity_end_ms, queues[-1]["id"],
-                               agents[-1]["id"])
+            self._add_feedback(record, rng, new_id, slot, queues[-1]["id"], agents[-1]["id"])
         record["participants"] = people
+        if slot.reopen:
+            self._reopen(record, rng, new_id, slot.reopen, customer, people[-1], queues[-1]["id"])
 
     def _outbound(self, record: dict, rng: random.Random, new_id: IdSource,
                   slot: ConversationSlot, contact: media_fields.CustomerContact) -> None:
@@ -168,13 +173,46 @@ class ConversationAssembler:
             record["mediaStatsMinConversationRFactor"] = quality[0]["minRFactor"]
 
     def _add_feedback(self, record: dict, rng: random.Random, new_id: IdSource,
-                      end_ms: int, queue_id: str, user_id: str) -> None:
-        survey = media_fields.surveys(rng, new_id, end_ms, queue_id, user_id,
-                                      self._ref.survey_form_id)
+                      slot: ConversationSlot, queue_id: str, user_id: str) -> None:
+        """Surveys and evaluations, stamped when they arrive (at the end in a frozen org)."""
+        end_ms = slot.activity_end_ms
+        survey_at, evaluation_at = slot.survey_at_ms, slot.evaluation_at_ms
+        survey = media_fields.surveys(rng, new_id, survey_at or end_ms, queue_id, user_id,
+                                      self._ref.survey_form_id,
+                                      None if survey_at is None else survey_at != 0)
         if survey:
             record["surveys"] = survey
-        evaluation = media_fields.evaluations(rng, new_id, end_ms, queue_id, user_id,
-                                              rng.choice(self._evaluator_ids),
-                                              self._ref.evaluation_form_id)
+        evaluation = media_fields.evaluations(rng, new_id, evaluation_at or end_ms, queue_id,
+                                              user_id, rng.choice(self._evaluator_ids),
+                                              self._ref.evaluation_form_id,
+                                              None if evaluation_at is None else evaluation_at != 0)
         if evaluation:
             record["evaluations"] = evaluation
+
+    def _reopen(self, record: dict, rng: random.Random, new_id: IdSource, span: tuple[int, int],
+                customer: dict, last: dict, queue_id: str) -> None:
+        """A thread the customer re-opened days later: a new customer session and, when an
+        agent handled the thread, a new agent session that answers and wraps up again."""
+        start, end = span
+        media = customer["sessions"][0]["mediaType"]
+        customer["sessions"].append({
+            "sessionId": new_id(), "mediaType": media, "direction": "inbound",
+            "segments": [parts.segment("interact", start, end, disconnectType="endpoint")]})
+        if last["purpose"] == "agent":
+            answer = start + rng.randrange(60_000, 30 * 60_000)
+            answer = min(answer, start + (end - start) // 3)
+            wrap = end - min(rng.randrange(10_000, 120_000), (end - answer) // 2)
+            code = rng.choice(self._wrapup_code_ids)
+            last["sessions"].append({
+                "sessionId": new_id(), "mediaType": media, "direction": "inbound",
+                "peerId": customer["sessions"][-1]["sessionId"],
+                "segments": [parts.segment("alert", start, answer, queueId=queue_id),
+                             parts.segment("interact", answer, wrap, queueId=queue_id, disconnectType="client"),
+                             parts.segment("wrapup", wrap, end, queueId=queue_id, wrapUpCode=code)],
+                "metrics": [parts.metric("tAlert", answer - start, answer),
+                            parts.metric("nConnected", 1, answer),
+                            parts.metric("tTalk", wrap - answer, wrap),
+                            parts.metric("tTalkComplete", wrap - answer, wrap),
+                            parts.metric("tAcw", end - wrap, end),
+                            parts.metric("tHandle", end - answer, end)]})
+        record["conversationEnd"] = iso_ms(end)

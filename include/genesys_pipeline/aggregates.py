@@ -20,46 +20,20 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Iterator, Mapping
 
-from sqlalchemy import (
-    BigInteger, Column, Double, Engine, Index, MetaData, Table, Text, delete, insert, select,
-)
-from sqlalchemy.schema import CreateSchema
+from sqlalchemy import Engine, Table, delete, insert, select
 
-from genesys_pipeline.warehouse.engine import schema_for
+from genesys_pipeline.tables import AGGREGATE_GROUP_COLUMNS as GROUP_COLUMNS
+from genesys_pipeline.tables import CONVERSATION_AGGREGATES
+from genesys_pipeline.warehouse.schema import ensure_schema, warehouse_table
 
-AGGREGATES_TABLE = "conversation_aggregates"
+AGGREGATES_TABLE = CONVERSATION_AGGREGATES.name
 
-# groupBy dimension -> column, in the order the facet query groups.
-GROUP_COLUMNS: dict[str, str] = {
-    "mediaType": "media_type",
-    "queueId": "queue_id",
-    "direction": "direction",
-    "wrapUpCode": "wrap_up_code",
-}
 # Counts (n*) and durations (t*) an analyst asks for; the census counts conversations emitting any of them.
 METRICS: tuple[str, ...] = (
     "nOffered", "nConnected", "nTransferred", "nOutbound", "nOverSla",
     "tAcd", "tAlert", "tAnswered", "tTalk", "tHeld", "tAcw", "tHandle", "tAbandon", "tIvr",
 )
 CENSUS_GROUP_BY = ("conversationId", "mediaType")
-
-_metadata = MetaData()
-conversation_aggregates = Table(
-    AGGREGATES_TABLE,
-    _metadata,
-    Column("partition", Text, nullable=False),
-    Column("bucket", Text, nullable=False),
-    *(Column(name, Text) for name in GROUP_COLUMNS.values()),
-    Column("metric", Text, nullable=False),
-    Column("count", BigInteger),
-    Column("sum", Double),
-    Column("min", Double),
-    Column("max", Double),
-    Column("_run_id", Text),
-    Column("_synced_at", Text),
-    Index("ix_conversation_aggregates_partition", "partition"),
-)
-
 
 def facet_query(interval: str, metrics: Iterable[str] = METRICS) -> dict[str, Any]:
     """Body of the facet query: no granularity, so the whole interval is one bucket."""
@@ -81,7 +55,7 @@ def _cells(response: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str, M
 
 def flatten(response: Mapping[str, Any], partition: str, run_id: str) -> list[dict[str, Any]]:
     """One row per (bucket, group, metric) with the stats Genesys filled (others stay NULL)."""
-    synced_at = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    synced_at = datetime.now(timezone.utc)
     rows = []
     for group, bucket, metric in _cells(response):
         stats = metric.get("stats") or {}
@@ -111,23 +85,15 @@ class AggregatesLoad:
     replaced: int
 
 
-def _in_schema(engine: Engine) -> Engine:
-    return engine.execution_options(schema_translate_map={None: schema_for(engine)})
-
-
-def ensure_aggregates_table(engine: Engine) -> None:
-    schema = schema_for(engine)
-    with _in_schema(engine).begin() as conn:
-        if schema:
-            conn.execute(CreateSchema(schema, if_not_exists=True))
-        _metadata.create_all(conn, tables=[conversation_aggregates])
+def _aggregates_table(engine: Engine) -> Table:
+    ensure_schema(engine, only=[AGGREGATES_TABLE])  # runs beside load: the data tables are load's
+    return warehouse_table(engine, AGGREGATES_TABLE)
 
 
 def replace_partition(engine: Engine, partition: str, rows: list[dict[str, Any]]) -> AggregatesLoad:
     """Swap the partition's rows in one transaction, so a rerun never doubles and readers never see a gap."""
-    ensure_aggregates_table(engine)
-    table = conversation_aggregates
-    with _in_schema(engine).begin() as conn:
+    table = _aggregates_table(engine)
+    with engine.begin() as conn:
         replaced = conn.execute(delete(table).where(table.c.partition == partition)).rowcount
         if rows:
             conn.execute(insert(table), rows)
@@ -136,8 +102,7 @@ def replace_partition(engine: Engine, partition: str, rows: list[dict[str, Any]]
 
 def read_partition(engine: Engine, partition: str) -> list[dict[str, Any]]:
     """The partition's aggregate rows (empty before the first load)."""
-    ensure_aggregates_table(engine)
-    table = conversation_aggregates
+    table = _aggregates_table(engine)
     query = select(table).where(table.c.partition == partition)
-    with _in_schema(engine).connect() as conn:
+    with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]

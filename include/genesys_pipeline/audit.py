@@ -4,7 +4,7 @@ Rows are only ever inserted, never updated, so the table is the history of every
 (a rerun adds a row; a failure adds a ``failed`` row from the task failure callback).
 Nested metrics (rows per table, drift, stage latencies, correlation ids) are JSON text so the
 same table works on SQLite and PostgreSQL, where it lives in the warehouse's schema beside
-the data tables. No secrets are passed in, so none can be stored.
+the data tables. The table is declared in :data:`genesys_pipeline.tables.SYNC_AUDIT`. No secrets are passed in, so none can be stored.
 """
 from __future__ import annotations
 
@@ -12,71 +12,22 @@ import logging
 import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import orjson
-from sqlalchemy import (
-    Boolean,
-    Column,
-    Connection,
-    DateTime,
-    Engine,
-    Float,
-    Integer,
-    MetaData,
-    String,
-    Table,
-    Text,
-    insert,
-    inspect,
-    select,
-)
-from sqlalchemy.schema import CreateSchema
+from sqlalchemy import Engine, Table, insert, select
 
-from genesys_pipeline.warehouse.engine import schema_for
+from genesys_pipeline.tables import JSON, SYNC_AUDIT
+from genesys_pipeline.warehouse.schema import ensure_schema, warehouse_table
 
 log = logging.getLogger(__name__)
 
-AUDIT_TABLE = "sync_audit"
+AUDIT_TABLE = SYNC_AUDIT.name
 AUDIT_WRITE_ATTEMPTS = 4
 AUDIT_WRITE_BACKOFF_S = 2.0
 MAX_ERROR_CHARS = 4000
 
-_metadata = MetaData()
-sync_audit = Table(
-    AUDIT_TABLE,
-    _metadata,
-    Column("id", Integer, primary_key=True, autoincrement=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
-    Column("dag_id", String(250), nullable=False),
-    Column("run_id", String(250), nullable=False),
-    Column("try_number", Integer, nullable=False),
-    Column("task_id", String(250)),
-    Column("partition", String(64), nullable=False),
-    Column("interval_start", String(32)),
-    Column("interval_end", String(32)),
-    Column("query_hash", String(64)),
-    Column("job_id", String(64)),
-    Column("pages", Integer),
-    Column("api_requests", Integer),
-    Column("api_retries", Integer),
-    Column("api_throttled", Integer),
-    Column("conversations_fetched", Integer),
-    Column("conversations_loaded", Integer),
-    Column("conversations_rejected", Integer),
-    Column("conversations_skipped_older", Integer),
-    Column("rows_per_table", Text),
-    Column("drift_summary", Text),
-    Column("cache_hit", Boolean),
-    Column("stage_latency_seconds", Text),
-    Column("completeness_rate", Float),
-    Column("status", String(16), nullable=False),
-    Column("error", Text),
-    Column("failed_correlation_ids", Text),
-    Column("reconciliation", Text),
-)
-
-_JSON_COLUMNS = ("rows_per_table", "drift_summary", "stage_latency_seconds", "failed_correlation_ids", "reconciliation")
+_JSON_COLUMNS = tuple(column.name for column in SYNC_AUDIT.columns if column.type == JSON)
 INCOMPLETE = "incomplete"  # loaded, but the details do not reconcile with Genesys's aggregates
 
 
@@ -107,13 +58,22 @@ class AuditRecord:
     error: str | None = None
     failed_correlation_ids: list[str] = field(default_factory=list)
     reconciliation: dict[str, Any] = field(default_factory=dict)
+    conversations_changed: int | None = None
+    conversations_unchanged: int | None = None
+    conversations_deleted: int | None = None
+    deleted_id_hashes: list[str] = field(default_factory=list)
+    open_conversations: int | None = None
+    oldest_open_start: str | None = None
+    divisions_read: list[str] = field(default_factory=list)
 
     @property
     def completeness_rate(self) -> float | None:
-        """In the warehouse ÷ fetched; an empty day (0 of 0) is complete.
+        """In the warehouse ÷ fetched, i.e. (loaded + skipped_older) ÷ fetched; an empty day (0 of 0) is complete.
 
-        A conversation skipped because a fresher copy is already loaded (a later day, loaded
-        first, held the half that spans midnight) is in the warehouse, so it counts.
+        ``conversations_loaded`` (new, changed or unchanged: held in this extraction's version)
+        never includes a conversation skipped because a fresher copy is already loaded (a later
+        day, loaded first, held the half that spans midnight); that one is in the warehouse too,
+        so it counts here, while its own column keeps it apart.
         """
         if self.conversations_fetched is None or self.conversations_loaded is None:
             return None
@@ -142,6 +102,19 @@ class AuditRecord:
         self.conversations_skipped_older = load.get("conversations_skipped_older")
         self.rows_per_table = dict(load.get("rows_per_table") or {})
         self.drift_summary = dict(load.get("drift") or {})
+        if "conversations_changed" in load:  # new + changed: what the run rewrote
+            self.conversations_changed = (load.get("conversations_new") or 0) + (load["conversations_changed"] or 0)
+        self.conversations_unchanged = load.get("conversations_unchanged")
+        self.conversations_deleted = load.get("conversations_deleted")
+        self.deleted_id_hashes = list(load.get("deleted_id_hashes") or [])
+
+    def add_open_conversations(self, count: int, oldest_start: str | None) -> None:
+        """What is still moving after the run (see ``warehouse.open_conversations``)."""
+        self.open_conversations = count
+        self.oldest_open_start = oldest_start
+
+    def add_divisions(self, division_ids: Iterable[str]) -> None:
+        self.divisions_read = sorted(division_ids)
 
     def add_reconciliation(self, result: Mapping[str, Any]) -> None:
         """Attach the reconcile task's result; a success beyond tolerance becomes ``incomplete`` (data is kept)."""
@@ -163,39 +136,14 @@ class AuditRecord:
         return row
 
 
-def _in_warehouse_schema(engine: Engine) -> Engine:
-    """The engine with ``sync_audit`` mapped into the warehouse schema (PostgreSQL) or left bare (SQLite)."""
-    return engine.execution_options(schema_translate_map={None: schema_for(engine)})
-
-
-def ensure_audit_table(engine: Engine) -> None:
-    with _in_warehouse_schema(engine).begin() as conn:
-        _create_or_migrate(conn, schema_for(engine))
-
-
-def _create_or_migrate(conn: Connection, schema: str | None) -> None:
-    if schema:
-        conn.execute(CreateSchema(schema, if_not_exists=True))
-    _metadata.create_all(conn, tables=[sync_audit])
-    _add_missing_columns(conn, schema)
-
-
-def _add_missing_columns(conn: Connection, schema: str | None) -> None:
-    """Additive migration: audit tables created by an older version get the newer columns (NULL in old rows)."""
-    existing = {column["name"] for column in inspect(conn).get_columns(AUDIT_TABLE, schema=schema)}
-    quote = conn.dialect.identifier_preparer.quote
-    target = f"{quote(schema)}.{quote(AUDIT_TABLE)}" if schema else quote(AUDIT_TABLE)
-    for column in sync_audit.columns:
-        if column.name not in existing:
-            conn.exec_driver_sql(f"ALTER TABLE {target} ADD COLUMN {quote(column.name)} {column.type.compile(dialect=conn.dialect)}")
+def _audit_table(engine: Engine) -> Table:
+    return warehouse_table(engine, AUDIT_TABLE)
 
 
 def write_audit(engine: Engine, record: AuditRecord) -> None:
-    """Insert the row, checking the table in the same transaction (no second lock): a try that failed
-    before its run prepared the warehouse (say, on a bad window) still gets its row."""
-    with _in_warehouse_schema(engine).begin() as conn:
-        _create_or_migrate(conn, schema_for(engine))
-        conn.execute(insert(sync_audit).values(**record.to_row()))
+    ensure_schema(engine, only=[AUDIT_TABLE])  # callbacks may write before (or without) any load
+    with engine.begin() as conn:
+        conn.execute(insert(_audit_table(engine)).values(**record.to_row()))
 
 
 def write_audit_reliably(
@@ -227,10 +175,11 @@ def write_audit_reliably(
 
 def read_audit(engine: Engine, partition: str | None = None) -> list[dict[str, Any]]:
     """Audit rows oldest first, JSON columns decoded."""
+    sync_audit = _audit_table(engine)
     query = select(sync_audit).order_by(sync_audit.c.id)
     if partition is not None:
         query = query.where(sync_audit.c.partition == partition)
-    with _in_warehouse_schema(engine).connect() as conn:
+    with engine.connect() as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     for row in rows:
         for name in _JSON_COLUMNS:

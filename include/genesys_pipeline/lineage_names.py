@@ -13,7 +13,7 @@ import socket
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-from sqlalchemy.engine import make_url
+from sqlalchemy.engine import URL, make_url
 
 from genesys_pipeline.warehouse.engine import WAREHOUSE_SCHEMA
 
@@ -32,7 +32,7 @@ def genesys_details(api_base_url: str) -> DatasetName:
     return DatasetName(f"genesys://{urlsplit(api_base_url).netloc}", DETAILS_JOBS_PATH)
 
 
-def warehouse_tables(url: str, tables: list[str]) -> list[DatasetName]:
+def warehouse_tables(url: str | URL, tables: list[str]) -> list[DatasetName]:
     parsed = make_url(url)
     backend = parsed.get_backend_name()
     if backend in ("postgresql", "postgres"):

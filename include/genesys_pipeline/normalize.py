@@ -28,6 +28,7 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from genesys_pipeline import tables
+from genesys_pipeline.content_hash import content_hash, hash_context
 from genesys_pipeline.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.pii import PiiConfig, apply_transforms
 from genesys_pipeline.rejects import RejectedRecord, RejectsFile
@@ -119,20 +120,21 @@ def _level(fields: dict[str, tables.ColumnType]) -> tuple[tuple[str, ...], _Json
     return scalars, _JsonColumns(lists)
 
 
-_CONV_S, _CONV_J = _level(tables.CONVERSATION_FIELDS)
-_PART_S, _PART_J = _level(tables.PARTICIPANT_FIELDS)
-_SESS_S, _SESS_J = _level(tables.SESSION_FIELDS)
-_FLOW_S, _ = tables.layout(tables.FLOW_FIELDS)
-_SEG_S, _SEG_J = _level(tables.SEGMENT_FIELDS)
-_OUT_S, _ = tables.layout(tables.FLOW_OUTCOME_FIELDS)
-_METRIC_S, _ = tables.layout(tables.METRIC_FIELDS)
+# Per record level: the scalar JSON keys (copied as they are, in column order) and the list-valued
+# ones (serialized to JSON text).
+_CONVERSATION_SCALARS, _CONVERSATION_JSON = _level(tables.CONVERSATION_FIELDS)
+_PARTICIPANT_SCALARS, _PARTICIPANT_JSON = _level(tables.PARTICIPANT_FIELDS)
+_SESSION_SCALARS, _SESSION_JSON = _level(tables.SESSION_FIELDS)
+_FLOW_SCALARS, _ = tables.layout(tables.FLOW_FIELDS)
+_SEGMENT_SCALARS, _SEGMENT_JSON = _level(tables.SEGMENT_FIELDS)
+_FLOW_OUTCOME_SCALARS, _ = tables.layout(tables.FLOW_OUTCOME_FIELDS)
+_METRIC_SCALARS, _ = tables.layout(tables.METRIC_FIELDS)
 _CHILD_LISTS = (  # conversation-level lists: (JSON key, drift level, table, keys)
     ("evaluations", "evaluation", "conversation_evaluations", tables.layout(tables.EVALUATION_FIELDS)[0]),
     ("surveys", "survey", "conversation_surveys", tables.layout(tables.SURVEY_FIELDS)[0]),
     ("resolutions", "resolution", "conversation_resolutions", tables.layout(tables.RESOLUTION_FIELDS)[0]),
 )
-_NO_FLOW = dict.fromkeys(_FLOW_S)
-_KNOWN = KNOWN_KEYS
+_NO_FLOW = dict.fromkeys(_FLOW_SCALARS)
 
 
 class Normalizer:
@@ -147,6 +149,7 @@ class Normalizer:
     ) -> None:
         self._meta = (format_timestamp(extracted_at), run_id)
         self._transforms = pii.transforms() if pii else {}
+        self._hash_context = hash_context(pii)
         self._rejects = rejects
         self._drift = DriftCounter()
         self._seen: dict[int, int] = {}  # _id_key(conversation id) -> rank of the copy emitted
@@ -239,14 +242,15 @@ class Normalizer:
     def _flatten(self, conv: dict, cid: str, rows: dict[str, list[tuple]]) -> None:
         meta = self._meta
         unknown = self._drift.unknown_fields
-        if not conv.keys() <= _KNOWN["conversation"]:
+        if not conv.keys() <= KNOWN_KEYS["conversation"]:
             unknown("conversation", conv)
         start = conv.get("conversationStart")
         rows["conversations"].append(
-            (cid, start[:10] if start else None, *map(conv.get, _CONV_S), *_CONV_J.values(conv), *meta)
+            (cid, start[:10] if start else None, *map(conv.get, _CONVERSATION_SCALARS),
+             *_CONVERSATION_JSON.values(conv), content_hash(conv, self._hash_context), *meta)
         )
         for key, level, table, keys in _CHILD_LISTS:
-            out, known = rows[table], _KNOWN[level]
+            out, known = rows[table], KNOWN_KEYS[level]
             for index, item in enumerate(conv.get(key) or ()):
                 if not item.keys() <= known:
                     unknown(level, item)
@@ -254,9 +258,11 @@ class Normalizer:
         participants, attributes = rows["participants"], rows["participant_attributes"]
         for part in conv.get("participants") or ():
             pid = _require(part, "participantId")
-            if not part.keys() <= _KNOWN["participant"]:
+            if not part.keys() <= KNOWN_KEYS["participant"]:
                 unknown("participant", part)
-            participants.append((pid, cid, *map(part.get, _PART_S), *_PART_J.values(part), *meta))
+            participants.append(
+                (pid, cid, *map(part.get, _PARTICIPANT_SCALARS), *_PARTICIPANT_JSON.values(part), *meta)
+            )
             for name, value in (part.get("attributes") or {}).items():
                 # Documented as str -> str; anything else is kept as its JSON text.
                 attributes.append((pid, name, cid, value if value.__class__ is str else _json_text(value), *meta))
@@ -267,27 +273,30 @@ class Normalizer:
         meta = self._meta
         unknown = self._drift.unknown_fields
         sid = _require(session, "sessionId")
-        if not session.keys() <= _KNOWN["session"]:
+        if not session.keys() <= KNOWN_KEYS["session"]:
             unknown("session", session)
         flow = session.get("flow") or _NO_FLOW
-        if not flow.keys() <= _KNOWN["flow"]:
+        if not flow.keys() <= KNOWN_KEYS["flow"]:
             unknown("flow", flow)
         rows["sessions"].append((
-            sid, pid, cid, *map(session.get, _SESS_S), *_SESS_J.values(session), *map(flow.get, _FLOW_S), *meta,
+            sid, pid, cid, *map(session.get, _SESSION_SCALARS), *_SESSION_JSON.values(session),
+            *map(flow.get, _FLOW_SCALARS), *meta,
         ))
-        outcomes, known = rows["session_flow_outcomes"], _KNOWN["flow_outcome"]
+        outcomes, known = rows["session_flow_outcomes"], KNOWN_KEYS["flow_outcome"]
         for index, outcome in enumerate(flow.get("outcomes") or ()):
             if not outcome.keys() <= known:
                 unknown("flow_outcome", outcome)
-            outcomes.append((sid, index, cid, *map(outcome.get, _OUT_S), *meta))
-        segments, known = rows["segments"], _KNOWN["segment"]
+            outcomes.append((sid, index, cid, *map(outcome.get, _FLOW_OUTCOME_SCALARS), *meta))
+        segments, known = rows["segments"], KNOWN_KEYS["segment"]
         for index, segment in enumerate(session.get("segments") or ()):
             _require(segment, "segmentStart")
             if not segment.keys() <= known:
                 unknown("segment", segment)
-            segments.append((sid, index, cid, *map(segment.get, _SEG_S), *_SEG_J.values(segment), *meta))
-        metrics, known = rows["session_metrics"], _KNOWN["metric"]
+            segments.append(
+                (sid, index, cid, *map(segment.get, _SEGMENT_SCALARS), *_SEGMENT_JSON.values(segment), *meta)
+            )
+        metrics, known = rows["session_metrics"], KNOWN_KEYS["metric"]
         for index, metric in enumerate(session.get("metrics") or ()):
             if not metric.keys() <= known:
                 unknown("metric", metric)
-            metrics.append((sid, index, cid, *map(metric.get, _METRIC_S), *meta))
+            metrics.append((sid, index, cid, *map(metric.get, _METRIC_SCALARS), *meta))

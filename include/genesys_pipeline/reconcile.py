@@ -23,7 +23,7 @@ from typing import Any, Iterable, Literal, Mapping
 from sqlalchemy import Engine, bindparam, text
 
 from genesys_pipeline.aggregates import METRICS
-from genesys_pipeline.warehouse.engine import schema_for
+from genesys_pipeline.warehouse.engine import qualified_name
 
 Status = Literal["match", "within_tolerance", "incomplete"]
 QUEUE_METRICS = {"nOffered": "offered", "nConnected": "connected"}
@@ -117,12 +117,6 @@ def aggregate_counts(rows: Iterable[Mapping[str, Any]], census: Mapping[str, int
     return counts
 
 
-def _target(engine: Engine, table: str) -> str:
-    quote = engine.dialect.identifier_preparer.quote_identifier
-    schema = schema_for(engine)
-    return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
-
-
 def _bound(engine: Engine, instant: str) -> Any:
     """A window bound as ``emit_date`` stores it: timestamptz on PostgreSQL, ISO text (…000Z) on SQLite."""
     if engine.dialect.name == "postgresql":
@@ -132,7 +126,7 @@ def _bound(engine: Engine, instant: str) -> Any:
 
 def detail_counts(engine: Engine, interval_start: str, interval_end: str) -> dict[str, dict[str, int]]:
     """The details side, computed in the warehouse from ``session_metrics``, ``sessions`` and ``segments``."""
-    metrics, sessions, segments = (_target(engine, name) for name in ("session_metrics", "sessions", "segments"))
+    metrics, sessions, segments = (qualified_name(engine, name) for name in ("session_metrics", "sessions", "segments"))
     window = "m.emit_date >= :start AND m.emit_date < :end AND m.name IN :names"
     conversations_sql = text(
         f"SELECT s.media_type, COUNT(DISTINCT m.conversation_id) FROM {metrics} m "

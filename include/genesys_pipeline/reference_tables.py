@@ -12,13 +12,11 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping
 
-from sqlalchemy import Engine, MetaData, Table, delete, func, insert, select
+from sqlalchemy import Engine, Table, delete, func, insert, select
 
-from genesys_pipeline.tables import LOOKUP_TABLES, TableSpec
-from genesys_pipeline.warehouse.engine import schema_for
-from genesys_pipeline.warehouse.schema import build_metadata
+from genesys_pipeline.tables import LOOKUP_TABLES, SYNCED_AT, TableSpec
+from genesys_pipeline.warehouse.schema import warehouse_table
 
-SYNCED_AT = "_synced_at"
 LOOKUPS_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in LOOKUP_TABLES}
 
 
@@ -47,19 +45,10 @@ def entity_rows(entities: Iterable[Mapping[str, Any]], synced_at: Any) -> list[d
     return list(rows.values())
 
 
-def synced_at_value(engine: Engine, moment: datetime | None = None) -> Any:
-    """``_synced_at`` as the column stores it: timestamptz on PostgreSQL, fixed-width ISO text on SQLite."""
-    moment = (moment or datetime.now(timezone.utc)).astimezone(timezone.utc)
-    if engine.dialect.name == "postgresql":
-        return moment
-    return moment.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
-
-
 def lookup_table(engine: Engine, name: str) -> Table:
     if name not in LOOKUPS_BY_NAME:
         raise ValueError(f"unknown reference table {name!r}; expected one of {', '.join(LOOKUPS_BY_NAME)}")
-    metadata: MetaData = build_metadata(schema_for(engine))
-    return next(table for table in metadata.tables.values() if table.name == name)
+    return warehouse_table(engine, name)
 
 
 def replace_snapshot(
@@ -67,7 +56,7 @@ def replace_snapshot(
 ) -> SnapshotResult:
     """Replace table ``name`` with ``entities`` atomically (the schema must exist: ``Warehouse.ensure_schema``)."""
     table = lookup_table(engine, name)
-    rows = entity_rows(entities, synced_at_value(engine))
+    rows = entity_rows(entities, datetime.now(timezone.utc))
     with engine.begin() as conn:
         previous = conn.execute(select(func.count()).select_from(table)).scalar_one()
         if not rows and previous and not allow_empty:

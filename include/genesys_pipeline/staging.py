@@ -107,6 +107,13 @@ class StagingArea:
     def __init__(self, root: Any) -> None:
         self.root = root
 
+    @classmethod
+    def of_extraction(cls, extraction_dir: Any) -> "StagingArea":
+        """The staging area holding ``extraction_dir`` (a path ``extraction_dir()`` returned)."""
+        if extraction_dir.parent.parent.name != DATASET:
+            raise ValueError(f"{extraction_dir} is not an extraction directory (<root>/{DATASET}/<partition>/<query hash>)")
+        return cls(extraction_dir.parent.parent.parent)
+
     def extraction_dir(self, partition: str, qhash: str) -> Any:
         return self.root / DATASET / partition / qhash
 

@@ -1,7 +1,9 @@
-"""Warehouse table specifications: the single source of truth for columns, types and keys.
+"""Warehouse table specifications: the single source of truth for every table the project writes.
 
-The normalizer derives its JSON getters from these specs and the warehouse derives its DDL
-from them, so a field added here reaches both without a second edit. Field lists follow the
+The normalizer derives its JSON getters from the conversation specs and the warehouse derives
+all DDL from :data:`WAREHOUSE_TABLES` (``genesys_pipeline.warehouse.schema.ensure_schema``), so
+a field added here reaches both without a second edit, and a new table is one more spec in
+that tuple. Field lists follow the
 Genesys analytics record models (SDK 269, reference section 5): every documented scalar of a
 level becomes a snake_case column, lists (of scalars or of small objects) become JSON text,
 and a session's ``flow`` object is flattened into ``flow_*`` columns.
@@ -15,9 +17,9 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: conversations._content_hash, partition_freshness
 
-ColumnType = Literal["text", "int", "float", "bool", "timestamp", "date", "json"]
+ColumnType = Literal["text", "int", "float", "bool", "timestamp", "date", "json", "serial"]
 TEXT: ColumnType = "text"
 INT: ColumnType = "int"
 FLOAT: ColumnType = "float"
@@ -25,9 +27,13 @@ BOOL: ColumnType = "bool"
 TS: ColumnType = "timestamp"
 DATE: ColumnType = "date"
 JSON: ColumnType = "json"
+SERIAL: ColumnType = "serial"  # integer key the database assigns
 
 EXTRACTED_AT = "_extracted_at"
 RUN_ID = "_run_id"
+# Digest of the raw conversation record (see genesys_pipeline.content_hash): a re-extraction
+# rewrites only conversations whose digest changed.
+CONTENT_HASH = "_content_hash"
 
 
 @dataclass(frozen=True)
@@ -35,6 +41,7 @@ class Column:
     name: str
     type: ColumnType
     source: str | None = None  # JSON key at the record's level; None for keys and derived columns
+    nullable: bool = True
 
 
 @dataclass(frozen=True)
@@ -42,11 +49,11 @@ class TableSpec:
     name: str
     columns: tuple[Column, ...]
     primary_key: tuple[str, ...]
+    indexes: tuple[str, ...] = ()  # columns with an index of their own
 
     @property
     def column_names(self) -> tuple[str, ...]:
         return tuple(column.name for column in self.columns)
-
 
 
 def snake_case(name: str) -> str:
@@ -185,7 +192,7 @@ def _child(name: str, parent: str, index: str, fields: dict[str, ColumnType]) ->
 
 CONVERSATIONS = _table(
     "conversations", (_CONV, Column("conversation_date", DATE)), ("conversation_id",),
-    _fields(CONVERSATION_FIELDS),
+    _fields(CONVERSATION_FIELDS), (Column(CONTENT_HASH, TEXT),),
 )
 PARTICIPANTS = _table(
     "participants", (Column("participant_id", TEXT), _CONV), ("participant_id",), _fields(PARTICIPANT_FIELDS)
@@ -217,11 +224,104 @@ CONVERSATION_TABLES: tuple[TableSpec, ...] = (
 TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in CONVERSATION_TABLES}
 
 
+SYNCED_AT = "_synced_at"
+
+
 def _lookup(name: str) -> TableSpec:
-    columns = (Column("id", TEXT), Column("name", TEXT), Column("state", TEXT), Column("_synced_at", TS))
+    columns = (Column("id", TEXT), Column("name", TEXT), Column("state", TEXT), Column(SYNCED_AT, TS))
     return TableSpec(name, columns, ("id",))
 
 
 # Lookup tables filled by the reference-data DAG. Created empty here so the category views
 # always resolve; the views LEFT JOIN them, so an empty lookup only leaves names NULL.
 LOOKUP_TABLES: tuple[TableSpec, ...] = (_lookup("users"), _lookup("queues"), _lookup("wrapup_codes"))
+
+
+# --- The pipeline's own tables ----------------------------------------------------------------
+
+# groupBy dimension -> column, in the order the aggregates facet query groups.
+AGGREGATE_GROUP_COLUMNS: dict[str, str] = {
+    "mediaType": "media_type",
+    "queueId": "queue_id",
+    "direction": "direction",
+    "wrapUpCode": "wrap_up_code",
+}
+
+# Genesys's own roll-up, one row per (partition, bucket, group, metric); replaced per partition.
+CONVERSATION_AGGREGATES = TableSpec(
+    "conversation_aggregates",
+    (
+        Column("partition", TEXT, nullable=False),
+        Column("bucket", TEXT, nullable=False),
+        *(Column(name, TEXT) for name in AGGREGATE_GROUP_COLUMNS.values()),
+        Column("metric", TEXT, nullable=False),
+        Column("count", INT),
+        Column("sum", FLOAT),
+        Column("min", FLOAT),
+        Column("max", FLOAT),
+        Column(RUN_ID, TEXT),
+        Column(SYNCED_AT, TS),
+    ),
+    primary_key=(),
+    indexes=("partition",),
+)
+
+# One row per partition attempt, whatever its outcome; nested metrics are JSON text.
+SYNC_AUDIT = TableSpec(
+    "sync_audit",
+    (
+        Column("id", SERIAL),
+        Column("recorded_at", TS, nullable=False),
+        Column("dag_id", TEXT, nullable=False),
+        Column("run_id", TEXT, nullable=False),
+        Column("try_number", INT, nullable=False),
+        Column("task_id", TEXT),
+        Column("partition", TEXT, nullable=False),
+        Column("interval_start", TEXT),
+        Column("interval_end", TEXT),
+        Column("query_hash", TEXT),
+        Column("job_id", TEXT),
+        Column("pages", INT),
+        Column("api_requests", INT),
+        Column("api_retries", INT),
+        Column("api_throttled", INT),
+        Column("conversations_fetched", INT),
+        Column("conversations_loaded", INT),
+        Column("conversations_rejected", INT),
+        Column("rows_per_table", JSON),
+        Column("drift_summary", JSON),
+        Column("cache_hit", BOOL),
+        Column("stage_latency_seconds", JSON),
+        Column("completeness_rate", FLOAT),
+        Column("status", TEXT, nullable=False),
+        Column("error", TEXT),
+        Column("failed_correlation_ids", JSON),
+        Column("reconciliation", JSON),
+        Column("conversations_changed", INT),  # new or rewritten (content hash changed)
+        Column("conversations_unchanged", INT),
+        Column("conversations_deleted", INT),  # erased by a complete re-extraction
+        Column("deleted_id_hashes", JSON),  # HMAC-SHA256 of the erased ids, never the ids
+        Column("open_conversations", INT),  # stored without conversation_end after the run
+        Column("oldest_open_start", TEXT),
+        Column("divisions_read", JSON),
+        # not merged: the warehouse already held a fresher copy (in the warehouse, counted complete)
+        Column("conversations_skipped_older", INT),
+    ),
+    primary_key=("id",),
+)
+
+# Per UTC day of conversation_start: when the day was last extracted whole and how much of it
+# is still moving. Upserted by the load (genesys_pipeline.warehouse.freshness).
+PARTITION_FRESHNESS = TableSpec(
+    "partition_freshness",
+    (
+        Column("partition_date", DATE), Column("last_extracted_at", TS), Column("conversations", INT),
+        Column("open_conversations", INT), Column("changed_last_run", INT), Column("deleted_last_run", INT),
+    ),
+    ("partition_date",),
+)
+
+# Every table the warehouse holds: ``ensure_schema`` creates and migrates exactly these.
+WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
+    *CONVERSATION_TABLES, *LOOKUP_TABLES, CONVERSATION_AGGREGATES, SYNC_AUDIT, PARTITION_FRESHNESS,
+)

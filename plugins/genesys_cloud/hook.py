@@ -1,6 +1,6 @@
 """GenesysCloudHook: every Genesys Cloud call the pipeline makes, as small methods over one funnel.
 
-Retries, auth, pacing and accounting live in :class:`~genesys_cloud.client.GenesysClient`;
+Retries, auth, pacing and accounting live in :class:`~genesys_cloud.api.client.GenesysClient`;
 each endpoint method here is a few lines. Large results are iterators of pages or records, so
 memory stays flat however many conversations a window holds.
 """
@@ -13,15 +13,15 @@ from typing import Any, Iterator
 
 from airflow.sdk import BaseHook
 
-from genesys_cloud import endpoints
-from genesys_cloud.client import GenesysClient
-from genesys_cloud.connection import config_from_connection
-from genesys_cloud.exceptions import GenesysApiError, GenesysError, GenesysRateLimitExceeded
-from genesys_cloud.job_state import job_state
-from genesys_cloud.pagination import CursorPaginator, EntityListingPaginator, PageNumberPaginator
-from genesys_cloud.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
-from genesys_cloud.settings import GenesysSettings
-from genesys_cloud.stats import RequestStats
+from genesys_cloud.api import endpoints
+from genesys_cloud.api.client import GenesysClient
+from genesys_cloud.api.connection import config_from_connection
+from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysRateLimitExceeded
+from genesys_cloud.api.job_state import job_state
+from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator
+from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
+from genesys_cloud.api.settings import GenesysSettings
+from genesys_cloud.api.stats import RequestStats
 
 
 @dataclass(frozen=True)
@@ -39,7 +39,7 @@ class GenesysCloudHook(BaseHook):
 
     Connection (type ``genesys_cloud``, or a stock ``http`` one): login = OAuth client id, password = client secret,
     host = region domain (``mypurecloud.ie``) or base URL (``http://127.0.0.1:8089``),
-    extra = :class:`~genesys_cloud.settings.GenesysSettings` options.
+    extra = :class:`~genesys_cloud.api.settings.GenesysSettings` options.
     """
 
     conn_name_attr = "genesys_conn_id"
@@ -97,19 +97,6 @@ class GenesysCloudHook(BaseHook):
         except (GenesysError, ValueError) as error:
             return False, str(error)
         return True, f"Connected to {self.client.urls.api}; conversation details available up to {available.isoformat()}"
-
-    def query_conversation_details(self, body: dict[str, Any]) -> Iterator[dict[str, Any]]:
-        """Sync details query, every page, each conversation once (pages shift while data arrives)."""
-        query = dict(body)
-        page_size = (query.pop("paging", None) or {}).get("pageSize", self.settings.sync_page_size)
-        if not 1 <= page_size <= self.settings.sync_max_page_size:
-            raise ValueError(f"paging.pageSize must be in [1, {self.settings.sync_max_page_size}], got {page_size}")
-        paginator = PageNumberPaginator(page_size)
-        while not paginator.finished:
-            response = self.client.request("POST", endpoints.DETAILS_QUERY, json=paginator.body(query))
-            yield from paginator.advance(response.data or {})
-        if paginator.duplicates:
-            self.log.info("Sync details query: dropped %d duplicate conversations across pages", paginator.duplicates)
 
     def submit_details_job(self, body: dict[str, Any]) -> str:
         try:

@@ -2,7 +2,8 @@
 
 Async jobs silently return partial data for activity past the watermark, so a window is only
 extracted once ``dataAvailabilityDate >= target``. The sensor checks once on a worker, then
-defers the waiting to the triggerer.
+defers the waiting to the triggerer. ``GenesysWaitForDataSensor`` is the same sensor with its
+timeout and poll interval as templated fields, so the DAG can feed them from the run plan.
 """
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from typing import Any
 from airflow.sdk import BaseSensorOperator, Context
 from airflow.sdk.exceptions import AirflowSensorTimeout
 
-from genesys_cloud.endpoints import parse_timestamp
-from genesys_cloud.exceptions import GenesysError
+from genesys_cloud.api.endpoints import parse_timestamp
+from genesys_cloud.api.exceptions import GenesysError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.triggers import AVAILABLE, TIMEOUT, GenesysDataAvailabilityTrigger
 
@@ -73,3 +74,20 @@ class GenesysDataAvailabilitySensor(BaseSensorOperator):
             raise GenesysError(f"Waiting for Genesys data availability failed: {event['message']}")
         self.log.info(event["message"])
         return event["data_availability_date"]
+
+
+class GenesysWaitForDataSensor(GenesysDataAvailabilitySensor):
+    """The daily DAG's ``wait_for_data``: waits (deferred) for the watermark, polling every ``poll_interval_seconds`` and giving up after
+    ``availability_timeout_seconds`` (both templated: the plan's settings)."""
+
+    template_fields = (*GenesysDataAvailabilitySensor.template_fields, "availability_timeout_seconds", "poll_interval_seconds")
+
+    def __init__(self, *, availability_timeout_seconds: Any, poll_interval_seconds: Any, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.availability_timeout_seconds = availability_timeout_seconds
+        self.poll_interval_seconds = poll_interval_seconds
+
+    def execute(self, context: Any) -> Any:
+        self.timeout = float(self.availability_timeout_seconds)
+        self.poke_interval = float(self.poll_interval_seconds)
+        return super().execute(context)

@@ -14,11 +14,11 @@ from typing import Any, AsyncIterator
 from airflow.sdk import BaseHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
 
-from genesys_cloud import endpoints
-from genesys_cloud.async_client import AsyncGenesysClient
-from genesys_cloud.connection import config_from_connection
-from genesys_cloud.exceptions import GenesysApiError, GenesysError
-from genesys_cloud.job_state import job_state
+from genesys_cloud.api import endpoints
+from genesys_cloud.api.async_client import AsyncGenesysClient
+from genesys_cloud.api.connection import config_from_connection
+from genesys_cloud.api.exceptions import GenesysApiError, GenesysError
+from genesys_cloud.api.job_state import job_state
 
 TIMEOUT = "timeout"
 ERROR = "error"

@@ -61,7 +61,7 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
     load_task = daily_dag.get_task("load")
     monkeypatch.setattr(load_task, "retries", 0)
 
-    def broken_load(self, batches, run_id, progress=None):
+    def broken_load(self, batches, run_id, progress=None, finish=None):
         raise RuntimeError("injected load failure")
 
     with monkeypatch.context() as patch:
@@ -122,11 +122,11 @@ def test_a_retried_try_gets_its_own_audit_row(daily_dag, warehouse, emulator, mo
     real_load = Warehouse.load_batches
     calls = []
 
-    def flaky_load(self, batches, run_id, progress=None):
+    def flaky_load(self, batches, run_id, progress=None, finish=None):
         calls.append(run_id)
         if len(calls) == 1:
             raise ConnectionError("warehouse briefly unavailable")
-        return real_load(self, batches, run_id, progress)
+        return real_load(self, batches, run_id, progress, finish)
 
     monkeypatch.setattr(Warehouse, "load_batches", flaky_load)
 

@@ -6,7 +6,6 @@ from sqlalchemy import create_engine
 
 from genesys_pipeline import webhook
 from genesys_pipeline.audit import AuditRecord, read_audit, write_audit, write_audit_reliably
-from genesys_pipeline.connection_url import sqlalchemy_url
 from genesys_pipeline.settings import PipelineSettings
 
 
@@ -45,15 +44,25 @@ def test_idempotency_key_is_stable_per_attempt():
     assert key != webhook.idempotency_key("d", "2024-05-01", "run", 2)
 
 
-def test_warehouse_urls():
-    assert str(sqlalchemy_url("sqlite", host="/tmp/w.db")) == "sqlite:////tmp/w.db"
-    pg = sqlalchemy_url("postgres", host="db", port=5432, login="u", password="p@ss/word", schema="wh")
+def test_warehouse_urls_come_from_the_provider_hooks_as_url_objects(monkeypatch):
+    import json
+
+    from genesys_cloud.warehouse_connection import warehouse_sqlalchemy_url
+
+    def connection(**fields):
+        monkeypatch.setenv("AIRFLOW_CONN_WH", json.dumps(fields))
+        return warehouse_sqlalchemy_url("wh")
+
+    assert connection(conn_type="sqlite", host="/tmp/w.db").render_as_string() == "sqlite:////tmp/w.db"
+    pg = connection(conn_type="postgres", host="db", port=5432, login="u", password="p@ss/word", schema="wh")
     assert pg.drivername == "postgresql+psycopg" and pg.password == "p@ss/word" and pg.database == "wh"
-    assert "p@ss" not in repr(pg)
-    explicit = sqlalchemy_url("generic", extra={"sqlalchemy_url": "sqlite:///:memory:"})
-    assert explicit.database == ":memory:"
+    assert "p@ss" not in repr(pg) and "p@ss" not in str(pg)
+    explicit = connection(conn_type="generic", extra={"sqlalchemy_url": "postgresql://u@db/x"})
+    assert explicit.drivername == "postgresql+psycopg"  # one driver rule, whatever the URL names
     with pytest.raises(ValueError, match="mysql"):
-        sqlalchemy_url("mysql", host="h")
+        connection(conn_type="mysql", host="h")
+    with pytest.raises(ValueError, match="host = the database file path"):
+        connection(conn_type="sqlite")
 
 
 def test_audit_rows_are_appended_with_json_metrics(tmp_path):

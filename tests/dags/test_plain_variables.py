@@ -5,8 +5,7 @@ import logging
 
 from airflow.sdk._shared.secrets_masker import secrets_masker
 
-from genesys_cloud.operators.plain_variables import SHORT_SECRET_WARNING, plain_variable
-from genesys_cloud.operators.run_context import load_settings
+from genesys_cloud.variables import SHORT_SECRET_WARNING, load_settings, plain_variable
 
 
 def _warnings(caplog) -> list[str]:

@@ -10,7 +10,7 @@ import requests
 
 from genesys_emulator.testing import EmulatorControl, EmulatorServer
 
-from .support import JOBS, ApiClient, day_interval
+from .support import JOBS, ApiClient, day_interval, hour_interval
 
 SECRET = "emulator-webhook-secret"
 
@@ -101,7 +101,9 @@ def test_clock_moves_the_watermark(emulator):
 
 
 def test_ground_truth_semantics_and_validation(emulator):
-    interval = day_interval()
+    # Mid-morning: overlap adds the conversations that started earlier that day and were
+    # still active at ten (not the previous day's: fact sheet §11).
+    interval = hour_interval(hour=10)
     overlap = emulator.control.ground_truth(interval)
     start = emulator.control.ground_truth(interval, semantics="start")
     assert overlap["count"] > start["count"] > 0

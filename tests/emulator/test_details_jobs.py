@@ -132,8 +132,9 @@ def test_availability_reports_the_configured_watermark(emulator, api: ApiClient)
     assert response.json() == {"dataAvailabilityDate": "2026-01-05T12:00:00.000Z"}
 
 
-def test_jobs_serve_only_data_before_the_watermark(emulator, api: ApiClient):
-    emulator.control.configure(watermark="2026-01-05T12:00:00.000Z")
+def test_frozen_org_jobs_serve_only_data_before_the_watermark(emulator, api: ApiClient):
+    """The pre-living behaviour (``frozen``): the watermark filters what a job serves."""
+    emulator.control.configure(frozen=True, watermark="2026-01-05T12:00:00.000Z")
     interval = "2026-01-05T00:00:00.000Z/2026-01-06T00:00:00.000Z"
     conversations = [c for page in api.all_results(api.submit_job(interval), 1000) for c in page]
     truth = emulator.control.ground_truth(interval)
@@ -142,10 +143,39 @@ def test_jobs_serve_only_data_before_the_watermark(emulator, api: ApiClient):
     assert max(c["conversationStart"] for c in conversations) < "2026-01-05T12:00:00.000Z"
 
 
+def test_living_org_jobs_serve_the_state_at_the_clock_including_open_conversations(emulator, api: ApiClient):
+    """The watermark is a guarantee, not a filter: a job serves what the org has now,
+    partial records of conversations in progress included, and nothing started later."""
+    emulator.control.set_clock("2026-01-05T12:00:00.000Z")
+    interval = "2026-01-05T00:00:00.000Z/2026-01-06T00:00:00.000Z"
+    conversations = [c for page in api.all_results(api.submit_job(interval), 1000) for c in page]
+    assert emulator.control.clock()["dataAvailabilityDate"] == "2026-01-05T11:00:00.000Z"
+    assert len(conversations) == emulator.control.ground_truth(interval)["count"] > 0
+    assert max(c["conversationStart"] for c in conversations) <= "2026-01-05T12:00:00.000Z"
+    still_open = [c for c in conversations if "conversationEnd" not in c]
+    assert still_open, "conversations in progress at the clock are served as partial records"
+    for record in still_open:
+        for participant in record["participants"]:
+            for session in participant["sessions"]:
+                assert all(s["segmentStart"] <= "2026-01-05T12:00:00.000Z" for s in session["segments"])
+                assert all(m["emitDate"] <= "2026-01-05T12:00:00.000Z" for m in session.get("metrics", []))
+
+
 def test_overlap_semantics_include_conversations_started_before_the_interval(emulator, api: ApiClient):
-    interval = hour_interval(hour=0)
+    """Plain overlap (the default): anything active during the interval, open threads included."""
+    interval = hour_interval(hour=10)
     starts = [c["conversationStart"] for page in api.all_results(api.submit_job(interval), 1000) for c in page]
-    assert min(starts) < interval.split("/")[0]
+    assert min(starts) < interval[:10] + "T00:00:00.000Z"
+    started_inside = emulator.control.ground_truth(interval, semantics="start")["count"]
+    assert len(starts) > started_inside
+
+
+def test_start_day_setting_keeps_only_conversations_started_on_the_interval_day(emulator, api: ApiClient):
+    """With ``overlap_from_interval_start_day`` on: earlier the same UTC day, never the day before."""
+    emulator.control.configure(overlap_from_interval_start_day=True)
+    interval = hour_interval(hour=10)
+    starts = [c["conversationStart"] for page in api.all_results(api.submit_job(interval), 1000) for c in page]
+    assert interval[:10] + "T00:00:00.000Z" <= min(starts) < interval.split("/")[0]
     started_inside = emulator.control.ground_truth(interval, semantics="start")["count"]
     assert len(starts) > started_inside
 
@@ -164,7 +194,9 @@ def test_invalid_job_bodies(api: ApiClient, body, code):
     assert response.status_code == 400 and response.json()["code"] == code
 
 
-def test_start_of_day_interval_matching_drops_conversations_from_the_previous_day(api: ApiClient):
+def test_start_of_day_interval_matching_drops_conversations_from_the_previous_day(emulator, api: ApiClient):
+    """The flag forces the §11 start-day limit even when the org-wide setting is off."""
+    emulator.control.configure(overlap_from_interval_start_day=False)
     interval = hour_interval(hour=0)
     day_start = interval.split("/")[0]
     plain = [c["conversationStart"] for p in api.all_results(api.submit_job(interval), 1000) for c in p]

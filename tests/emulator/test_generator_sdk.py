@@ -5,14 +5,17 @@ from __future__ import annotations
 import json
 from datetime import date
 
+import numpy as np
 import pytest
 
+from genesys_emulator.evolution import EvolutionSettings
 from genesys_emulator.generator import DataGenerator, without_attributes
 from genesys_emulator.records import ConversationAssembler, ConversationSlot
 
 from .sdk_audit import audit, dropped_keys
+from .support import require_module
 
-PureCloud = pytest.importorskip("PureCloudPlatformClientV2")
+PureCloud = require_module("PureCloudPlatformClientV2")
 DAY = date(2024, 5, 1)
 
 
@@ -56,9 +59,35 @@ def sdk_client():
     return PureCloud.ApiClient()
 
 
+def _living_states() -> list[dict]:
+    """A living org's in-between states: mid-conversation, between a thread's two lives,
+    during and after its re-open, and before a wrap-up correction."""
+    generator = DataGenerator(seed=42, conversations_per_day=2000, evolution=EvolutionSettings())
+    evolution = generator.day_evolution(DAY)
+    records = []
+    for index in range(200):
+        middle = (int(evolution.starts[index]) + int(evolution.first_end[index])) // 2
+        records.append(generator.conversation(DAY, index, middle))
+    for index in np.flatnonzero(evolution.reopen_start)[:10].tolist():
+        again, again_end = int(evolution.reopen_start[index]), int(evolution.reopen_end[index])
+        records += [generator.conversation(DAY, index, t) for t in (again - 1, (again + again_end) // 2, again_end)]
+    for index in np.flatnonzero(evolution.wrapup_fixed_at)[:10].tolist():
+        records.append(generator.conversation(DAY, index, int(evolution.wrapup_fixed_at[index]) - 1))
+    assert any("conversationEnd" not in r for r in records)
+    return records
+
+
 def test_every_record_shape_survives_the_sdk(sdk_client):
     records = _one_record_per_shape()
     assert len(records) > 20
+    _assert_survive(sdk_client, records)
+
+
+def test_every_living_org_state_survives_the_sdk(sdk_client):
+    _assert_survive(sdk_client, _living_states())
+
+
+def _assert_survive(sdk_client, records: list[dict]) -> None:
     for record in records:
         full = sdk_client.deserialize(_JsonResponse(record), "AnalyticsConversation")
         assert audit(full) == [], record["conversationId"]

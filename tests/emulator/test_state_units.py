@@ -23,7 +23,7 @@ def test_cursor_round_trip_and_binding():
 
 def test_job_progression_by_polls_with_failure():
     store = JobStore(EmulatorConfig(job_progression="polls", job_progression_polls=1), Clock())
-    job = store.submit("c", KEYS, fail=True, expire_after_pages=None)
+    job = store.submit("c", KEYS, as_of_ms=0, fail=True, expire_after_pages=None)
     assert store.active_count("c") == 1
     assert store.get(job.job_id, polled=True).state == "QUEUED"
     assert store.get(job.job_id, polled=True).state == "FAILED"
@@ -33,7 +33,7 @@ def test_job_progression_by_polls_with_failure():
 def test_job_ids_are_reproducible_per_seed():
     def ids(seed: int) -> list[str]:
         store = JobStore(EmulatorConfig(seed=seed), Clock())
-        return [store.submit("c", KEYS, fail=False, expire_after_pages=None).job_id for _ in range(2)]
+        return [store.submit("c", KEYS, as_of_ms=0, fail=False, expire_after_pages=None).job_id for _ in range(2)]
 
     assert ids(3) == ids(3) != ids(4)
     assert len(set(ids(3))) == 2
@@ -41,7 +41,7 @@ def test_job_ids_are_reproducible_per_seed():
 
 def test_scripted_expiry_after_pages():
     store = JobStore(EmulatorConfig(), Clock())
-    job = store.submit("c", KEYS, fail=False, expire_after_pages=1)
+    job = store.submit("c", KEYS, as_of_ms=0, fail=False, expire_after_pages=1)
     store.expire_if_scripted(job)
     assert job.state == "FULFILLED"
     store.record_page_served(job)

@@ -6,7 +6,6 @@ from typing import Any
 BASE = "http://127.0.0.1:9"
 TOKEN_URL = f"{BASE}/oauth/token"
 JOBS_URL = f"{BASE}/api/v2/analytics/conversations/details/jobs"
-QUERY_URL = f"{BASE}/api/v2/analytics/conversations/details/query"
 AVAILABILITY_URL = f"{JOBS_URL}/availability"
 
 

@@ -5,7 +5,7 @@ import pytest
 import requests_mock as rm
 from airflow.sdk.exceptions import AirflowSensorTimeout, TaskDeferred
 
-from genesys_cloud.exceptions import GenesysError
+from genesys_cloud.api.exceptions import GenesysError
 from genesys_cloud.sensors import GenesysDataAvailabilitySensor
 from genesys_cloud.triggers import GenesysDataAvailabilityTrigger
 from genesys_responses import AVAILABILITY_URL, TOKEN_URL, token_ok

@@ -5,9 +5,9 @@ from types import SimpleNamespace
 
 import pytest
 
-from genesys_cloud.connection import config_from_connection
-from genesys_cloud.regions import REGION_DOMAINS, resolve_base_urls
-from genesys_cloud.settings import GenesysSettings
+from genesys_cloud.api.connection import config_from_connection
+from genesys_cloud.api.regions import REGION_DOMAINS, resolve_base_urls
+from genesys_cloud.api.settings import GenesysSettings
 
 
 @pytest.mark.parametrize("domain", sorted(REGION_DOMAINS.values()))
@@ -70,7 +70,7 @@ def test_config_repr_hides_the_secret():
     ("extra", "message"),
     [
         ({"results_page_size": 5000}, r"'results_page_size' must be an integer in \[1, 1000\]"),
-        ({"sync_page_size": 0}, r"'sync_page_size' must be an integer in \[1, 100\]"),
+        ({"results_page_size": 0}, r"'results_page_size' must be an integer in \[1, 1000\]"),
         ({"timeout": -1}, r"'timeout' must be a number in \[1, 600\]"),
         ({"max_attempts": True}, r"'max_attempts' must be a number"),
         ({"verify_tls": "no"}, "'verify_tls' must be true or false"),
@@ -84,4 +84,4 @@ def test_bad_options_name_the_field_and_range(extra, message):
 
 
 def test_raising_the_configured_maximum_allows_bigger_pages():
-    assert GenesysSettings.from_extra({"sync_max_page_size": 200, "sync_page_size": 200}).sync_page_size == 200
+    assert GenesysSettings.from_extra({"results_max_page_size": 2000, "results_page_size": 2000}).results_page_size == 2000

@@ -8,7 +8,7 @@ import pytest
 import requests_mock as rm
 from airflow.sdk.exceptions import TaskDeferred
 
-from genesys_cloud.exceptions import GenesysError, GenesysJobFailed
+from genesys_cloud.api.exceptions import GenesysError, GenesysJobFailed
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_cloud.triggers import GenesysDetailsJobTrigger
 from genesys_pipeline.staging import StagingArea

@@ -5,8 +5,8 @@ import pytest
 import requests
 import requests_mock as rm
 
-from genesys_cloud.auth import TokenCache
-from genesys_cloud.exceptions import (
+from genesys_cloud.api.auth import TokenCache
+from genesys_cloud.api.exceptions import (
     GenesysApiError,
     GenesysAuthError,
     GenesysPermissionError,
@@ -14,8 +14,8 @@ from genesys_cloud.exceptions import (
     GenesysTransientError,
     PaginationLoopError,
 )
-from genesys_cloud.job_state import JobState
-from genesys_responses import AVAILABILITY_URL, JOBS_URL, QUERY_URL, TOKEN_URL, conversations, error_body, token_ok
+from genesys_cloud.api.job_state import JobState
+from genesys_responses import AVAILABILITY_URL, JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
 
 AVAILABLE = {"json": {"dataAvailabilityDate": "2024-05-02T03:15:00.000Z"}}
 
@@ -158,23 +158,6 @@ def test_transport_failures_are_retried(hook, sleeps, failure):
         m.get(AVAILABILITY_URL, [failure, AVAILABLE])
         assert hook.get_data_availability().isoformat() == "2024-05-02T03:15:00+00:00"
     assert len(sleeps) == 1
-
-
-def test_sync_query_pages_until_short_page_and_dedupes(hook):
-    pages = [conversations(0, 3), conversations(2, 3), conversations(5, 1)]  # c-00002 shifts onto page 2
-    with rm.Mocker() as m:
-        m.post(TOKEN_URL, **token_ok())
-        m.post(QUERY_URL, [{"json": {"totalHits": 7, "conversations": page}} for page in pages])
-        body = {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "paging": {"pageSize": 3, "pageNumber": 9}}
-        ids = [c["conversationId"] for c in hook.query_conversation_details(body)]
-        sent = [r.json()["paging"] for r in m.request_history if r.url == QUERY_URL]
-    assert ids == [f"c-{i:05d}" for i in range(6)]
-    assert sent == [{"pageSize": 3, "pageNumber": n} for n in (1, 2, 3)]
-
-
-def test_sync_page_size_above_maximum_is_refused(hook):
-    with pytest.raises(ValueError, match=r"pageSize must be in \[1, 100\]"):
-        list(hook.query_conversation_details({"interval": "x", "paging": {"pageSize": 500, "pageNumber": 1}}))
 
 
 def test_job_lifecycle(hook):

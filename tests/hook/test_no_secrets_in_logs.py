@@ -10,8 +10,8 @@ import time
 import pytest
 
 from hook_connection import set_connection
-from genesys_cloud import async_client, client
-from genesys_cloud.exceptions import GenesysAuthError
+from genesys_cloud.api import async_client, client
+from genesys_cloud.api.exceptions import GenesysAuthError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.triggers import GenesysDetailsJobTrigger
 

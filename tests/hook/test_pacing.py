@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from genesys_cloud.pacing import RatePacer
+from genesys_cloud.api.pacing import RatePacer
 
 
 class FakeClock:

@@ -4,8 +4,8 @@ from __future__ import annotations
 import orjson
 import pytest
 
-from genesys_cloud.results_page import ResultsPageSummary, scan_results_page
-from genesys_cloud.retry import IncompleteResponseError, decode_success_body
+from genesys_cloud.api.results_page import ResultsPageSummary, scan_results_page
+from genesys_cloud.api.retry import IncompleteResponseError, decode_success_body
 
 PAGE = orjson.dumps({
     "conversations": [{"conversationId": f"c-{i}", "participants": [{"sessions": [{"metrics": []}]}]} for i in range(3)],

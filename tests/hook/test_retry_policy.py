@@ -8,8 +8,8 @@ import httpx
 import pytest
 import requests
 
-from genesys_cloud.exceptions import GenesysRateLimitExceeded
-from genesys_cloud.retry import (
+from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
+from genesys_cloud.api.retry import (
     DEFAULT_THROTTLE_SECONDS,
     IncompleteResponseError,
     RetryPolicy,
@@ -18,7 +18,7 @@ from genesys_cloud.retry import (
     is_retryable_status,
     parse_retry_after,
 )
-from genesys_cloud.settings import GenesysSettings
+from genesys_cloud.api.settings import GenesysSettings
 
 
 @pytest.mark.parametrize("status", [429, 500, 502, 503, 504])

@@ -10,7 +10,7 @@ import httpx
 import pytest
 
 from genesys_cloud import triggers
-from genesys_cloud.async_client import AsyncGenesysClient
+from genesys_cloud.api.async_client import AsyncGenesysClient
 from genesys_cloud.triggers import GenesysDataAvailabilityTrigger, GenesysDetailsJobTrigger
 
 JOB_PATH = "/api/v2/analytics/conversations/details/jobs/job-7"

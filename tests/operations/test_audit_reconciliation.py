@@ -4,8 +4,9 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import MetaData, Table, inspect
 
-from genesys_pipeline.audit import AuditRecord, read_audit, sync_audit, write_audit
+from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
+from genesys_pipeline.warehouse.schema import warehouse_table
 
 MISMATCH = {"status": "incomplete", "conversations_delta": 3,
             "mismatches": [{"check": "conversations", "key": "voice", "details": 97, "aggregates": 100, "delta": 3}]}
@@ -32,6 +33,7 @@ def test_an_audit_table_from_before_reconciliation_gains_the_column(warehouse_ur
     engine = create_warehouse_engine(warehouse_url)
     schema = "genesys" if engine.dialect.name == "postgresql" else None
     before = MetaData(schema=schema)
+    sync_audit = warehouse_table(engine, "sync_audit")
     Table(sync_audit.name, before, *(column._copy() for column in sync_audit.columns if column.name != "reconciliation"))
     try:
         with engine.begin() as conn:

@@ -17,7 +17,6 @@ from sqlalchemy import text
 from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
 from genesys_pipeline.staging import StagingArea
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.warehouse.prepare import prepare_warehouse
 
 from pipeline_records import EXTRACTED_D, EXTRACTED_D1
 from test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
@@ -32,7 +31,7 @@ def _load_repeatedly(url: str, staging_root: str, partition: str, query_hash: st
         manifest = staging.read_manifest(partition, query_hash)
         warehouse = Warehouse.from_url(url)
         barrier.wait(timeout=30)
-        prepare_warehouse(warehouse.engine)
+        warehouse.ensure_schema()
         for attempt in range(LOADS_PER_PROCESS):
             report = warehouse.load_extraction(staging, manifest, f"run-{partition}")
             write_audit(warehouse.engine, AuditRecord(

@@ -37,7 +37,7 @@ from daily_dag_harness import past_day  # noqa: E402  (needs the path above)
 from reliability_report import REPORT_ENV, ReliabilityReport  # noqa: E402
 from reliability_runs import backend_of, data_tables, genesys_connection, measured_run  # noqa: E402
 
-from genesys_cloud.auth import TOKEN_CACHE  # noqa: E402
+from genesys_cloud.api.auth import TOKEN_CACHE  # noqa: E402
 
 # A small day with several result pages (see RESULTS_PAGE_SIZE), so mid-pagination faults have pages to hit.
 CONVERSATIONS_PER_DAY = 400

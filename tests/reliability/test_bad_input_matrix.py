@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from bad_inputs import BAD_INPUTS, BadInput, InputContext
-from genesys_cloud.exceptions import GenesysApiError
+from genesys_cloud.api.exceptions import GenesysApiError
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from reliability_runs import data_tables, failure_messages, measured_run
 

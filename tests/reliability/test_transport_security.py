@@ -13,9 +13,9 @@ from typing import Iterator
 
 import pytest
 
-from genesys_cloud.exceptions import GenesysTransientError
+from genesys_cloud.api.exceptions import GenesysTransientError
 from genesys_cloud.hook import GenesysCloudHook
-from genesys_cloud.regions import REGION_DOMAINS, resolve_base_urls
+from genesys_cloud.api.regions import REGION_DOMAINS, resolve_base_urls
 
 NON_LOOPBACK_HTTP = ("http://api.mypurecloud.ie", "http://10.1.2.3:8089", "http://emulator.internal:8089",
                      "http://127.0.0.1.nip.io:8089")

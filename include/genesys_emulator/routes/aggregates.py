@@ -90,14 +90,16 @@ def _emitted_sessions(conversation: dict, wanted: frozenset[str], start_iso: str
 
 @router.post("/api/v2/analytics/conversations/aggregates/query")
 async def post_analytics_conversations_aggregates_query(request: Request) -> Response:
-    authorize(request, "post_analytics_conversations_aggregates_query", AGGREGATE_PERMISSIONS)
+    token = authorize(request, "post_analytics_conversations_aggregates_query", AGGREGATE_PERMISSIONS)
     runtime = runtime_of(request)
     start_ms, end_ms, granularity, metrics, group_by, query_filter = _validate(await read_json_body(request), runtime.config)
-    keys = runtime.dataset.matching(start_ms, end_ms, semantics="overlap", available_until_ms=runtime.clock.now_ms())
+    now = runtime.org_now_ms()
+    keys = runtime.dataset.matching(start_ms, end_ms, semantics="overlap", available_until_ms=now)
+    keys = runtime.visible_to(token.client, keys)
     cells: dict[tuple, dict[int, dict[str, list[float]]]] = defaultdict(lambda: defaultdict(lambda: defaultdict(list)))
     wanted, start_iso, end_iso = frozenset(metrics), iso_ms(start_ms), iso_ms(end_ms)
     for key in keys:
-        record = runtime.dataset.record(key)
+        record = runtime.dataset.record(key, now)
         if query_filter and not record_matches(record, {enums.AGGREGATE_FILTER: [query_filter]}):
             continue
         for participant, session, emitted in _emitted_sessions(record, wanted, start_iso, end_iso):

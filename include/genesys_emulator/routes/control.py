@@ -7,9 +7,11 @@ from typing import Any
 import orjson
 from fastapi import APIRouter, Request, Response
 
+from ..config import ClientConfig
+from ..determinism import iso_ms
 from ..errors import bad_request
 from ..runtime import EmulatorRuntime
-from ..validation import parse_interval
+from ..validation import parse_instant_ms, parse_interval
 from ..webhooks import IDEMPOTENCY_HEADER, rejection_reason
 from .common import json_response, runtime_of
 
@@ -102,13 +104,43 @@ async def advance_clock(request: Request) -> Response:
     return _clock_body(runtime)
 
 
+@router.post("/clock")
+async def set_clock(request: Request) -> Response:
+    """Pin org time at ``now`` (ISO-8601); from then on it moves only with advances."""
+    runtime = runtime_of(request)
+    now = (await _json(request)).get("now")
+    runtime.clock.pin_org(parse_instant_ms(now, "now") / 1000)
+    return _clock_body(runtime)
+
+
 @router.get("/clock")
 async def get_clock(request: Request) -> Response:
     return _clock_body(runtime_of(request))
 
 
 def _clock_body(runtime: EmulatorRuntime) -> Response:
-    return json_response({"now": runtime.clock.now(), "dataAvailabilityDate": runtime.watermark_iso()})
+    """``now`` is org time (epoch seconds), ``pinned`` whether it stands still between advances."""
+    return json_response({"now": runtime.clock.org_now(), "nowIso": iso_ms(runtime.org_now_ms()),
+                          "pinned": runtime.clock.pinned, "dataAvailabilityDate": runtime.watermark_iso()})
+
+
+@router.post("/clients")
+async def add_client(request: Request) -> Response:
+    """Create (or replace) an OAuth client, e.g. one whose role covers only some divisions:
+    ``{"client_id", "client_secret", "divisions": [...] | "all", "permissions": [...]}``."""
+    runtime = runtime_of(request)
+    body = await _json(request)
+    settings = {k: v for k, v in body.items() if k != "permissions"}
+    if "permissions" in body:
+        settings["roles"] = body["permissions"]
+    try:
+        client = ClientConfig(**settings)
+    except (TypeError, ValueError) as exc:
+        raise _settings_error(exc) from None
+    others = tuple(c for c in runtime.config.clients if c.client_id != client.client_id)
+    runtime.configure(clients=(*others, client))
+    return json_response({"client_id": client.client_id, "divisions": client.divisions,
+                          "permissions": list(client.roles)})
 
 
 @router.get("/ground-truth")
@@ -128,8 +160,9 @@ async def warm(request: Request) -> Response:
     """Generate and cache the records of ``interval`` now (benchmarks: outside their clock)."""
     runtime = runtime_of(request)
     start_ms, end_ms = parse_interval((await _json(request)).get("interval"))
-    keys = runtime.dataset.matching(start_ms, end_ms, semantics="overlap", available_until_ms=runtime.watermark_ms())
-    runtime.dataset.warm(keys)
+    as_of_ms = runtime.job_horizon_ms()
+    keys = runtime.selected(start_ms, end_ms, "overlap", as_of_ms)
+    runtime.dataset.warm(keys, as_of_ms)
     return json_response({"warmed": len(keys), "cache_size": runtime.config.record_cache_size})
 
 

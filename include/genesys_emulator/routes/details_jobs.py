@@ -31,16 +31,20 @@ async def post_analytics_conversations_details_jobs(request: Request) -> Respons
     client_id = token.client.client_id
     if runtime.jobs.active_count(client_id) >= config.job_max_active_per_client:
         raise too_many_requests(config.too_many_requests_code, 5)
-    keys = runtime.details_keys(query, semantics="overlap", available_until_ms=runtime.watermark_ms())
+    if runtime.jobs.active_count() >= config.job_max_active_per_org:
+        raise too_many_requests(config.too_many_requests_code, 5)
+    as_of_ms = runtime.job_horizon_ms()
+    keys = runtime.details_keys(query, semantics="overlap", available_until_ms=as_of_ms, client=token.client)
     expire_fault = runtime.faults.take("expire_job", operation)
     job = runtime.jobs.submit(
         client_id,
         keys,
+        as_of_ms=as_of_ms,
         fail=runtime.faults.take("fail_job", operation) is not None,
         expire_after_pages=int(expire_fault.params.get("after_pages", 0)) if expire_fault else None,
     )
     if config.results_prefetch:
-        runtime.dataset.prefetch(keys[: config.results_max_page_size])
+        runtime.dataset.prefetch(keys[: config.results_max_page_size], as_of_ms)
     return json_response({"jobId": job.job_id}, status_code=202)
 
 
@@ -87,13 +91,16 @@ async def get_analytics_conversations_details_job_results(request: Request, job_
         if decoded is None or decoded > len(job.keys) or runtime.faults.take("reject_cursor", operation):
             raise bad_request("The cursor is invalid or does not belong to this job")
         offset = decoded
-    next_offset = offset + page_size
+    if offset >= config.max_job_results:
+        raise bad_request(f"pagination may not exceed {config.max_job_results} results")
+    # Past the cap no page is served: the last one stops there, its cursor then gets the 400.
+    next_offset = min(offset + page_size, config.max_job_results)
     tail = b'],"dataAvailabilityDate":"' + runtime.watermark_iso().encode() + b'"'
     if next_offset < len(job.keys):
         tail += b',"cursor":"' + runtime.cursors.encode(job_id, next_offset).encode() + b'"'
-    records = b",".join(runtime.dataset.record_bytes(k) for k in job.keys[offset:next_offset])
+    records = b",".join(runtime.dataset.record_bytes(k, job.as_of_ms) for k in job.keys[offset:next_offset])
     if config.results_prefetch:
-        runtime.dataset.prefetch(job.keys[next_offset : next_offset + page_size])
+        runtime.dataset.prefetch(job.keys[next_offset : next_offset + page_size], job.as_of_ms)
     runtime.jobs.record_page_served(job)
     return raw_json_response(b'{"conversations":[' + records + tail + b"}")
 

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Request, Response
 
 from ..errors import ApiError, bad_request
 from ..filters import conversation_metric_values, dimension_values
+from ..config import ClientConfig
 from ..runtime import EmulatorRuntime
 from ..validation import validate_details_query
 from .common import DETAIL_PERMISSIONS, authorize, json_response, read_json_body, runtime_of
@@ -36,48 +37,48 @@ def _aggregation_result(agg: dict, records: list[dict]) -> dict:
 
 @router.post("/api/v2/analytics/conversations/details/query")
 async def post_analytics_conversations_details_query(request: Request) -> Response:
-    authorize(request, "post_analytics_conversations_details_query", DETAIL_PERMISSIONS)
+    token = authorize(request, "post_analytics_conversations_details_query", DETAIL_PERMISSIONS)
     runtime = runtime_of(request)
     config = runtime.config
     query = validate_details_query(await read_json_body(request), sync=True, config=config)
-    keys = runtime.details_keys(query, semantics=config.sync_interval_semantics, available_until_ms=runtime.sync_horizon_ms())
+    horizon = runtime.sync_horizon_ms()
+    keys = runtime.details_keys(query, semantics=config.sync_interval_semantics, available_until_ms=horizon,
+                                client=token.client)
     first = (query.page_number - 1) * query.page_size
     page = keys[first : first + query.page_size]
     body: dict = {"totalHits": len(keys)}
     if page or not config.sync_empty_page_omits_conversations:
-        body["conversations"] = [runtime.dataset.record_without_attributes(k) for k in page]
+        body["conversations"] = [runtime.dataset.record_without_attributes(k, horizon) for k in page]
     if query.aggregations:
-        records = [runtime.dataset.record(k) for k in keys]
+        records = [runtime.dataset.record(k, horizon) for k in keys]
         body["aggregations"] = [_aggregation_result(agg, records) for agg in query.aggregations]
     return json_response(body)
 
 
-def _locate_records(runtime: EmulatorRuntime, conversation_ids: list[str]) -> list[dict]:
-    visible_until = runtime.clock.now_ms()
-    records = []
-    for conversation_id in conversation_ids:
-        key = runtime.dataset.locate(conversation_id)
-        if key is not None and runtime.dataset.activity_end_ms(key) <= visible_until:
-            records.append(runtime.dataset.record_without_attributes(key))
-    return records
+def _locate_records(runtime: EmulatorRuntime, client: ClientConfig, conversation_ids: list[str]) -> list[dict]:
+    """The org's records now (frozen: those ended by now), in the client's divisions."""
+    now = runtime.org_now_ms()
+    keys = [runtime.dataset.locate(i) for i in conversation_ids]
+    keys = [k for k in keys if k is not None and runtime.dataset.exists_as_of(k, now)]
+    return [runtime.dataset.record_without_attributes(k, now) for k in runtime.visible_to(client, keys)]
 
 
 @router.get("/api/v2/analytics/conversations/details")
 async def get_analytics_conversations_details(request: Request) -> Response:
-    authorize(request, "get_analytics_conversations_details", DETAIL_PERMISSIONS)
+    token = authorize(request, "get_analytics_conversations_details", DETAIL_PERMISSIONS)
     runtime = runtime_of(request)
     ids = [i for raw in request.query_params.getlist("id") for i in raw.split(",") if i]
     if not ids:
         raise bad_request("At least one id is required")
     if len(ids) > runtime.config.multiget_max_ids:
         raise bad_request(f"At most {runtime.config.multiget_max_ids} ids may be requested")
-    return json_response({"conversations": _locate_records(runtime, ids)})
+    return json_response({"conversations": _locate_records(runtime, token.client, ids)})
 
 
 @router.get("/api/v2/analytics/conversations/{conversation_id}/details")
 async def get_analytics_conversation_details(request: Request, conversation_id: str) -> Response:
-    authorize(request, "get_analytics_conversation_details", DETAIL_PERMISSIONS)
-    records = _locate_records(runtime_of(request), [conversation_id])
+    token = authorize(request, "get_analytics_conversation_details", DETAIL_PERMISSIONS)
+    records = _locate_records(runtime_of(request), token.client, [conversation_id])
     if not records:
         raise ApiError(404, "not.found", f"Conversation {conversation_id} was not found")
     return json_response(records[0])

@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import base64
 import binascii
+import hmac
+import secrets
 from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Request, Response
@@ -34,9 +36,10 @@ async def post_token(request: Request) -> Response:
         raise OAuthError(415, "invalid_request", "Content-Type must be application/x-www-form-urlencoded")
     client_id, secret = _basic_credentials(request.headers.get("authorization", ""))
     client = runtime.config.client(client_id)
-    if client is None:
-        raise OAuthError(400, "invalid_client", "client not found")
-    if client.client_secret != secret:
+    # One answer for an unknown client and a wrong secret, and a constant-time comparison,
+    # so neither the status nor the timing tells a caller which client ids exist.
+    expected = client.client_secret if client is not None else secrets.token_urlsafe(32)
+    if not hmac.compare_digest(expected.encode(), secret.encode()) or client is None:
         raise OAuthError(401, "invalid_client", "authentication failed")
     form = parse_qs((await request.body()).decode(errors="replace"))
     if form.get("grant_type") != ["client_credentials"]:

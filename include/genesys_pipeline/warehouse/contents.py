@@ -13,19 +13,13 @@ import orjson
 from sqlalchemy import Engine
 
 from genesys_pipeline.tables import CONVERSATION_TABLES, RUN_ID
-from genesys_pipeline.warehouse.engine import schema_for
-
-
-def _target(engine: Engine, table: str) -> str:
-    quote = engine.dialect.identifier_preparer.quote_identifier
-    schema = schema_for(engine)
-    return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+from genesys_pipeline.warehouse.engine import qualified_name
 
 
 def table_counts(engine: Engine) -> dict[str, int]:
     with engine.connect() as conn:
         return {
-            spec.name: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {_target(engine, spec.name)}").scalar_one()
+            spec.name: conn.exec_driver_sql(f"SELECT COUNT(*) FROM {qualified_name(engine, spec.name)}").scalar_one()
             for spec in CONVERSATION_TABLES
         }
 
@@ -39,7 +33,7 @@ def table_checksums(engine: Engine, include_run_id: bool = False) -> dict[str, s
             columns = ", ".join(quote(name) for name in names)
             order = ", ".join(quote(name) for name in spec.primary_key)
             digest = hashlib.sha256()
-            result = conn.exec_driver_sql(f"SELECT {columns} FROM {_target(engine, spec.name)} ORDER BY {order}")
+            result = conn.exec_driver_sql(f"SELECT {columns} FROM {qualified_name(engine, spec.name)} ORDER BY {order}")
             for row in result:
                 digest.update(orjson.dumps(tuple(row), default=str))
                 digest.update(b"\n")

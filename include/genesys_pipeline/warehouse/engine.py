@@ -39,6 +39,13 @@ def schema_for(engine: Engine) -> str | None:
     return WAREHOUSE_SCHEMA if engine.dialect.name == "postgresql" else None
 
 
+def qualified_name(engine: Engine, table: str) -> str:
+    """The table's quoted, schema-qualified name, for hand-written SQL."""
+    quote = engine.dialect.identifier_preparer.quote_identifier
+    schema = schema_for(engine)
+    return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
+
+
 def create_warehouse_engine(url: str | URL) -> Engine:
     parsed = warehouse_url(url)
     if parsed.get_backend_name() == "sqlite":

@@ -13,21 +13,20 @@ from typing import Any, Mapping
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowNotFoundException
 
-from genesys_cloud.operators.aggregates import RECONCILE_TASK_ID
 from genesys_cloud.operators.notify import post_event
-from genesys_cloud.operators.run_context import (
-    EXTRACT_TASK_ID,
-    LOAD_TASK_ID,
-    WAREHOUSE_CONN_ID,
-    run_plan,
-    write_audit_row,
-)
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import webhook
-from genesys_pipeline.audit import AuditRecord
+from genesys_pipeline.audit import AuditRecord, write_audit_reliably
 from genesys_pipeline.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
-STAGES = (EXTRACT_TASK_ID, LOAD_TASK_ID)
+
+# Only the failure callbacks read results by task id: a callback has no DAG wiring to receive them
+# through. They name the daily DAG's tasks; the audit task itself gets its inputs passed in.
+PLAN_TASK_ID = "validate_window"
+EXTRACT_TASK_ID = "extract"
+LOAD_TASK_ID = "load"
+RECONCILE_TASK_ID = "reconcile"
 
 
 def _partition_of(context: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
@@ -41,10 +40,18 @@ def _partition_of(context: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
         return "unknown"
 
 
-def new_record(context: Mapping[str, Any], status: str) -> AuditRecord:
-    """An audit record of this try, filled with whatever earlier tasks of the run produced."""
+def build_record(
+    context: Mapping[str, Any],
+    status: str,
+    *,
+    plan: Mapping[str, Any] | None,
+    extraction: Mapping[str, Any] | None,
+    load: Mapping[str, Any] | None,
+    reconciliation: Mapping[str, Any] | None,
+) -> AuditRecord:
+    """An audit record of this try from the results earlier tasks of the run produced (any may be missing)."""
     ti = context["ti"]
-    plan = run_plan(context)
+    plan = plan or {}
     record = AuditRecord(
         dag_id=context["dag"].dag_id,
         run_id=context["run_id"],
@@ -55,34 +62,70 @@ def new_record(context: Mapping[str, Any], status: str) -> AuditRecord:
         interval_start=plan.get("interval_start"),
         interval_end=plan.get("interval_end"),
     )
-    record.add_extract(ti.xcom_pull(task_ids=EXTRACT_TASK_ID) or {})
-    record.add_load(ti.xcom_pull(task_ids=LOAD_TASK_ID) or {})
-    record.add_reconciliation(ti.xcom_pull(task_ids=RECONCILE_TASK_ID) or {})
-    record.stage_latency_seconds = _stage_latencies(context)
+    record.add_extract(extraction or {})
+    record.add_load(load or {})
+    record.add_reconciliation(reconciliation or {})
+    record.stage_latency_seconds = _stage_latencies({EXTRACT_TASK_ID: extraction, LOAD_TASK_ID: load})
     return record
 
 
-def _stage_latencies(context: Mapping[str, Any]) -> dict[str, float]:
+def _stage_latencies(results: Mapping[str, Mapping[str, Any] | None]) -> dict[str, float]:
     latencies: dict[str, float] = {}
-    for task_id in STAGES:
-        result = context["ti"].xcom_pull(task_ids=task_id) or {}
-        if isinstance(result.get("seconds"), (int, float)):
-            latencies[task_id] = round(result["seconds"], 3)
+    for stage, result in results.items():
+        seconds = (result or {}).get("seconds")
+        if isinstance(seconds, (int, float)):
+            latencies[stage] = round(seconds, 3)
     return latencies
+
+
+def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID) -> None:
+    """Insert one ``sync_audit`` row through short-lived engines (tasks and callbacks are short-lived too),
+    retried; a row that cannot be written is logged whole, as an error."""
+    write_audit_reliably(lambda: warehouse_engine(conn_id), record)
+
+
+def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
+    """For the callbacks: the record built from whatever the run's tasks have returned so far."""
+    ti = context["ti"]
+    return build_record(
+        context,
+        status,
+        plan=ti.xcom_pull(task_ids=PLAN_TASK_ID),
+        extraction=ti.xcom_pull(task_ids=EXTRACT_TASK_ID),
+        load=ti.xcom_pull(task_ids=LOAD_TASK_ID),
+        reconciliation=ti.xcom_pull(task_ids=RECONCILE_TASK_ID),
+    )
 
 
 class GenesysAuditOperator(BaseOperator):
     """Writes the ``success`` (or, when reconciliation failed, ``incomplete``) row of this attempt and
-    returns its summary (the webhook's payload)."""
+    returns its summary (the webhook's payload). Its inputs, the results of ``validate_window``,
+    ``extract``, ``load`` and ``reconcile``, are templated."""
 
+    template_fields = ("plan", "extraction", "load", "reconciliation")
     ui_color = "#eef6ee"
 
-    def __init__(self, *, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        plan: Any,
+        extraction: Any,
+        load: Any,
+        reconciliation: Any = None,
+        warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
+        self.plan = plan
+        self.extraction = extraction
+        self.load = load
+        self.reconciliation = reconciliation
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        record = new_record(context, "success")
+        record = build_record(
+            context, "success", plan=self.plan, extraction=self.extraction, load=self.load, reconciliation=self.reconciliation
+        )
         write_audit_row(record, self.warehouse_conn_id)
         self.log.info(
             "Audit: partition %s fetched=%s loaded=%s completeness=%s",
@@ -94,7 +137,7 @@ class GenesysAuditOperator(BaseOperator):
 def _record_attempt(context: Mapping[str, Any], status: str) -> AuditRecord | None:
     """Build and write this try's row; returns the record even when the warehouse refused it."""
     try:
-        record = new_record(context, status)
+        record = _record_from_run(context, status)
     except Exception:  # a callback must not mask the task's own error
         log.exception("Could not assemble the %s audit row", status)
         return None

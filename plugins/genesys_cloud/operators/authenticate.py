@@ -6,7 +6,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
-from genesys_cloud.exceptions import GenesysAuthError, GenesysPermissionError
+from genesys_cloud.api.exceptions import GenesysAuthError, GenesysPermissionError
 
 
 class GenesysAuthenticateOperator(BaseOperator):

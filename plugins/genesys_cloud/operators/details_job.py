@@ -14,11 +14,11 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, Context, ObjectStoragePath
 
-from genesys_cloud.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
+from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
 from genesys_cloud.hook import GenesysCloudHook
-from genesys_cloud.job_state import JobState
+from genesys_cloud.api.job_state import JobState
+from genesys_cloud.api.stats import RequestStats
 from genesys_cloud.lineage import operator_lineage
-from genesys_cloud.stats import RequestStats
 from genesys_cloud.triggers import ERROR, TIMEOUT, GenesysDetailsJobTrigger
 from genesys_pipeline import lineage_names
 from genesys_pipeline.progress import PageProgress

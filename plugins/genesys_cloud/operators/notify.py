@@ -3,7 +3,7 @@
 The webhook is optional: without the ``genesys_sync_webhook`` connection the task is skipped,
 not failed. The connection's ``host`` is the receiver's full URL (scheme, port and path) and
 its ``password`` the signing secret; its ``extra`` keys are sent as extra headers by HttpHook.
-Sending reads only XComs, so a failed delivery never touches loaded data and the task can be
+Sending reads only the audit summary the DAG passes in, so a failed delivery never touches loaded data and the task can be
 cleared and rerun alone.
 """
 from __future__ import annotations
@@ -14,7 +14,6 @@ import tenacity
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
 
-from genesys_cloud.operators.run_context import AUDIT_TASK_ID
 from genesys_pipeline import webhook
 
 WEBHOOK_CONN_ID = "genesys_sync_webhook"
@@ -76,20 +75,24 @@ def _is_transient(error: BaseException) -> bool:
 
 
 class GenesysSyncNotifyOperator(BaseOperator):
-    """Sends ``genesys.conversations.partition_synced`` with the audit row's counts and metrics."""
+    """Sends ``genesys.conversations.partition_synced`` with the audit row's counts and metrics
+    (``summary``, templated: the audit task's result)."""
 
+    template_fields = ("summary",)
     ui_color = "#f4f0e8"
 
-    def __init__(self, *, webhook_conn_id: str = WEBHOOK_CONN_ID, attempts: int = 3, **kwargs: Any) -> None:
+    def __init__(
+        self, *, summary: Any, webhook_conn_id: str = WEBHOOK_CONN_ID, attempts: int = 3, **kwargs: Any
+    ) -> None:
         super().__init__(**kwargs)
+        self.summary = summary
         self.webhook_conn_id = webhook_conn_id
         self.attempts = attempts
 
     def execute(self, context: Any) -> dict[str, Any]:
-        summary = context["ti"].xcom_pull(task_ids=AUDIT_TASK_ID)
-        if not summary:
-            raise ValueError(f"no result from task {AUDIT_TASK_ID!r} to report")
-        event, key = webhook.event_from_audit(webhook.EVENT_SYNCED, summary)
+        if not self.summary:
+            raise ValueError("no audit summary to report: rerun the audit task first")
+        event, key = webhook.event_from_audit(webhook.EVENT_SYNCED, self.summary)
         try:
             status = post_event(event, key, conn_id=self.webhook_conn_id, attempts=self.attempts)
         except AirflowNotFoundException:

@@ -1,0 +1,104 @@
+"""Async twin of the request funnel for triggers: same auth cache, retry decisions and errors.
+
+Triggers share the triggerer's event loop with everyone else's, so every wait is an
+``asyncio.sleep`` and every call goes through ``httpx.AsyncClient``. Only small body-less calls
+(job status, availability, job deletion) are offered; bulk reads stay in the sync hook.
+"""
+from __future__ import annotations
+
+import asyncio
+from typing import Any, Awaitable, Callable, Mapping
+
+import httpx
+
+from genesys_cloud.api.attempts import RequestAttempts
+from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, parse_token_response, token_key, token_request
+from genesys_cloud.api.connection import GenesysConnectionConfig
+from genesys_cloud.api.error_responses import api_error
+from genesys_cloud.api.retry import RetryPolicy, decode_success_body
+from genesys_cloud.api.stats import RequestStats
+
+
+class AsyncGenesysClient:
+    def __init__(
+        self,
+        config: GenesysConnectionConfig,
+        *,
+        transport: httpx.AsyncBaseTransport | None = None,
+        token_cache: TokenCache = TOKEN_CACHE,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
+        self.config = config
+        self.stats = RequestStats()
+        self.token_cache = token_cache
+        self._token_key = token_key(config.urls.login, config.client_id, config.client_secret)
+        self.retry_policy = RetryPolicy(config.settings)
+        self.sleep = sleep
+        settings = config.settings
+        proxy = (settings.proxies or {}).get("https") or (settings.proxies or {}).get("http")
+        self._http = httpx.AsyncClient(
+            timeout=settings.timeout, verify=settings.verify_tls, proxy=proxy, transport=transport
+        )
+
+    async def __aenter__(self) -> "AsyncGenesysClient":
+        return self
+
+    async def __aexit__(self, *exc_info: object) -> None:
+        await self._http.aclose()
+
+    async def token(self) -> str:
+        cached = self.token_cache.get(self._token_key)
+        if cached:
+            return cached
+        headers, form = token_request(self.config.client_id, self.config.client_secret)
+        status, _, content, _ = await self._send(
+            "POST", self.config.urls.login + TOKEN_PATH, TOKEN_PATH, headers, form=form, expect_json=False
+        )
+        self.stats.token_requests += 1
+        token = parse_token_response(status, content, self.token_cache.clock())
+        self.token_cache.put(self._token_key, token)
+        return token.value
+
+    async def get_json(self, path: str) -> Any:
+        return await self.request("GET", path)
+
+    async def request(self, method: str, path: str) -> Any:
+        """Call an API path without a body: one new token and one retry on 401, retries per policy."""
+        for auth_attempt in (1, 2):
+            token = await self.token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            status, response_headers, content, data = await self._send(method, self.config.urls.api + path, path, headers)
+            if status == 401 and auth_attempt == 1:
+                self.token_cache.invalidate(self._token_key, token)
+                continue
+            break
+        if status >= 400:
+            raise api_error(status, response_headers, content, method, path)
+        return data
+
+    async def _send(
+        self,
+        method: str,
+        url: str,
+        path: str,
+        headers: Mapping[str, str],
+        *,
+        form: Mapping[str, str] | None = None,
+        expect_json: bool = True,
+    ) -> tuple[int, Mapping[str, str], bytes, Any]:
+        """One logical request with retries: status, headers, body and parsed JSON of the final answer."""
+        attempts = RequestAttempts(self.retry_policy, self.stats, method, path)
+        while True:
+            self.stats.requests += 1
+            try:
+                response = await self._http.request(method, url, headers=headers, data=form)
+                content = response.content
+                data = decode_success_body(response.status_code, content) if expect_json else None
+            except Exception as error:
+                await self.sleep(attempts.after_error(error))
+                continue
+            self.stats.bytes += len(content)
+            delay = attempts.after_response(response.status_code, response.headers, content)
+            if delay is None:
+                return response.status_code, response.headers, content, data
+            await self.sleep(delay)

@@ -1,0 +1,166 @@
+"""The single request funnel of the sync hook: auth, pacing, retries, accounting, error mapping.
+
+Every Genesys call of the hook goes through :meth:`GenesysClient.request`, so there is exactly
+one place that decides what is retried, how long to wait and what gets logged. Responses are
+read completely and, when JSON is expected, parsed here: a body cut off mid-transfer is
+retried like a dropped connection instead of reaching a caller half-read.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from typing import Any, Callable, Mapping
+
+import orjson
+import requests
+
+from genesys_cloud.api.attempts import RequestAttempts
+from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, parse_token_response, token_key, token_request
+from genesys_cloud.api.error_responses import api_error, correlation_id
+from genesys_cloud.api.pacing import RatePacer
+from genesys_cloud.api.regions import BaseUrls
+from genesys_cloud.api.retry import RetryPolicy, decode_success_body
+from genesys_cloud.api.settings import GenesysSettings
+from genesys_cloud.api.stats import RequestStats
+
+log = logging.getLogger(__name__)
+
+# Servers and load balancers close keep-alive connections that sit idle for a few seconds
+# (uvicorn: 5 s). A request sent on one just as it closes fails with a reset, so after any wait
+# this long the pooled connections are dropped and the next request opens a fresh one.
+IDLE_CONNECTION_SECONDS = 1.0
+
+
+@dataclass(frozen=True)
+class ApiResponse:
+    status: int
+    headers: Mapping[str, str]
+    content: bytes
+    data: Any  # the decoded body (parsed JSON by default), None for empty bodies
+
+    @property
+    def correlation_id(self) -> str | None:
+        return correlation_id(self.headers)
+
+
+class GenesysClient:
+    def __init__(
+        self,
+        urls: BaseUrls,
+        client_id: str,
+        client_secret: str,
+        settings: GenesysSettings,
+        *,
+        stats: RequestStats | None = None,
+        session: requests.Session | None = None,
+        token_cache: TokenCache = TOKEN_CACHE,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
+        mask(client_secret)
+        self.urls = urls
+        self.client_id = client_id
+        self._client_secret = client_secret
+        self.settings = settings
+        self.stats = stats or RequestStats()
+        self.session = session or requests.Session()
+        self.session.verify = settings.verify_tls
+        if settings.proxies:
+            self.session.proxies.update(settings.proxies)
+        self.token_cache = token_cache
+        self._token_key = token_key(urls.login, client_id, client_secret)
+        self.retry_policy = RetryPolicy(settings)
+        self.pacer = RatePacer(settings.rate_budget_per_minute, settings.pacing_threshold)
+        self.sleep = sleep
+
+    def token(self) -> str:
+        """A valid access token: the cached one, or a new one from /oauth/token."""
+        cached = self.token_cache.get(self._token_key)
+        if cached:
+            return cached
+        headers, form = token_request(self.client_id, self._client_secret)
+        response = self._send("POST", self.urls.login, TOKEN_PATH, headers=headers, data=form, decode=None)
+        self.stats.token_requests += 1
+        token = parse_token_response(response.status, response.content, self.token_cache.clock())
+        self.token_cache.put(self._token_key, token)
+        return token.value
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: Any = None,
+        decode: Callable[[bytes], Any] = orjson.loads,
+    ) -> ApiResponse:
+        """Call the API: one new token and one retry on 401, retries per policy, domain errors otherwise.
+
+        ``decode`` turns a 2xx body into ``ApiResponse.data``; a ``ValueError`` from it means a
+        cut-off body and is retried like a dropped connection."""
+        body = orjson.dumps(json) if json is not None else None
+        for auth_attempt in (1, 2):
+            token = self.token()
+            headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+            if body is not None:
+                headers["Content-Type"] = "application/json"
+            response = self._send(method, self.urls.api, path, headers=headers, params=params, data=body, decode=decode)
+            if response.status == 401 and auth_attempt == 1:
+                log.info("Genesys answered 401 to %s %s; requesting a new token once", method, path)
+                self.token_cache.invalidate(self._token_key, token)
+                continue
+            break
+        if response.status >= 400:
+            raise api_error(response.status, response.headers, response.content, method, path)
+        return response
+
+    def _send(
+        self,
+        method: str,
+        base: str,
+        path: str,
+        *,
+        headers: Mapping[str, str],
+        params: Mapping[str, Any] | None = None,
+        data: Any = None,
+        decode: Callable[[bytes], Any] | None = orjson.loads,
+    ) -> ApiResponse:
+        """One logical request with pacing and retries; returns the final answer, whatever its status."""
+        attempts = RequestAttempts(self.retry_policy, self.stats, method, path)
+        while True:
+            self._pace()
+            self.stats.requests += 1
+            self.pacer.record_request()
+            try:
+                raw = self.session.request(
+                    method, base + path, headers=headers, params=params, data=data, timeout=self.settings.timeout
+                )
+                response = self._read(raw, decode)
+            except Exception as error:
+                self._wait(attempts.after_error(error))
+                continue
+            self.pacer.observe(response.headers)
+            delay = attempts.after_response(response.status, response.headers, response.content)
+            if delay is None:
+                return response
+            self._wait(delay)
+
+    def _read(self, raw: requests.Response, decode: Callable[[bytes], Any] | None) -> ApiResponse:
+        content = raw.content  # ChunkedEncodingError here when the connection drops mid-body
+        self.stats.bytes += len(content)
+        data = decode_success_body(raw.status_code, content, decode) if decode else None
+        return ApiResponse(raw.status_code, raw.headers, content, data)
+
+    def _pace(self) -> None:
+        wait = self.pacer.wait_seconds()
+        if wait > 0:
+            log.info("Pacing Genesys calls: waiting %.2f s to stay under the rate limit", wait)
+            self.stats.paced_seconds += wait
+            self._wait(wait)
+
+    def _wait(self, seconds: float) -> None:
+        self.sleep(seconds)
+        if seconds >= IDLE_CONNECTION_SECONDS:
+            for adapter in self.session.adapters.values():
+                adapter.close()  # drops idle pooled connections; the adapter stays usable
+

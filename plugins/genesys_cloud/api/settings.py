@@ -1,0 +1,79 @@
+"""Options of a Genesys connection, read from its ``extra`` JSON and validated up front.
+
+Several Genesys limits are unconfirmed (page-size maxima, Retry-After lengths), so they are
+settings with the reference's defaults instead of constants; a bad value fails at hook
+creation with the field name and allowed range rather than as a 400 halfway through a run.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, fields
+from typing import Any, Mapping
+
+# field -> (minimum, maximum) for numeric settings
+_RANGES: dict[str, tuple[float, float]] = {
+    "timeout": (1, 600),
+    "results_max_page_size": (1, 10_000),
+    "lookup_page_size": (1, 500),
+    "max_retry_after_seconds": (0, 86_400),
+    "max_attempts": (1, 50),
+    "max_retry_seconds": (1, 86_400),
+    "backoff_base_seconds": (0, 60),
+    "backoff_max_seconds": (0, 3_600),
+    "rate_budget_per_minute": (1, 100_000),
+    "pacing_threshold": (0.1, 1.0),
+}
+
+
+@dataclass(frozen=True)
+class GenesysSettings:
+    timeout: float = 60.0
+    # UNCONFIRMED maximum (reference 4.3): async results 1000.
+    results_max_page_size: int = 1000
+    results_page_size: int = 1000
+    lookup_page_size: int = 100
+    max_retry_after_seconds: float = 300.0
+    max_attempts: int = 6
+    max_retry_seconds: float = 900.0
+    backoff_base_seconds: float = 1.0
+    backoff_max_seconds: float = 60.0
+    # 80% of Genesys's documented 300 requests/min per client-credentials token.
+    rate_budget_per_minute: int = 240
+    # Fraction of the server's inin-ratelimit allowance after which we start spreading calls.
+    pacing_threshold: float = 0.8
+    proxies: dict[str, str] | None = None
+    verify_tls: bool = True
+    # Opt-in for plain http to a non-loopback emulator (docker-compose); real regions are https.
+    allow_insecure_http: bool = False
+
+    def __post_init__(self) -> None:
+        for name, (low, high) in _RANGES.items():
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
+                raise ValueError(f"Genesys connection extra '{name}' must be a number in [{low}, {high}], got {value!r}")
+        for name, maximum in (("results_page_size", self.results_max_page_size),):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
+                raise ValueError(f"Genesys connection extra '{name}' must be an integer in [1, {maximum}], got {value!r}")
+        if self.proxies is not None and not isinstance(self.proxies, dict):
+            raise ValueError("Genesys connection extra 'proxies' must be a mapping such as {'https': 'http://proxy:3128'}")
+        for name in ("verify_tls", "allow_insecure_http"):
+            if not isinstance(getattr(self, name), bool):
+                raise ValueError(f"Genesys connection extra '{name}' must be true or false, got {getattr(self, name)!r}")
+
+    @classmethod
+    def from_extra(cls, extra: Mapping[str, Any] | None) -> "GenesysSettings":
+        """Settings from a connection's extra; unknown keys are refused so typos do not pass silently."""
+        extra = dict(extra or {})
+        known = {f.name for f in fields(cls)}
+        unknown = sorted(set(extra) - known)
+        if unknown:
+            raise ValueError(f"Genesys connection extra has unknown option(s) {unknown}; known: {sorted(known)}")
+        return cls(**extra)
+
+    def check_results_page_size(self, page_size: int | None) -> int:
+        """The results page size to request: the given one if allowed, else the configured default."""
+        if page_size is None:
+            return self.results_page_size
+        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= self.results_max_page_size:
+            raise ValueError(f"page_size must be an integer in [1, {self.results_max_page_size}], got {page_size!r}")
+        return page_size

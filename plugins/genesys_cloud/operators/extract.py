@@ -1,0 +1,45 @@
+"""``extract``: the generic details-job operator, fed by the run plan.
+
+The DAG passes every input as a template (an XComArg of ``validate_window``'s plan, rendered at
+run time). The generic operator takes its numeric and boolean knobs (cache TTL, force, poll
+interval) as plain values, so this subclass accepts them as templated fields and coerces them
+when it executes. That keeps every setting an Airflow Variable instead of code, with nothing read at parse time.
+"""
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
+
+STARTED_AT_KEY = "started_at"
+
+
+class GenesysExtractOperator(GenesysDetailsJobOperator):
+    """Extracts the plan's window with its cache TTL, poll interval and ``force_extract`` (all templated);
+    reports its duration."""
+
+    template_fields = (*GenesysDetailsJobOperator.template_fields, "cache_ttl_seconds", "force_extract", "poll_interval")
+
+    def _coerce_settings(self) -> None:
+        self.cache_ttl_seconds = float(self.cache_ttl_seconds)
+        self.force_extract = bool(self.force_extract)
+        self.poll_interval = float(self.poll_interval)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        self._coerce_settings()
+        started = time.time()
+        context["ti"].xcom_push(key=STARTED_AT_KEY, value=started)  # survives a deferral
+        return _with_duration(super().execute(context), started)
+
+    def execute_complete(self, context: Any, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
+        self._coerce_settings()
+        result = super().execute_complete(context, event, resubmitted=resubmitted)
+        started = context["ti"].xcom_pull(key=STARTED_AT_KEY)  # this task's own push
+        return _with_duration(result, started)
+
+
+def _with_duration(result: dict[str, Any], started: float | None) -> dict[str, Any]:
+    if started is not None:
+        result["seconds"] = round(time.time() - started, 3)
+    return result

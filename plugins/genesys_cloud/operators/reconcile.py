@@ -1,0 +1,64 @@
+"""``reconcile``: do the loaded details add up to Genesys's own aggregates of the partition?
+
+A mismatch never fails the task or deletes data: it marks the attempt ``incomplete`` in the
+audit row and the webhook, a state users can alert on. The DAG passes the window, partition
+and the ``aggregates`` task's census as templates, so the task can be cleared and rerun alone.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from airflow.sdk import BaseOperator
+
+from genesys_cloud.variables import plain_variable
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
+from genesys_pipeline import aggregates
+from genesys_pipeline.reconcile import parse_tolerance, reconcile
+
+TOLERANCE_VARIABLE = "genesys_reconcile_tolerance"
+
+
+class GenesysReconcileOperator(BaseOperator):
+    """Compares the warehouse's details with the partition's aggregates (tolerance: the
+    ``genesys_reconcile_tolerance`` Variable, a fraction, default exact); returns the result.
+    The window, partition and ``census`` (the aggregates task's) are templated."""
+
+    template_fields = ("interval_start", "interval_end", "partition", "census")
+    ui_color = "#fbf6e8"
+
+    def __init__(
+        self,
+        *,
+        interval_start: Any,
+        interval_end: Any,
+        partition: Any,
+        census: Any,
+        warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.interval_start = interval_start
+        self.interval_end = interval_end
+        self.partition = partition
+        self.census = census
+        self.warehouse_conn_id = warehouse_conn_id
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        if self.census is None:
+            raise ValueError("no census to reconcile with: rerun the aggregates task first")
+        tolerance = parse_tolerance(plain_variable(TOLERANCE_VARIABLE))
+        engine = warehouse_engine(self.warehouse_conn_id)
+        try:
+            result = reconcile(
+                engine, self.interval_start, self.interval_end,
+                aggregates.read_partition(engine, self.partition), self.census, tolerance,
+            )
+        finally:
+            engine.dispose()
+        report = result.as_dict()
+        if result.incomplete:
+            self.log.warning("Partition %s is INCOMPLETE: details differ from aggregates beyond tolerance %s: %s",
+                             self.partition, tolerance, report["mismatches"][:10])
+        else:
+            self.log.info("Partition %s reconciles with the aggregates (%s)", self.partition, report["status"])
+        return report

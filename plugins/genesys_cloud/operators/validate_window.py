@@ -1,0 +1,105 @@
+"""``validate_window``: resolve and check the run's window and settings before anything calls Genesys or writes."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
+from sqlalchemy.exc import ArgumentError
+
+from genesys_cloud.variables import load_settings
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine, warehouse_sqlalchemy_url
+from genesys_pipeline.lookback import lookback_window
+from genesys_pipeline.pii import PiiConfig
+from genesys_pipeline.settings import PipelineSettings
+from genesys_pipeline.warehouse.schema import ensure_schema
+from genesys_pipeline.window import (
+    Window,
+    WindowError,
+    reject_window_params_in_backfill,
+    resolve_window,
+    validate_window,
+)
+
+
+def _check_warehouse_connection() -> None:
+    """The warehouse connection exists and names a supported dialect (no connection is opened)."""
+    try:
+        warehouse_sqlalchemy_url()
+    except AirflowNotFoundException:
+        raise ValueError(f"connection {WAREHOUSE_CONN_ID!r} is not defined") from None
+    except ArgumentError:  # its message could quote the URL, password included
+        raise ValueError(f"connection {WAREHOUSE_CONN_ID!r}: extra.sqlalchemy_url is not a valid URL") from None
+    except ValueError as error:
+        raise ValueError(f"connection {WAREHOUSE_CONN_ID!r}: {error}") from None
+
+
+def _checked_settings() -> PipelineSettings:
+    settings = load_settings()
+    try:
+        PiiConfig.from_json(settings.pii_config)
+    except ValueError as error:
+        raise ValueError(f"setting genesys_pii_config: {error}") from None
+    return settings
+
+
+class GenesysWindowOperator(BaseOperator):
+    """Returns the run's plan: the window (from the data interval or the ``interval_start``/``interval_end``
+    params) plus the settings later tasks use. Bad input fails at once (no retries): a retry cannot fix it.
+
+    Each field of the plan is also its own XCom (``multiple_outputs``), so the DAG can hand a task
+    just the fields it needs (``validate_window.output["partition"]``)."""
+
+    ui_color = "#e8f1fb"
+
+    def __init__(self, **kwargs: Any) -> None:
+        kwargs.setdefault("multiple_outputs", True)
+        super().__init__(**kwargs)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        params = context.get("params") or {}
+        dag_run = context["dag_run"]
+        try:
+            _check_warehouse_connection()
+            settings = _checked_settings()
+            reject_window_params_in_backfill(
+                dag_run.run_type, params.get("interval_start"), params.get("interval_end")
+            )
+            window: Window = resolve_window(
+                dag_run.data_interval_start,
+                dag_run.data_interval_end,
+                params.get("interval_start"),
+                params.get("interval_end"),
+            )
+            now = datetime.now(timezone.utc)
+            validate_window(window, now, settings.window_limits)
+            lookback_days = settings.lookback_days if params.get("lookback_days") is None else int(params["lookback_days"])
+            extraction = lookback_window(window, lookback_days, settings.window_limits)
+            validate_window(extraction, now, settings.window_limits)
+        except WindowError as error:
+            raise AirflowFailException(f"Invalid sync window: {error}") from None
+        except ValueError as error:
+            raise AirflowFailException(f"Invalid pipeline configuration: {error}") from None
+        plan = {
+            **window.as_dict(),
+            "force_extract": bool(params.get("force_extract", False)),
+            **settings.as_plan(),
+            "lookback_days": lookback_days,
+            "extract_interval": extraction.interval,  # the window plus lookback_days before it
+        }
+        self.log.info("Window %s (partition %s)", plan["interval"], plan["partition"])
+        self._prepare_warehouse()
+        return plan
+
+    def _prepare_warehouse(self) -> None:
+        """Every table created/migrated once per run, here, before any task writes: schema changes take
+        SQLite's one write lock (and PostgreSQL's schema advisory lock), so doing them in every task made
+        overlapping runs queue behind each other's DDL. Later tasks assume the tables exist."""
+        engine = warehouse_engine()
+        try:
+            added = ensure_schema(engine)
+        finally:
+            engine.dispose()
+        if added:
+            self.log.info("Warehouse migrated: added columns %s", ", ".join(added))

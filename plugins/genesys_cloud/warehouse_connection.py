@@ -1,0 +1,44 @@
+"""The warehouse Airflow connection -> a SQLAlchemy ``URL`` object, through the provider hooks.
+
+The plugin edge is the only place that reads the connection: ``postgres`` connections go
+through ``PostgresHook.sqlalchemy_url`` and ``sqlite`` ones through ``SqliteHook``, as the
+common-sql providers define them; ``extra.sqlalchemy_url`` (any supported dialect) wins over
+both. The Airflow-free warehouse code gets the ``URL`` object, never a string with the
+password in it, and applies the one driver rule (``genesys_pipeline.warehouse.engine.warehouse_url``).
+"""
+from __future__ import annotations
+
+from sqlalchemy import Engine
+from sqlalchemy.engine import URL, make_url
+
+from genesys_pipeline.warehouse.engine import create_warehouse_engine, warehouse_url
+
+WAREHOUSE_CONN_ID = "genesys_warehouse"
+POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
+
+
+def warehouse_sqlalchemy_url(conn_id: str = WAREHOUSE_CONN_ID) -> URL:
+    """The connection's warehouse URL (driver normalized); ValueError names what is unsupported or missing."""
+    from airflow.sdk import BaseHook
+
+    conn = BaseHook.get_connection(conn_id)
+    explicit = conn.extra_dejson.get("sqlalchemy_url")
+    if explicit:
+        return warehouse_url(make_url(explicit))
+    kind = (conn.conn_type or "").lower()
+    if kind in POSTGRES_TYPES:
+        from airflow.providers.postgres.hooks.postgres import PostgresHook
+
+        return warehouse_url(PostgresHook(postgres_conn_id=conn_id).sqlalchemy_url)
+    if kind == "sqlite":
+        from airflow.providers.sqlite.hooks.sqlite import SqliteHook
+
+        if not conn.host:
+            raise ValueError("a sqlite connection needs host = the database file path")
+        return warehouse_url(make_url(SqliteHook(sqlite_conn_id=conn_id).get_uri()))  # no password to leak
+    raise ValueError(f"conn_type {conn.conn_type!r} is not supported; use sqlite or postgres, or set extra.sqlalchemy_url")
+
+
+def warehouse_engine(conn_id: str = WAREHOUSE_CONN_ID) -> Engine:
+    """A warehouse engine for the connection; the caller disposes of it."""
+    return create_warehouse_engine(warehouse_sqlalchemy_url(conn_id))
