@@ -11,6 +11,7 @@ from genesys_pipeline.aggregates import replace_partition
 from genesys_pipeline.audit import AuditRecord, write_audit
 from genesys_pipeline.normalize import Normalizer
 from genesys_pipeline.warehouse import Warehouse
+from genesys_pipeline.warehouse.freshness import upsert_partition_freshness
 
 END = date(2026, 11, 24)
 EXTRACTED_AT = datetime(2026, 11, 25, 1, 30, tzinfo=timezone.utc)
@@ -75,7 +76,10 @@ def load_conversations(url: str, day: date, ended: int, still_open: int) -> None
     try:
         warehouse.ensure_schema()
         normalizer = Normalizer(EXTRACTED_AT, "run-load")
-        warehouse.load_batches(normalizer.normalize_pages([orjson.dumps({"conversations": records})]), "run-load")
+        warehouse.load_batches(
+            normalizer.normalize_pages([orjson.dumps({"conversations": records})]), "run-load",
+            finish=lambda tables, counts, report: upsert_partition_freshness(tables, [day], EXTRACTED_AT, {}),
+        )
     finally:
         warehouse.dispose()
 

@@ -1,15 +1,16 @@
 """The sync-health aggregation on real SQLite and PostgreSQL warehouses, rows written by the product's writers."""
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime, timezone
 
 import pandas as pd
 import pytest
-from sqlalchemy import text
+from sqlalchemy import update
 
 from genesys_pipeline.health.sources import read_sources
 from genesys_pipeline.health.summary import MISSING, HealthTotals, default_end, partition_summary, window_days
-from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
+from genesys_pipeline.warehouse.engine import create_warehouse_engine
+from genesys_pipeline.warehouse.schema import warehouse_table
 
 from health_world import ATTEMPTS, END, Attempt, EXTRACTED_AT, load_conversations, write_aggregates, write_attempts
 
@@ -79,7 +80,7 @@ def test_days_outside_the_window_and_unknown_partitions_are_left_out(engine):
     assert "unknown" not in summary_of(engine).index
 
 
-def test_freshness_is_counted_from_the_conversations_without_a_freshness_table(engine, warehouse_url):
+def test_freshness_comes_from_what_the_load_recorded(engine, warehouse_url):
     load_conversations(warehouse_url, date(2026, 11, 21), ended=4, still_open=2)
     write_attempts(engine)
     row = summary_of(engine).loc["2026-11-21"]
@@ -88,16 +89,13 @@ def test_freshness_is_counted_from_the_conversations_without_a_freshness_table(e
     assert summary_of(engine)["open_conversations"].isna().sum() == DAYS - 1
 
 
-def test_freshness_table_wins_when_the_warehouse_has_one(engine, warehouse_url):
+def test_the_page_shows_the_latest_freshness_row(engine, warehouse_url):
     load_conversations(warehouse_url, date(2026, 11, 21), ended=4, still_open=2)
     write_attempts(engine)
-    schema = schema_for(engine)
-    target = f"{schema}.partition_freshness" if schema else "partition_freshness"
-    date_type = "DATE" if schema else "TEXT"
-    with engine.begin() as conn:
-        conn.execute(text(f"CREATE TABLE {target} (partition_date {date_type} PRIMARY KEY, last_extracted_at TEXT, "
-                          "conversations BIGINT, open_conversations BIGINT, changed_last_run BIGINT, deleted_last_run BIGINT)"))
-        conn.execute(text(f"INSERT INTO {target} VALUES ('2026-11-21', '2026-11-28T06:00:00.000000Z', 6, 1, 0, 0)"))
+    freshness = warehouse_table(engine, "partition_freshness")
+    with engine.begin() as conn:  # a later read found one of the two still open, the other ended
+        conn.execute(update(freshness).values(
+            open_conversations=1, last_extracted_at=datetime(2026, 11, 28, 6, tzinfo=timezone.utc)))
     row = summary_of(engine).loc["2026-11-21"]
     assert row["open_conversations"] == 1
     assert row["last_extracted_at"].isoformat() == "2026-11-28T06:00:00+00:00"

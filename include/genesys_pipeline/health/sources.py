@@ -1,10 +1,9 @@
 """What the sync-health page reads from the warehouse, as pandas frames.
 
 ``sync_audit`` is the history of every partition attempt. Freshness (when a day was last
-extracted, how many of its conversations are still open) comes from ``partition_freshness``
-where the warehouse has that table, and is otherwise counted from ``conversations`` itself.
-The Genesys aggregates side (``conversation_aggregates``) is optional too: a warehouse that
-never ran a sync has none of these tables, and the page says so instead of failing.
+extracted, how many of its conversations are still open) comes from ``partition_freshness``,
+which every load upserts. A warehouse that never ran a sync has none of these tables, and the
+page says so instead of failing.
 """
 from __future__ import annotations
 
@@ -19,7 +18,6 @@ from genesys_pipeline.warehouse.engine import schema_for
 
 FRESHNESS_TABLE = "partition_freshness"
 AGGREGATES_TABLE = "conversation_aggregates"
-CONVERSATIONS_TABLE = "conversations"
 FRESHNESS_COLUMNS = ["partition", "last_extracted_at", "open_conversations"]
 AGGREGATE_METRICS = {"nOffered": "genesys_offered", "nConnected": "genesys_connected"}
 
@@ -57,15 +55,10 @@ def _query(engine: Engine, sql: str, since: date, columns: list[str]) -> pd.Data
 
 
 def _freshness(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
-    if FRESHNESS_TABLE in present:
-        sql = (f"SELECT partition_date, last_extracted_at, open_conversations FROM {_target(engine, FRESHNESS_TABLE)} "
-               "WHERE partition_date >= :since")
-    elif CONVERSATIONS_TABLE in present:
-        sql = ("SELECT conversation_date, MAX(_extracted_at), "
-               "SUM(CASE WHEN conversation_end IS NULL THEN 1 ELSE 0 END) "
-               f"FROM {_target(engine, CONVERSATIONS_TABLE)} WHERE conversation_date >= :since GROUP BY conversation_date")
-    else:
+    if FRESHNESS_TABLE not in present:
         return pd.DataFrame(columns=FRESHNESS_COLUMNS)
+    sql = (f"SELECT partition_date, last_extracted_at, open_conversations FROM {_target(engine, FRESHNESS_TABLE)} "
+           "WHERE partition_date >= :since")
     frame = _query(engine, sql, since, FRESHNESS_COLUMNS)
     frame["last_extracted_at"] = pd.to_datetime(frame["last_extracted_at"], utc=True, format="ISO8601")
     return frame
