@@ -97,6 +97,7 @@ with DAG(
     load = GenesysLoadOperator(
         task_id="load",
         extraction=extract.output,  # partition, query hash, staging path
+        interval=plan["interval"],  # the synced day, named in the tables' asset events
         outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
     )
     aggregates = GenesysAggregatesOperator(

@@ -37,15 +37,27 @@ class JobResultPage:
 class GenesysCloudHook(BaseHook):
     """Genesys Cloud Platform API v2 (analytics details, jobs, aggregates, lookups).
 
-    Connection (stock ``http`` type): login = OAuth client id, password = client secret,
+    Connection (type ``genesys_cloud``, or a stock ``http`` one): login = OAuth client id, password = client secret,
     host = region domain (``mypurecloud.ie``) or base URL (``http://127.0.0.1:8089``),
     extra = :class:`~genesys_cloud.api.settings.GenesysSettings` options.
     """
 
     conn_name_attr = "genesys_conn_id"
     default_conn_name = "genesys_cloud_default"
-    conn_type = "http"
+    conn_type = "genesys_cloud"  # registered in provider_info.py; a stock "http" connection works too
     hook_name = "Genesys Cloud"
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The UI's connection form in Genesys terms."""
+        return {
+            "hidden_fields": ["schema", "port"],
+            "relabeling": {"login": "OAuth client id", "password": "OAuth client secret", "host": "Region or base URL"},
+            "placeholders": {
+                "host": "mypurecloud.ie, eu_west_1 or http://127.0.0.1:8089",
+                "extra": '{"allow_insecure_http": true}',
+            },
+        }
 
     def __init__(self, genesys_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -16,7 +16,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from genesys_cloud.operators.notify import post_event
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import webhook
-from genesys_pipeline.audit import AuditRecord, write_audit
+from genesys_pipeline.audit import AuditRecord, write_audit_reliably
 from genesys_pipeline.sanitize import safe_error_message
 from genesys_pipeline.window import WindowError, resolve_window
 
@@ -80,12 +80,9 @@ def _stage_latencies(results: Mapping[str, Mapping[str, Any] | None]) -> dict[st
 
 
 def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID) -> None:
-    """Insert one ``sync_audit`` row through a short-lived engine (tasks and callbacks are short-lived too)."""
-    engine = warehouse_engine(conn_id)
-    try:
-        write_audit(engine, record)
-    finally:
-        engine.dispose()
+    """Insert one ``sync_audit`` row through short-lived engines (tasks and callbacks are short-lived too),
+    retried; a row that cannot be written is logged whole, as an error."""
+    write_audit_reliably(lambda: warehouse_engine(conn_id), record)
 
 
 def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
