@@ -62,8 +62,8 @@ class GenesysLoadOperator(BaseOperator):
     replacing by conversation id; XCom gets the counts, drift and timings.
 
     ``extraction`` (templated) is the extract task's result: the single source of what to load.
-    ``interval`` (templated) is the run's synced window, named in each table's asset event (the
-    extraction's own interval includes the lookback days).
+    ``interval`` (templated, optional) is the run's synced window, named in each table's asset
+    event (the extraction's own interval includes the lookback days).
     The PII config is read here rather than from the plan because its salt must stay out of XCom.
     """
 
@@ -71,7 +71,7 @@ class GenesysLoadOperator(BaseOperator):
     ui_color = "#eef6ee"
 
     def __init__(
-        self, *, extraction: Any, interval: Any, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs: Any
+        self, *, extraction: Any, interval: Any = None, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs: Any
     ) -> None:
         super().__init__(**kwargs)
         self.extraction = extraction
