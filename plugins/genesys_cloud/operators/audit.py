@@ -11,12 +11,14 @@ import logging
 from typing import Any, Mapping
 
 from airflow.sdk import BaseOperator
+from sqlalchemy import inspect
 from airflow.sdk.exceptions import AirflowNotFoundException
 
 from genesys_cloud.operators.notify import post_event
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import webhook
 from genesys_pipeline.audit import AuditRecord, write_audit
+from genesys_pipeline.warehouse.engine import schema_for
 from genesys_pipeline.warehouse.open_conversations import open_conversations
 from genesys_pipeline.window import WindowError, resolve_window
 
@@ -88,7 +90,7 @@ def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID, *, wi
     ``with_open_conversations`` first notes what is still open in the warehouse after the run."""
     engine = warehouse_engine(conn_id)
     try:
-        if with_open_conversations:
+        if with_open_conversations and inspect(engine).has_table("conversations", schema=schema_for(engine)):
             still_open = open_conversations(engine)
             record.add_open_conversations(still_open.count, still_open.oldest_start)
         write_audit(engine, record)
