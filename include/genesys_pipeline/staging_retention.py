@@ -38,13 +38,13 @@ def purge_expired(staging: StagingArea, retention_days: int, now: datetime | Non
         raise ValueError(f"setting genesys_staging_retention_days must be >= 1, got {retention_days}")
     cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=retention_days)
     report = PurgeReport()
-    for partition_dir in _children(staging.root / DATASET):
-        for directory in _children(partition_dir):
+    for partition_dir in _directories(staging.root / DATASET):  # files beside them (the erasure key) stay
+        for directory in _directories(partition_dir):
             if _expired_extraction(staging, partition_dir.name, directory, cutoff):
                 _remove_tree(directory)
                 report.extractions += 1
         _remove_if_empty(partition_dir)
-    for partition_dir in _children(staging.root / REJECTS_DATASET):
+    for partition_dir in _directories(staging.root / REJECTS_DATASET):
         for path in _children(partition_dir):
             if _modified(path) < cutoff:
                 path.unlink()
@@ -67,6 +67,10 @@ def _children(directory: Any) -> Iterable[Any]:
         return sorted(directory.iterdir(), key=lambda path: path.name)
     except (FileNotFoundError, NotADirectoryError):
         return []
+
+
+def _directories(directory: Any) -> list[Any]:
+    return [path for path in _children(directory) if path.is_dir()]
 
 
 def _modified(path: Any) -> datetime:

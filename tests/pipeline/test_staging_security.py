@@ -116,6 +116,9 @@ def test_retention_purges_only_what_no_run_can_still_need(tmp_path):
         with RejectsFile(path) as rejects:
             rejects.write("c", "reason", {})
         _age(path, days)
+    erasure_key = tmp_path / "conversation_details" / ".erasure_secret"  # a file beside the partitions
+    erasure_key.write_text("k")
+    _age(erasure_key, 30)
 
     report = purge_expired(area, retention_days=14, now=NOW)
 
@@ -124,6 +127,7 @@ def test_retention_purges_only_what_no_run_can_still_need(tmp_path):
     assert recent_complete.exists() and running.exists() and new_rejects.exists()
     assert area.read_manifest("2024-05-20", query_hash(QUERY)) is not None
     assert not old_complete.parent.exists()  # its emptied partition directory too
+    assert erasure_key.read_text() == "k"  # not an extraction: never purged
 
 
 def test_retention_below_one_day_is_refused(tmp_path):
