@@ -19,6 +19,7 @@ from genesys_cloud.api.attempts import RequestAttempts
 from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, parse_token_response, token_key, token_request
 from genesys_cloud.api.error_responses import api_error, correlation_id
 from genesys_cloud.api.pacing import RatePacer
+from genesys_cloud.api.rate_budget import RateBudget, rate_budget
 from genesys_cloud.api.regions import BaseUrls
 from genesys_cloud.api.retry import RetryPolicy, decode_success_body
 from genesys_cloud.api.settings import GenesysSettings
@@ -56,6 +57,7 @@ class GenesysClient:
         session: requests.Session | None = None,
         token_cache: TokenCache = TOKEN_CACHE,
         sleep: Callable[[float], None] = time.sleep,
+        budget: RateBudget | None = None,
     ) -> None:
         mask(client_secret)
         self.urls = urls
@@ -70,7 +72,9 @@ class GenesysClient:
         self.token_cache = token_cache
         self._token_key = token_key(urls.login, client_id, client_secret)
         self.retry_policy = RetryPolicy(settings)
-        self.pacer = RatePacer(settings.rate_budget_per_minute, settings.pacing_threshold)
+        self.pacer = RatePacer(settings.pacing_threshold)
+        self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
+        self._budget_key = f"{urls.login}|{client_id}"  # per OAuth client, never the secret
         self.sleep = sleep
 
     def token(self) -> str:
@@ -129,8 +133,9 @@ class GenesysClient:
         attempts = RequestAttempts(self.retry_policy, self.stats, method, path)
         while True:
             self._pace()
+            if base == self.urls.api:  # token requests are not charged by Genesys
+                self._draw_budget()
             self.stats.requests += 1
-            self.pacer.record_request()
             try:
                 raw = self.session.request(
                     method, base + path, headers=headers, params=params, data=data, timeout=self.settings.timeout
@@ -157,6 +162,19 @@ class GenesysClient:
             log.info("Pacing Genesys calls: waiting %.2f s to stay under the rate limit", wait)
             self.stats.paced_seconds += wait
             self._wait(wait)
+
+    def _draw_budget(self) -> None:
+        """Wait for one request from the budget shared with every process using this client."""
+        per_minute = self.settings.rate_budget_per_minute
+        if self.pacer.snapshot is not None:
+            per_minute = min(per_minute, self.pacer.snapshot.allowed)
+        waited = 0.0
+        while (wait := self.budget.take(self._budget_key, per_minute)) > 0:
+            waited += wait
+            self._wait(wait)
+        if waited:
+            log.debug("Shared Genesys rate budget: waited %.2f s", waited)
+            self.stats.paced_seconds += waited
 
     def _wait(self, seconds: float) -> None:
         self.sleep(seconds)
