@@ -8,7 +8,7 @@ STAMP := $(VENV)/.installed
 N ?= 100000
 PYTEST_ARGS ?=
 
-.PHONY: install test test-fast demo emulator airflow bench clean
+.PHONY: install test test-fast demo emulator airflow bench bench-backfill plan-backfill clean
 
 install: $(STAMP)
 
@@ -36,6 +36,16 @@ airflow: install
 
 bench: install
 	$(PY) benchmarks/bench.py --n $(N)
+
+# A backfill of DAYS partitions of N conversations on a real scheduler (EXECUTOR=CeleryExecutor for two workers).
+DAYS ?= 3
+EXECUTOR ?= LocalExecutor
+bench-backfill: install
+	$(PY) benchmarks/bench_backfill.py --days $(DAYS) --n $(N) --executor $(EXECUTOR)
+
+# Expected API requests, jobs and wall time of a backfill from the org's volume (DAILY= for a what-if).
+plan-backfill: install
+	$(PY) scripts/plan_backfill.py --from $(FROM) --to $(TO) $(if $(DAILY),--daily $(DAILY))
 
 clean:
 	rm -rf $(VENV) .airflow .demo .bench
