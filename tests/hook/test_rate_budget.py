@@ -150,3 +150,15 @@ def test_client_draws_api_requests_from_the_budget_and_waits_when_it_is_spent():
     assert taken == [("https://login.example|cid", 90)] * 4
     assert slept == [0.5, 0.25]
     assert client.stats.paced_seconds == pytest.approx(0.75)
+
+
+def test_reported_allowance_caps_the_budget_per_minute_of_its_window():
+    client = GenesysClient(BaseUrls(api="https://api.example", login="https://login.example"), "cid", "secret",
+                           GenesysSettings(rate_budget_per_minute=240), budget=LocalRateBudget())
+    assert client.budget_per_minute() == 240  # nothing reported yet
+    client.pacer.observe({"inin-ratelimit-allowed": "180", "inin-ratelimit-count": "1", "inin-ratelimit-reset": "60"})
+    client._server_window = 60
+    assert client.budget_per_minute() == 180  # Genesys granted less than the configured budget
+    client.pacer.observe({"inin-ratelimit-allowed": "8", "inin-ratelimit-count": "1", "inin-ratelimit-reset": "2"})
+    client._server_window = 2
+    assert client.budget_per_minute() == 240  # 8 per 2 s is 240 per minute

@@ -75,6 +75,7 @@ class GenesysClient:
         self.pacer = RatePacer(settings.pacing_threshold)
         self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
         self._budget_key = f"{urls.login}|{client_id}"  # per OAuth client, never the secret
+        self._server_window = 0.0  # longest inin-ratelimit-reset seen: the server's window, at least
         self.sleep = sleep
 
     def token(self) -> str:
@@ -145,6 +146,8 @@ class GenesysClient:
                 self._wait(attempts.after_error(error))
                 continue
             self.pacer.observe(response.headers)
+            if self.pacer.snapshot is not None:
+                self._server_window = max(self._server_window, self.pacer.snapshot.reset_seconds)
             delay = attempts.after_response(response.status, response.headers, response.content)
             if delay is None:
                 return response
@@ -163,11 +166,19 @@ class GenesysClient:
             self.stats.paced_seconds += wait
             self._wait(wait)
 
+    def budget_per_minute(self) -> int:
+        """The configured budget, capped by the allowance Genesys reports (``inin-ratelimit-allowed``
+        per window; the window is taken as the longest reset seen, so an estimate from the middle
+        of a window can only loosen the cap to the configured budget, never tighten it wrongly)."""
+        budget = self.settings.rate_budget_per_minute
+        snap = self.pacer.snapshot
+        if snap is None or self._server_window <= 0:
+            return budget
+        return max(1, min(budget, int(snap.allowed * 60 / min(self._server_window, 60))))
+
     def _draw_budget(self) -> None:
         """Wait for one request from the budget shared with every process using this client."""
-        per_minute = self.settings.rate_budget_per_minute
-        if self.pacer.snapshot is not None:
-            per_minute = min(per_minute, self.pacer.snapshot.allowed)
+        per_minute = self.budget_per_minute()
         waited = 0.0
         while (wait := self.budget.take(self._budget_key, per_minute)) > 0:
             waited += wait
