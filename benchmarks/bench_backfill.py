@@ -4,8 +4,8 @@ The daily DAG runs on a local Airflow cluster (``tests/system/airflow_cluster.py
 or CeleryExecutor with ``--workers`` workers on the local Redis/PostgreSQL) against an emulator
 process with realistic details jobs (run time drawn in ``--latency`` seconds, scaled by
 ``--scale`` so a run fits in minutes), the per-token rate limit on and the org's job cap. Every
-task draws from one shared rate budget (``--budget``: sql = the Airflow metadata DB, redis, or
-local = per process, the control). The last line printed is one JSON summary:
+task draws from one shared rate budget (``--budget``: redis = the local Redis, sql = the
+warehouse database, or local = per process, the control). The last line printed is one JSON summary:
 
 - ``api_bound_s``: the least wall time the work allows (``genesys_pipeline.backfill_plan``):
   its minimum API requests at the rate limit, or its jobs' mean scaled latency spread over the
@@ -49,6 +49,8 @@ from genesys_cluster_env import (  # noqa: E402
 from genesys_emulator.testing import EmulatorControl  # noqa: E402
 from genesys_pipeline.backfill_plan import BackfillLimits, plan  # noqa: E402
 
+REDIS_BUDGET_URL = "redis://127.0.0.1:6379/15"  # a database of its own, apart from Celery's
+
 
 class PeakRss:
     """Samples the resident set of this process's descendants; keeps the largest."""
@@ -91,11 +93,11 @@ def api_counts(stats: dict[str, dict[str, int]]) -> tuple[int, int]:
     return requests, throttled
 
 
-def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: int) -> dict[str, str]:
+def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: int, warehouse_url: str) -> dict[str, str]:
     conn = json.loads(base_env["AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"])
     extra = {**conn["extra"], "rate_budget_backend": budget, "rate_budget_per_minute": rate_per_minute}
-    if budget == "redis":
-        extra["rate_budget_url"] = "redis://127.0.0.1:6379/0"
+    if budget != "local":
+        extra["rate_budget_url"] = REDIS_BUDGET_URL if budget == "redis" else warehouse_url
     return {"AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({**conn, "extra": extra})}
 
 
@@ -130,7 +132,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         config = daily_dag_config(
             Path(work_dir), target, executor=args.executor, celery_workers=args.workers,
             pools={GENESYS_POOL: args.pool_slots}, parallelism=max(4, args.pool_slots + 2),
-            env_overrides=genesys_connection(target.airflow_env(), args.budget, args.rate_limit),
+            env_overrides=genesys_connection(target.airflow_env(), args.budget, args.rate_limit, target.warehouse_url),
         )
         with PeakRss() as rss, AirflowCluster(config) as cluster:
             cluster.api.wait_for_dag("genesys_conversations_daily", timeout=180, health_check=cluster.assert_running)
@@ -164,7 +166,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--n", type=int, default=2000, help="conversations per day")
     parser.add_argument("--executor", choices=("LocalExecutor", "CeleryExecutor"), default="LocalExecutor")
     parser.add_argument("--workers", type=int, default=2, help="Celery workers (CeleryExecutor)")
-    parser.add_argument("--budget", choices=("sql", "redis", "local"), default="sql")
+    parser.add_argument("--budget", choices=("redis", "sql", "local"), default="redis")
     parser.add_argument("--rate-limit", type=int, default=300, help="requests per token per minute (emulator)")
     parser.add_argument("--latency", type=float, nargs=2, default=(20.0, 90.0), help="job run time range, s")
     parser.add_argument("--scale", type=float, default=0.1, help="factor applied to the job latency")

@@ -7,7 +7,7 @@ memory stays flat however many conversations a window holds.
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
 from typing import Any, Iterator
@@ -60,7 +60,7 @@ class GenesysCloudHook(BaseHook):
     @cached_property
     def client(self) -> GenesysClient:
         config = config_from_connection(self.get_connection(self.genesys_conn_id))
-        return GenesysClient(config.urls, config.client_id, config.client_secret, _with_budget_store(config.settings))
+        return GenesysClient(config.urls, config.client_id, config.client_secret, config.settings)
 
     def get_conn(self) -> GenesysClient:
         return self.client
@@ -170,12 +170,3 @@ class GenesysCloudHook(BaseHook):
             yield from data.get("entities") or []
             paginator.advance(data)
 
-
-def _with_budget_store(settings: GenesysSettings) -> GenesysSettings:
-    """The ``sql`` rate budget without a URL lives in the Airflow metadata database, which every
-    executor's workers already reach, so the shared budget needs no extra service."""
-    if settings.rate_budget_backend != "sql" or settings.rate_budget_url:
-        return settings
-    from airflow.configuration import conf
-
-    return replace(settings, rate_budget_url=conf.get("database", "sql_alchemy_conn"))

@@ -12,7 +12,7 @@ would slow a single partition's page fetches). Three stores, one rule:
 - :class:`RedisRateBudget`: a sorted set per client, one atomic Lua script per take, on the
   Redis server's clock;
 - :class:`SqlRateBudget`: a lock row per client plus a row per grant in any SQLAlchemy
-  database (the Airflow metadata DB by default), serialised with ``SELECT ... FOR UPDATE``
+  database every worker reaches (Airflow 3 tasks may not use the metadata DB), serialised with ``SELECT ... FOR UPDATE``
   on PostgreSQL and ``BEGIN IMMEDIATE`` on SQLite.
 
 ``take`` never sleeps: it answers 0 (granted and recorded) or how long to wait before asking

@@ -48,9 +48,9 @@ class GenesysSettings:
     # Opt-in for plain http to a non-loopback emulator (docker-compose); real regions are https.
     allow_insecure_http: bool = False
     # Where the per-client request budget shared by all tasks lives: "local" (this process),
-    # "redis" or "sql" (rate_budget_url = a Redis URL / SQLAlchemy URL; the hook defaults "sql"
-    # to the Airflow metadata database). Its size is rate_budget_per_minute, capped by the
-    # inin-ratelimit-allowed Genesys reports.
+    # "redis" or "sql" (rate_budget_url = a Redis URL / SQLAlchemy URL that every worker
+    # reaches; Airflow 3 tasks have no metadata-DB access, so name a database of your own).
+    # Its size is rate_budget_per_minute, capped by the inin-ratelimit-allowed Genesys reports.
     # How long a job submission keeps retrying 429s (the concurrent-job cap, UNCONFIRMED 4.6)
     # while other partitions' jobs finish, before the task fails.
     job_cap_wait_seconds: float = 3600.0
