@@ -77,7 +77,7 @@ class PeakRss:
                 try:
                     rss_mb = child.memory_info().rss / 2**20
                     if rss_mb > self.peak_mb:
-                        self.peak_mb, self.peak_process = rss_mb, " ".join(child.cmdline()[1:4])[:80]
+                        self.peak_mb, self.peak_process = rss_mb, " ".join(child.cmdline()).strip()[:80]
                 except psutil.Error:
                     continue
 
