@@ -7,8 +7,13 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 N ?= 100000
 PYTEST_ARGS ?=
+REPORT_ARGS ?=
 
-.PHONY: install test test-fast demo emulator airflow bench bench-backfill plan-backfill clean
+AUDIT_VENV := .audit-venv
+PIP_AUDIT_VERSION := 2.10.1
+AUDIT_SERVICE ?= pypi
+
+.PHONY: install test test-fast demo report emulator airflow bench bench-backfill plan-backfill audit clean
 
 install: $(STAMP)
 
@@ -27,6 +32,10 @@ test-fast: install
 
 demo: install
 	$(PY) scripts/demo.py
+
+# The sync-health page as an HTML file (default: from the demo warehouse; REPORT_ARGS="--warehouse-url URL --out FILE --days N").
+report: install
+	$(PY) scripts/report.py $(REPORT_ARGS)
 
 emulator: install
 	$(PY) -m genesys_emulator --host 127.0.0.1 --port 8089 --seed 42 --conversations-per-day 2000
@@ -47,5 +56,15 @@ bench-backfill: install
 plan-backfill: install
 	$(PY) scripts/plan_backfill.py --from $(FROM) --to $(TO) $(if $(DAILY),--daily $(DAILY))
 
+# Known vulnerabilities in every pinned package (constraints.txt, which the image also installs
+# with). Needs the network, so it is not part of `make test`. --strict fails when a package
+# cannot be checked, rather than reporting a partial audit as clean. A tool venv of its own
+# keeps pip-audit's dependencies out of the project's. AUDIT_SERVICE=osv for the OSV database.
+audit:
+	@test -x $(AUDIT_VENV)/bin/pip-audit || { $(PYTHON) -m venv $(AUDIT_VENV) && \
+		$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check "pip-audit==$(PIP_AUDIT_VERSION)"; }
+	$(AUDIT_VENV)/bin/pip-audit -r constraints.txt --no-deps --disable-pip --strict \
+		--vulnerability-service $(AUDIT_SERVICE) --progress-spinner off
+
 clean:
-	rm -rf $(VENV) .airflow .demo .bench
+	rm -rf $(VENV) $(AUDIT_VENV) .airflow .demo .bench

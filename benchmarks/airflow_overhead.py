@@ -37,6 +37,7 @@ def dags_test_seconds(home: Path, base_url: str, interval: str, db_url: str) -> 
     shutil.rmtree(home / "staging", ignore_errors=True)  # no cached extraction from an earlier run
     env = airflow_env(home / "airflow", base_url, home / "unused.db", home / "staging")
     env["AIRFLOW_CONN_GENESYS_WAREHOUSE"] = json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": db_url}})
+    env["AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS"] = "0"  # the same one day as the core pipeline, no lookback days
     migrate_metadata_db(env)
     logical_date = interval.split("/")[1].replace(".000Z", "+00:00")
     started = time.perf_counter()

@@ -52,7 +52,8 @@ def flatten(conversations: list[dict]) -> dict[str, list[tuple]]:
     out: dict[str, list[tuple]] = {spec.name: [] for spec in tables.CONVERSATION_TABLES}
     for conv in conversations:
         cid = conv["conversationId"]
-        out["conversations"].append((cid, conv["conversationStart"][:10], *CONVERSATION(conv), *META))
+        # no content hash: change detection is one of the pipeline's guarantees, not the floor's
+        out["conversations"].append((cid, conv["conversationStart"][:10], *CONVERSATION(conv), None, *META))
         for key, table, columns in CONVERSATION_LISTS:
             out[table].extend((cid, i, *columns(item), *META) for i, item in enumerate(conv.get(key) or ()))
         for part in conv.get("participants") or ():

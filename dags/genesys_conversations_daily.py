@@ -34,7 +34,12 @@ from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
 from genesys_cloud.operators.validate_window import GenesysWindowOperator
 from genesys_cloud.sensors import GenesysWaitForDataSensor
-from genesys_defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
+from genesys_defaults import (
+    EXTRACT_EXECUTION_TIMEOUT,
+    GENESYS_DEFAULT_ARGS,
+    GENESYS_POOL,
+    WAIT_EXECUTION_TIMEOUT,
+)
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
 with DAG(
@@ -75,16 +80,19 @@ with DAG(
         target=plan["interval_end"],
         availability_timeout_seconds=plan["availability_timeout_seconds"],
         poll_interval_seconds=plan["poll_interval_seconds"],
+        execution_timeout=WAIT_EXECUTION_TIMEOUT,
     )
     extract = GenesysExtractOperator(
         task_id="extract",
         pool=GENESYS_POOL,
+        execution_timeout=EXTRACT_EXECUTION_TIMEOUT,
         interval=plan["extract_interval"],
         partition=plan["partition"],
         staging_root=plan["staging_root"],
         cache_ttl_seconds=plan["cache_ttl_seconds"],
         force_extract=plan["force_extract"],
         poll_interval=plan["poll_interval_seconds"],
+        staging_retention_days=plan["staging_retention_days"],
     )
     load = GenesysLoadOperator(
         task_id="load",

@@ -11,10 +11,21 @@ from typing import Any
 # Every task that calls Genesys runs in this pool, so the DAGs together respect the org's rate limit.
 GENESYS_POOL = "genesys_api"
 
+# ``execution_timeout`` bounds every try, so no server answer can hold a worker and a pool slot
+# indefinitely: 1 h is several times the longest single-call wait (retry budget 15 min, a
+# Retry-After or rate-limit reset at most 5 min). Extract, which also pages a whole day, gets
+# EXTRACT_EXECUTION_TIMEOUT; wait_for_data, deferred while it waits for the watermark, gets
+# WAIT_EXECUTION_TIMEOUT, above genesys_availability_timeout_seconds' 6 h default (see
+# docs/operations.md, "Timeouts").
+TASK_EXECUTION_TIMEOUT = timedelta(hours=1)
+EXTRACT_EXECUTION_TIMEOUT = timedelta(hours=3)
+WAIT_EXECUTION_TIMEOUT = timedelta(hours=7)
+
 GENESYS_DEFAULT_ARGS: dict[str, Any] = {
     "owner": "data-platform",
     "retries": 2,
     "retry_delay": timedelta(minutes=1),
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=15),
+    "execution_timeout": TASK_EXECUTION_TIMEOUT,
 }

@@ -144,7 +144,7 @@ def main() -> int:
     demo_dir = fresh_demo_dir(args.dir.resolve())
     with EmulatorProcess(free_port(), args.conversations_per_day, log_path=demo_dir / "emulator.log") as emulator:
         expected, webhooks = sync_days(emulator, demo_dir, args.days)
-    engine = create_engine(f"sqlite:///{demo_dir / 'warehouse.db'}")
+    engine = create_engine(f"sqlite:///{demo_dir / 'warehouse.db'}", hide_parameters=True)
     audit = read_audit(engine)
     print_report(engine, audit, webhooks)
     print()

@@ -17,8 +17,9 @@ SIGNATURE_HEADER = "x-genesys-sync-signature"
 IDEMPOTENCY_HEADER = "x-genesys-sync-idempotency-key"
 
 
-def expected_signature(secret: str, timestamp: str, raw_body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + raw_body, hashlib.sha256).hexdigest()
+def expected_signature(secret: str, timestamp: str, idempotency_key: str, raw_body: bytes) -> str:
+    """HMAC-SHA256 over ``timestamp.key.`` and the body: the key is signed, so it cannot be swapped."""
+    digest = hmac.new(secret.encode(), f"{timestamp}.{idempotency_key}.".encode() + raw_body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
 
@@ -28,11 +29,12 @@ def rejection_reason(
     """Why a delivery must be refused, or None when its signature and timestamp are valid."""
     timestamp = headers.get(TIMESTAMP_HEADER)
     signature = headers.get(SIGNATURE_HEADER)
-    if not timestamp or not signature:
+    key = headers.get(IDEMPOTENCY_HEADER)
+    if not timestamp or not signature or not key:
         return "missing signature headers"
     if not timestamp.isdigit():
         return "malformed timestamp"
-    if not hmac.compare_digest(signature, expected_signature(secret, timestamp, raw_body)):
+    if not hmac.compare_digest(signature, expected_signature(secret, timestamp, key, raw_body)):
         return "bad signature"
     if abs(now - int(timestamp)) > tolerance_seconds:
         return "stale timestamp"

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 import orjson
 from sqlalchemy import Engine, Table, insert, select
@@ -51,6 +51,13 @@ class AuditRecord:
     error: str | None = None
     failed_correlation_ids: list[str] = field(default_factory=list)
     reconciliation: dict[str, Any] = field(default_factory=dict)
+    conversations_changed: int | None = None
+    conversations_unchanged: int | None = None
+    conversations_deleted: int | None = None
+    deleted_id_hashes: list[str] = field(default_factory=list)
+    open_conversations: int | None = None
+    oldest_open_start: str | None = None
+    divisions_read: list[str] = field(default_factory=list)
 
     @property
     def completeness_rate(self) -> float | None:
@@ -80,6 +87,19 @@ class AuditRecord:
         self.conversations_rejected = load.get("conversations_rejected")
         self.rows_per_table = dict(load.get("rows_per_table") or {})
         self.drift_summary = dict(load.get("drift") or {})
+        if "conversations_changed" in load:  # new + changed: what the run rewrote
+            self.conversations_changed = (load.get("conversations_new") or 0) + (load["conversations_changed"] or 0)
+        self.conversations_unchanged = load.get("conversations_unchanged")
+        self.conversations_deleted = load.get("conversations_deleted")
+        self.deleted_id_hashes = list(load.get("deleted_id_hashes") or [])
+
+    def add_open_conversations(self, count: int, oldest_start: str | None) -> None:
+        """What is still moving after the run (see ``warehouse.open_conversations``)."""
+        self.open_conversations = count
+        self.oldest_open_start = oldest_start
+
+    def add_divisions(self, division_ids: Iterable[str]) -> None:
+        self.divisions_read = sorted(division_ids)
 
     def add_reconciliation(self, result: Mapping[str, Any]) -> None:
         """Attach the reconcile task's result; a success beyond tolerance becomes ``incomplete`` (data is kept)."""

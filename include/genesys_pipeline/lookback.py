@@ -2,8 +2,8 @@
 
 Surveys, evaluations and wrap-up edits can reach a conversation days after it ended. With
 ``lookback_days = N`` the run for day D extracts ``[D-N, D+1)`` in one details job, and the
-load replaces those conversations whole, so late changes land without a separate rerun of
-each earlier day. The partition (audit, aggregates, reconciliation) stays the run's own day.
+load rewrites those whose content hash changed, so late changes land without a separate rerun
+of each earlier day. The partition (audit, aggregates, reconciliation) stays the run's own day.
 """
 from __future__ import annotations
 

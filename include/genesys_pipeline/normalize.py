@@ -28,9 +28,11 @@ from typing import Any, Iterable, Iterator
 import orjson
 
 from genesys_pipeline import tables
+from genesys_pipeline.content_hash import content_hash, hash_context
 from genesys_pipeline.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.pii import PiiConfig, apply_transforms
 from genesys_pipeline.rejects import RejectedRecord, RejectsFile
+from genesys_pipeline.value_fit import ColumnFit
 
 TABLE_NAMES = tuple(spec.name for spec in tables.CONVERSATION_TABLES)
 
@@ -134,6 +136,7 @@ _CHILD_LISTS = (  # conversation-level lists: (JSON key, drift level, table, key
     ("resolutions", "resolution", "conversation_resolutions", tables.layout(tables.RESOLUTION_FIELDS)[0]),
 )
 _NO_FLOW = dict.fromkeys(_FLOW_SCALARS)
+_FIT = ColumnFit(tables.CONVERSATION_TABLES)
 
 
 class Normalizer:
@@ -148,6 +151,8 @@ class Normalizer:
     ) -> None:
         self._meta = (format_timestamp(extracted_at), run_id)
         self._transforms = pii.transforms() if pii else {}
+        self._redact = pii.redact_record if pii else None  # rejects get the PII config too
+        self._hash_context = hash_context(pii)
         self._rejects = rejects
         self._drift = DriftCounter()
         self._seen: dict[int, int] = {}  # _id_key(conversation id) -> rank of the copy emitted
@@ -187,6 +192,7 @@ class Normalizer:
             marks = {name: len(table_rows) for name, table_rows in rows.items()}
             try:
                 self._flatten(record, cid, rows)
+                self._check_fit(rows, marks)
             except RejectedRecord as rejected:
                 self._undo(rows, marks)
                 self._reject(cid, rejected.reason, record)
@@ -228,7 +234,16 @@ class Normalizer:
     def _reject(self, cid: str | None, reason: str, record: Any) -> None:
         self._result.rejected.append({"conversation_id": cid, "reason": reason})
         if self._rejects is not None:
-            self._rejects.write(cid, reason, record)
+            self._rejects.write(cid, reason, self._redact(record) if self._redact else record)
+
+    @staticmethod
+    def _check_fit(rows: dict[str, list[tuple]], marks: dict[str, int]) -> None:
+        """Reject the record just flattened when one of its values does not fit its column."""
+        for name, start in marks.items():
+            if len(rows[name]) > start:
+                reason = _FIT.misfit(name, rows[name][start:])
+                if reason:
+                    raise RejectedRecord(reason)
 
     @staticmethod
     def _undo(rows: dict[str, list[tuple]], marks: dict[str, int]) -> None:
@@ -245,7 +260,7 @@ class Normalizer:
         start = conv.get("conversationStart")
         rows["conversations"].append(
             (cid, start[:10] if start else None, *map(conv.get, _CONVERSATION_SCALARS),
-             *_CONVERSATION_JSON.values(conv), *meta)
+             *_CONVERSATION_JSON.values(conv), content_hash(conv, self._hash_context), *meta)
         )
         for key, level, table, keys in _CHILD_LISTS:
             out, known = rows[table], KNOWN_KEYS[level]

@@ -1,15 +1,19 @@
 """Field projection and PII protection, configured as JSON (an Airflow Variable or DAG param).
 
-``{"drop": ["ani", "sessions.dnis"], "hash": ["participant_name"], "salt": "..."}``. A name is
-either a bare column (applies to every table that has it) or ``table.column``. Dropped
-columns stay in the schema and are loaded as NULL, so the table shape never depends on the
-configuration; hashed columns hold the hex salted SHA-256 of the value. Key columns (ids,
+``{"drop": ["ani", "sessions.dnis"], "hash": ["participant_name"]}``. A name is either a bare
+column (applies to every table that has it) or ``table.column``. Dropped columns stay in the
+schema and are loaded as NULL, so the table shape never depends on the configuration; hashed
+columns hold the hex HMAC-SHA256 of the value keyed with the salt. The salt is a secret (with
+it, a phone number's digest can be brute-forced): it is not part of this JSON, which anyone
+who can read Variables sees, but comes from the secret-named Variable ``genesys_pii_secret``,
+which Airflow masks in logs. Key columns (ids,
 list positions, ``_extracted_at``, ``_run_id``) cannot be dropped or hashed: the loader
 needs them. The default (no configuration) keeps everything unchanged.
 """
 from __future__ import annotations
 
 import hashlib
+import hmac
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
@@ -18,6 +22,8 @@ import orjson
 from genesys_pipeline.tables import CONVERSATION_TABLES, TableSpec
 
 Transform = Callable[[Any], Any]
+# Airflow masks the values of Variables whose name contains "secret".
+SECRET_VARIABLE = "genesys_pii_secret"
 
 # Columns that identify people; the README points here when it shows how to hash them.
 # flow_entry_reason holds the dialed number (the DNIS, "tel:+1...") for voice flows.
@@ -44,7 +50,7 @@ def configurable_columns() -> dict[str, set[str]]:
 class PiiConfig:
     drop: tuple[str, ...] = ()
     hash: tuple[str, ...] = ()
-    salt: str = field(default="", repr=False)
+    salt: str = field(default="", repr=False)  # the HMAC key, from SECRET_VARIABLE
 
     def __post_init__(self) -> None:
         allowed = configurable_columns()
@@ -54,28 +60,92 @@ class PiiConfig:
                 raise ValueError(f"unknown column {name!r} in PII config; allowed: {', '.join(choices)} "
                                  "(or table.column)")
         if self.hash and not self.salt:
-            raise ValueError("PII config hashes columns but has no 'salt'")
+            raise ValueError(f"PII config hashes columns but the Variable {SECRET_VARIABLE} (the hashing key) is not set")
 
     @classmethod
-    def from_json(cls, text: str | bytes | None) -> "PiiConfig":
+    def from_json(cls, text: str | bytes | None, salt: str = "") -> "PiiConfig":
+        """The config from its JSON, with the hashing key (``salt``) read from the secret Variable."""
         body = orjson.loads(text or b"{}")
         if not isinstance(body, dict):
-            raise ValueError("PII config must be a JSON object with 'drop', 'hash' and 'salt'")
-        unknown = set(body) - {"drop", "hash", "salt"}
+            raise ValueError("PII config must be a JSON object with 'drop' and 'hash'")
+        if "salt" in body:
+            raise ValueError(f"PII config key 'salt' is no longer read from this JSON (a Variable anyone with UI "
+                             f"access sees): move its value to the Variable {SECRET_VARIABLE} (docs/operations.md)")
+        unknown = set(body) - {"drop", "hash"}
         if unknown:
-            raise ValueError(f"unknown PII config keys {sorted(unknown)}; allowed: drop, hash, salt")
-        return cls(drop=tuple(body.get("drop", ())), hash=tuple(body.get("hash", ())), salt=str(body.get("salt", "")))
+            raise ValueError(f"unknown PII config keys {sorted(unknown)}; allowed: drop, hash")
+        return cls(drop=tuple(body.get("drop", ())), hash=tuple(body.get("hash", ())), salt=salt)
+
+    @property
+    def key_id(self) -> str:
+        """Names the hashing key without revealing it (a digest of it), for what records the settings."""
+        if not self.salt:
+            return ""
+        return hmac.new(self.salt.encode(), b"genesys-pii-key-id", hashlib.sha256).hexdigest()[:16]
 
     def transforms(self) -> dict[str, list[tuple[int, Transform]]]:
         """table -> (column position, transform) pairs; empty when nothing is configured."""
         allowed = configurable_columns()
-        hasher = _salted_sha256(self.salt)
+        hasher = _hmac_sha256(self.salt)
         plan: dict[str, dict[int, Transform]] = {}
         for names, transform in ((self.hash, hasher), (self.drop, _to_null)):  # drop wins over hash
             for table, column in (pair for name in names for pair in _resolve(name, allowed)):
                 position = TABLES[table].column_names.index(column)
                 plan.setdefault(table, {})[position] = transform
         return {table: sorted(ops.items()) for table, ops in plan.items()}
+
+
+    def redact_record(self, record: Any) -> Any:
+        """A raw record (as quarantined in rejects) with the config applied by JSON key.
+
+        A reject failed normalization, so its shape cannot be trusted to map keys to columns:
+        every key anywhere in the record that feeds a dropped or hashed column is nulled or
+        hashed, at any level (over-applying is the safe direction). Objects and lists under
+        such a key are hashed as their JSON text."""
+        keys = self._json_keys()
+        if not keys:
+            return record
+        return _redact(record, keys)
+
+    def _json_keys(self) -> dict[str, Transform]:
+        """JSON key -> transform; ``attributes`` maps to a transform of each attribute value."""
+        allowed = configurable_columns()
+        hasher = _hmac_sha256(self.salt) if self.hash else _to_null
+        keys: dict[str, Transform] = {}
+        for names, transform in ((self.hash, hasher), (self.drop, _to_null)):  # drop wins over hash
+            for table, column in (pair for name in names for pair in _resolve(name, allowed)):
+                if (table, column) == ("participant_attributes", "value"):
+                    keys["attributes"] = _each_value(transform)
+                    continue
+                source = next(c.source for c in TABLES[table].columns if c.name == column)
+                if source:
+                    keys[source] = transform
+        return keys
+
+
+def _each_value(transform: Transform) -> Transform:
+    def apply(attributes: Any) -> Any:
+        if not isinstance(attributes, dict):
+            return transform(attributes)
+        return {name: transform(value) for name, value in attributes.items()}
+    return apply
+
+
+def _redact(node: Any, keys: dict[str, Transform]) -> Any:
+    if isinstance(node, list):
+        return [_redact(item, keys) for item in node]
+    if not isinstance(node, dict):
+        return node
+    out = {}
+    for key, value in node.items():
+        transform = keys.get(key)
+        if transform is None:
+            out[key] = _redact(value, keys)
+        elif isinstance(value, (dict, list)) and key != "attributes":
+            out[key] = transform(orjson.dumps(value, option=orjson.OPT_SORT_KEYS).decode())
+        else:
+            out[key] = transform(value)
+    return out
 
 
 def _resolve(name: str, allowed: dict[str, set[str]]) -> list[tuple[str, str]]:
@@ -89,13 +159,15 @@ def _to_null(_: Any) -> None:
     return None
 
 
-def _salted_sha256(salt: str) -> Transform:
-    prefix = salt.encode()
+def _hmac_sha256(key: str) -> Transform:
+    keyed = hmac.new(key.encode(), digestmod=hashlib.sha256)
 
     def digest(value: Any) -> str | None:
         if value is None:
             return None
-        return hashlib.sha256(prefix + str(value).encode()).hexdigest()
+        mac = keyed.copy()
+        mac.update(str(value).encode())
+        return mac.hexdigest()
 
     return digest
 

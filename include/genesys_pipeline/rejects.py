@@ -10,6 +10,8 @@ from typing import Any, BinaryIO
 
 import orjson
 
+from genesys_pipeline.private_files import make_private_dirs, open_private
+
 
 class RejectedRecord(ValueError):
     """Raised inside the normalizer when a record lacks a required key."""
@@ -20,17 +22,20 @@ class RejectedRecord(ValueError):
 
 
 class RejectsFile:
-    """Appends ``{"conversation_id", "reason", "record"}`` lines to ``path`` (pathlib-like)."""
+    """Appends ``{"conversation_id", "reason", "record"}`` lines to ``path`` (pathlib-like), private
+    to its owner (``{root}/{dataset}/{partition}/{file}``: the partition and dataset directories
+    too). The normalizer applies the PII config to each record before it gets here."""
 
     def __init__(self, path: Any) -> None:
         self.path = path
+        self.root = path.parent.parent
         self._handle: BinaryIO | None = None
         self.count = 0
 
     def write(self, conversation_id: str | None, reason: str, record: Any) -> None:
         if self._handle is None:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            self._handle = self.path.open("wb")
+            make_private_dirs(self.path.parent, self.root)
+            self._handle = open_private(self.path)
         line = {"conversation_id": conversation_id, "reason": reason, "record": record}
         self._handle.write(orjson.dumps(line) + b"\n")
         self.count += 1

@@ -4,8 +4,10 @@ Layout: ``{root}/conversation_details/{partition}/{query_hash}/page-NNNNN.json.g
 ``_manifest.json``. ``root`` is a :class:`pathlib.Path` or any pathlib-like object with the
 same methods (Airflow's ``ObjectStoragePath`` for ``s3://`` and friends), so this module never
 imports Airflow. Pages are the API's response bytes exactly as received, so normalization can
-be rerun later without calling Genesys. The manifest is written last: a directory without a
-complete manifest is an interrupted extraction and is never read.
+be rerun later without calling Genesys. The manifest is written last, to a temporary file
+renamed into place, so it is either absent or whole: a directory without a readable,
+complete manifest is an interrupted extraction and is never read. On a local disk
+everything is private to its owner (see :mod:`.private_files`).
 """
 from __future__ import annotations
 
@@ -17,9 +19,12 @@ from typing import Any, Iterator, Mapping
 
 import orjson
 
+from genesys_pipeline.private_files import make_private_dirs, open_private
+
 DATASET = "conversation_details"
 REJECTS_DATASET = "conversation_details_rejects"
 MANIFEST_NAME = "_manifest.json"
+MANIFEST_TEMP_NAME = "_manifest.json.tmp"
 # Level 1 compresses result JSON about 6x at several hundred MB/s; higher levels cost far
 # more CPU for a few percent of space on short-lived staging files.
 GZIP_LEVEL = 1
@@ -85,7 +90,7 @@ class ExtractionWriter:
 
     def write_page(self, raw: bytes, records: int) -> PageEntry:
         name = f"page-{self.manifest.page_count + 1:05d}.json.gz"
-        with (self.directory / name).open("wb") as handle:
+        with open_private(self.directory / name) as handle:
             handle.write(gzip.compress(raw, compresslevel=GZIP_LEVEL))
         entry = PageEntry(name=name, records=records, sha256=hashlib.sha256(raw).hexdigest(), bytes=len(raw))
         self.manifest.pages.append(entry)
@@ -97,7 +102,10 @@ class ExtractionWriter:
         self.manifest.extracted_at = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
         self.manifest.job_id = job_id
         self.manifest.complete = True
-        (self.directory / MANIFEST_NAME).write_bytes(self.manifest.to_bytes())
+        temporary = self.directory / MANIFEST_TEMP_NAME
+        with open_private(temporary) as handle:
+            handle.write(self.manifest.to_bytes())
+        temporary.rename(self.directory / MANIFEST_NAME)  # atomic on a local disk; a crash leaves no half manifest
         return self.manifest
 
 
@@ -126,7 +134,7 @@ class StagingArea:
         """Start a fresh extraction, discarding whatever an earlier attempt left there."""
         qhash = query_hash(query)
         directory = self.extraction_dir(partition, qhash)
-        directory.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(directory, self.root)
         manifest_path = directory / MANIFEST_NAME
         if manifest_path.exists():
             manifest_path.unlink()  # first, so a crash below never leaves a stale "complete"
@@ -135,10 +143,15 @@ class StagingArea:
         return ExtractionWriter(directory, Manifest(partition=partition, query_hash=qhash, query=dict(query)))
 
     def read_manifest(self, partition: str, qhash: str) -> Manifest | None:
+        """The complete manifest, or None: absent, incomplete and unreadable (a torn write from
+        before manifests were renamed into place, a damaged disk) all mean "extract again"."""
         path = self.extraction_dir(partition, qhash) / MANIFEST_NAME
-        if not path.exists():
+        try:
+            manifest = Manifest.from_bytes(path.read_bytes())
+        except FileNotFoundError:
             return None
-        manifest = Manifest.from_bytes(path.read_bytes())
+        except (ValueError, TypeError, AttributeError):
+            return None
         return manifest if manifest.complete else None
 
     def find_fresh(

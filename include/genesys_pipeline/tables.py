@@ -17,7 +17,7 @@ import re
 from dataclasses import dataclass
 from typing import Literal
 
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2  # 2: conversations._content_hash, partition_freshness
 
 ColumnType = Literal["text", "int", "float", "bool", "timestamp", "date", "json", "serial"]
 TEXT: ColumnType = "text"
@@ -31,6 +31,9 @@ SERIAL: ColumnType = "serial"  # integer key the database assigns
 
 EXTRACTED_AT = "_extracted_at"
 RUN_ID = "_run_id"
+# Digest of the raw conversation record (see genesys_pipeline.content_hash): a re-extraction
+# rewrites only conversations whose digest changed.
+CONTENT_HASH = "_content_hash"
 
 
 @dataclass(frozen=True)
@@ -189,7 +192,7 @@ def _child(name: str, parent: str, index: str, fields: dict[str, ColumnType]) ->
 
 CONVERSATIONS = _table(
     "conversations", (_CONV, Column("conversation_date", DATE)), ("conversation_id",),
-    _fields(CONVERSATION_FIELDS),
+    _fields(CONVERSATION_FIELDS), (Column(CONTENT_HASH, TEXT),),
 )
 PARTICIPANTS = _table(
     "participants", (Column("participant_id", TEXT), _CONV), ("participant_id",), _fields(PARTICIPANT_FIELDS)
@@ -294,9 +297,29 @@ SYNC_AUDIT = TableSpec(
         Column("error", TEXT),
         Column("failed_correlation_ids", JSON),
         Column("reconciliation", JSON),
+        Column("conversations_changed", INT),  # new or rewritten (content hash changed)
+        Column("conversations_unchanged", INT),
+        Column("conversations_deleted", INT),  # erased by a complete re-extraction
+        Column("deleted_id_hashes", JSON),  # HMAC-SHA256 of the erased ids, never the ids
+        Column("open_conversations", INT),  # stored without conversation_end after the run
+        Column("oldest_open_start", TEXT),
+        Column("divisions_read", JSON),
     ),
     primary_key=("id",),
 )
 
+# Per UTC day of conversation_start: when the day was last extracted whole and how much of it
+# is still moving. Upserted by the load (genesys_pipeline.warehouse.freshness).
+PARTITION_FRESHNESS = TableSpec(
+    "partition_freshness",
+    (
+        Column("partition_date", DATE), Column("last_extracted_at", TS), Column("conversations", INT),
+        Column("open_conversations", INT), Column("changed_last_run", INT), Column("deleted_last_run", INT),
+    ),
+    ("partition_date",),
+)
+
 # Every table the warehouse holds: ``ensure_schema`` creates and migrates exactly these.
-WAREHOUSE_TABLES: tuple[TableSpec, ...] = (*CONVERSATION_TABLES, *LOOKUP_TABLES, CONVERSATION_AGGREGATES, SYNC_AUDIT)
+WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
+    *CONVERSATION_TABLES, *LOOKUP_TABLES, CONVERSATION_AGGREGATES, SYNC_AUDIT, PARTITION_FRESHNESS,
+)

@@ -1,9 +1,12 @@
 """Completion-webhook events and their signature, shared by the sender and any receiver.
 
-The signature is HMAC-SHA256 over ``f"{timestamp}."`` followed by the exact body bytes, so a
-receiver can reject both tampered bodies and replays of old requests (by checking the
-timestamp). The idempotency key is derived from the run attempt, so a retried delivery of
-the same attempt carries the same key and receivers can drop duplicates.
+The signature is HMAC-SHA256 over ``f"{timestamp}.{idempotency_key}."`` followed by the exact
+body bytes, so a receiver can reject tampered bodies, replays of old requests (by checking the
+timestamp) and a captured delivery replayed under a new key (the key is signed). The key
+identifies the event: its type, DAG, partition, run, the task that sent it and that task's
+try. A retried delivery of one event carries the same key, so receivers can drop duplicates,
+while two different events of one run (``authenticate`` failing, then ``audit`` succeeding
+after a clear) never share one.
 """
 from __future__ import annotations
 
@@ -24,8 +27,8 @@ IDEMPOTENCY_HEADER = "X-Genesys-Sync-Idempotency-Key"
 DEFAULT_TOLERANCE_SECONDS = 300
 
 
-def idempotency_key(dag_id: str, partition: str, run_id: str, try_number: int) -> str:
-    material = "/".join((dag_id, partition, run_id, str(try_number))).encode()
+def idempotency_key(event_type: str, dag_id: str, partition: str, run_id: str, task_id: str, try_number: int) -> str:
+    material = "\x1f".join((event_type, dag_id, partition, run_id, task_id, str(try_number))).encode()
     return hashlib.sha256(material).hexdigest()[:32]
 
 
@@ -47,7 +50,8 @@ def event_from_audit(event_type: str, summary: Mapping[str, Any]) -> tuple[dict[
     identity = ("dag_id", "run_id", "partition", "status")
     details = {name: value for name, value in summary.items() if name not in identity}
     event = build_event(event_type, **{name: summary[name] for name in identity}, **details)
-    key = idempotency_key(summary["dag_id"], summary["partition"], summary["run_id"], summary["try_number"])
+    key = idempotency_key(event_type, summary["dag_id"], summary["partition"], summary["run_id"],
+                          summary.get("task_id") or "", summary["try_number"])
     return event, key
 
 
@@ -56,8 +60,8 @@ def encode_event(event: Mapping[str, Any]) -> bytes:
     return orjson.dumps(event, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS)
 
 
-def signature(secret: str, timestamp: int, body: bytes) -> str:
-    digest = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+def signature(secret: str, timestamp: int, key: str, body: bytes) -> str:
+    digest = hmac.new(secret.encode(), f"{timestamp}.{key}.".encode() + body, hashlib.sha256).hexdigest()
     return f"sha256={digest}"
 
 
@@ -66,7 +70,7 @@ def signed_headers(secret: str, body: bytes, key: str, timestamp: int | None = N
     return {
         "Content-Type": "application/json",
         TIMESTAMP_HEADER: str(ts),
-        SIGNATURE_HEADER: signature(secret, ts, body),
+        SIGNATURE_HEADER: signature(secret, ts, key, body),
         IDEMPOTENCY_HEADER: key,
     }
 
@@ -78,13 +82,14 @@ def verify(
     now: float | None = None,
     tolerance_seconds: int = DEFAULT_TOLERANCE_SECONDS,
 ) -> bool:
-    """Receiver-side check: a valid signature over this body, timestamped within ``tolerance_seconds``."""
+    """Receiver-side check: a valid signature over this key and body, timestamped within ``tolerance_seconds``."""
     lowered = {name.lower(): value for name, value in headers.items()}
     try:
         ts = int(lowered[TIMESTAMP_HEADER.lower()])
         given = lowered[SIGNATURE_HEADER.lower()]
+        key = lowered[IDEMPOTENCY_HEADER.lower()]
     except (KeyError, ValueError):
         return False
     if abs((time.time() if now is None else now) - ts) > tolerance_seconds:
         return False
-    return hmac.compare_digest(given, signature(secret, ts, body))
+    return hmac.compare_digest(given, signature(secret, ts, key, body))

@@ -50,6 +50,7 @@ def pipeline_env(monkeypatch, emulator, tmp_path):
     )
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_STAGING_ROOT", str(tmp_path / "staging"))
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS", "1")
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS", "0")  # these tests judge one day alone
 
     def use_warehouse(url: str) -> str:
         monkeypatch.setenv(

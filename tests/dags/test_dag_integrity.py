@@ -37,6 +37,17 @@ def test_every_dag_has_owner_tags_and_retries(bag):
             assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
 
 
+def test_every_task_has_a_bounded_execution_timeout(bag):
+    """No answer from Genesys (a year-long rate-limit reset, a dripping body) can hold a worker forever."""
+    for dag_id, dag in bag.dags.items():
+        for task in dag.tasks:
+            timeout = task.execution_timeout
+            assert timeout is not None, f"{dag_id}.{task.task_id} has no execution_timeout"
+            assert timedelta(0) < timeout <= timedelta(hours=12), f"{dag_id}.{task.task_id}: {timeout}"
+    sensor = bag.dags[DAG_ID].get_task("wait_for_data")
+    assert sensor.execution_timeout.total_seconds() > 6 * 3600  # above the watermark wait's default
+
+
 def test_daily_dag_shape(bag):
     dag = bag.dags[DAG_ID]
     assert dag.doc_md and "UTC day" in dag.doc_md

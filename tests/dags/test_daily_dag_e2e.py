@@ -61,7 +61,7 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
     load_task = daily_dag.get_task("load")
     monkeypatch.setattr(load_task, "retries", 0)
 
-    def broken_load(self, batches, run_id, progress=None):
+    def broken_load(self, batches, run_id, progress=None, finish=None):
         raise RuntimeError("injected load failure")
 
     with monkeypatch.context() as patch:
@@ -87,7 +87,8 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
 
 
 def test_pii_config_variable_hashes_columns(daily_dag, warehouse, emulator, monkeypatch):
-    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_CONFIG", '{"hash": ["ani"], "salt": "pepper"}')
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_CONFIG", '{"hash": ["ani"]}')
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_SECRET", "pepper")
 
     dag_run = run_day(daily_dag, past_day())
 
@@ -122,11 +123,11 @@ def test_a_retried_try_gets_its_own_audit_row(daily_dag, warehouse, emulator, mo
     real_load = Warehouse.load_batches
     calls = []
 
-    def flaky_load(self, batches, run_id, progress=None):
+    def flaky_load(self, batches, run_id, progress=None, finish=None):
         calls.append(run_id)
         if len(calls) == 1:
             raise ConnectionError("warehouse briefly unavailable")
-        return real_load(self, batches, run_id, progress)
+        return real_load(self, batches, run_id, progress, finish)
 
     monkeypatch.setattr(Warehouse, "load_batches", flaky_load)
 

@@ -8,7 +8,7 @@ import requests
 
 from genesys_pipeline import webhook
 
-URL = "http://hooks.test/genesys"
+URL = "https://hooks.test/genesys"
 
 
 @pytest.fixture()
@@ -58,3 +58,34 @@ def test_a_connection_without_secret_is_refused(monkeypatch, requests_mock):
     with pytest.raises(ValueError, match="signing secret"):
         post_event({"type": "t"}, "key-1")
     assert requests_mock.call_count == 0
+
+
+@pytest.mark.parametrize(
+    ("fields", "named"),
+    [
+        ({"host": URL, "login": "someone"}, "'login' must be empty"),
+        ({"host": "http://hooks.test/genesys"}, "'host' uses plain http on a non-loopback host"),
+        ({"host": "https://user:pw@hooks.test/genesys"}, "'host' must not carry user:password@"),
+        ({"host": "http://hooks.test/genesys", "extra": {"allow_insecure_http": "yes"}}, "'allow_insecure_http' must be true or false"),
+    ],
+    ids=["login", "plain-http", "userinfo", "opt-out-not-bool"],
+)
+def test_unsafe_webhook_connections_are_refused_before_sending(monkeypatch, requests_mock, fields, named):
+    from genesys_cloud.operators.notify import post_event
+
+    conn = {"conn_type": "http", "password": "s3cret", **fields}
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(conn))
+    with pytest.raises(ValueError, match=named):
+        post_event({"type": "t"}, "key-1")
+    assert requests_mock.call_count == 0
+
+
+def test_plain_http_needs_the_explicit_opt_out_which_is_not_sent(monkeypatch, requests_mock):
+    from genesys_cloud.operators.notify import post_event
+
+    private = "http://receiver.internal/genesys"
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(
+        {"conn_type": "http", "host": private, "password": "s3cret", "extra": {"allow_insecure_http": True}}))
+    requests_mock.post(private, status_code=200)
+    assert post_event({"type": "t"}, "key-1") == 200
+    assert "allow_insecure_http" not in {name.lower() for name in requests_mock.last_request.headers}

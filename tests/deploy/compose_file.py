@@ -16,6 +16,7 @@ import yaml
 ROOT = Path(__file__).resolve().parents[2]
 COMPOSE_PATH = ROOT / "docker-compose.yaml"
 ENV_EXAMPLE_PATH = ROOT / ".env.example"
+EMULATOR_ENV_PATH = ROOT / "emulator.env"
 
 # ${NAME}, ${NAME:-default}, ${NAME-default}, ${NAME:?message}, ${NAME?message}; not $${...}.
 REFERENCE = re.compile(r"(?<!\$)\$\{(?P<name>[A-Za-z_][A-Za-z0-9_]*)(?:(?P<op>:?[-?])(?P<arg>[^}]*))?\}")
@@ -89,3 +90,14 @@ def load_compose(env: Mapping[str, str]) -> dict[str, Any]:
 def filled_env_example(placeholder: str = "filled-in-by-user") -> dict[str, str]:
     """.env.example with every empty value filled, as a user must before ``docker compose up``."""
     return {key: value or placeholder for key, value in read_env_file().items()}
+
+
+def emulator_env() -> dict[str, str]:
+    """``--env-file .env --env-file emulator.env``: the later file wins."""
+    return {**filled_env_example(), **read_env_file(EMULATOR_ENV_PATH)}
+
+
+def active_services(compose: dict[str, Any], profiles: tuple[str, ...] = ()) -> dict[str, Any]:
+    """The services ``docker compose --profile ... up`` starts: those without profiles, plus the named."""
+    return {name: svc for name, svc in compose["services"].items()
+            if not svc.get("profiles") or set(svc["profiles"]) & set(profiles)}

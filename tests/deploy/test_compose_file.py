@@ -18,6 +18,8 @@ from compose_file import (
     COMPOSE_PATH,
     ROOT,
     MissingRequiredVariable,
+    active_services,
+    emulator_env,
     filled_env_example,
     load_compose,
     raw_compose,
@@ -35,9 +37,10 @@ REQUIRED_AIRFLOW_ENV = (
     "AIRFLOW__CELERY__RESULT_BACKEND",
     "AIRFLOW__CORE__FERNET_KEY",
 )
-SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|_KEY$")
-# Secrets that may have a default: the local emulator's public demo credentials.
-DEV_ONLY_SECRET_DEFAULTS = {"GENESYS_CLIENT_SECRET": "emulator-secret", "GENESYS_WEBHOOK_SECRET": "emulator-webhook-secret"}
+SECRET_NAME = re.compile(r"PASSWORD|SECRET|FERNET|TOKEN|_KEY$|BASIC_AUTH")
+# Secrets of optional features, empty by default: the webhook (no URL, no webhook) and Flower
+# (its profile refuses to start without it).
+OPTIONAL_SECRETS = {"GENESYS_WEBHOOK_SECRET", "FLOWER_BASIC_AUTH"}
 
 
 @pytest.fixture(scope="module")
@@ -70,13 +73,20 @@ def url_port(url: str) -> tuple[str, int]:
     return parts.hostname, parts.port
 
 
-def published_ports(service: dict) -> list[tuple[int, int]]:
-    """(host port, container port) pairs from ``"HOST:CONTAINER"`` entries."""
-    pairs = []
+def published(service: dict) -> list[tuple[str, int, int]]:
+    """(host address, host port, container port) from ``"[ADDRESS:]HOST:CONTAINER"`` entries;
+    no address means every interface (``0.0.0.0``)."""
+    out = []
     for entry in service.get("ports", []):
-        host, _, container = str(entry).rpartition(":")
-        pairs.append((int(host), int(container)))
-    return pairs
+        parts = str(entry).split(":")
+        address = parts[0] if len(parts) == 3 else "0.0.0.0"
+        out.append((address, int(parts[-2]), int(parts[-1])))
+    return out
+
+
+def published_ports(service: dict) -> list[tuple[int, int]]:
+    """(host port, container port) pairs."""
+    return [(host, container) for _, host, container in published(service)]
 
 
 def test_compose_file_validates_against_the_compose_specification():
@@ -132,7 +142,8 @@ def test_connection_urls_point_at_services_and_their_container_ports(services):
     assert metadata.hostname in services
 
 
-def test_emulator_port_matches_its_connection_urls(services):
+def test_emulator_port_matches_its_connection_urls():
+    services = load_compose(emulator_env())["services"]
     command = services["genesys-emulator"]["command"]
     port = int(command[command.index("--port") + 1])
     assert (8089, port) in published_ports(services["genesys-emulator"])
@@ -184,24 +195,105 @@ def test_init_migrates_and_creates_the_pool_and_connections_the_code_uses(servic
     assert "airflow pools set genesys_api" in script
     code = "\n".join(p.read_text() for p in [*ROOT.glob("plugins/genesys_cloud/**/*.py"), *ROOT.glob("dags/*.py")])
     for conn_id in ("genesys_cloud_default", "genesys_warehouse", "genesys_sync_webhook"):
-        assert f"add_missing_connection {conn_id} " in script
+        assert f'"{conn_id}": {{' in script or f'connections["{conn_id}"]' in script, conn_id
         assert f'"{conn_id}"' in code, f"no code uses connection id {conn_id}"
     assert '"genesys_api"' in code, "no DAG uses the genesys_api pool"
 
 
-def test_secrets_come_from_env_with_only_dev_defaults():
+def test_secrets_come_from_env_with_no_defaults():
     for match in references(raw_compose()):
         name, op, arg = match["name"], match["op"], match["arg"]
         if not SECRET_NAME.search(name):
             continue
-        if name in DEV_ONLY_SECRET_DEFAULTS:
-            assert arg == DEV_ONLY_SECRET_DEFAULTS[name], f"{name} has an unexpected default"
+        if name in OPTIONAL_SECRETS:
+            assert op == ":-" and arg == "", f"{name} must default to empty, found {match[0]}"
         else:
             assert op == ":?", f"{name} must be required (${{{name}:?...}}), found {match[0]}"
-    env = read_env_file()
-    for name, value in env.items():
-        if SECRET_NAME.search(name) and name not in DEV_ONLY_SECRET_DEFAULTS:
+    for name, value in read_env_file().items():
+        if SECRET_NAME.search(name):
             assert value == "", f".env.example must not ship a value for {name}"
+
+
+def test_only_the_airflow_ui_is_published_by_default_and_only_on_loopback():
+    default = active_services(load_compose(filled_env_example()))
+    exposed = {name: published(svc) for name, svc in default.items() if svc.get("ports")}
+    assert exposed == {"airflow-apiserver": [("127.0.0.1", 8080, 8080)]}
+    assert "genesys-emulator" not in default and "flower" not in default
+    everything = load_compose(emulator_env())["services"]
+    for name, service in everything.items():
+        assert all(address == "127.0.0.1" for address, _, _ in published(service)), f"{name} listens on all interfaces"
+    assert everything["genesys-emulator"]["profiles"] == ["emulator"]
+    assert everything["flower"]["profiles"] == ["flower"]
+    assert "ports" not in everything["warehouse-postgres"], "the PII warehouse must not be published"
+
+
+def test_services_that_wait_for_the_emulator_start_without_its_profile(services):
+    for name, service in services.items():
+        rule = service.get("depends_on", {}).get("genesys-emulator")
+        if rule is not None:
+            assert rule.get("required") is False, f"{name} would not start without the emulator profile"
+
+
+def test_flower_requires_basic_auth():
+    flower = load_compose(filled_env_example())["services"]["flower"]
+    assert flower["environment"]["AIRFLOW__CELERY__FLOWER_BASIC_AUTH"] == "filled-in-by-user"
+    script = "\n".join(flower["command"])
+    assert 'if [ -z "${AIRFLOW__CELERY__FLOWER_BASIC_AUTH}" ]' in script and "exit 1" in script
+    assert script.rstrip().endswith("exec /entrypoint celery flower")
+
+
+def test_connections_come_from_a_file_never_from_a_command_line(services):
+    init = services["airflow-init"]
+    script = "\n".join(init["command"])
+    assert "airflow connections add" not in script and "--conn-password" not in script
+    secret_vars = [name for name in init["environment"] if SECRET_NAME.search(name)]
+    for name in secret_vars:  # read by the Python writer from its environment, never expanded into argv
+        assert f"${{{name}}}" not in script and f"$${{{name}}}" not in script, name
+    assert '0o600' in script and "genesys_connections.json" in script
+    common = services["airflow-scheduler"]["environment"]
+    assert common["AIRFLOW__SECRETS__BACKEND"] == "airflow.secrets.local_filesystem.LocalFilesystemBackend"
+    assert "/opt/airflow/config/genesys_connections.json" in common["AIRFLOW__SECRETS__BACKEND_KWARGS"]
+
+
+def test_connections_writer_produces_what_the_pipeline_accepts(services, tmp_path, monkeypatch):
+    """Run the init script's Python writer for real, then read its file as Airflow does."""
+    script = "\n".join(services["airflow-init"]["command"])
+    writer = re.search(r"python - <<'PYTHON'\n(.*?)\nPYTHON", script, flags=re.S)[1]
+    target = tmp_path / "genesys_connections.json"
+    for name, value in {"GENESYS_ALLOW_INSECURE_HTTP": "false", "GENESYS_WEBHOOK_URL": "", **{
+            key: value for key, value in emulator_env().items() if key.startswith(("GENESYS_", "WAREHOUSE_"))}}.items():
+        monkeypatch.setenv(name, value)
+    monkeypatch.setenv("GENESYS_ALLOW_INSECURE_HTTP", "false")
+    monkeypatch.setenv("GENESYS_WEBHOOK_URL", "")
+    exec(compile(writer.replace("/opt/airflow/config/genesys_connections.json", str(target)), "init", "exec"), {})
+    import json
+    import stat
+
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    connections = json.loads(target.read_text())
+    assert set(connections) == {"genesys_cloud_default", "genesys_warehouse"}  # no URL, no webhook connection
+    assert json.loads(connections["genesys_cloud_default"]["extra"]) == {}  # the opt-in is off by default
+    monkeypatch.setenv("GENESYS_ALLOW_INSECURE_HTTP", "true")
+    monkeypatch.setenv("GENESYS_WEBHOOK_URL", "http://genesys-emulator:8089/_emulator/webhooks")
+    exec(compile(writer.replace("/opt/airflow/config/genesys_connections.json", str(target)), "init", "exec"), {})
+    from airflow.secrets.local_filesystem import load_connections_dict
+
+    from genesys_cloud.api.connection import config_from_connection
+    from genesys_cloud.webhook_connection import checked_webhook_secret
+
+    loaded = load_connections_dict(str(target))  # what LocalFilesystemBackend serves
+    assert config_from_connection(loaded["genesys_cloud_default"]).urls.api == "http://genesys-emulator:8089"
+    webhook = loaded["genesys_sync_webhook"]
+    assert checked_webhook_secret("w", webhook.host, webhook.login, webhook.password, webhook.extra_dejson)
+    assert loaded["genesys_warehouse"].port == 5432
+
+
+def test_insecure_http_is_off_by_default_and_the_emulator_env_turns_it_on():
+    default_init = load_compose(filled_env_example())["services"]["airflow-init"]["environment"]
+    emulator_init = load_compose(emulator_env())["services"]["airflow-init"]["environment"]
+    assert default_init["GENESYS_ALLOW_INSECURE_HTTP"] == "false"
+    assert emulator_init["GENESYS_ALLOW_INSECURE_HTTP"] == "true"
+    assert urlsplit(emulator_init["GENESYS_API_HOST"]).hostname == "genesys-emulator"
 
 
 def test_compose_refuses_to_start_without_the_secrets():

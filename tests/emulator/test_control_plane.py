@@ -23,7 +23,7 @@ def day_ms() -> tuple[int, int]:
 
 def signed_headers(body: bytes, *, key: str = "k-1", timestamp: int | None = None, secret: str = SECRET) -> dict:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
-    digest = hmac.new(secret.encode(), f"{stamp}.".encode() + body, hashlib.sha256).hexdigest()
+    digest = hmac.new(secret.encode(), f"{stamp}.{key}.".encode() + body, hashlib.sha256).hexdigest()
     return {"X-Genesys-Sync-Timestamp": stamp, "X-Genesys-Sync-Signature": f"sha256={digest}",
             "X-Genesys-Sync-Idempotency-Key": key, "Content-Type": "application/json"}
 

@@ -105,10 +105,13 @@ def test_config_overrides_are_validated():
 
 def test_webhook_rejection_reasons():
     body = b'{"a": 1}'
-    good = {"x-genesys-sync-timestamp": "1000", "x-genesys-sync-signature": expected_signature("k", "1000", body)}
+    good = {"x-genesys-sync-timestamp": "1000", "x-genesys-sync-idempotency-key": "key-1",
+            "x-genesys-sync-signature": expected_signature("k", "1000", "key-1", body)}
     assert rejection_reason(good, body, secret="k", now=1000, tolerance_seconds=300) is None
     assert rejection_reason(good, body, secret="k", now=1301, tolerance_seconds=300) == "stale timestamp"
     assert rejection_reason(good, body + b" ", secret="k", now=1000, tolerance_seconds=300) == "bad signature"
+    assert rejection_reason({**good, "x-genesys-sync-idempotency-key": "key-2"}, body, secret="k", now=1000,
+                            tolerance_seconds=300) == "bad signature"
     assert rejection_reason({**good, "x-genesys-sync-timestamp": "abc"}, body, secret="k", now=1000,
                             tolerance_seconds=300) == "malformed timestamp"
 

@@ -85,3 +85,24 @@ def test_bad_options_name_the_field_and_range(extra, message):
 
 def test_raising_the_configured_maximum_allows_bigger_pages():
     assert GenesysSettings.from_extra({"results_max_page_size": 2000, "results_page_size": 2000}).results_page_size == 2000
+
+
+@pytest.mark.parametrize("host", ["https://client:s3cr3t-pw@api.mypurecloud.ie", "client:s3cr3t-pw@mypurecloud.ie"])
+def test_host_with_userinfo_is_refused_naming_the_field_without_echoing_it(host):
+    with pytest.raises(ValueError, match="field 'host' must not contain user:password@") as caught:
+        resolve_base_urls(host)
+    assert "s3cr3t-pw" not in str(caught.value)
+
+
+def test_no_secret_in_any_config_repr():
+    from genesys_pipeline.pii import PiiConfig
+    from genesys_pipeline.settings import PipelineSettings
+
+    settings = GenesysSettings.from_extra({"proxies": {"https": "http://proxyuser:proxy-pw-1@proxy:3128"}})
+    conn = SimpleNamespace(conn_id="c", login="id", password="client-pw-2", host="mypurecloud.ie", port=None,
+                           extra_dejson={"proxies": settings.proxies})
+    pipeline = PipelineSettings(staging_root="/tmp/s", pii_config='{"hash": ["ani"], "salt": "old-salt-3"}')
+    texts = [repr(settings), repr(config_from_connection(conn)), repr(pipeline),
+             repr(PiiConfig(hash=("ani",), salt="salt-4"))]
+    for secret in ("proxy-pw-1", "client-pw-2", "old-salt-3", "salt-4"):
+        assert not any(secret in text for text in texts), secret

@@ -1,6 +1,8 @@
 """Hook + funnel behaviour against requests_mock: auth, retries, error mapping, endpoint methods."""
 from __future__ import annotations
 
+from itertools import islice
+
 import pytest
 import requests
 import requests_mock as rm
@@ -18,6 +20,10 @@ from genesys_cloud.api.job_state import JobState
 from genesys_responses import AVAILABILITY_URL, JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
 
 AVAILABLE = {"json": {"dataAvailabilityDate": "2024-05-02T03:15:00.000Z"}}
+# Loop-shaped tests take at most this many pages, so a broken loop guard fails instead of spinning.
+MAX_PAGES = 10
+# pytest-timeout backstop for the whole module: every test here is milliseconds of requests_mock.
+pytestmark = pytest.mark.timeout(30)
 
 
 def test_token_sent_as_basic_auth_form_and_cached(hook):
@@ -129,6 +135,26 @@ def test_retry_after_above_cap_fails_clearly_without_sleeping(hook, sleeps):
     assert sleeps == []
 
 
+def test_503_honours_retry_after_like_429(hook, sleeps):
+    with rm.Mocker() as m:
+        m.post(TOKEN_URL, **token_ok())
+        unavailable = error_body(503, "service.unavailable", "down for maintenance")
+        unavailable["headers"]["Retry-After"] = "7"
+        m.get(AVAILABILITY_URL, [unavailable, AVAILABLE])
+        assert hook.get_data_availability().year == 2024
+    assert sleeps == [7.0]  # the server's word, not a jittered backoff of about a second
+
+
+def test_year_long_ratelimit_reset_waits_at_most_the_cap(hook, sleeps):
+    exhausted = {"inin-ratelimit-allowed": "300", "inin-ratelimit-count": "300", "inin-ratelimit-reset": "31536000"}
+    with rm.Mocker() as m:
+        m.post(TOKEN_URL, **token_ok())
+        m.get(AVAILABILITY_URL, [{**AVAILABLE, "headers": exhausted}, AVAILABLE])
+        hook.get_data_availability()
+        hook.get_data_availability()
+    assert sleeps and sum(sleeps) <= hook.settings.max_retry_after_seconds
+
+
 def test_503_burst_retried_with_backoff_and_budget_is_bounded(hook, sleeps):
     with rm.Mocker() as m:
         m.post(TOKEN_URL, **token_ok())
@@ -231,5 +257,5 @@ def test_cursor_loop_from_the_server_is_an_error(hook):
         m.post(TOKEN_URL, **token_ok())
         m.get(results, json={"conversations": conversations(0, 1), "cursor": "same"})
         with pytest.raises(PaginationLoopError):
-            list(hook.iter_details_job_pages("job-1"))
+            list(islice(hook.iter_details_job_pages("job-1"), MAX_PAGES))
         assert m.call_count == 3  # token, first page, the repeat: then stop

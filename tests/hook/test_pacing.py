@@ -49,3 +49,10 @@ def test_missing_or_garbled_headers_are_ignored(clock):
     pacer.observe({"inin-ratelimit-allowed": "many"})
     pacer.observe({})
     assert pacer.wait_seconds() == 0.0
+
+
+@pytest.mark.parametrize("reset", ["31536000", "inf", "nan", "-5"])
+def test_server_reset_is_bounded_by_the_configured_cap(clock, reset):
+    pacer = RatePacer(clock=clock, max_wait_seconds=300)
+    pacer.observe({"inin-ratelimit-allowed": "300", "inin-ratelimit-count": "300", "inin-ratelimit-reset": reset})
+    assert 0.0 <= pacer.wait_seconds() <= 300

@@ -121,3 +121,27 @@ def test_availability_trigger_waits_for_the_watermark(fake_genesys):
     )
     event = asyncio.run(first_event(trigger))
     assert event["status"] == "available" and event["data_availability_date"] == "2024-05-02T01:00:00.000Z"
+
+
+def test_async_client_caps_the_decompressed_body_like_the_sync_one(monkeypatch):
+    import gzip
+
+    from genesys_cloud.api.exceptions import GenesysTransientError
+    from genesys_cloud.hook import GenesysCloudHook
+    from hook_connection import FAKE_BASE, set_connection
+
+    set_connection(monkeypatch, FAKE_BASE, {"max_response_bytes": 1024 * 1024, "max_attempts": 2})
+    bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
+    fake = FakeGenesys({"GET /api/v2/analytics/conversations/details/jobs/availability": [
+        httpx.Response(200, content=bomb, headers={"Content-Encoding": "gzip"})]})
+    from genesys_cloud.api.connection import config_from_connection
+
+    hook = GenesysCloudHook()
+    config = config_from_connection(hook.get_connection(hook.genesys_conn_id))
+
+    async def fetch():
+        async with AsyncGenesysClient(config, transport=httpx.MockTransport(fake), sleep=_no_sleep) as client:
+            return await client.get_json("/api/v2/analytics/conversations/details/jobs/availability")
+
+    with pytest.raises(GenesysTransientError, match="failed after 2 attempts: ResponseTooLargeError"):
+        asyncio.run(fetch())

@@ -34,6 +34,7 @@ def warehouse(monkeypatch, genesys, warehouse_connection, tmp_path):
         {"conn_type": "http", "host": f"{genesys.base_url}/_emulator/webhooks", "password": WEBHOOK_SECRET}))
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_STAGING_ROOT", str(tmp_path / "staging"))
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS", "1")
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS", "0")  # one day alone; lookback is passed explicitly
     warehouse = Warehouse.from_url(warehouse_connection)
     yield warehouse
     warehouse.dispose()

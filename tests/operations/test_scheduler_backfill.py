@@ -90,6 +90,7 @@ def cluster_config(tmp_path: Path, emulator_url: str, warehouse_url: str) -> Clu
         "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": warehouse_url}}),
         "AIRFLOW_VAR_GENESYS_STAGING_ROOT": str(tmp_path / "staging"),
         "AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "1",
+        "AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS": "0",  # the backfilled days alone, as the assertions expect
         "AIRFLOW__CORE__MAX_TASK_RETRY_DELAY": "2",
     }
     return ClusterConfig(dags_folder=dags, env_overrides=env, pools={"genesys_api": 4})

@@ -3,7 +3,7 @@ and staged extractions built from them exactly as the extract step writes them."
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Callable
 
@@ -12,6 +12,7 @@ import pytest
 from pipeline_records import DAY, EXTRACTED_D, SAMPLE_RECORD, pages_of
 
 from genesys_pipeline.staging import Manifest, StagingArea
+from genesys_pipeline.warehouse import Warehouse
 
 
 @pytest.fixture()
@@ -46,6 +47,32 @@ def stage(tmp_path: Path) -> Callable[..., tuple[StagingArea, Manifest]]:
               page_size: int = 100) -> tuple[StagingArea, Manifest]:
         writer = staging.open_writer(partition, {"interval": partition, "pageSize": page_size})
         for page in pages_of(records, page_size):
+            writer.write_page(page, records=len(orjson.loads(page)["conversations"]))
+        return staging, writer.commit(extracted_at)
+
+    return write
+
+
+@pytest.fixture()
+def warehouse(warehouse_url):
+    """A warehouse with its schema, on each dialect."""
+    wh = Warehouse.from_url(warehouse_url)
+    wh.ensure_schema()
+    yield wh
+    wh.dispose()
+
+
+@pytest.fixture()
+def stage_days(tmp_path: Path) -> Callable[..., tuple[StagingArea, Manifest]]:
+    """Stage records as one complete extraction of whole UTC days, with the real query shape."""
+    staging = StagingArea(tmp_path / "staging-days")
+
+    def write(records: list[dict], first: date, days: int = 1, extracted_at: datetime = EXTRACTED_D,
+              **query: object) -> tuple[StagingArea, Manifest]:
+        end = first + timedelta(days=days)
+        interval = f"{first.isoformat()}T00:00:00.000Z/{end.isoformat()}T00:00:00.000Z"
+        writer = staging.open_writer(first.isoformat(), {"interval": interval, "pageSize": 100, **query})
+        for page in pages_of(records, 100):
             writer.write_page(page, records=len(orjson.loads(page)["conversations"]))
         return staging, writer.commit(extracted_at)
 

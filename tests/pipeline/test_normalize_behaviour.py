@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import copy
 import hashlib
+import hmac
 import json
 
 import orjson
@@ -165,21 +166,47 @@ def test_drift_counts_unknown_fields_and_enum_values(sample_record, make_pages):
     assert column("sessions", batches[0].rows["sessions"], "flow_type")[1] == "NEWFLOW"
 
 
-def test_drift_survives_a_list_where_an_enum_string_belongs(sample_record, make_pages):
+def test_a_list_where_an_enum_string_belongs_quarantines_the_record(sample_record, make_pages):
     sample_record["participants"][0]["sessions"][0]["segments"][0]["disconnectType"] = ["endpoint"]
-    _, result = run(make_pages([sample_record]))
-    assert result.drift == {"segment.disconnectType=['endpoint']": 1}
+    batches, result = run(make_pages([sample_record]))
+    assert result.rejected == [{"conversation_id": sample_record["conversationId"],
+                                "reason": "type drift: segments.disconnect_type expects text, got array"}]
+    assert not any(batches[0].rows.values())
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("participants", 0, "participantName"), {"first": "Zebulon Quixotic"}, "participants.participant_name expects text, got object"),
+        (("participants", 0, "sessions", 0, "routingRing"), "Zebulon Quixotic", "sessions.routing_ring expects int, got string"),
+        (("participants", 0, "sessions", 0, "recording"), "yes", "sessions.recording expects bool, got string"),
+        (("participants", 0, "participantId"), {"id": "p"}, "participants.participant_id expects text, got object"),
+    ],
+)
+def test_type_drifted_value_quarantines_only_its_conversation(sample_record, make_pages, path, value, reason):
+    """The reason names the column and the JSON kind, never the value (it may be a name)."""
+    clean = copy.deepcopy(sample_record)
+    clean["conversationId"] = "clean-conversation"
+    target = sample_record
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    batches, result = run(make_pages([sample_record, clean]))
+    assert result.rejected == [{"conversation_id": sample_record["conversationId"], "reason": f"type drift: {reason}"}]
+    assert "Zebulon" not in str(result.rejected)
+    assert batches[0].conversation_ids == ["clean-conversation"]
+    assert {row[0] for row in batches[0].rows["conversations"]} == {"clean-conversation"}
 
 
 def test_pii_hash_and_drop(sample_record, make_pages):
     sample_record["participants"][0]["attributes"] = {"crm.case": "42"}
-    config = PiiConfig.from_json('{"hash": ["ani", "participant_attributes.value"], "drop": ["dnis"], "salt": "s"}')
+    config = PiiConfig.from_json('{"hash": ["ani", "participant_attributes.value"], "drop": ["dnis"]}', salt="s")
     batches, _ = run(make_pages([sample_record]), pii=config)
     rows = batches[0].rows
-    assert column("sessions", rows["sessions"], "ani")[0] == hashlib.sha256(b"stel:+15551230000").hexdigest()
+    assert column("sessions", rows["sessions"], "ani")[0] == hmac.new(b"s", b"tel:+15551230000", hashlib.sha256).hexdigest()
     assert column("sessions", rows["sessions"], "dnis") == [None, None, None]
     assert column("participant_attributes", rows["participant_attributes"], "value") == [
-        hashlib.sha256(b"s42").hexdigest()]
+        hmac.new(b"s", b"42", hashlib.sha256).hexdigest()]
     assert column("participant_attributes", rows["participant_attributes"], "name") == ["crm.case"]
 
 
@@ -190,15 +217,36 @@ def test_pii_default_keeps_everything(sample_record, make_pages):
 
 
 @pytest.mark.parametrize("text, message", [
-    ('{"hash": ["social_security"], "salt": "s"}', "unknown column 'social_security'.*allowed: .*ani"),
+    ('{"hash": ["social_security"]}', "unknown column 'social_security'.*allowed: .*ani"),
+    ('{"hash": ["ani"], "salt": "s"}', "'salt' is no longer read from this JSON.*genesys_pii_secret"),
     ('{"drop": ["sessions.session_id"]}', "unknown column 'sessions.session_id'"),
-    ('{"hash": ["ani"]}', "no 'salt'"),
+    ('{"hash": ["ani"]}', "genesys_pii_secret \\(the hashing key\\) is not set"),
     ('{"hashes": ["ani"]}', "unknown PII config keys"),
     ('[]', "JSON object"),
 ])
 def test_pii_config_validation(text, message):
     with pytest.raises(ValueError, match=message):
         PiiConfig.from_json(text)
+
+
+def test_pii_applied_on_every_page_of_a_multi_page_extraction(sample_record, make_pages):
+    """Hashing is checked on the last page too: a transform applied to the first page only fails here."""
+    records = []
+    for number in range(6):
+        record = copy.deepcopy(sample_record)
+        record["conversationId"] = f"conversation-{number}"
+        record["participants"][0]["participantName"] = f"Person {number}"
+        records.append(record)
+    pages = make_pages(records, 2)
+    config = PiiConfig.from_json('{"hash": ["participant_name"]}', salt="k")
+    batches, _ = run(pages, pii=config)
+    assert len(batches) == 3
+    for page_number, batch in enumerate(batches):
+        names = set(column("participants", batch.rows["participants"], "participant_name")) - {None}
+        expected = {hmac.new(b"k", f"Person {n}".encode(), hashlib.sha256).hexdigest()
+                    for n in (2 * page_number, 2 * page_number + 1)}
+        assert expected <= names, f"page {page_number + 1}"
+        assert not any(name.startswith("Person") for name in names), f"page {page_number + 1}"
 
 
 def test_pii_salt_never_in_repr():

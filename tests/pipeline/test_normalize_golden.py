@@ -12,6 +12,7 @@ import orjson
 import pytest
 
 from genesys_pipeline import tables
+from genesys_pipeline.content_hash import content_hash, hash_context
 from genesys_pipeline.normalize import Normalizer, TableBatch
 
 EXTRACTED = "2024-05-02T01:00:00.000000Z"
@@ -39,7 +40,7 @@ def test_sample_record_golden_rows(sample_record, make_pages):
     assert rows["conversations"] == [{
         "conversation_id": "c-1", "conversation_date": "2024-05-01", "conversation_start": "2024-05-01T10:00:00.000Z",
         "conversation_end": "2024-05-01T10:09:30.000Z", "originating_direction": "inbound",
-        "division_ids": '["d-1"]', **META,
+        "division_ids": '["d-1"]', "_content_hash": content_hash(sample_record, hash_context(None)), **META,
     }]
     assert rows["participants"] == [
         {"participant_id": "p-cust", "conversation_id": "c-1", "participant_name": "+15551230000",

@@ -104,7 +104,11 @@ BAD_INPUTS: tuple[BadInput, ...] = (
     BadInput("page-size-over-max", "results_page_size 5000 in the connection extra (max 1000)", "authenticate",
              "results_page_size", connection(results_page_size=5000)),
     BadInput("pii-unknown-column", "PII config hashing an unknown column", "validate_window", "genesys_pii_config",
-             variable("genesys_pii_config", '{"hash": ["social_security_number"], "salt": "s"}')),
+             variable("genesys_pii_config", '{"hash": ["social_security_number"]}')),
+    BadInput("pii-salt-in-config", "PII config still holding its salt (now the secret Variable genesys_pii_secret)",
+             "validate_window", "genesys_pii_secret", variable("genesys_pii_config", '{"hash": ["ani"], "salt": "s"}')),
+    BadInput("host-with-userinfo", "connection host with user:password@", "authenticate", "host",
+             connection(host="https://client:pw@api.mypurecloud.ie")),
     BadInput("unsupported-dialect", "warehouse URL for an unsupported dialect (mysql://)", "validate_window",
              "genesys_warehouse", unsupported_warehouse),
 )

@@ -118,12 +118,14 @@ WEBHOOK_VERIFICATION_DOC = '''## Verifying the completion webhook (receiver side
 
 Every webhook the pipeline sends (`genesys.conversations.partition_synced` and
 `genesys.conversations.partition_failed`) carries three headers: `X-Genesys-Sync-Timestamp`
-(Unix seconds), `X-Genesys-Sync-Signature` (`sha256=` + hex HMAC-SHA256, keyed with the
-`genesys_sync_webhook` connection's password, over the timestamp, a dot and the exact body
-bytes) and `X-Genesys-Sync-Idempotency-Key` (the same for every delivery of one run attempt).
-Verify the signature over the raw body before parsing it, compare in constant time, refuse
-timestamps more than five minutes away from your clock (a captured request cannot be replayed
-later), and drop idempotency keys you have already processed:
+(Unix seconds), `X-Genesys-Sync-Idempotency-Key` (identifies the event: its type, DAG,
+partition, run, sending task and try; every delivery of one event carries the same key) and
+`X-Genesys-Sync-Signature` (`sha256=` + hex HMAC-SHA256, keyed with the `genesys_sync_webhook`
+connection's password, over the timestamp, a dot, the idempotency key, a dot and the exact body
+bytes). Verify the signature over the raw body before parsing it, compare in constant time,
+refuse timestamps more than five minutes away from your clock (a captured request cannot be
+replayed later; the key is signed, so it cannot be replayed under a new key either), and drop
+idempotency keys you have already processed:
 
 ```python
 import hashlib, hmac, time
@@ -132,11 +134,12 @@ def verify_genesys_sync_webhook(secret: str, headers: dict[str, str], raw_body: 
                                 tolerance_seconds: int = 300) -> bool:
     headers = {name.lower(): value for name, value in headers.items()}
     timestamp = headers.get("x-genesys-sync-timestamp", "")
+    key = headers.get("x-genesys-sync-idempotency-key", "")
     given = headers.get("x-genesys-sync-signature", "")
-    if not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_seconds:
+    if not key or not timestamp.isdigit() or abs(time.time() - int(timestamp)) > tolerance_seconds:
         return False
-    expected = "sha256=" + hmac.new(secret.encode(), timestamp.encode() + b"." + raw_body,
-                                    hashlib.sha256).hexdigest()
+    signed = timestamp.encode() + b"." + key.encode() + b"." + raw_body
+    expected = "sha256=" + hmac.new(secret.encode(), signed, hashlib.sha256).hexdigest()
     return hmac.compare_digest(given, expected)
 ```
 

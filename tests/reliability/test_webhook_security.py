@@ -43,6 +43,8 @@ CASES = {
     "stale timestamp (10 min old)": (BODY, lambda: signed(BODY, timestamp=int(time.time()) - 600), "stale timestamp"),
     "timestamp 10 min ahead": (BODY, lambda: signed(BODY, timestamp=int(time.time()) + 600), "stale timestamp"),
     "no signature headers": (BODY, lambda: {"Content-Type": "application/json"}, "missing signature headers"),
+    "captured delivery replayed under a new idempotency key": (
+        BODY, lambda: {**signed(BODY), webhook.IDEMPOTENCY_HEADER: "fresh-key"}, "bad signature"),
 }
 
 

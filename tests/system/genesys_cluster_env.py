@@ -63,6 +63,7 @@ class PipelineTarget:
             "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps(warehouse),
             "AIRFLOW_VAR_GENESYS_STAGING_ROOT": str(self.staging_root),
             "AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "1",
+            "AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS": "0",  # each partition's staged count is judged alone
         }
 
 

@@ -42,7 +42,8 @@ def qualified_name(engine: Engine, table: str) -> str:
 
 
 def create_warehouse_engine(url: str | URL) -> Engine:
-    engine = create_engine(warehouse_url(url), pool_pre_ping=True)
+    # hide_parameters: an error's text must never carry record values (names, phone numbers).
+    engine = create_engine(warehouse_url(url), pool_pre_ping=True, hide_parameters=True)
     if engine.dialect.name == "sqlite":
         _enable_sqlite_transactions(engine)
     return engine

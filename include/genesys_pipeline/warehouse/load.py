@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import asdict, dataclass, field
-from typing import Any, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVar
 
 from sqlalchemy import Connection, Engine
 
@@ -43,9 +43,17 @@ class LoadReport:
 
     run_id: str = ""
     tables: dict[str, int] = field(default_factory=dict)
-    conversations_loaded: int = 0
+    conversations_loaded: int = 0  # new + changed + unchanged: held in this extraction's version
+    conversations_new: int = 0
+    conversations_changed: int = 0
+    conversations_unchanged: int = 0  # same content hash: not rewritten
     conversations_rejected: int = 0
     conversations_skipped_older: int = 0
+    conversations_deleted: int = 0  # erased: a complete re-extraction of their day no longer returns them
+    deleted_id_hashes: list[str] = field(default_factory=list)  # HMAC-SHA256, never raw ids
+    erasure_skipped: str | None = None  # why a requested erasure did not run
+    changed_by_day: dict[str, int] = field(default_factory=dict)  # new or changed, per conversation_date
+    freshness: list[dict[str, Any]] = field(default_factory=list)  # partition_freshness rows upserted
     duplicates_collapsed: int = 0
     batches: int = 0
     drift: dict[str, int] = field(default_factory=dict)
@@ -94,8 +102,11 @@ def load_batches(
     writer: RowWriter,
     run_id: str,
     progress: Progress | None = None,
+    finish: Callable[[ConversationTables, MergeCounts, LoadReport], None] | None = None,
 ) -> LoadReport:
     """Replace every batch's conversations, all in one transaction; returns counts and timings.
+
+    ``finish`` runs after the last batch, inside the same transaction (erasure, freshness).
 
     Timings: ``merge_s`` is the freshness look-ups and deletes, ``stage_s`` the bulk writes
     (names kept from the two-pass loader the audit and benchmarks already read).
@@ -122,11 +133,11 @@ def load_batches(
             writing += time.perf_counter() - room_made
             report.batches += 1
         notify(f"loaded:{report.batches}")
+        _fill_counts(report, counts)
+        if finish is not None:
+            finish(tables, counts, report)
         committing = time.perf_counter()
     finished = time.perf_counter()
-    report.tables = counts.rows
-    report.conversations_loaded = counts.conversations_loaded
-    report.conversations_skipped_older = counts.conversations_skipped_older
     report.timings = {
         "upstream_s": round(upstream.seconds, 4),  # waiting for batches
         "stage_s": round(writing, 4),
@@ -135,3 +146,13 @@ def load_batches(
         "total_s": round(finished - started, 4),
     }
     return report
+
+
+def _fill_counts(report: LoadReport, counts: MergeCounts) -> None:
+    report.tables = counts.rows
+    report.conversations_loaded = counts.conversations_loaded
+    report.conversations_new = counts.conversations_new
+    report.conversations_changed = counts.conversations_changed
+    report.conversations_unchanged = counts.conversations_unchanged
+    report.conversations_skipped_older = counts.conversations_skipped_older
+    report.changed_by_day = dict(counts.written_by_day)

@@ -1,12 +1,14 @@
 """Replace-by-conversation, one batch at a time, straight into the warehouse tables.
 
 Every row is written once: for each batch (one page) the loader asks which of its
-conversations the warehouse already holds in a fresher version and drops those from the
-batch in Python, deletes every stored row of the remaining conversations from every table,
-then bulk-writes the batch into the real tables (see :mod:`.load`). All of it runs inside
-the caller's single transaction, so a crash at any point leaves the previous state, and on
-PostgreSQL an advisory lock serializes concurrent loads whose conversations overlap.
-Identifiers are always quoted; values are always bound parameters.
+conversations the warehouse already holds, in which version and with which content hash. A
+fresher stored version wins (an older extraction never overwrites a newer one); an identical
+content hash costs nothing but a bump of the stored ``_extracted_at`` (so the freshness rule
+keeps knowing how recent the content is); only new and changed conversations are deleted from
+every table and bulk-written again (see :mod:`.load`). All of it runs inside the caller's
+single transaction, so a crash at any point leaves the previous state, and on PostgreSQL an
+advisory lock serializes concurrent loads whose conversations overlap. Identifiers are always
+quoted; values are always bound parameters.
 """
 from __future__ import annotations
 
@@ -16,7 +18,7 @@ from typing import Callable, Collection, Iterator
 
 from sqlalchemy import Connection
 
-from genesys_pipeline.tables import CONVERSATION_TABLES, EXTRACTED_AT, TABLES_BY_NAME, TableSpec
+from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID, TABLES_BY_NAME, TableSpec
 
 # Serializes concurrent loads on PostgreSQL (e.g. a backfill loading adjacent days whose
 # midnight-spanning conversations overlap): held from the first batch to the commit.
@@ -28,17 +30,40 @@ _CONVERSATION_ID = "conversation_id"
 _CONVERSATIONS = TABLES_BY_NAME["conversations"]
 _ID_COLUMN = {spec.name: spec.column_names.index(_CONVERSATION_ID) for spec in CONVERSATION_TABLES}
 _EXTRACTED_COLUMN = _CONVERSATIONS.column_names.index(EXTRACTED_AT)
+_HASH_COLUMN = _CONVERSATIONS.column_names.index(CONTENT_HASH)
+_RUN_COLUMN = _CONVERSATIONS.column_names.index(RUN_ID)
+_DAY_COLUMN = _CONVERSATIONS.column_names.index("conversation_date")
 
 Progress = Callable[[str], None]
 
 
 @dataclass
 class MergeCounts:
-    """Net effect of a load: conversations written, conversations kept back, rows per table."""
+    """Net effect of a load, each conversation counted once: new, changed (rewritten), unchanged
+    (same content hash, not rewritten), kept back because the warehouse holds a fresher version;
+    rows written per table; conversations written (new or changed) per ``conversation_date``."""
 
-    conversations_loaded: int = 0
+    conversations_new: int = 0
+    conversations_changed: int = 0
+    conversations_unchanged: int = 0
     conversations_skipped_older: int = 0
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ID_COLUMN, 0))
+    written_by_day: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+
+    @property
+    def conversations_loaded(self) -> int:
+        """Conversations the warehouse now holds in this extraction's version."""
+        return self.conversations_new + self.conversations_changed + self.conversations_unchanged
+
+
+@dataclass(frozen=True)
+class StoredVersion:
+    """What the warehouse holds of one conversation, relative to a batch's extraction time."""
+
+    fresher: bool  # stored _extracted_at is later than the batch's
+    older: bool  # stored _extracted_at is earlier than the batch's
+    content_hash: str | None  # None for rows loaded before content hashes existed
+    run_id: str | None
 
 
 def placeholders(conn: Connection, count: int) -> str:
@@ -80,27 +105,36 @@ class ConversationTables:
             chunk = tuple(ordered[start:start + _ID_CHUNK])
             yield f"{column} IN ({placeholders(self.conn, len(chunk))})", chunk
 
-    def stored(self, extracted: dict[str, str]) -> tuple[set[str], set[str]]:
-        """Of ``extracted`` (id -> the batch's ``_extracted_at``): the ids the warehouse holds,
-        and those of them it holds in a later version. One indexed look-up on the primary key."""
+    def stored(self, extracted: dict[str, str]) -> dict[str, StoredVersion]:
+        """Of ``extracted`` (id -> the batch's ``_extracted_at``): the stored versions of those the
+        warehouse holds. One indexed look-up on the primary key."""
         by_time: dict[str, list[str]] = defaultdict(list)
         for cid, extracted_at in extracted.items():
             by_time[extracted_at].append(cid)  # one group per extraction: normally just one
-        column, stamp = self._quote(_CONVERSATION_ID), self._quote(EXTRACTED_AT)
+        column, stamp, digest, run = (self._quote(n) for n in (_CONVERSATION_ID, EXTRACTED_AT, CONTENT_HASH, RUN_ID))
         bind = placeholders(self.conn, 1)
-        stored: set[str] = set()
-        fresher: set[str] = set()
+        stored: dict[str, StoredVersion] = {}
         for extracted_at, ids in by_time.items():
             for predicate, params in self._id_filters(ids):
                 result = self.conn.exec_driver_sql(
-                    f"SELECT {column}, {stamp} > {bind} FROM {self.target(_CONVERSATIONS.name)} WHERE {predicate}",
-                    (extracted_at, *params),
+                    f"SELECT {column}, {stamp} > {bind}, {stamp} < {bind}, {digest}, {run} "
+                    f"FROM {self.target(_CONVERSATIONS.name)} WHERE {predicate}",
+                    (extracted_at, extracted_at, *params),
                 )
-                for cid, is_fresher in result:
-                    stored.add(cid)
-                    if is_fresher:
-                        fresher.add(cid)
-        return stored, fresher
+                for cid, fresher, older, content_hash, run_id in result:
+                    stored[cid] = StoredVersion(bool(fresher), bool(older), content_hash, run_id)
+        return stored
+
+    def confirm(self, ids: Collection[str], extracted_at: str) -> None:
+        """Record that ``extracted_at`` saw the stored content of ``ids`` unchanged: their
+        conversations rows take its time, so an extraction older than it cannot overwrite them."""
+        stamp = self._quote(EXTRACTED_AT)
+        bind = placeholders(self.conn, 1)
+        for predicate, params in self._id_filters(ids):
+            self.conn.exec_driver_sql(
+                f"UPDATE {self.target(_CONVERSATIONS.name)} SET {stamp} = {bind} WHERE {predicate}",
+                (extracted_at, *params),
+            )
 
     def _ensure_statistics(self) -> None:
         """ANALYZE tables PostgreSQL has never analyzed: without statistics the planner takes
@@ -131,10 +165,25 @@ class ConversationTables:
         return deleted
 
 
-def batch_extracted_at(rows: dict[str, list[tuple]]) -> dict[str, str]:
-    """Conversation id -> ``_extracted_at`` of the batch's conversation rows."""
+@dataclass(frozen=True)
+class BatchVersion:
+    extracted_at: str
+    content_hash: str | None
+    day: str | None  # conversation_date
+    run_id: str
+
+
+def batch_versions(rows: dict[str, list[tuple]]) -> dict[str, BatchVersion]:
+    """Conversation id -> extraction time, content hash and day of the batch's conversation rows."""
     id_column = _ID_COLUMN[_CONVERSATIONS.name]
-    return {row[id_column]: row[_EXTRACTED_COLUMN] for row in rows[_CONVERSATIONS.name]}
+    return {
+        row[id_column]: BatchVersion(row[_EXTRACTED_COLUMN], row[_HASH_COLUMN], _day_text(row[_DAY_COLUMN]), row[_RUN_COLUMN])
+        for row in rows[_CONVERSATIONS.name]
+    }
+
+
+def _day_text(value: object) -> str | None:
+    return None if value is None else str(value)[:10]
 
 
 def without_conversations(rows: dict[str, list[tuple]], dropped: set[str]) -> dict[str, list[tuple]]:
@@ -154,24 +203,49 @@ def replace_batch(
     counts: MergeCounts,
     progress: Progress,
 ) -> dict[str, list[tuple]]:
-    """Make room for one batch; returns the rows still to write (fresher copies dropped).
+    """Make room for one batch; returns the rows still to write (fresher and unchanged copies dropped).
 
-    ``replaces`` are ids an earlier batch of this load already wrote: their deleted rows were
-    ours, so they come off the row counts, which stay the net rows the load added.
+    ``replaces`` are ids an earlier batch of this load already wrote (and counted): their
+    deleted rows were ours, so they come off the row counts, which stay the net rows the load
+    added, and they are not counted again.
     """
-    extracted = batch_extracted_at(rows)
-    stored, skipped = tables.stored(extracted)
+    batch = batch_versions(rows)
+    stored = tables.stored({cid: version.extracted_at for cid, version in batch.items()})
     replaced = set(replaces)
+    skipped: set[str] = set()
+    unchanged: set[str] = set()
+    superseded: set[str] = set()
+    rewritten: set[str] = set()
+    confirmed: dict[str, list[str]] = defaultdict(list)
+    for cid, version in batch.items():
+        held = stored.get(cid)
+        counted = cid in replaced
+        if held is None:
+            # Every stored conversation has its conversations row (loads write and delete whole
+            # conversations), so an id absent there has no rows to delete.
+            counts.conversations_new += 1
+            counts.written_by_day[version.day] += 1
+        elif held.fresher:
+            skipped.add(cid)
+            counts.conversations_skipped_older += not counted
+        elif held.content_hash is not None and held.content_hash == version.content_hash:
+            unchanged.add(cid)
+            counts.conversations_unchanged += not counted
+            if held.older:
+                confirmed[version.extracted_at].append(cid)
+        elif counted and held.run_id == version.run_id and not held.older:
+            rewritten.add(cid)  # a later copy of this load replaces the rows an earlier batch wrote
+        else:
+            superseded.add(cid)
+            if counted:  # an earlier copy of this load matched the stored content; this one does not
+                counts.conversations_unchanged -= 1
+            counts.conversations_changed += 1
+            counts.written_by_day[version.day] += 1
     if skipped:
         progress("merge:skip_older")
-        counts.conversations_skipped_older += len(skipped - replaced)  # each conversation once
-    # Every stored conversation has its conversations row (loads write and delete whole
-    # conversations), so ids absent there have no rows to delete: a new day deletes nothing.
-    superseded = stored - skipped
-    rewritten = superseded & replaced
-    tables.delete(superseded - rewritten, progress)
+    for extracted_at, ids in confirmed.items():
+        tables.confirm(ids, extracted_at)
+    tables.delete(superseded, progress)
     for table, ours in tables.delete(rewritten, progress).items():
         counts.rows[table] -= ours
-    counts.conversations_loaded += len(extracted) - len(skipped) - len(rewritten)
-    return without_conversations(rows, skipped)
-
+    return without_conversations(rows, skipped | unchanged)

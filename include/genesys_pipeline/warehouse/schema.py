@@ -76,6 +76,13 @@ def _table(spec: TableSpec, metadata: MetaData) -> Table:
     if "conversation_id" in spec.column_names and spec.primary_key and spec.primary_key[0] != "conversation_id":
         # replace-by-conversation deletes on conversation_id in every table
         Index(f"ix_{spec.name}_conversation_id", table.c.conversation_id)
+    if "conversation_date" in spec.column_names:
+        # erasure and freshness read one day's conversations
+        Index(f"ix_{spec.name}_conversation_date", table.c.conversation_date)
+    if "conversation_end" in spec.column_names:
+        # open conversations are looked up every run; only they are in this partial index
+        still_open = table.c.conversation_end.is_(None)
+        Index(f"ix_{spec.name}_open", table.c.conversation_start, postgresql_where=still_open, sqlite_where=still_open)
     return table
 
 
@@ -120,6 +127,7 @@ def ensure_schema(engine: Engine, only: Collection[str] | None = None) -> list[s
             conn.exec_driver_sql(f"CREATE SCHEMA IF NOT EXISTS {conn.dialect.identifier_preparer.quote(schema)}")
         metadata.create_all(conn, tables=tables)
         added = _add_missing_columns(conn, tables)
+        _add_missing_indexes(conn, tables)
         if only is None:
             _record_version(conn, _version_table(metadata))
             create_views(conn, schema)
@@ -141,6 +149,14 @@ def _add_missing_columns(conn: Connection, tables: Iterable[Table]) -> list[str]
             )
             added.append(f"{table.name}.{column.name}")
     return added
+
+
+def _add_missing_indexes(conn: Connection, tables: list[Table]) -> None:
+    """create_all indexes only the tables it creates: a warehouse from an older version gets
+    the indexes added since (e.g. the open-conversations partial index) here."""
+    for table in tables:
+        for index in table.indexes:
+            index.create(conn, checkfirst=True)
 
 
 def _record_version(conn: Connection, versions: Table) -> None:

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from typing import Any, Iterable, Literal
+from typing import Any, Callable, Iterable, Literal
 
 from sqlalchemy import Engine
 from sqlalchemy.engine import URL
@@ -18,9 +18,11 @@ from genesys_pipeline.prefetch import prefetch
 from genesys_pipeline.rejects import RejectsFile
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import contents, schema
+from genesys_pipeline.warehouse.converge import Convergence
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
+from genesys_pipeline.warehouse.erasure import CompleteExtraction
 from genesys_pipeline.warehouse.load import ExecutemanyWriter, LoadReport, RowWriter, Stopwatch, load_batches
-from genesys_pipeline.warehouse.merge import Progress
+from genesys_pipeline.warehouse.merge import ConversationTables, MergeCounts, Progress
 from genesys_pipeline.warehouse.postgres_copy import CopyWriter
 
 BulkPath = Literal["auto", "copy", "executemany"]
@@ -45,13 +47,17 @@ class Warehouse:
         return schema.schema_version(self.engine)
 
     def load_batches(
-        self, batches: Iterable[TableBatch], run_id: str, progress: Progress | None = None
+        self,
+        batches: Iterable[TableBatch],
+        run_id: str,
+        progress: Progress | None = None,
+        finish: Callable[[ConversationTables, MergeCounts, LoadReport], None] | None = None,
     ) -> LoadReport:
-        """Load already-normalized batches in one transaction."""
+        """Load already-normalized batches in one transaction (``finish`` runs last, inside it)."""
         if not self.prefetch:
-            return load_batches(self.engine, self.schema, batches, self.writer, run_id, progress)
+            return load_batches(self.engine, self.schema, batches, self.writer, run_id, progress, finish)
         with closing(prefetch(batches)) as ahead:  # closing stops the producer if the load fails
-            return load_batches(self.engine, self.schema, ahead, self.writer, run_id, progress)
+            return load_batches(self.engine, self.schema, ahead, self.writer, run_id, progress, finish)
 
     def load_extraction(
         self,
@@ -61,8 +67,15 @@ class Warehouse:
         pii: PiiConfig | None = None,
         rejects_path: Any = None,
         progress: Progress | None = None,
+        complete: CompleteExtraction | None = None,
+        erasure_salt: str | None = None,
     ) -> LoadReport:
-        """Raw staged pages -> normalize -> load, streamed page by page, one transaction."""
+        """Raw staged pages -> normalize -> load, streamed page by page, one transaction.
+
+        The same transaction upserts ``partition_freshness`` and, given ``complete`` (and the
+        salt for the audit's id hashes), erases the conversations of those days that the
+        extraction no longer returned.
+        """
         if not manifest.extracted_at:
             raise ValueError(f"extraction {manifest.partition}/{manifest.query_hash} has no extracted_at")
         path = rejects_path if rejects_path is not None else staging.rejects_path(manifest)
@@ -73,8 +86,10 @@ class Warehouse:
         started = time.perf_counter()
         with RejectsFile(path) as rejects:
             normalizer = Normalizer(manifest.extracted_at, run_id, pii=pii, rejects=rejects)
+            converge = Convergence(manifest, normalizer.result, complete, erasure_salt, progress)
             pages = reading.wrap(staging.iter_pages(manifest))
-            report = self.load_batches(normalizing.wrap(normalizer.normalize_pages(pages)), run_id, progress)
+            batches = converge.watch(normalizing.wrap(normalizer.normalize_pages(pages)))
+            report = self.load_batches(batches, run_id, progress, finish=converge)
         report.include(normalizer.result, str(path) if rejects.count else None)
         # With prefetch, read and normalize run beside staging: their times overlap stage_s,
         # and wait_s is what the loader spent waiting for them.

@@ -13,6 +13,7 @@ import httpx
 
 from genesys_cloud.api.attempts import RequestAttempts
 from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, parse_token_response, token_key, token_request
+from genesys_cloud.api.body_reader import read_body_async
 from genesys_cloud.api.connection import GenesysConnectionConfig
 from genesys_cloud.api.error_responses import api_error
 from genesys_cloud.api.retry import RetryPolicy, decode_success_body
@@ -91,8 +92,11 @@ class AsyncGenesysClient:
         while True:
             self.stats.requests += 1
             try:
-                response = await self._http.request(method, url, headers=headers, data=form)
-                content = response.content
+                response, content = await read_body_async(
+                    self._http, method, url, headers=headers, data=form,
+                    max_bytes=self.config.settings.max_response_bytes,
+                    deadline_seconds=self.config.settings.request_deadline_seconds,
+                )
                 data = decode_success_body(response.status_code, content) if expect_json else None
             except Exception as error:
                 await self.sleep(attempts.after_error(error))

@@ -17,6 +17,7 @@ import requests
 
 from genesys_cloud.api.attempts import RequestAttempts
 from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, parse_token_response, token_key, token_request
+from genesys_cloud.api.body_reader import read_body
 from genesys_cloud.api.error_responses import api_error, correlation_id
 from genesys_cloud.api.pacing import RatePacer
 from genesys_cloud.api.rate_budget import RateBudget, rate_budget
@@ -72,7 +73,7 @@ class GenesysClient:
         self.token_cache = token_cache
         self._token_key = token_key(urls.login, client_id, client_secret)
         self.retry_policy = RetryPolicy(settings)
-        self.pacer = RatePacer(settings.pacing_threshold)
+        self.pacer = RatePacer(settings.pacing_threshold, max_wait_seconds=settings.max_retry_after_seconds)
         self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
         self._budget_key = f"{urls.login}|{client_id}"  # per OAuth client, never the secret
         self._server_window = 0.0  # longest inin-ratelimit-reset seen: the server's window, at least
@@ -137,11 +138,13 @@ class GenesysClient:
             if base == self.urls.api:  # token requests are not charged by Genesys
                 self._draw_budget()
             self.stats.requests += 1
+            deadline = time.monotonic() + self.settings.request_deadline_seconds
             try:
                 raw = self.session.request(
-                    method, base + path, headers=headers, params=params, data=data, timeout=self.settings.timeout
+                    method, base + path, headers=headers, params=params, data=data, timeout=self.settings.timeout,
+                    stream=True,
                 )
-                response = self._read(raw, decode)
+                response = self._read(raw, decode, deadline)
             except Exception as error:
                 self._wait(attempts.after_error(error))
                 continue
@@ -153,8 +156,9 @@ class GenesysClient:
                 return response
             self._wait(delay)
 
-    def _read(self, raw: requests.Response, decode: Callable[[bytes], Any] | None) -> ApiResponse:
-        content = raw.content  # ChunkedEncodingError here when the connection drops mid-body
+    def _read(self, raw: requests.Response, decode: Callable[[bytes], Any] | None, deadline: float) -> ApiResponse:
+        # ChunkedEncodingError here when the connection drops mid-body; size and deadline capped.
+        content = read_body(raw, max_bytes=self.settings.max_response_bytes, deadline=deadline)
         self.stats.bytes += len(content)
         data = decode_success_body(raw.status_code, content, decode) if decode else None
         return ApiResponse(raw.status_code, raw.headers, content, data)

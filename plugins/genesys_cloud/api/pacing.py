@@ -3,11 +3,15 @@ healthy run stays under the Genesys rate limit of its token instead of bouncing 
 
 Below ``threshold`` of the server allowance we do not slow down at all; above it the remaining
 calls are spread over the rest of the window, and once it is used up we wait for the reset.
-Our own requests-per-minute budget, shared by every process of one OAuth client, is
-:mod:`genesys_cloud.api.rate_budget`; this pacer only reads what one token's answers say.
+The reset is the server's word, so it is bounded by ``max_wait_seconds`` (the connection's
+``max_retry_after_seconds``): a hostile or broken ``inin-ratelimit-reset: 31536000`` costs at
+most that cap, never a year. Our own requests-per-minute budget, shared by every process of
+one OAuth client, is :mod:`genesys_cloud.api.rate_budget`; this pacer only reads what one
+token's answers say.
 """
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import dataclass
 from typing import Callable, Mapping
@@ -25,14 +29,18 @@ class RateLimitSnapshot:
 def _number(headers: Mapping[str, str], name: str) -> float | None:
     value = header(headers, name)
     try:
-        return float(value) if value is not None else None
+        number = float(value) if value is not None else None
     except ValueError:
         return None
+    return number if number is not None and math.isfinite(number) else None
 
 
 class RatePacer:
-    def __init__(self, threshold: float = 0.8, clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self, threshold: float = 0.8, clock: Callable[[], float] = time.monotonic, max_wait_seconds: float = 300.0
+    ) -> None:
         self.threshold = threshold
+        self.max_wait_seconds = max_wait_seconds
         self.clock = clock
         self.snapshot: RateLimitSnapshot | None = None
 
@@ -42,7 +50,8 @@ class RatePacer:
         count = _number(headers, "inin-ratelimit-count")
         reset = _number(headers, "inin-ratelimit-reset")
         if allowed and count is not None and reset is not None:
-            self.snapshot = RateLimitSnapshot(int(allowed), int(count), reset, self.clock())
+            bounded = min(max(reset, 0.0), self.max_wait_seconds)
+            self.snapshot = RateLimitSnapshot(int(allowed), int(count), bounded, self.clock())
 
     def wait_seconds(self) -> float:
         """How long to wait before sending the next request on this token."""

@@ -6,7 +6,7 @@ creation with the field name and allowed range rather than as a 400 halfway thro
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
 RATE_BUDGET_BACKENDS = ("local", "redis", "sql")
@@ -24,6 +24,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "rate_budget_per_minute": (1, 100_000),
     "pacing_threshold": (0.1, 1.0),
     "job_cap_wait_seconds": (0, 86_400),
+    "max_response_bytes": (1024, 1 << 30),
+    "request_deadline_seconds": (1, 3_600),
 }
 
 
@@ -43,7 +45,12 @@ class GenesysSettings:
     rate_budget_per_minute: int = 240
     # Fraction of the server's inin-ratelimit allowance after which we start spreading calls.
     pacing_threshold: float = 0.8
-    proxies: dict[str, str] | None = None
+    # Decompressed size cap per response: a full 1000-conversation results page is a few MB.
+    max_response_bytes: int = 64 * 1024 * 1024
+    # Whole-request deadline (connect to last body byte); ``timeout`` only bounds each socket read.
+    request_deadline_seconds: float = 300.0
+    # Proxy URLs may carry user:password@, so they stay out of repr (and of every log line).
+    proxies: dict[str, str] | None = field(default=None, repr=False)
     verify_tls: bool = True
     # Opt-in for plain http to a non-loopback emulator (docker-compose); real regions are https.
     allow_insecure_http: bool = False

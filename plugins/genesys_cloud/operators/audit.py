@@ -17,6 +17,7 @@ from genesys_cloud.operators.notify import post_event
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import webhook
 from genesys_pipeline.audit import AuditRecord, write_audit
+from genesys_pipeline.sanitize import safe_error_message
 from genesys_pipeline.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
@@ -145,7 +146,7 @@ def _record_attempt(context: Mapping[str, Any], status: str) -> AuditRecord | No
         log.exception("Could not assemble the %s audit row", status)
         return None
     error = context.get("exception")
-    record.error = f"{type(error).__name__}: {error}" if error is not None else None
+    record.error = safe_error_message(error) if error is not None else None
     try:
         write_audit_row(record)
     except Exception:

@@ -14,9 +14,9 @@ from typing import Any, Mapping
 from airflow.sdk import BaseOperator
 
 from genesys_cloud.operators.details_job import staging_root
-from genesys_cloud.variables import load_settings
+from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
-from genesys_pipeline.pii import PiiConfig
+from genesys_pipeline.sanitize import database_errors_sanitized
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
@@ -54,11 +54,12 @@ class GenesysLoadOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
         staging, manifest = staged_extraction(self.extraction)
-        pii = PiiConfig.from_json(load_settings().pii_config)
+        pii = load_pii_config(load_settings())
         warehouse = Warehouse.from_url(warehouse_sqlalchemy_url(self.warehouse_conn_id))
         try:
-            warehouse.ensure_schema()
-            report = warehouse.load_extraction(staging, manifest, context["run_id"], pii)
+            with database_errors_sanitized():
+                warehouse.ensure_schema()
+                report = warehouse.load_extraction(staging, manifest, context["run_id"], pii)
         finally:
             warehouse.dispose()
         self.log.info(

@@ -14,6 +14,7 @@ import tenacity
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
 
+from genesys_cloud.webhook_connection import OPT_OUT, checked_webhook_secret
 from genesys_pipeline import webhook
 
 WEBHOOK_CONN_ID = "genesys_sync_webhook"
@@ -43,14 +44,14 @@ def post_event(
     from airflow.providers.http.hooks.http import HttpHook
     from airflow.sdk import BaseHook
 
-    secret = BaseHook.get_connection(conn_id).password
-    if not secret:
-        raise ValueError(f"connection {conn_id!r} has no password: set it to the webhook signing secret")
+    conn = BaseHook.get_connection(conn_id)
+    secret = checked_webhook_secret(conn_id, conn.host, conn.login, conn.password, conn.extra_dejson)
     body = webhook.encode_event(event)
     hook = HttpHook(method="POST", http_conn_id=conn_id)
 
     def send() -> int:
-        headers = webhook.signed_headers(secret, body, key)
+        # None drops the opt-out, which HttpHook would otherwise send as a header like any extra key.
+        headers = {**webhook.signed_headers(secret, body, key), OPT_OUT: None}
         response = hook.run(endpoint="", data=body, headers=headers, extra_options={"timeout": 30, "check_response": False})
         if response.status_code >= 400:
             raise WebhookDeliveryError(response.status_code)

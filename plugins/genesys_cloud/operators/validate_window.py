@@ -8,10 +8,9 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 from sqlalchemy.exc import ArgumentError
 
-from genesys_cloud.variables import load_settings
+from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
 from genesys_pipeline.lookback import lookback_window
-from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.settings import PipelineSettings
 from genesys_pipeline.window import Window, WindowError, resolve_window, validate_window
 
@@ -31,10 +30,20 @@ def _check_warehouse_connection() -> None:
 def _checked_settings() -> PipelineSettings:
     settings = load_settings()
     try:
-        PiiConfig.from_json(settings.pii_config)
+        load_pii_config(settings)
     except ValueError as error:
         raise ValueError(f"setting genesys_pii_config: {error}") from None
     return settings
+
+
+def _lookback_days(param: Any, default: int) -> int:
+    """The ``lookback_days`` param (a whole number of days), or the setting when it is not given."""
+    if param is None:
+        return default
+    try:
+        return int(param)
+    except (TypeError, ValueError):
+        raise ValueError(f"param lookback_days must be a whole number of days (0 or more), got {param!r}") from None
 
 
 class GenesysWindowOperator(BaseOperator):
@@ -64,7 +73,7 @@ class GenesysWindowOperator(BaseOperator):
             )
             now = datetime.now(timezone.utc)
             validate_window(window, now, settings.window_limits)
-            lookback_days = settings.lookback_days if params.get("lookback_days") is None else int(params["lookback_days"])
+            lookback_days = _lookback_days(params.get("lookback_days"), settings.lookback_days)
             extraction = lookback_window(window, lookback_days, settings.window_limits)
             validate_window(extraction, now, settings.window_limits)
         except WindowError as error:

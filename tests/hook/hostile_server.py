@@ -1,0 +1,64 @@
+"""A loopback HTTP server that gives every request one fixed answer, at once or dripped a byte
+at a time: what the body reader's size cap and deadline are for. (A module of its own: the
+reliability suite uses it too.)"""
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from contextlib import contextmanager
+from typing import Callable, Iterator
+
+DRIP_SECONDS = 0.2
+
+
+def http_answer(body: bytes, **headers: str) -> bytes:
+    lines = [b"HTTP/1.1 200 OK", b"Content-Type: application/json", f"Content-Length: {len(body)}".encode()]
+    lines += [f"{name}: {value}".encode() for name, value in headers.items()]
+    return b"\r\n".join(lines) + b"\r\n\r\n" + body
+
+
+@contextmanager
+def hostile_servers() -> Iterator[Callable[..., str]]:
+    """``start(answer, drip=False)`` -> base URL of a new server; all stop when the block ends."""
+    stop = threading.Event()
+    started: list[tuple[socket.socket, threading.Thread]] = []
+
+    def start(answer: bytes, drip: bool = False) -> str:
+        listener = socket.create_server(("127.0.0.1", 0))
+        listener.settimeout(0.2)
+        thread = threading.Thread(target=_serve, args=(listener, answer, drip, stop), daemon=True)
+        thread.start()
+        started.append((listener, thread))
+        return f"http://127.0.0.1:{listener.getsockname()[1]}"
+
+    try:
+        yield start
+    finally:
+        stop.set()
+        for listener, thread in started:
+            thread.join(timeout=5)
+            listener.close()
+
+
+def _serve(listener: socket.socket, answer: bytes, drip: bool, stop: threading.Event) -> None:
+    head, _, body = answer.partition(b"\r\n\r\n")
+    while not stop.is_set():
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            continue
+        with conn:
+            try:
+                conn.recv(65536)
+                if not drip:
+                    conn.sendall(answer)
+                    continue
+                conn.sendall(head + b"\r\n\r\n")
+                for index in range(len(body)):
+                    if stop.is_set():
+                        return
+                    conn.sendall(body[index:index + 1])
+                    time.sleep(DRIP_SECONDS)
+            except OSError:
+                continue
