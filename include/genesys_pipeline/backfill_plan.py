@@ -16,6 +16,8 @@ from typing import Any, Iterable, Iterator, Mapping
 
 # Per partition: submit, one status poll, delete; plus one request per results page.
 CALLS_PER_JOB = 3
+# Per run besides the job: the data-availability check and two aggregates queries (facets, census).
+CALLS_PER_RUN = 3
 RESULTS_PAGE_SIZE = 1000
 # Conversations a day's volume is counted by: offered (inbound) plus outbound, per day bucket.
 VOLUME_METRICS = ("nOffered", "nOutbound")
@@ -28,6 +30,7 @@ class BackfillLimits:
     job_latency_seconds: float = 55.0  # mean run time of a details job
     job_cap: int = 5  # concurrent details jobs per client
     page_size: int = RESULTS_PAGE_SIZE
+    poll_interval_seconds: float = 5.0  # genesys_poll_interval_seconds: status polls while a job runs
 
 
 @dataclass(frozen=True)
@@ -35,7 +38,8 @@ class BackfillPlan:
     days: int
     conversations: int
     jobs: int
-    api_requests: int
+    api_requests: int  # the fewest the jobs need: what the bounds are computed from
+    expected_api_requests: int  # plus each run's other calls and the status polls while jobs run
     rate_bound_s: float
     jobs_bound_s: float
     wall_s: float
@@ -53,10 +57,13 @@ def plan(daily_conversations: Iterable[int], limits: BackfillLimits = BackfillLi
     """The plan for one partition per day with these volumes, under these limits."""
     counts = list(daily_conversations)
     requests = sum(partition_requests(count, limits.page_size) for count in counts)
+    polls = max(0, math.ceil(limits.job_latency_seconds / limits.poll_interval_seconds) - 1)
+    expected = requests + len(counts) * (CALLS_PER_RUN + polls)
     rate_bound = requests * 60.0 / limits.requests_per_minute
     jobs_bound = max(limits.job_latency_seconds, len(counts) * limits.job_latency_seconds / limits.job_cap) if counts else 0.0
     return BackfillPlan(
         days=len(counts), conversations=sum(counts), jobs=len(counts), api_requests=requests,
+        expected_api_requests=expected,
         rate_bound_s=round(rate_bound, 1), jobs_bound_s=round(jobs_bound, 1), wall_s=round(max(rate_bound, jobs_bound), 1),
     )
 

@@ -20,6 +20,7 @@ def test_plan_is_the_longer_of_the_rate_and_the_job_bounds():
     limits = BackfillLimits(requests_per_minute=60, job_latency_seconds=30, job_cap=2)
     result = plan([2500, 0, 1000], limits)
     assert result.api_requests == (3 + 3) + (3 + 1) + (3 + 1)
+    assert result.expected_api_requests == result.api_requests + 3 * (3 + 5)  # 30 s job, a poll every 5 s
     assert result.rate_bound_s == pytest.approx(14.0)
     assert result.jobs_bound_s == pytest.approx(45.0)  # 3 jobs of 30 s, 2 at a time
     assert result.wall_s == result.jobs_bound_s
