@@ -20,7 +20,7 @@ from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, pa
 from genesys_cloud.api.body_reader import read_body
 from genesys_cloud.api.error_responses import api_error, correlation_id
 from genesys_cloud.api.pacing import RatePacer
-from genesys_cloud.api.rate_budget import RateBudget, rate_budget
+from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
 from genesys_cloud.api.regions import BaseUrls
 from genesys_cloud.api.retry import RetryPolicy, decode_success_body
 from genesys_cloud.api.settings import GenesysSettings
@@ -75,7 +75,7 @@ class GenesysClient:
         self.retry_policy = RetryPolicy(settings)
         self.pacer = RatePacer(settings.pacing_threshold, max_wait_seconds=settings.max_retry_after_seconds)
         self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
-        self._budget_key = f"{urls.login}|{client_id}"  # per OAuth client, never the secret
+        self._budget_key = budget_key(urls.login, client_id)
         self._server_window = 0.0  # longest inin-ratelimit-reset seen: the server's window, at least
         self.sleep = sleep
 

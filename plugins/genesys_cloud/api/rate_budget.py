@@ -183,6 +183,11 @@ class SqlRateBudget:
         conn.execute(lock).first()
 
 
+def budget_key(login_url: str, client_id: str) -> str:
+    """One budget per OAuth client of one region; never the secret."""
+    return f"{login_url}|{client_id}"
+
+
 LOCAL_BUDGET = LocalRateBudget()  # one per process, shared by its clients like the token cache
 
 
