@@ -120,9 +120,9 @@ def test_postgres_store_under_threads(postgres_url):
 def test_sql_store_is_shared_between_engines(url_fixture, request):
     """Two engines stand in for two processes: the second sees what the first spent."""
     url = request.getfixturevalue(url_fixture)
-    first, second = SqlRateBudget(url), SqlRateBudget(url)
+    first, second = SqlRateBudget(url, clock=lambda: 1000.0), SqlRateBudget(url, clock=lambda: 1000.0)
     assert all(first.take("shared", 60) == 0 for _ in range(60))
-    assert second.take("shared", 60) == pytest.approx(62.0, abs=1.0)
+    assert second.take("shared", 60) == pytest.approx(62.0)
 
 
 def test_backend_selection_names_the_field():
