@@ -2,7 +2,9 @@
 
 For clicking through the product: trigger or backfill ``genesys_conversations_daily`` from the
 UI (Trigger -> Backfill), watch deferred tasks in the triggerer, rerun failed days. State lives
-in ``.airflow/`` (SQLite metadata, warehouse ``.airflow/warehouse.db``, staging). Ctrl-C stops
+in ``.airflow/`` (SQLite metadata, warehouse ``.airflow/warehouse.db``, staging). Connections and
+Variables are stored in the metadata DB (Admin -> Connections / Variables, editable, with a Test
+button for the Genesys connection; see metadata_settings.py). Ctrl-C stops
 Airflow and the emulator. ``--smoke`` starts everything, waits until the API server answers
 its health check, and stops again (used to check the command works).
 """
@@ -19,6 +21,7 @@ import time
 import requests
 
 from local_env import AIRFLOW, ROOT, EmulatorProcess, airflow_env, create_api_pool, free_port, migrate_metadata_db
+from metadata_settings import store_in_metadata_db
 
 HOME = ROOT / ".airflow"
 DEFAULT_API_PORT = 8080
@@ -37,6 +40,7 @@ def standalone_env(emulator_url: str, api_port: int) -> dict[str, str]:
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{DEV_USER}:admin",
         "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
         "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the Connections page's Test button
     })
     return env
 
@@ -101,6 +105,7 @@ def main() -> int:
     with EmulatorProcess(free_port(), log_path=HOME / "emulator.log") as emulator:
         env = standalone_env(emulator.base_url, args.port)
         migrate_metadata_db(env)
+        store_in_metadata_db(env, HOME)  # visible and editable in Admin -> Connections / Variables
         create_api_pool(env)
         process = subprocess.Popen(
             [AIRFLOW, "standalone"], env=env, cwd=ROOT,

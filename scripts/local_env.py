@@ -1,8 +1,9 @@
 """What the local demo and the local Airflow share: an emulator subprocess and the Airflow environment.
 
 Connections and settings are plain environment variables (``AIRFLOW_CONN_*`` JSON,
-``AIRFLOW_VAR_*``), the same contract a real deployment uses, so nothing is written into the
-metadata DB and the scripts never print a secret.
+``AIRFLOW_VAR_*``), the same contract a real deployment uses, and the scripts never print a
+secret. ``make demo`` uses them as they are; ``make airflow`` moves them into its metadata DB
+so the UI shows them (metadata_settings.py).
 """
 from __future__ import annotations
 

@@ -8,9 +8,11 @@ the data tables. The table is declared in :data:`genesys_pipeline.tables.SYNC_AU
 """
 from __future__ import annotations
 
+import logging
+import time
 from dataclasses import asdict, dataclass, field
 from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 import orjson
 from sqlalchemy import Engine, Table, insert, select
@@ -18,7 +20,11 @@ from sqlalchemy import Engine, Table, insert, select
 from genesys_pipeline.tables import JSON, SYNC_AUDIT
 from genesys_pipeline.warehouse.schema import ensure_schema, warehouse_table
 
+log = logging.getLogger(__name__)
+
 AUDIT_TABLE = SYNC_AUDIT.name
+AUDIT_WRITE_ATTEMPTS = 4
+AUDIT_WRITE_BACKOFF_S = 2.0
 MAX_ERROR_CHARS = 4000
 
 _JSON_COLUMNS = tuple(column.name for column in SYNC_AUDIT.columns if column.type == JSON)
@@ -44,6 +50,7 @@ class AuditRecord:
     conversations_fetched: int | None = None
     conversations_loaded: int | None = None
     conversations_rejected: int | None = None
+    conversations_skipped_older: int | None = None
     rows_per_table: dict[str, int] = field(default_factory=dict)
     drift_summary: dict[str, Any] = field(default_factory=dict)
     cache_hit: bool | None = None
@@ -61,12 +68,19 @@ class AuditRecord:
 
     @property
     def completeness_rate(self) -> float | None:
-        """Loaded ÷ fetched; an empty day (0 of 0) is complete."""
+        """In the warehouse ÷ fetched, i.e. (loaded + skipped_older) ÷ fetched; an empty day (0 of 0) is complete.
+
+        ``conversations_loaded`` (new, changed or unchanged: held in this extraction's version)
+        never includes a conversation skipped because a fresher copy is already loaded (a later
+        day, loaded first, held the half that spans midnight); that one is in the warehouse too,
+        so it counts here, while its own column keeps it apart.
+        """
         if self.conversations_fetched is None or self.conversations_loaded is None:
             return None
         if self.conversations_fetched == 0:
             return 1.0
-        return round(self.conversations_loaded / self.conversations_fetched, 6)
+        in_warehouse = self.conversations_loaded + (self.conversations_skipped_older or 0)
+        return round(in_warehouse / self.conversations_fetched, 6)
 
     def add_extract(self, extract: Mapping[str, Any]) -> None:
         """Fill the extraction columns from the extract task's result dict."""
@@ -85,6 +99,7 @@ class AuditRecord:
         """Fill the load columns from the load task's result dict."""
         self.conversations_loaded = load.get("conversations_loaded")
         self.conversations_rejected = load.get("conversations_rejected")
+        self.conversations_skipped_older = load.get("conversations_skipped_older")
         self.rows_per_table = dict(load.get("rows_per_table") or {})
         self.drift_summary = dict(load.get("drift") or {})
         if "conversations_changed" in load:  # new + changed: what the run rewrote
@@ -129,6 +144,33 @@ def write_audit(engine: Engine, record: AuditRecord) -> None:
     ensure_schema(engine, only=[AUDIT_TABLE])  # callbacks may write before (or without) any load
     with engine.begin() as conn:
         conn.execute(insert(_audit_table(engine)).values(**record.to_row()))
+
+
+def write_audit_reliably(
+    connect: Callable[[], Engine],
+    record: AuditRecord,
+    attempts: int = AUDIT_WRITE_ATTEMPTS,
+    backoff_s: float = AUDIT_WRITE_BACKOFF_S,
+) -> None:
+    """``write_audit`` through a fresh engine per try, retried with a growing pause. When every try
+    fails the row is logged as an error, whole, so the attempt's history survives in the task log;
+    then the last error is raised."""
+    for attempt in range(1, attempts + 1):
+        engine = connect()
+        try:
+            write_audit(engine, record)
+            return
+        except Exception as error:
+            if attempt == attempts:
+                log.error(
+                    "Audit row NOT written after %d tries (%s: %s); the row: %s",
+                    attempts, type(error).__name__, error, orjson.dumps(record.summary()).decode(),
+                )
+                raise
+            log.warning("Audit write try %d of %d failed (%s: %s); retrying", attempt, attempts, type(error).__name__, error)
+        finally:
+            engine.dispose()
+        time.sleep(backoff_s * attempt)
 
 
 def read_audit(engine: Engine, partition: str | None = None) -> list[dict[str, Any]]:

@@ -304,6 +304,8 @@ SYNC_AUDIT = TableSpec(
         Column("open_conversations", INT),  # stored without conversation_end after the run
         Column("oldest_open_start", TEXT),
         Column("divisions_read", JSON),
+        # not merged: the warehouse already held a fresher copy (in the warehouse, counted complete)
+        Column("conversations_skipped_older", INT),
     ),
     primary_key=("id",),
 )

@@ -99,6 +99,21 @@ def resolve_window(
     return Window(parse_instant(data_interval_start, "data_interval_start"), parse_instant(data_interval_end, "data_interval_end"))
 
 
+def reject_window_params_in_backfill(run_type: Any, interval_start: Any, interval_end: Any) -> None:
+    """A backfill syncs each run's own day: window params would make every day sync the same window."""
+    if run_type != "backfill":
+        return
+    given = [name for name, value in (("interval_start", interval_start), ("interval_end", interval_end))
+             if value not in (None, "")]
+    if given:
+        raise WindowError(
+            given[0],
+            f"{' and '.join(given)} belong to single manual runs (Trigger), not to a backfill, whose runs each "
+            "sync their own day; start the backfill again with these params empty "
+            "(force_extract and lookback_days are fine in a backfill)",
+        )
+
+
 def validate_window(window: Window, now: datetime, limits: WindowLimits = WindowLimits()) -> Window:
     """Reject windows Genesys cannot serve; a window ending after the watermark but not after ``now`` is fine."""
     if window.end < window.start:

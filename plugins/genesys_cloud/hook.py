@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 
 from airflow.sdk import BaseHook
 
@@ -28,6 +28,7 @@ from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator
 from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
 from genesys_cloud.api.settings import GenesysSettings
 from genesys_cloud.api.stats import RequestStats
+from genesys_pipeline.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
 
 
 @dataclass(frozen=True)
@@ -43,15 +44,27 @@ class JobResultPage:
 class GenesysCloudHook(BaseHook):
     """Genesys Cloud Platform API v2 (analytics details, jobs, aggregates, lookups).
 
-    Connection (stock ``http`` type): login = OAuth client id, password = client secret,
+    Connection (type ``genesys_cloud``, or a stock ``http`` one): login = OAuth client id, password = client secret,
     host = region domain (``mypurecloud.ie``) or base URL (``http://127.0.0.1:8089``),
     extra = :class:`~genesys_cloud.api.settings.GenesysSettings` options.
     """
 
     conn_name_attr = "genesys_conn_id"
     default_conn_name = "genesys_cloud_default"
-    conn_type = "http"
+    conn_type = "genesys_cloud"  # registered in provider_info.py; a stock "http" connection works too
     hook_name = "Genesys Cloud"
+
+    @classmethod
+    def get_ui_field_behaviour(cls) -> dict[str, Any]:
+        """The UI's connection form in Genesys terms."""
+        return {
+            "hidden_fields": ["schema", "port"],
+            "relabeling": {"login": "OAuth client id", "password": "OAuth client secret", "host": "Region or base URL"},
+            "placeholders": {
+                "host": "mypurecloud.ie, eu_west_1 or http://127.0.0.1:8089",
+                "extra": '{"allow_insecure_http": true}',
+            },
+        }
 
     def __init__(self, genesys_conn_id: str = default_conn_name, **kwargs: Any) -> None:
         super().__init__(**kwargs)
@@ -156,6 +169,30 @@ class GenesysCloudHook(BaseHook):
     def iter_users(self, state: str = "any") -> Iterator[dict[str, Any]]:
         """Users incl. deleted/inactive by default: old conversations reference them too."""
         return self._iter_entities(endpoints.USERS, state=state)
+
+    def iter_divisions(self) -> Iterator[dict[str, Any]]:
+        """Every division of the org (needs authorization:division:view or a role that lists them)."""
+        return self._iter_entities(endpoints.DIVISIONS)
+
+    def get_permitted_divisions(self, permission: str) -> tuple[list[dict[str, Any]], bool]:
+        """The divisions in which this client holds ``permission``, and Genesys's ``allDivsPermitted`` flag."""
+        paginator = EntityListingPaginator(
+            {"pageSize": self.settings.lookup_page_size, "pageNumber": 1, "permission": permission}
+        )
+        divisions: list[dict[str, Any]] = []
+        all_permitted = False
+        while not paginator.finished:
+            data = self.client.request("GET", endpoints.DIVISIONS_PERMITTED_ME, params=paginator.params).data or {}
+            divisions.extend(data.get("entities") or [])
+            all_permitted = all_permitted or data.get("allDivsPermitted") is True
+            paginator.advance(data)
+        return divisions, all_permitted
+
+    def division_access(self, expected: tuple[str, ...] | Literal["any"] | None) -> DivisionAccess:
+        """The divisions this client reads conversation details in, checked against ``expected``
+        (raises :class:`~genesys_pipeline.divisions.DivisionAccessError` naming the missing ones)."""
+        readable, all_permitted = self.get_permitted_divisions(DETAILS_PERMISSION)
+        return check_division_access(list(self.iter_divisions()), readable, expected, all_permitted=all_permitted)
 
     def iter_queues(self) -> Iterator[dict[str, Any]]:
         return self._iter_entities(endpoints.QUEUES)

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from genesys_pipeline import webhook
-from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
+from genesys_pipeline.audit import AuditRecord, read_audit, write_audit, write_audit_reliably
 from genesys_pipeline.settings import PipelineSettings
 
 
@@ -90,3 +90,34 @@ def test_audit_rows_are_appended_with_json_metrics(tmp_path):
     assert rows[0]["rows_per_table"] == {"conversations": 3}
     assert rows[0]["failed_correlation_ids"] == ["c1"]
     assert rows[1]["completeness_rate"] is None and rows[1]["error"] == "boom"
+
+
+def test_completeness_counts_conversations_kept_because_a_fresher_copy_is_loaded(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    record = AuditRecord(dag_id="d", run_id="r", try_number=1, partition="2024-05-01", status="success")
+    record.add_extract({"records": 300})
+    record.add_load({"conversations_loaded": 288, "conversations_skipped_older": 12, "conversations_rejected": 0})
+    write_audit(engine, record)
+    [row] = read_audit(engine)
+    assert row["completeness_rate"] == 1.0
+    assert (row["conversations_loaded"], row["conversations_skipped_older"]) == (288, 12)  # kept apart
+
+
+def test_an_audit_row_that_cannot_be_written_is_retried_then_logged_whole(tmp_path, caplog):
+    record = AuditRecord(dag_id="d", run_id="run-x", try_number=1, partition="2024-05-01", status="retry")
+    engines = []
+
+    def broken_then_working():
+        # the first two engines point into a directory that does not exist yet: the write fails
+        path = tmp_path / ("missing" if len(engines) < 2 else ".") / "a.db"
+        engines.append(create_engine(f"sqlite:///{path}"))
+        return engines[-1]
+
+    write_audit_reliably(broken_then_working, record, attempts=3, backoff_s=0)
+    assert len(engines) == 3 and [row["run_id"] for row in read_audit(engines[-1])] == ["run-x"]
+
+    with caplog.at_level("ERROR"), pytest.raises(Exception):
+        write_audit_reliably(lambda: create_engine(f"sqlite:///{tmp_path / 'missing' / 'a.db'}"), record,
+                             attempts=2, backoff_s=0)
+    [logged] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
+    assert "NOT written after 2 tries" in logged and '"run_id":"run-x"' in logged

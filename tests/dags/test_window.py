@@ -3,7 +3,15 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from genesys_pipeline.window import Window, WindowError, WindowLimits, parse_instant, resolve_window, validate_window
+from genesys_pipeline.window import (
+    Window,
+    WindowError,
+    WindowLimits,
+    parse_instant,
+    reject_window_params_in_backfill,
+    resolve_window,
+    validate_window,
+)
 
 NOW = datetime(2024, 5, 10, 12, 0, tzinfo=timezone.utc)
 DAY = datetime(2024, 5, 1, tzinfo=timezone.utc)
@@ -53,3 +61,14 @@ def test_limits_are_settings():
     assert validate_window(wide, NOW, WindowLimits(max_interval_days=60)) is wide
     with pytest.raises(WindowError, match="retention"):
         validate_window(Window(DAY, DAY + timedelta(days=1)), NOW, WindowLimits(retention_days=5))
+
+
+@pytest.mark.parametrize("start, end, field", [("2024-05-01", None, "interval_start"), (None, "2024-05-02", "interval_end")])
+def test_a_backfill_refuses_window_params_naming_them(start, end, field):
+    with pytest.raises(WindowError, match=f"^{field}: .*single manual runs"):
+        reject_window_params_in_backfill("backfill", start, end)
+
+
+def test_window_params_are_fine_outside_backfills_and_empty_ones_inside():
+    reject_window_params_in_backfill("manual", "2024-05-01", "2024-05-02")
+    reject_window_params_in_backfill("backfill", None, "")

@@ -2,8 +2,11 @@
 
 PostgreSQL always goes through psycopg 3 (the COPY fast path needs it), whatever driver the
 URL names. SQLite gets real transactions: pysqlite's legacy mode would start them lazily
-(after DDL and reads), so the engine emits ``BEGIN`` itself, the SQLAlchemy-documented
-recipe; plus WAL.
+(after DDL and reads), so the engine emits the ``BEGIN`` itself (SQLAlchemy's "pysqlite
+serializable" recipe), plus WAL. The ``BEGIN`` is ``IMMEDIATE``: every transaction takes the
+write lock up front and waits up to ``SQLITE_BUSY_TIMEOUT_S`` for it. A deferred transaction
+that reads and then writes cannot wait (SQLite answers "database is locked" at once when another
+writer committed since its read), which is how two overlapping runs used to fail each other.
 """
 from __future__ import annotations
 
@@ -14,6 +17,8 @@ from sqlalchemy.engine import URL, make_url
 
 SUPPORTED_SCHEMES = ("sqlite", "postgresql")
 WAREHOUSE_SCHEMA = "genesys"  # used where the dialect has schemas
+# How long a SQLite writer waits for another run's transaction (a whole day's load) to commit.
+SQLITE_BUSY_TIMEOUT_S = 600
 
 
 def warehouse_url(url: str | URL) -> URL:
@@ -43,10 +48,14 @@ def qualified_name(engine: Engine, table: str) -> str:
 
 def create_warehouse_engine(url: str | URL) -> Engine:
     # hide_parameters: an error's text must never carry record values (names, phone numbers).
-    engine = create_engine(warehouse_url(url), pool_pre_ping=True, hide_parameters=True)
-    if engine.dialect.name == "sqlite":
+    parsed = warehouse_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        engine = create_engine(
+            parsed, pool_pre_ping=True, hide_parameters=True, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
+        )
         _enable_sqlite_transactions(engine)
-    return engine
+        return engine
+    return create_engine(parsed, pool_pre_ping=True, hide_parameters=True)
 
 
 def lock_on_postgres(conn: Connection, key: int) -> None:
@@ -61,10 +70,11 @@ def _enable_sqlite_transactions(engine: Engine) -> None:
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
-        for pragma in ("journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF"):
+        busy_ms = SQLITE_BUSY_TIMEOUT_S * 1000
+        for pragma in (f"busy_timeout={busy_ms}", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
     @event.listens_for(engine, "begin")
     def _on_begin(connection: Any) -> None:
-        connection.exec_driver_sql("BEGIN")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")

@@ -22,6 +22,7 @@ from genesys_pipeline.warehouse.merge import (
 )
 
 T = TypeVar("T")
+BATCH_EVENT = "batch:"  # progress event after each batch (one staged page): "batch:<conversations>"
 
 
 class RowWriter(Protocol):
@@ -132,6 +133,7 @@ def load_batches(
             merging += room_made - batch_started
             writing += time.perf_counter() - room_made
             report.batches += 1
+            notify(f"{BATCH_EVENT}{len(batch.conversation_ids)}")
         notify(f"loaded:{report.batches}")
         _fill_counts(report, counts)
         if finish is not None:

@@ -18,8 +18,11 @@ from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJ
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.api.stats import RequestStats
+from genesys_cloud.lineage import operator_lineage
 from genesys_cloud.triggers import ERROR, TIMEOUT, GenesysDetailsJobTrigger
-from genesys_pipeline.staging import Manifest, StagingArea
+from genesys_pipeline import lineage_names
+from genesys_pipeline.progress import PageProgress
+from genesys_pipeline.staging import DATASET, Manifest, StagingArea
 
 # Statuses under which the results endpoint says a job's results are gone.
 RESULTS_GONE_STATUSES = frozenset({404, 410})
@@ -127,13 +130,20 @@ class GenesysDetailsJobOperator(BaseOperator):
 
     def _stage(self, body: dict[str, Any]) -> Manifest:
         writer = self.staging.open_writer(self.partition, body)
+        progress = PageProgress("Extract", self.log.info)
         for page in self.hook.iter_details_job_pages(self.job_id, self.page_size):
             writer.write_page(page.raw, page.conversations)
+            # cursor depth: how many result cursors the job's paging has followed so far
+            progress.page(page.conversations, f"cursor depth {progress.pages}" if page.cursor else "last page")
         manifest = writer.commit(job_id=self.job_id)
         self.log.info("Staged %d conversations in %d pages from job %s", manifest.record_count, manifest.page_count, self.job_id)
         return manifest
 
     def _summary(self, manifest: Manifest, *, cache_hit: bool) -> dict[str, Any]:
+        self._lineage = (
+            [lineage_names.genesys_details(self.hook.client.urls.api)],  # builds no connection to Genesys
+            [lineage_names.staged_files(f"{self.staging_root}/{DATASET}")],
+        )
         return {
             "partition": manifest.partition,
             "query_hash": manifest.query_hash,
@@ -150,6 +160,13 @@ class GenesysDetailsJobOperator(BaseOperator):
             self.hook.delete_details_job(self.job_id)
         except GenesysError as error:
             self.log.warning("Could not delete Genesys details job %s: %s", self.job_id, error)
+
+    def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
+        """Lineage: the org's conversation details (its API host) -> the staged raw pages.
+
+        Named while the task ran (``_summary``): the provider calls this in a forked process with a
+        deadline, where a connection lookup could stall."""
+        return operator_lineage(*self._lineage)
 
     def on_kill(self) -> None:
         """Task killed while reading results: cancel the remote job so it frees the job cap."""

@@ -10,6 +10,7 @@ from typing import Any
 
 from airflow.sdk import BaseOperator
 
+from genesys_cloud.variables import plain_variable
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import aggregates
 from genesys_pipeline.reconcile import parse_tolerance, reconcile
@@ -43,11 +44,9 @@ class GenesysReconcileOperator(BaseOperator):
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        from airflow.sdk import Variable
-
         if self.census is None:
             raise ValueError("no census to reconcile with: rerun the aggregates task first")
-        tolerance = parse_tolerance(Variable.get(TOLERANCE_VARIABLE, default=None))
+        tolerance = parse_tolerance(plain_variable(TOLERANCE_VARIABLE))
         engine = warehouse_engine(self.warehouse_conn_id)
         try:
             result = reconcile(

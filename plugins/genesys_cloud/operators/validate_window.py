@@ -9,10 +9,17 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundExceptio
 from sqlalchemy.exc import ArgumentError
 
 from genesys_cloud.variables import load_pii_config, load_settings
-from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine, warehouse_sqlalchemy_url
 from genesys_pipeline.lookback import lookback_window
 from genesys_pipeline.settings import PipelineSettings
-from genesys_pipeline.window import Window, WindowError, resolve_window, validate_window
+from genesys_pipeline.warehouse.schema import ensure_schema
+from genesys_pipeline.window import (
+    Window,
+    WindowError,
+    reject_window_params_in_backfill,
+    resolve_window,
+    validate_window,
+)
 
 
 def _check_warehouse_connection() -> None:
@@ -65,6 +72,9 @@ class GenesysWindowOperator(BaseOperator):
         try:
             _check_warehouse_connection()
             settings = _checked_settings()
+            reject_window_params_in_backfill(
+                dag_run.run_type, params.get("interval_start"), params.get("interval_end")
+            )
             window: Window = resolve_window(
                 dag_run.data_interval_start,
                 dag_run.data_interval_end,
@@ -88,4 +98,17 @@ class GenesysWindowOperator(BaseOperator):
             "extract_interval": extraction.interval,  # the window plus lookback_days before it
         }
         self.log.info("Window %s (partition %s)", plan["interval"], plan["partition"])
+        self._prepare_warehouse()
         return plan
+
+    def _prepare_warehouse(self) -> None:
+        """Every table created/migrated once per run, here, before any task writes: schema changes take
+        SQLite's one write lock (and PostgreSQL's schema advisory lock), so doing them in every task made
+        overlapping runs queue behind each other's DDL. Later tasks assume the tables exist."""
+        engine = warehouse_engine()
+        try:
+            added = ensure_schema(engine)
+        finally:
+            engine.dispose()
+        if added:
+            self.log.info("Warehouse migrated: added columns %s", ", ".join(added))

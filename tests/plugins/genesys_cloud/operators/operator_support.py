@@ -42,6 +42,7 @@ class RecordingTaskInstance:
 class DagRunStub:
     data_interval_start: datetime | None
     data_interval_end: datetime | None
+    run_type: str = "manual"
 
 
 @dataclass
@@ -145,3 +146,16 @@ def stage_day(day: datetime, staging_root: Path, interval: str | None = None) ->
 
 def parse_instant(value: str) -> datetime:
     return datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def prepare_warehouse() -> None:
+    """What validate_window does once per run before load: create and migrate the tables of the
+    warehouse connection the test set."""
+    from genesys_cloud.warehouse_connection import warehouse_engine
+    from genesys_pipeline.warehouse.schema import ensure_schema
+
+    engine = warehouse_engine()
+    try:
+        ensure_schema(engine)
+    finally:
+        engine.dispose()

@@ -23,7 +23,10 @@ def test_valid_credentials_pass_and_report_their_requests(genesys):
     served = genesys.control.stats()
     assert served["post_token"] == {"200": 1}
     assert served["get_analytics_conversations_details_jobs_availability"] == {"200": 1}
-    assert result["api"]["requests"] == 2
+    assert served["get_authorization_divisions"] == {"200": 1}
+    assert served["get_authorization_divisionspermitted_paged_me"] == {"200": 1}
+    assert result["api"]["requests"] == 4  # token, availability, every division, divisions it may read
+    assert result["all_divisions_read"] is True and result["division_ids"]
 
 
 def test_wrong_secret_fails_without_retry_and_without_the_secret(monkeypatch, genesys):
@@ -50,7 +53,7 @@ def test_a_client_with_the_permission_passes(monkeypatch, genesys):
     genesys.control.add_client("analytics-only", "s3cret-client", permissions=[DETAILS_PERMISSION])
     set_genesys_connection(monkeypatch, genesys.base_url, client=("analytics-only", "s3cret-client"))
 
-    assert run()["api"]["requests"] == 2
+    assert run()["api"]["requests"] == 4
 
 
 def test_undefined_connection_is_unusable(genesys):

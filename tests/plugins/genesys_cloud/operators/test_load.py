@@ -10,7 +10,7 @@ import pytest
 
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_pipeline.staging import StagingIntegrityError
-from .operator_support import make_context, past_day, stage_day, staged_conversations, table_count
+from .operator_support import make_context, prepare_warehouse, past_day, stage_day, staged_conversations, table_count
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")
@@ -41,6 +41,7 @@ def load(extraction) -> dict:
 
 @pytest.mark.timeout(60)
 def test_loads_every_staged_record(extraction, any_warehouse):
+    prepare_warehouse()
     expected = expected_rows(staged_conversations(extraction["staging_path"]))
 
     result = load(extraction)
@@ -54,6 +55,7 @@ def test_loads_every_staged_record(extraction, any_warehouse):
 
 @pytest.mark.timeout(60)
 def test_a_rerun_replaces_instead_of_duplicating(extraction, sqlite_warehouse):
+    prepare_warehouse()
     expected = expected_rows(staged_conversations(extraction["staging_path"]))
     load(extraction)
 
@@ -92,6 +94,7 @@ def test_corrupt_page_fails_and_rolls_back(extraction, sqlite_warehouse):
     document = json.loads(gzip.decompress(last.read_bytes()))
     document["conversations"] = document["conversations"][:-1]  # valid JSON, wrong content
     last.write_bytes(gzip.compress(json.dumps(document).encode()))
+    prepare_warehouse()
 
     with pytest.raises(StagingIntegrityError, match=last.name):
         load(extraction)

@@ -7,7 +7,7 @@ import pytest
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
-from .operator_support import day_interval, make_context, past_day, stage_day, table_count
+from .operator_support import day_interval, make_context, prepare_warehouse, past_day, stage_day, table_count
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")
@@ -17,6 +17,7 @@ START, END = day_interval(DAY).split("/")
 def sync_day(staging_root) -> dict:
     """Extract + load + aggregates of DAY, as the DAG runs them; returns the aggregates result."""
     extraction = stage_day(DAY, staging_root)
+    prepare_warehouse()
     GenesysLoadOperator(task_id="load", extraction=extraction).execute(make_context(DAY))
     return GenesysAggregatesOperator(task_id="aggregates", interval=day_interval(DAY), partition=PARTITION).execute(
         make_context(DAY)
