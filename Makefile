@@ -13,7 +13,7 @@ AUDIT_VENV := .audit-venv
 PIP_AUDIT_VERSION := 2.10.1
 AUDIT_SERVICE ?= pypi
 
-.PHONY: install test test-fast demo report emulator airflow bench audit clean
+.PHONY: install test test-fast demo report emulator airflow bench bench-backfill plan-backfill audit clean
 
 install: $(STAMP)
 
@@ -45,6 +45,16 @@ airflow: install
 
 bench: install
 	$(PY) benchmarks/bench.py --n $(N)
+
+# A backfill of DAYS partitions of N conversations on a real scheduler (EXECUTOR=CeleryExecutor for two workers).
+DAYS ?= 3
+EXECUTOR ?= LocalExecutor
+bench-backfill: install
+	$(PY) benchmarks/bench_backfill.py --days $(DAYS) --n $(N) --executor $(EXECUTOR)
+
+# Expected API requests, jobs and wall time of a backfill from the org's volume (DAILY= for a what-if).
+plan-backfill: install
+	$(PY) scripts/plan_backfill.py --from $(FROM) --to $(TO) $(if $(DAILY),--daily $(DAILY))
 
 # Known vulnerabilities in every pinned package (constraints.txt, which the image also installs
 # with). Needs the network, so it is not part of `make test`. --strict fails when a package

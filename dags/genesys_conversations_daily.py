@@ -22,6 +22,10 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
 Connections: `genesys_cloud_default`, `genesys_warehouse`, `genesys_sync_webhook`. Settings: Airflow
 Variables `genesys_*` (see docs/operations.md). A manual run with logical date D syncs `[D-1, D)`, the last
 complete day, unless the params give a window. Rerun a failed day: clear its failed tasks with downstream.
+
+Backfills: `make plan-backfill FROM= TO=` first tells the API requests, jobs and least wall time of the range
+(from the org's daily volume and the rate budget); with parallel runs, share one budget per OAuth client
+(connection extras `rate_budget_backend` = `redis`/`sql` + `rate_budget_url`). README "Backfills".
 """
 from __future__ import annotations
 

@@ -109,6 +109,14 @@ def emulator(emulator_server):
 
 
 @pytest.fixture(autouse=True)
+def fresh_rate_budget():
+    """The in-process rate budget is shared like the token cache: every test starts with it unspent."""
+    budget = sys.modules.get("genesys_cloud.api.rate_budget")
+    if budget is not None:
+        budget.LOCAL_BUDGET.clear()
+
+
+@pytest.fixture(autouse=True)
 def fresh_token_cache():
     """OAuth tokens are cached per process, and the emulator forgets its tokens on reset: every
     test starts without one. (Only where the hook's auth module is loaded: no Airflow import.)"""

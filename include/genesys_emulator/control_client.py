@@ -81,5 +81,9 @@ class EmulatorControl:
         """Request counts: ``{operation name: {status: count}}``."""
         return self._call("GET", "/stats")
 
+    def request_times(self, client_id: str) -> list[float]:
+        """Arrival times of the client's API requests (every token), oldest first."""
+        return self._call("GET", "/requests", params={"client_id": client_id})["times"]
+
     def webhooks(self) -> list[dict]:
         return self._call("GET", "/webhooks")

@@ -13,7 +13,7 @@ from .determinism import iso_ms
 from .faults import FaultBook
 from .filters import record_matches
 from .jobs import CursorCodec, JobStore
-from .state import Clock, RateLimiter, RequestStats, TokenStore
+from .state import ClientRequestLog, Clock, RateLimiter, RequestStats, TokenStore
 from .validation import DetailsQuery, parse_instant_ms
 from .webhooks import WebhookSink
 
@@ -42,6 +42,7 @@ class EmulatorRuntime:
         self.tokens = TokenStore(self.clock)
         self.limiter = RateLimiter(self.clock, config.rate_limit_window_seconds)
         self.stats = RequestStats()
+        self.request_log = ClientRequestLog(self.clock)
         self.faults = FaultBook()
         self.jobs = JobStore(config, self.clock)
         self.cursors = CursorCodec(config.seed)

@@ -9,7 +9,7 @@ import math
 import secrets
 import threading
 import time
-from collections import Counter
+from collections import Counter, deque
 from dataclasses import dataclass
 
 from .config import ClientConfig
@@ -156,3 +156,23 @@ class RequestStats:
             for (operation, status), count in sorted(self._counts.items()):
                 result.setdefault(operation, {})[str(status)] = count
         return result
+
+
+class ClientRequestLog:
+    """When each OAuth client's API requests arrived (service time), so a test can count them per
+    rolling minute across every token and process of that client. Bounded per client."""
+
+    def __init__(self, clock: Clock, max_per_client: int = 100_000) -> None:
+        self._clock = clock
+        self._max = max_per_client
+        self._times: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def record(self, client_id: str) -> None:
+        now = self._clock.now()
+        with self._lock:
+            self._times.setdefault(client_id, deque(maxlen=self._max)).append(now)
+
+    def times(self, client_id: str) -> list[float]:
+        with self._lock:
+            return list(self._times.get(client_id, ()))

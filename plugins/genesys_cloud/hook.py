@@ -6,6 +6,7 @@ memory stays flat however many conversations a window holds.
 """
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -16,7 +17,12 @@ from airflow.sdk import BaseHook
 from genesys_cloud.api import endpoints
 from genesys_cloud.api.client import GenesysClient
 from genesys_cloud.api.connection import config_from_connection
-from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysRateLimitExceeded
+from genesys_cloud.api.exceptions import (
+    GenesysApiError,
+    GenesysError,
+    GenesysRateLimitExceeded,
+    GenesysRetryAfterTooLong,
+)
 from genesys_cloud.api.job_state import job_state
 from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator
 from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
@@ -100,13 +106,23 @@ class GenesysCloudHook(BaseHook):
         return True, f"Connected to {self.client.urls.api}; conversation details available up to {available.isoformat()}"
 
     def submit_details_job(self, body: dict[str, Any]) -> str:
-        try:
-            job_id = self.client.request("POST", endpoints.DETAILS_JOBS, json=body).data["jobId"]
-        except GenesysRateLimitExceeded as error:
-            raise GenesysRateLimitExceeded(
-                f"{error} (a 429 on job submission usually means the concurrent-job cap is reached: "
-                "finished jobs that were never deleted still count)"
-            ) from error
+        """Submit a job, waiting (up to ``job_cap_wait_seconds``) while the concurrent-job cap is
+        full: in a backfill other partitions' jobs finish soon, so the 429 is a queue, not a failure."""
+        deadline = time.monotonic() + self.settings.job_cap_wait_seconds
+        while True:
+            try:
+                job_id = self.client.request("POST", endpoints.DETAILS_JOBS, json=body).data["jobId"]
+                break
+            except GenesysRetryAfterTooLong:
+                raise
+            except GenesysRateLimitExceeded as error:
+                if time.monotonic() >= deadline:
+                    raise GenesysRateLimitExceeded(
+                        f"{error} (a 429 on job submission usually means the concurrent-job cap is reached: "
+                        "finished jobs that were never deleted still count; waited "
+                        f"{self.settings.job_cap_wait_seconds:.0f} s, connection extra 'job_cap_wait_seconds')"
+                    ) from error
+                self.log.info("Genesys concurrent-job cap reached; still waiting to submit for %s", body.get("interval"))
         self.log.info("Submitted Genesys details job %s for interval %s", job_id, body.get("interval"))
         return job_id
 
@@ -190,3 +206,4 @@ class GenesysCloudHook(BaseHook):
             data = self.client.request("GET", path, params=paginator.params).data or {}
             yield from data.get("entities") or []
             paginator.advance(data)
+

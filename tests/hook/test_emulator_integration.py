@@ -6,6 +6,8 @@ against the emulator's ground truth) or a clear domain error. Never silent loss.
 from __future__ import annotations
 
 import math
+import threading
+import time
 from pathlib import Path
 
 import orjson
@@ -97,15 +99,33 @@ def test_token_expiry_mid_pagination(hook, emulator):
     assert hook.stats.token_requests == 2
 
 
-def test_concurrent_job_cap_fails_clearly_then_recovers(hook, emulator):
+def test_concurrent_job_cap_fails_clearly_after_the_configured_wait(emulator, monkeypatch):
+    set_connection(monkeypatch, emulator.base_url, {"backoff_base_seconds": 0.05, "job_cap_wait_seconds": 0},
+                   login="emulator-client", password="emulator-secret")
+    hook = GenesysCloudHook()
     emulator.control.reset(job_progression="polls", job_progression_polls=100, job_max_active_per_client=2)
     first = hook.submit_details_job({"interval": DAY})
     hook.submit_details_job({"interval": DAY})
     hook.client.retry_policy.max_attempts = 2  # one retry is enough to show it does not loop forever
-    with pytest.raises(GenesysRateLimitExceeded, match="HTTP 429.*concurrent-job cap"):
+    with pytest.raises(GenesysRateLimitExceeded, match="HTTP 429.*concurrent-job cap.*job_cap_wait_seconds"):
         hook.submit_details_job({"interval": DAY})
     hook.delete_details_job(first)
     assert hook.submit_details_job({"interval": DAY})
+
+
+def test_a_full_job_cap_is_waited_out_while_other_jobs_finish(hook, emulator):
+    """In a backfill the cap is a queue: the submission waits until another partition's job is
+    deleted instead of failing the run."""
+    emulator.control.reset(job_progression="polls", job_progression_polls=100, job_max_active_per_client=1)
+    first = hook.submit_details_job({"interval": DAY})
+    hook.client.sleep = lambda seconds: time.sleep(0.05)  # Retry-After 5 s, shortened
+    finisher = threading.Timer(0.5, hook.delete_details_job, args=(first,))
+    finisher.start()
+    started = time.monotonic()
+    assert hook.submit_details_job({"interval": DAY})
+    finisher.join()
+    assert 0.4 < time.monotonic() - started < 10
+    assert emulator.control.stats()[SUBMIT]["429"] >= 2
 
 
 def test_retry_after_a_long_wait_opens_a_fresh_connection(hook, emulator, monkeypatch):

@@ -145,3 +145,35 @@ def test_async_client_caps_the_decompressed_body_like_the_sync_one(monkeypatch):
 
     with pytest.raises(GenesysTransientError, match="failed after 2 attempts: ResponseTooLargeError"):
         asyncio.run(fetch())
+
+
+def test_async_client_draws_api_calls_from_the_shared_budget_but_not_the_token(monkeypatch):
+    from genesys_cloud.api.connection import config_from_connection
+    from genesys_cloud.hook import GenesysCloudHook
+    from hook_connection import FAKE_BASE, set_connection
+
+    set_connection(monkeypatch, FAKE_BASE, {"rate_budget_per_minute": 90})
+    hook = GenesysCloudHook()
+    config = config_from_connection(hook.get_connection(hook.genesys_conn_id))
+    answers, taken, slept = iter([0.25, 0.0]), [], []
+
+    class Recording:
+        def take(self, key: str, per_minute: int) -> float:
+            taken.append((key, per_minute))
+            return next(answers)
+
+    async def record_sleep(seconds: float) -> None:
+        slept.append(seconds)
+
+    path = "/api/v2/analytics/conversations/details/jobs/availability"
+    fake = FakeGenesys({f"GET {path}": [httpx.Response(200, json={"dataAvailabilityDate": "2024-05-02T00:00:00.000Z"})]})
+
+    async def fetch():
+        async with AsyncGenesysClient(config, transport=httpx.MockTransport(fake), sleep=record_sleep,
+                                      budget=Recording()) as client:
+            return await client.get_json(path)
+
+    asyncio.run(fetch())
+    assert [call[1] for call in fake.calls] == ["/oauth/token", path]
+    assert taken == [(f"{config.urls.login}|{config.client_id}", 90)] * 2
+    assert slept == [0.25]

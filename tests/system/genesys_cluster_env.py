@@ -32,6 +32,7 @@ from polling import poll_until
 
 DAILY_DAG_ID = "genesys_conversations_daily"
 DAILY_DAG_FILE = PROJECT_ROOT / "dags" / f"{DAILY_DAG_ID}.py"
+DAG_SHARED_MODULE = PROJECT_ROOT / "dags" / "genesys_defaults.py"  # what the daily DAG imports beside it
 GENESYS_POOL = "genesys_api"
 
 
@@ -104,7 +105,8 @@ def pipeline_target(work_dir: Path, *emulator_args: str) -> Iterator[PipelineTar
 
 
 def daily_dag_config(work_dir: Path, target: PipelineTarget, **cluster_options: Any) -> ClusterConfig:
-    """A cluster that parses only the daily DAG (its own dags folder) and has the ``genesys_api`` pool.
+    """A cluster that parses only the daily DAG (its own dags folder, with the module of defaults
+    it imports) and has the ``genesys_api`` pool.
 
     ``cluster_options`` are ClusterConfig fields (executor, celery_workers, ...); an
     ``env_overrides`` entry is added on top of the target's connections and Variables.
@@ -112,6 +114,7 @@ def daily_dag_config(work_dir: Path, target: PipelineTarget, **cluster_options: 
     dags_folder = work_dir / "dags"
     dags_folder.mkdir(parents=True, exist_ok=True)
     shutil.copy(DAILY_DAG_FILE, dags_folder)
+    shutil.copy(DAG_SHARED_MODULE, dags_folder)
     env = {**target.airflow_env(), **cluster_options.pop("env_overrides", {})}
     pools = cluster_options.pop("pools", {GENESYS_POOL: 4})
     return ClusterConfig(dags_folder=dags_folder, env_overrides=env, pools=pools, **cluster_options)

@@ -35,6 +35,7 @@ def authorize(request: Request, operation: str, any_of: tuple[str, ...]) -> Toke
         raise ApiError(401, "bad.credentials")
     if expired:
         raise ApiError(401, runtime.config.expired_token_code)
+    runtime.request_log.record(token.client.client_id)
     config = runtime.config
     allowed = config.rate_limit_route_overrides.get(operation, config.rate_limit_requests)
     bucket = operation if operation in config.rate_limit_route_overrides else "default"

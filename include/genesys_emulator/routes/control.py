@@ -171,6 +171,16 @@ async def stats(request: Request) -> Response:
     return json_response(runtime_of(request).stats.snapshot())
 
 
+@router.get("/requests")
+async def client_requests(request: Request) -> Response:
+    """Arrival times (service clock, epoch seconds) of ``client_id``'s authenticated API requests,
+    429s included: the view that checks a rate budget shared across processes."""
+    client_id = request.query_params.get("client_id")
+    if not client_id:
+        raise bad_request("client_id is required")
+    return json_response({"client_id": client_id, "times": runtime_of(request).request_log.times(client_id)})
+
+
 @router.post("/webhooks")
 async def receive_webhook(request: Request) -> Response:
     runtime = runtime_of(request)

@@ -16,6 +16,7 @@ from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, parse_to
 from genesys_cloud.api.body_reader import read_body_async
 from genesys_cloud.api.connection import GenesysConnectionConfig
 from genesys_cloud.api.error_responses import api_error
+from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
 from genesys_cloud.api.retry import RetryPolicy, decode_success_body
 from genesys_cloud.api.stats import RequestStats
 
@@ -28,6 +29,7 @@ class AsyncGenesysClient:
         transport: httpx.AsyncBaseTransport | None = None,
         token_cache: TokenCache = TOKEN_CACHE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+        budget: RateBudget | None = None,
     ) -> None:
         self.config = config
         self.stats = RequestStats()
@@ -36,6 +38,8 @@ class AsyncGenesysClient:
         self.retry_policy = RetryPolicy(config.settings)
         self.sleep = sleep
         settings = config.settings
+        self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
+        self._budget_key = budget_key(config.urls.login, config.client_id)
         proxy = (settings.proxies or {}).get("https") or (settings.proxies or {}).get("http")
         self._http = httpx.AsyncClient(
             timeout=settings.timeout, verify=settings.verify_tls, proxy=proxy, transport=transport
@@ -53,7 +57,8 @@ class AsyncGenesysClient:
             return cached
         headers, form = token_request(self.config.client_id, self.config.client_secret)
         status, _, content, _ = await self._send(
-            "POST", self.config.urls.login + TOKEN_PATH, TOKEN_PATH, headers, form=form, expect_json=False
+            "POST", self.config.urls.login + TOKEN_PATH, TOKEN_PATH, headers, form=form, expect_json=False,
+            charged=False,
         )
         self.stats.token_requests += 1
         token = parse_token_response(status, content, self.token_cache.clock())
@@ -86,10 +91,14 @@ class AsyncGenesysClient:
         *,
         form: Mapping[str, str] | None = None,
         expect_json: bool = True,
+        charged: bool = True,
     ) -> tuple[int, Mapping[str, str], bytes, Any]:
-        """One logical request with retries: status, headers, body and parsed JSON of the final answer."""
+        """One logical request with retries: status, headers, body and parsed JSON of the final answer.
+        ``charged`` requests (all but the token's) first draw from the shared rate budget."""
         attempts = RequestAttempts(self.retry_policy, self.stats, method, path)
         while True:
+            if charged:
+                await self._draw_budget()
             self.stats.requests += 1
             try:
                 response, content = await read_body_async(
@@ -106,3 +115,10 @@ class AsyncGenesysClient:
             if delay is None:
                 return response.status_code, response.headers, content, data
             await self.sleep(delay)
+
+    async def _draw_budget(self) -> None:
+        """The sync client's budget, taken off the event loop (Redis or SQL round trips block)."""
+        per_minute = self.config.settings.rate_budget_per_minute
+        while (wait := await asyncio.to_thread(self.budget.take, self._budget_key, per_minute)) > 0:
+            self.stats.paced_seconds += wait
+            await self.sleep(wait)

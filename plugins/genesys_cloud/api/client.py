@@ -20,6 +20,7 @@ from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, pa
 from genesys_cloud.api.body_reader import read_body
 from genesys_cloud.api.error_responses import api_error, correlation_id
 from genesys_cloud.api.pacing import RatePacer
+from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
 from genesys_cloud.api.regions import BaseUrls
 from genesys_cloud.api.retry import RetryPolicy, decode_success_body
 from genesys_cloud.api.settings import GenesysSettings
@@ -57,6 +58,7 @@ class GenesysClient:
         session: requests.Session | None = None,
         token_cache: TokenCache = TOKEN_CACHE,
         sleep: Callable[[float], None] = time.sleep,
+        budget: RateBudget | None = None,
     ) -> None:
         mask(client_secret)
         self.urls = urls
@@ -71,9 +73,10 @@ class GenesysClient:
         self.token_cache = token_cache
         self._token_key = token_key(urls.login, client_id, client_secret)
         self.retry_policy = RetryPolicy(settings)
-        self.pacer = RatePacer(
-            settings.rate_budget_per_minute, settings.pacing_threshold, max_wait_seconds=settings.max_retry_after_seconds
-        )
+        self.pacer = RatePacer(settings.pacing_threshold, max_wait_seconds=settings.max_retry_after_seconds)
+        self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
+        self._budget_key = budget_key(urls.login, client_id)
+        self._server_window = 0.0  # longest inin-ratelimit-reset seen: the server's window, at least
         self.sleep = sleep
 
     def token(self) -> str:
@@ -132,8 +135,9 @@ class GenesysClient:
         attempts = RequestAttempts(self.retry_policy, self.stats, method, path)
         while True:
             self._pace()
+            if base == self.urls.api:  # token requests are not charged by Genesys
+                self._draw_budget()
             self.stats.requests += 1
-            self.pacer.record_request()
             deadline = time.monotonic() + self.settings.request_deadline_seconds
             try:
                 raw = self.session.request(
@@ -145,6 +149,8 @@ class GenesysClient:
                 self._wait(attempts.after_error(error))
                 continue
             self.pacer.observe(response.headers)
+            if self.pacer.snapshot is not None:
+                self._server_window = max(self._server_window, self.pacer.snapshot.reset_seconds)
             delay = attempts.after_response(response.status, response.headers, response.content)
             if delay is None:
                 return response
@@ -163,6 +169,27 @@ class GenesysClient:
             log.info("Pacing Genesys calls: waiting %.2f s to stay under the rate limit", wait)
             self.stats.paced_seconds += wait
             self._wait(wait)
+
+    def budget_per_minute(self) -> int:
+        """The configured budget, capped by the allowance Genesys reports (``inin-ratelimit-allowed``
+        per window; the window is taken as the longest reset seen, so an estimate from the middle
+        of a window can only loosen the cap to the configured budget, never tighten it wrongly)."""
+        budget = self.settings.rate_budget_per_minute
+        snap = self.pacer.snapshot
+        if snap is None or self._server_window <= 0:
+            return budget
+        return max(1, min(budget, int(snap.allowed * 60 / min(self._server_window, 60))))
+
+    def _draw_budget(self) -> None:
+        """Wait for one request from the budget shared with every process using this client."""
+        per_minute = self.budget_per_minute()
+        waited = 0.0
+        while (wait := self.budget.take(self._budget_key, per_minute)) > 0:
+            waited += wait
+            self._wait(wait)
+        if waited:
+            log.debug("Shared Genesys rate budget: waited %.2f s", waited)
+            self.stats.paced_seconds += waited
 
     def _wait(self, seconds: float) -> None:
         self.sleep(seconds)

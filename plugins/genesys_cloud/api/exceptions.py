@@ -56,6 +56,10 @@ class GenesysRateLimitExceeded(GenesysError):
     """Genesys asked us to wait longer than we are allowed to, or throttling outlasted the retries."""
 
 
+class GenesysRetryAfterTooLong(GenesysRateLimitExceeded):
+    """The Retry-After is above the cap: a daily or org limit, not worth waiting out in a task."""
+
+
 class GenesysTransientError(GenesysError):
     """Retries were exhausted on errors that are normally temporary (5xx, dropped connections)."""
 

@@ -1,24 +1,22 @@
-"""Client-side pacing so a healthy run stays under the Genesys rate limit instead of bouncing off 429s.
+"""Client-side pacing from the server's ``inin-ratelimit-allowed/count/reset`` headers, so a
+healthy run stays under the Genesys rate limit of its token instead of bouncing off 429s.
 
-Two signals, the stricter wins: our own budget of requests per rolling minute, and the server's
-``inin-ratelimit-allowed/count/reset`` headers. Below ``threshold`` of the server allowance we
-do not slow down at all; above it the remaining calls are spread over the rest of the window,
-and once it is used up we wait for the reset. The reset is the server's word, so it is bounded
-by ``max_wait_seconds`` (the connection's ``max_retry_after_seconds``): a hostile or broken
-``inin-ratelimit-reset: 31536000`` costs at most that cap, never a year.
+Below ``threshold`` of the server allowance we do not slow down at all; above it the remaining
+calls are spread over the rest of the window, and once it is used up we wait for the reset.
+The reset is the server's word, so it is bounded by ``max_wait_seconds`` (the connection's
+``max_retry_after_seconds``): a hostile or broken ``inin-ratelimit-reset: 31536000`` costs at
+most that cap, never a year. Our own requests-per-minute budget, shared by every process of
+one OAuth client, is :mod:`genesys_cloud.api.rate_budget`; this pacer only reads what one
+token's answers say.
 """
 from __future__ import annotations
 
 import math
 import time
-from collections import deque
 from dataclasses import dataclass
 from typing import Callable, Mapping
 
 from genesys_cloud.api.retry import header
-
-WINDOW_SECONDS = 60.0
-
 
 @dataclass(frozen=True)
 class RateLimitSnapshot:
@@ -39,17 +37,11 @@ def _number(headers: Mapping[str, str], name: str) -> float | None:
 
 class RatePacer:
     def __init__(
-        self,
-        budget_per_minute: int,
-        threshold: float = 0.8,
-        clock: Callable[[], float] = time.monotonic,
-        max_wait_seconds: float = 300.0,
+        self, threshold: float = 0.8, clock: Callable[[], float] = time.monotonic, max_wait_seconds: float = 300.0
     ) -> None:
-        self.budget = budget_per_minute
         self.threshold = threshold
         self.max_wait_seconds = max_wait_seconds
         self.clock = clock
-        self._sent: deque[float] = deque()
         self.snapshot: RateLimitSnapshot | None = None
 
     def observe(self, headers: Mapping[str, str]) -> None:
@@ -61,22 +53,8 @@ class RatePacer:
             bounded = min(max(reset, 0.0), self.max_wait_seconds)
             self.snapshot = RateLimitSnapshot(int(allowed), int(count), bounded, self.clock())
 
-    def record_request(self) -> None:
-        self._sent.append(self.clock())
-
     def wait_seconds(self) -> float:
-        """How long to wait before sending the next request."""
-        return max(self._budget_wait(), self._server_wait())
-
-    def _budget_wait(self) -> float:
-        now = self.clock()
-        while self._sent and now - self._sent[0] >= WINDOW_SECONDS:
-            self._sent.popleft()
-        if len(self._sent) < self.budget:
-            return 0.0
-        return self._sent[0] + WINDOW_SECONDS - now
-
-    def _server_wait(self) -> float:
+        """How long to wait before sending the next request on this token."""
         snap = self.snapshot
         if snap is None:
             return 0.0

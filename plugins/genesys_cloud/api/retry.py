@@ -19,7 +19,7 @@ import httpx
 import orjson
 import requests
 
-from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
+from genesys_cloud.api.exceptions import GenesysRetryAfterTooLong
 from genesys_cloud.api.settings import GenesysSettings
 
 RETRYABLE_STATUSES = frozenset({429, 500, 502, 503, 504})
@@ -132,7 +132,7 @@ class RetryPolicy:
     def delay(self, attempt: int, status: int | None, headers: Mapping[str, str]) -> float:
         retry_after = parse_retry_after(header(headers, "Retry-After"))
         if retry_after is not None and retry_after > self.max_retry_after:
-            raise GenesysRateLimitExceeded(
+            raise GenesysRetryAfterTooLong(
                 f"Genesys asked to retry after {retry_after:.0f} s (HTTP {status}), above the "
                 f"{self.max_retry_after:.0f} s cap (connection extra 'max_retry_after_seconds'); "
                 "a daily or org limit is probably exhausted"

@@ -9,6 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, fields
 from typing import Any, Mapping
 
+RATE_BUDGET_BACKENDS = ("local", "redis", "sql")
+
 # field -> (minimum, maximum) for numeric settings
 _RANGES: dict[str, tuple[float, float]] = {
     "timeout": (1, 600),
@@ -21,6 +23,7 @@ _RANGES: dict[str, tuple[float, float]] = {
     "backoff_max_seconds": (0, 3_600),
     "rate_budget_per_minute": (1, 100_000),
     "pacing_threshold": (0.1, 1.0),
+    "job_cap_wait_seconds": (0, 86_400),
     "max_response_bytes": (1024, 1 << 30),
     "request_deadline_seconds": (1, 3_600),
 }
@@ -51,6 +54,15 @@ class GenesysSettings:
     verify_tls: bool = True
     # Opt-in for plain http to a non-loopback emulator (docker-compose); real regions are https.
     allow_insecure_http: bool = False
+    # Where the per-client request budget shared by all tasks lives: "local" (this process),
+    # "redis" or "sql" (rate_budget_url = a Redis URL / SQLAlchemy URL that every worker
+    # reaches; Airflow 3 tasks have no metadata-DB access, so name a database of your own).
+    # Its size is rate_budget_per_minute, capped by the inin-ratelimit-allowed Genesys reports.
+    # How long a job submission keeps retrying 429s (the concurrent-job cap, UNCONFIRMED 4.6)
+    # while other partitions' jobs finish, before the task fails.
+    job_cap_wait_seconds: float = 3600.0
+    rate_budget_backend: str = "local"
+    rate_budget_url: str | None = None
 
     def __post_init__(self) -> None:
         for name, (low, high) in _RANGES.items():
@@ -63,6 +75,13 @@ class GenesysSettings:
                 raise ValueError(f"Genesys connection extra '{name}' must be an integer in [1, {maximum}], got {value!r}")
         if self.proxies is not None and not isinstance(self.proxies, dict):
             raise ValueError("Genesys connection extra 'proxies' must be a mapping such as {'https': 'http://proxy:3128'}")
+        if self.rate_budget_backend not in RATE_BUDGET_BACKENDS:
+            raise ValueError(
+                f"Genesys connection extra 'rate_budget_backend' must be one of {list(RATE_BUDGET_BACKENDS)}, "
+                f"got {self.rate_budget_backend!r}"
+            )
+        if self.rate_budget_url is not None and not isinstance(self.rate_budget_url, str):
+            raise ValueError("Genesys connection extra 'rate_budget_url' must be a URL string such as redis://host:6379/0")
         for name in ("verify_tls", "allow_insecure_http"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(f"Genesys connection extra '{name}' must be true or false, got {getattr(self, name)!r}")

@@ -1,0 +1,185 @@
+"""A backfill at the API's pace: the real scheduler runs DAYS partitions of N conversations each.
+
+The daily DAG runs on a local Airflow cluster (``tests/system/airflow_cluster.py``: LocalExecutor,
+or CeleryExecutor with ``--workers`` workers on the local Redis/PostgreSQL) against an emulator
+process with realistic details jobs (run time drawn in ``--latency`` seconds, scaled by
+``--scale`` so a run fits in minutes), the per-token rate limit on and the org's job cap. Every
+task draws from one shared rate budget (``--budget``: redis = the local Redis, sql = the
+warehouse database, or local = per process, the control). The last line printed is one JSON summary:
+
+- ``api_bound_s``: the least wall time the work allows (``genesys_pipeline.backfill_plan``):
+  its minimum API requests at the rate limit, or its jobs' mean scaled latency spread over the
+  concurrent-job cap, whichever is longer;
+- ``api_requests`` / ``min_api_requests``: API calls counted by the emulator / the fewest the
+  work needs (per partition: submit, one status poll, one call per results page, delete);
+- ``http_429``: throttled answers the emulator sent (rate limit or job cap);
+- ``peak_rss_mb``: the largest resident set of any Airflow process (component or task) while
+  it ran; the emulator's is left out.
+
+The warehouse is checked against the emulator's ground truth for every day.
+
+    .venv/bin/python benchmarks/bench_backfill.py --days 3 --n 2000
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+import tempfile
+import threading
+import time
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "tests" / "system"))  # the cluster harness the system tests use
+
+from airflow_cluster import AirflowCluster  # noqa: E402
+from genesys_cluster_env import (  # noqa: E402
+    GENESYS_POOL,
+    backfill_daily_dag,
+    daily_dag_config,
+    days_up_to_yesterday,
+    pipeline_target,
+    union_interval,
+    warehouse_conversation_ids,
+)
+from genesys_emulator.testing import EmulatorControl  # noqa: E402
+from genesys_pipeline.backfill_plan import BackfillLimits, plan  # noqa: E402
+
+REDIS_BUDGET_URL = "redis://127.0.0.1:6379/15"  # a database of its own, apart from Celery's
+
+
+class PeakRss:
+    """Samples the resident set of this process's descendants (Airflow components and task
+    processes, not the emulator); keeps the largest."""
+
+    def __init__(self, interval: float = 0.5) -> None:
+        self.interval = interval
+        self.peak_mb = 0.0
+        self.peak_process = ""
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> "PeakRss":
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join(timeout=5)
+
+    def _run(self) -> None:
+        me = psutil.Process()
+        while not self._stop.wait(self.interval):
+            for child in me.children(recursive=True):
+                try:
+                    command = " ".join(child.cmdline()).strip()
+                    if "genesys_emulator" in command:
+                        continue  # the stand-in for Genesys is not the pipeline's memory
+                    rss_mb = child.memory_info().rss / 2**20
+                    if rss_mb > self.peak_mb:
+                        self.peak_mb, self.peak_process = rss_mb, command[:80]
+                except psutil.Error:
+                    continue
+
+
+def api_counts(stats: dict[str, dict[str, int]]) -> tuple[int, int]:
+    """(API requests, HTTP 429s) from the emulator's per-operation status counts; token calls excluded."""
+    requests = throttled = 0
+    for operation, statuses in stats.items():
+        if "token" in operation:
+            continue
+        requests += sum(statuses.values())
+        throttled += statuses.get("429", 0)
+    return requests, throttled
+
+
+def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: int, warehouse_url: str) -> dict[str, str]:
+    conn = json.loads(base_env["AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"])
+    extra = {**conn["extra"], "rate_budget_backend": budget, "rate_budget_per_minute": rate_per_minute}
+    if budget != "local":
+        extra["rate_budget_url"] = REDIS_BUDGET_URL if budget == "redis" else warehouse_url
+    return {"AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({**conn, "extra": extra})}
+
+
+def check_warehouse(control: EmulatorControl, days: list, warehouse_url: str) -> None:
+    """Every day's ground truth is in the warehouse, nothing else is, and nothing twice."""
+    ids = warehouse_conversation_ids(warehouse_url)
+    duplicates = [cid for cid, seen in Counter(ids).items() if seen > 1]
+    if duplicates:
+        raise AssertionError(f"{len(duplicates)} conversations loaded twice, e.g. {duplicates[:3]}")
+    loaded, expected = set(ids), set()
+    for day in days:
+        truth = set(control.ground_truth(union_interval([day]))["conversation_ids"])
+        missing = truth - loaded
+        if missing:
+            raise AssertionError(f"{day:%Y-%m-%d}: {len(missing)} of {len(truth)} conversations missing from the warehouse")
+        expected |= truth
+    if loaded - expected:
+        raise AssertionError(f"{len(loaded - expected)} conversations in the warehouse outside the backfilled days")
+
+
+def run(args: argparse.Namespace) -> dict[str, Any]:
+    latency = (args.latency[0] * args.scale, args.latency[1] * args.scale)
+    days = days_up_to_yesterday(args.days)
+    emulator_args = ("--conversations-per-day", str(args.n), "--rate-limit", str(args.rate_limit),
+                     "--record-cache", str(2 * args.n))
+    with tempfile.TemporaryDirectory(prefix="bench-backfill-") as work_dir, \
+            pipeline_target(Path(work_dir), *emulator_args) as target:
+        control = EmulatorControl(target.emulator_url)
+        control.configure(job_latency_seconds_min=latency[0], job_latency_seconds_max=latency[1],
+                          job_max_active_per_client=args.job_cap)
+        day_counts = [control.warm(union_interval([day]))["warmed"] for day in days]
+        config = daily_dag_config(
+            Path(work_dir), target, executor=args.executor, celery_workers=args.workers,
+            pools={GENESYS_POOL: args.pool_slots}, parallelism=max(4, args.pool_slots + 2),
+            env_overrides=genesys_connection(target.airflow_env(), args.budget, args.rate_limit, target.warehouse_url),
+        )
+        with PeakRss() as rss, AirflowCluster(config) as cluster:
+            cluster.api.wait_for_dag("genesys_conversations_daily", timeout=180, health_check=cluster.assert_running)
+            before = api_counts(control.stats())
+            started = time.monotonic()
+            runs = backfill_daily_dag(cluster, days, timeout=args.timeout)
+            wall = time.monotonic() - started
+        failed = [run["logical_date"][:10] for run in runs if run["state"] != "success"]
+        if failed:
+            raise AssertionError(f"backfill runs not successful: {failed}")
+        requests, throttled = (after - first for after, first in zip(api_counts(control.stats()), before))
+        check_warehouse(control, days, target.warehouse_url)
+    least = plan(day_counts, BackfillLimits(requests_per_minute=args.rate_limit, job_latency_seconds=sum(latency) / 2,
+                                           job_cap=args.job_cap))
+    return {
+        "executor": args.executor, "workers": args.workers if args.executor == "CeleryExecutor" else None,
+        "budget": args.budget, "pool_slots": args.pool_slots, "job_latency_s": [round(x, 2) for x in latency],
+        "rate_limit_per_min": args.rate_limit, "job_cap": args.job_cap,
+        "days": args.days, "conversations": sum(day_counts), "wall_s": round(wall, 1),
+        "api_bound_s": least.wall_s, "ratio_to_api_bound": round(wall / least.wall_s, 2),
+        "http_429": throttled, "api_requests": requests,
+        "min_api_requests": least.api_requests,
+        "peak_rss_mb": round(rss.peak_mb, 1), "peak_rss_process": rss.peak_process,
+        "warehouse_equals_ground_truth": True,
+    }
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--days", type=int, default=3)
+    parser.add_argument("--n", type=int, default=2000, help="conversations per day")
+    parser.add_argument("--executor", choices=("LocalExecutor", "CeleryExecutor"), default="LocalExecutor")
+    parser.add_argument("--workers", type=int, default=2, help="Celery workers (CeleryExecutor)")
+    parser.add_argument("--budget", choices=("redis", "sql", "local"), default="redis")
+    parser.add_argument("--rate-limit", type=int, default=300, help="requests per token per minute (emulator)")
+    parser.add_argument("--latency", type=float, nargs=2, default=(20.0, 90.0), help="job run time range, s")
+    parser.add_argument("--scale", type=float, default=0.1, help="factor applied to the job latency")
+    parser.add_argument("--job-cap", type=int, default=5, help="concurrent jobs per client (emulator)")
+    parser.add_argument("--pool-slots", type=int, default=4)
+    parser.add_argument("--timeout", type=float, default=3600.0)
+    print(json.dumps(run(parser.parse_args(argv))), flush=True)
+
+
+if __name__ == "__main__":
+    main()
