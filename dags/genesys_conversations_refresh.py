@@ -5,7 +5,8 @@ The daily run's lookback (`genesys_lookback_days`, default 3) catches what chang
 days of a conversation. Quality evaluations, surveys and erasures can come weeks later: this DAG
 re-extracts the `genesys_refresh_days` (default 30) complete UTC days before its logical date,
 one details job per day, and loads them like the daily run (only conversations whose content hash
-changed are rewritten; a conversation its complete day no longer returns is deleted).
+changed are rewritten; a conversation its complete day no longer returns is deleted from every
+table, when the client reads every division).
 
 1. **authenticate**: token + permission check;
 2. **plan_days**: the days to refresh, never past Genesys's data-availability watermark (later days
@@ -24,7 +25,9 @@ from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_at
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
-from genesys_cloud.operators.refresh_plan import GenesysRefreshPlanOperator, audit_kwargs, extract_kwargs
+from genesys_cloud.operators.refresh_plan import (
+    GenesysRefreshPlanOperator, audit_kwargs, extract_kwargs, load_kwargs,
+)
 from genesys_defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
@@ -50,11 +53,16 @@ with DAG(
     },
 ) as dag:
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
+    access = authenticate.output  # division_ids read, all_divisions_read
     plans = GenesysRefreshPlanOperator(task_id="plan_days", pool=GENESYS_POOL).output  # one plan per day
     extract = GenesysExtractOperator.partial(task_id="extract", pool=GENESYS_POOL).expand_kwargs(plans.map(extract_kwargs))
     load = GenesysLoadOperator.partial(
-        task_id="load", outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES]
-    ).expand(extraction=extract.output)
-    audit = GenesysAuditOperator.partial(task_id="audit").expand_kwargs(plans.zip(extract.output, load.output).map(audit_kwargs))
+        task_id="load",
+        all_divisions_read=access["all_divisions_read"],  # erasure needs every division
+        outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
+    ).expand_kwargs(plans.zip(extract.output).map(load_kwargs))
+    audit = GenesysAuditOperator.partial(task_id="audit", authentication=access).expand_kwargs(
+        plans.zip(extract.output, load.output).map(audit_kwargs)
+    )
 
     authenticate >> plans.operator

@@ -72,6 +72,13 @@ def extract_kwargs(plan: dict[str, Any]) -> dict[str, Any]:
     }
 
 
+def load_kwargs(day: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
+    """One day's (plan, extraction) as the ``load`` operator's arguments: the watermark the plan was cut
+    at makes the day's extraction complete, so the load erases what it no longer returns."""
+    plan, extraction = day
+    return {"extraction": extraction, "data_available_until": plan["data_available_until"]}
+
+
 def audit_kwargs(day: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
     """One day's (plan, extraction, load) as the ``audit`` operator's arguments."""
     plan, extraction, load = day
