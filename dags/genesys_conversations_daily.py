@@ -3,7 +3,9 @@
 
 Each run syncs the conversation details of one UTC day, its data interval `[D, D+1)`:
 
-1. **authenticate**: token + permission check (bad credentials or a missing permission fail at once, naming it);
+1. **authenticate**: token + permission check (bad credentials or a missing permission fail at once, naming it),
+   and the divisions the client reads: missing ones fail the run at once (named, with ids) unless
+   `genesys_expected_divisions` declares exactly that subset (or `"any"`);
 2. **validate_window**: the window from the data interval, or from the `interval_start` / `interval_end`
    params of a manual run; rejects reversed, empty, future, over-retention and over-limit windows;
 3. **wait_for_data**: deferrable wait until Genesys's data-availability watermark passes the window end;
@@ -11,7 +13,8 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
    query younger than `genesys_cache_ttl_seconds` is reused: reruns cost no API calls; `force_extract` skips it;
    `lookback_days` also re-extracts that many previous days, for late surveys, evaluations and wrap-ups);
 5. **load**: the staged pages normalized into typed rows per table and merged idempotently into the
-   warehouse (one transaction; a rerun reads staging only); beside it, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
+   warehouse (one transaction; a rerun reads staging only; unchanged content hashes are not rewritten; when every
+   division was read, conversations of the extracted whole days before the watermark that Genesys no longer returns are erased); beside it, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
    **reconcile** compares it with the loaded details (a mismatch marks the partition `incomplete`, data kept);
 6. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback);
 7. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
@@ -67,6 +70,7 @@ with DAG(
     },
 ) as dag:
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
+    access = authenticate.output  # division_ids read, all_divisions_read
     validate_window = GenesysWindowOperator(task_id="validate_window")
     plan = validate_window.output  # the window and the run's settings, resolved once
     wait_for_data = GenesysWaitForDataSensor(
@@ -89,6 +93,8 @@ with DAG(
     load = GenesysLoadOperator(
         task_id="load",
         extraction=extract.output,  # partition, query hash, staging path
+        all_divisions_read=access["all_divisions_read"],
+        data_available_until=wait_for_data.output,  # the watermark: erasure only in days it has passed
         outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
     )
     aggregates = GenesysAggregatesOperator(
@@ -106,7 +112,8 @@ with DAG(
         census=aggregates.output["census"],
     )
     audit = GenesysAuditOperator(
-        task_id="audit", plan=plan, extraction=extract.output, load=load.output, reconciliation=reconcile.output
+        task_id="audit", plan=plan, extraction=extract.output, load=load.output, reconciliation=reconcile.output,
+        authentication=access,
     )
     notify = GenesysSyncNotifyOperator(
         task_id="notify",

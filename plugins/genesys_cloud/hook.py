@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Iterator
+from typing import Any, Iterator, Literal
 
 from airflow.sdk import BaseHook
 
@@ -22,6 +22,7 @@ from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator
 from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
 from genesys_cloud.api.settings import GenesysSettings
 from genesys_cloud.api.stats import RequestStats
+from genesys_pipeline.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
 
 
 @dataclass(frozen=True)
@@ -140,6 +141,30 @@ class GenesysCloudHook(BaseHook):
     def iter_users(self, state: str = "any") -> Iterator[dict[str, Any]]:
         """Users incl. deleted/inactive by default: old conversations reference them too."""
         return self._iter_entities(endpoints.USERS, state=state)
+
+    def iter_divisions(self) -> Iterator[dict[str, Any]]:
+        """Every division of the org (needs authorization:division:view or a role that lists them)."""
+        return self._iter_entities(endpoints.DIVISIONS)
+
+    def get_permitted_divisions(self, permission: str) -> tuple[list[dict[str, Any]], bool]:
+        """The divisions in which this client holds ``permission``, and Genesys's ``allDivsPermitted`` flag."""
+        paginator = EntityListingPaginator(
+            {"pageSize": self.settings.lookup_page_size, "pageNumber": 1, "permission": permission}
+        )
+        divisions: list[dict[str, Any]] = []
+        all_permitted = False
+        while not paginator.finished:
+            data = self.client.request("GET", endpoints.DIVISIONS_PERMITTED_ME, params=paginator.params).data or {}
+            divisions.extend(data.get("entities") or [])
+            all_permitted = all_permitted or data.get("allDivsPermitted") is True
+            paginator.advance(data)
+        return divisions, all_permitted
+
+    def division_access(self, expected: tuple[str, ...] | Literal["any"] | None) -> DivisionAccess:
+        """The divisions this client reads conversation details in, checked against ``expected``
+        (raises :class:`~genesys_pipeline.divisions.DivisionAccessError` naming the missing ones)."""
+        readable, all_permitted = self.get_permitted_divisions(DETAILS_PERMISSION)
+        return check_division_access(list(self.iter_divisions()), readable, expected, all_permitted=all_permitted)
 
     def iter_queues(self) -> Iterator[dict[str, Any]]:
         return self._iter_entities(endpoints.QUEUES)

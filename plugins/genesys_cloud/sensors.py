@@ -49,14 +49,17 @@ class GenesysDataAvailabilitySensor(BaseSensorOperator):
 
     def poke(self, context: Context) -> bool:
         available = self.hook.get_data_availability()
+        self.last_available = available
         self.log.info("Genesys data available up to %s; waiting for %s", available.isoformat(), self.target)
         return available >= self._target()
 
     def execute(self, context: Context) -> Any:
+        """Returns the watermark it saw (ISO-8601): a load may treat only days it has passed as complete."""
         if not self.deferrable:
-            return super().execute(context)
+            super().execute(context)
+            return self.last_available.isoformat()
         if self.poke(context):
-            return None
+            return self.last_available.isoformat()
         self.defer(
             trigger=GenesysDataAvailabilityTrigger(
                 target=self._target().isoformat(),

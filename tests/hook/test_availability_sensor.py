@@ -22,7 +22,7 @@ def test_returns_at_once_when_data_is_already_available(sensor):
     with rm.Mocker() as m:
         m.post(TOKEN_URL, **token_ok())
         m.get(AVAILABILITY_URL, json={"dataAvailabilityDate": "2024-05-02T00:00:00.000Z"})
-        assert sensor.execute({}) is None
+        assert sensor.execute({}) == "2024-05-02T00:00:00+00:00"  # the watermark, for the load's erasure
 
 
 def test_defers_to_the_trigger_when_not_yet_available(sensor):

@@ -9,6 +9,8 @@ AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
 USERS = "/api/v2/users"
 QUEUES = "/api/v2/routing/queues"
 WRAPUP_CODES = "/api/v2/routing/wrapupcodes"
+DIVISIONS = "/api/v2/authorization/divisions"
+DIVISIONS_PERMITTED_ME = "/api/v2/authorization/divisionspermitted/paged/me"
 
 
 def details_job(job_id: str) -> str:

@@ -17,12 +17,14 @@ from genesys_cloud.operators.notify import post_event
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import webhook
 from genesys_pipeline.audit import AuditRecord, write_audit
+from genesys_pipeline.warehouse.open_conversations import open_conversations
 from genesys_pipeline.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
 
 # Only the failure callbacks read results by task id: a callback has no DAG wiring to receive them
 # through. They name the daily DAG's tasks; the audit task itself gets its inputs passed in.
+AUTHENTICATE_TASK_ID = "authenticate"
 PLAN_TASK_ID = "validate_window"
 EXTRACT_TASK_ID = "extract"
 LOAD_TASK_ID = "load"
@@ -48,6 +50,7 @@ def build_record(
     extraction: Mapping[str, Any] | None,
     load: Mapping[str, Any] | None,
     reconciliation: Mapping[str, Any] | None,
+    authentication: Mapping[str, Any] | None = None,
 ) -> AuditRecord:
     """An audit record of this try from the results earlier tasks of the run produced (any may be missing)."""
     ti = context["ti"]
@@ -65,6 +68,8 @@ def build_record(
     record.add_extract(extraction or {})
     record.add_load(load or {})
     record.add_reconciliation(reconciliation or {})
+    if authentication and authentication.get("division_ids") is not None:
+        record.add_divisions(authentication["division_ids"])
     record.stage_latency_seconds = _stage_latencies({EXTRACT_TASK_ID: extraction, LOAD_TASK_ID: load})
     return record
 
@@ -78,10 +83,14 @@ def _stage_latencies(results: Mapping[str, Mapping[str, Any] | None]) -> dict[st
     return latencies
 
 
-def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID) -> None:
-    """Insert one ``sync_audit`` row through a short-lived engine (tasks and callbacks are short-lived too)."""
+def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID, *, with_open_conversations: bool = False) -> None:
+    """Insert one ``sync_audit`` row through a short-lived engine (tasks and callbacks are short-lived too);
+    ``with_open_conversations`` first notes what is still open in the warehouse after the run."""
     engine = warehouse_engine(conn_id)
     try:
+        if with_open_conversations:
+            still_open = open_conversations(engine)
+            record.add_open_conversations(still_open.count, still_open.oldest_start)
         write_audit(engine, record)
     finally:
         engine.dispose()
@@ -97,15 +106,17 @@ def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
         extraction=ti.xcom_pull(task_ids=EXTRACT_TASK_ID),
         load=ti.xcom_pull(task_ids=LOAD_TASK_ID),
         reconciliation=ti.xcom_pull(task_ids=RECONCILE_TASK_ID),
+        authentication=ti.xcom_pull(task_ids=AUTHENTICATE_TASK_ID),
     )
 
 
 class GenesysAuditOperator(BaseOperator):
     """Writes the ``success`` (or, when reconciliation failed, ``incomplete``) row of this attempt and
     returns its summary (the webhook's payload). Its inputs, the results of ``validate_window``,
-    ``extract``, ``load`` and ``reconcile``, are templated."""
+    ``extract``, ``load``, ``reconcile`` and ``authenticate`` (divisions read), are templated.
+    The row also notes the conversations still open in the warehouse after the load."""
 
-    template_fields = ("plan", "extraction", "load", "reconciliation")
+    template_fields = ("plan", "extraction", "load", "reconciliation", "authentication")
     ui_color = "#eef6ee"
 
     def __init__(
@@ -115,6 +126,7 @@ class GenesysAuditOperator(BaseOperator):
         extraction: Any,
         load: Any,
         reconciliation: Any = None,
+        authentication: Any = None,
         warehouse_conn_id: str = WAREHOUSE_CONN_ID,
         **kwargs: Any,
     ) -> None:
@@ -123,13 +135,15 @@ class GenesysAuditOperator(BaseOperator):
         self.extraction = extraction
         self.load = load
         self.reconciliation = reconciliation
+        self.authentication = authentication
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
         record = build_record(
-            context, "success", plan=self.plan, extraction=self.extraction, load=self.load, reconciliation=self.reconciliation
+            context, "success", plan=self.plan, extraction=self.extraction, load=self.load,
+            reconciliation=self.reconciliation, authentication=self.authentication,
         )
-        write_audit_row(record, self.warehouse_conn_id)
+        write_audit_row(record, self.warehouse_conn_id, with_open_conversations=True)
         self.log.info(
             "Audit: partition %s fetched=%s loaded=%s completeness=%s",
             record.partition, record.conversations_fetched, record.conversations_loaded, record.completeness_rate,

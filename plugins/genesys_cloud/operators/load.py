@@ -8,7 +8,9 @@ task made every run slower to make a rerun of a failed load no faster (docs/perf
 """
 from __future__ import annotations
 
+import secrets
 import time
+from pathlib import Path
 from typing import Any, Mapping
 
 from airflow.sdk import BaseOperator
@@ -19,6 +21,10 @@ from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqla
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
+from genesys_pipeline.warehouse.erasure import CompleteExtraction, IncompleteExtractionError
+
+ERASURE_SECRET_VARIABLE = "genesys_pii_secret"
+ERASURE_SECRET_FILE = ".erasure_secret"  # per-install fallback, beside the staged extractions
 
 
 def staged_extraction(extraction: Mapping[str, Any]) -> tuple[StagingArea, Manifest]:
@@ -35,6 +41,48 @@ def staged_extraction(extraction: Mapping[str, Any]) -> tuple[StagingArea, Manif
     return staging, manifest
 
 
+def erasure_salt(pii: PiiConfig, staging_path: str) -> str | None:
+    """The key of the erased ids' hashes: Variable ``genesys_pii_secret``, else the PII config's salt,
+    else a random per-install secret kept in the local staging root (None for object storage)."""
+    from airflow.sdk import Variable
+
+    configured = Variable.get(ERASURE_SECRET_VARIABLE, default=None) or pii.salt
+    if configured:
+        return configured
+    root = staging_root(staging_path)
+    if not isinstance(root, Path):
+        return None
+    path = _install_root(root) / ERASURE_SECRET_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        try:
+            with open(path, "x", encoding="utf-8") as handle:  # the first writer wins
+                handle.write(secrets.token_hex(32))
+            path.chmod(0o600)
+        except FileExistsError:
+            pass
+    return path.read_text(encoding="utf-8").strip()
+
+
+def _install_root(extraction_dir: Path) -> Path:
+    """The dataset directory of an extraction directory ``<root>/<dataset>/<partition>/<query hash>``."""
+    return extraction_dir.parent.parent
+
+
+def complete_extraction(
+    manifest: Manifest, all_divisions_read: Any, data_available_until: Any
+) -> tuple[CompleteExtraction | None, str | None]:
+    """The days this load may erase in, or None and why not."""
+    if data_available_until in (None, ""):
+        return None, "no data watermark was passed to the load"
+    try:
+        return CompleteExtraction.of(
+            manifest, all_divisions_read=all_divisions_read is True, data_available_until=data_available_until
+        ), None
+    except IncompleteExtractionError as error:
+        return None, str(error)
+
+
 class GenesysLoadOperator(BaseOperator):
     """Normalizes the staged pages (with the PII config) and merges them into the warehouse,
     replacing by conversation id; XCom gets the counts, drift and timings.
@@ -43,22 +91,40 @@ class GenesysLoadOperator(BaseOperator):
     The PII config is read here rather than from the plan because its salt must stay out of XCom.
     """
 
-    template_fields = ("extraction",)
+    template_fields = ("extraction", "all_divisions_read", "data_available_until")
     ui_color = "#eef6ee"
 
-    def __init__(self, *, extraction: Any, warehouse_conn_id: str = WAREHOUSE_CONN_ID, **kwargs: Any) -> None:
+    def __init__(
+        self,
+        *,
+        extraction: Any,
+        all_divisions_read: Any = False,
+        data_available_until: Any = None,
+        warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
         super().__init__(**kwargs)
         self.extraction = extraction
+        self.all_divisions_read = all_divisions_read  # authenticate's result: erasure needs every division
+        self.data_available_until = data_available_until  # the watermark: only days ended by it are complete
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
         staging, manifest = staged_extraction(self.extraction)
         pii = PiiConfig.from_json(load_settings().pii_config)
+        complete, not_complete = complete_extraction(manifest, self.all_divisions_read, self.data_available_until)
+        salt = erasure_salt(pii, self.extraction["staging_path"]) if complete is not None else None
+        if complete is not None and not salt:
+            complete, not_complete = None, "no erasure secret (set Variable genesys_pii_secret)"
+        if complete is None:
+            self.log.info("No erasure this load: %s", not_complete)
         warehouse = Warehouse.from_url(warehouse_sqlalchemy_url(self.warehouse_conn_id))
         try:
             warehouse.ensure_schema()
-            report = warehouse.load_extraction(staging, manifest, context["run_id"], pii)
+            report = warehouse.load_extraction(
+                staging, manifest, context["run_id"], pii, complete=complete, erasure_salt=salt
+            )
         finally:
             warehouse.dispose()
         self.log.info(
@@ -66,8 +132,17 @@ class GenesysLoadOperator(BaseOperator):
             report.conversations_loaded, report.rows_loaded, report.batches, report.conversations_rejected,
             report.duplicates_collapsed, report.conversations_skipped_older,
         )
+        if report.conversations_deleted:
+            self.log.info("Erased %d conversations a complete re-extraction no longer returned", report.conversations_deleted)
         return {
             "conversations_loaded": report.conversations_loaded,
+            "conversations_new": report.conversations_new,
+            "conversations_changed": report.conversations_changed,
+            "conversations_unchanged": report.conversations_unchanged,
+            "conversations_deleted": report.conversations_deleted,
+            "deleted_id_hashes": report.deleted_id_hashes,
+            "erased_days": [day.isoformat() for day in complete.days] if complete is not None else [],
+            "erasure_skipped": report.erasure_skipped or not_complete,
             "conversations_rejected": report.conversations_rejected,
             "conversations_skipped_older": report.conversations_skipped_older,
             "duplicates_collapsed": report.duplicates_collapsed,
