@@ -14,7 +14,7 @@ table, when the client reads every division).
 3. **extract** / **load** / **audit**: the daily DAG's operators, mapped over the days (one
    `sync_audit` row per day), under the same `genesys_api` pool.
 
-Weekly, Sundays 06:00 UTC. Rerun one day: clear its mapped `extract` with downstream.
+Weekly, Sundays 06:00 UTC. Rerun a failed day: clear its failed mapped tasks with their downstream tasks.
 """
 from __future__ import annotations
 

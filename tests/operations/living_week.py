@@ -91,16 +91,18 @@ def warehouse_facts(url: str, start: date, days: int) -> dict[str, Facts]:
     engine = create_warehouse_engine(url)
     try:
         with engine.connect() as conn:
+            stored = f"SELECT conversation_id, conversation_date, conversation_end FROM {qualified_name(engine, 'conversations')}"
             conversations = {
                 cid: _instant(end)
-                for cid, day, end in conn.execute(text(f"SELECT conversation_id, conversation_date, conversation_end FROM {qualified_name(engine, 'conversations')}"))
+                for cid, day, end in conn.execute(text(stored))
                 if start.isoformat() <= str(day)[:10] <= last.isoformat()
             }
             counts = {
                 name: _count_by_conversation(conn, qualified_name(engine, name)) for name in ("conversation_evaluations", "conversation_surveys")
             }
             wrapups: dict[str, list[str]] = defaultdict(list)
-            for cid, code in conn.execute(text(f"SELECT conversation_id, wrap_up_code FROM {qualified_name(engine, 'segments')} WHERE wrap_up_code IS NOT NULL")):
+            coded = f"SELECT conversation_id, wrap_up_code FROM {qualified_name(engine, 'segments')} WHERE wrap_up_code IS NOT NULL"
+            for cid, code in conn.execute(text(coded)):
                 wrapups[cid].append(code)
     finally:
         engine.dispose()
@@ -129,9 +131,8 @@ def audit_requests(url: str, run_id: str) -> int:
     engine = create_warehouse_engine(url)
     try:
         with engine.connect() as conn:
-            total = conn.execute(
-                text(f"SELECT SUM(api_requests) FROM {qualified_name(engine, 'sync_audit')} WHERE run_id = :run AND status = 'success'"), {"run": run_id}
-            ).scalar()
+            audit = f"SELECT SUM(api_requests) FROM {qualified_name(engine, 'sync_audit')} WHERE run_id = :run AND status = 'success'"
+            total = conn.execute(text(audit), {"run": run_id}).scalar()
     finally:
         engine.dispose()
     return int(total or 0)

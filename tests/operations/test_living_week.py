@@ -106,7 +106,8 @@ def test_a_week_with_lookback_and_refresh_equals_the_truth(dags, week_env, monke
     print()
     print(log.table(f"Living week ({warehouse_url.split(':')[0]}), lookback {LOOKBACK} + refresh, {PER_DAY} conversations/day"))
     print(f"before the refresh D..D+6 differed in {len(stale_before_refresh['missing'])} missing, "
-          f"{len(stale_before_refresh['extra'])} extra, {stale_before_refresh['differing_count']} differing conversations")
+          f"{len(stale_before_refresh['extra'])} extra, {stale_before_refresh['differing_count']} differing conversations; "
+          f"e.g. (truth, warehouse): {stale_before_refresh['differing']}")
     print(f"changed after their first load: {changed}/{of} = {changed / of:.1%}; loaded then erased: {len(erased)}")
     assert changed > 0  # a living week: the test exercised late changes
 
