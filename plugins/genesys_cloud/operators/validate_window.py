@@ -37,6 +37,16 @@ def _checked_settings() -> PipelineSettings:
     return settings
 
 
+def _lookback_days(param: Any, default: int) -> int:
+    """The ``lookback_days`` param (a whole number of days), or the setting when it is not given."""
+    if param is None:
+        return default
+    try:
+        return int(param)
+    except (TypeError, ValueError):
+        raise ValueError(f"param lookback_days must be a whole number of days (0 or more), got {param!r}") from None
+
+
 class GenesysWindowOperator(BaseOperator):
     """Returns the run's plan: the window (from the data interval or the ``interval_start``/``interval_end``
     params) plus the settings later tasks use. Bad input fails at once (no retries): a retry cannot fix it.
@@ -64,7 +74,7 @@ class GenesysWindowOperator(BaseOperator):
             )
             now = datetime.now(timezone.utc)
             validate_window(window, now, settings.window_limits)
-            lookback_days = settings.lookback_days if params.get("lookback_days") is None else int(params["lookback_days"])
+            lookback_days = _lookback_days(params.get("lookback_days"), settings.lookback_days)
             extraction = lookback_window(window, lookback_days, settings.window_limits)
             validate_window(extraction, now, settings.window_limits)
         except WindowError as error:

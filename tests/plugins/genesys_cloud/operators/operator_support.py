@@ -1,0 +1,147 @@
+"""Helpers of the operator tests: a minimal task context, connections as ``AIRFLOW_CONN_*`` env vars,
+and oracles that read staged pages and warehouse tables directly (not through the operators).
+
+A module of its own: test modules import it (relative import; this folder is a package so its test
+module names, such as ``test_reference_data``, do not clash with rootless test files elsewhere).
+"""
+from __future__ import annotations
+
+import gzip
+import json
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from pathlib import Path
+from typing import Any, Iterator
+
+import pytest
+
+EMULATOR_CLIENT = ("emulator-client", "emulator-secret")
+EMULATOR_WEBHOOK_SECRET = "emulator-webhook-secret"
+DAG_ID = "genesys_conversations_daily"
+RUN_ID = "manual__operator_tests"
+
+
+@dataclass
+class RecordingTaskInstance:
+    """The part of a task instance the operators touch: its own XCom pushes and pulls, try number, task id."""
+
+    task_id: str = "task"
+    try_number: int = 1
+    xcom: dict[str, Any] = field(default_factory=dict)
+
+    def xcom_push(self, key: str, value: Any) -> None:
+        self.xcom[key] = value
+
+    def xcom_pull(self, task_ids: Any = None, key: str = "return_value") -> Any:
+        if task_ids is not None:
+            raise AssertionError(f"operators must not pull other tasks' XComs (pulled {task_ids!r})")
+        return self.xcom.get(key)
+
+
+@dataclass
+class DagRunStub:
+    data_interval_start: datetime | None
+    data_interval_end: datetime | None
+
+
+@dataclass
+class DagStub:
+    dag_id: str = DAG_ID
+
+
+def make_context(
+    day: datetime | None = None, *, task_id: str = "task", params: dict[str, Any] | None = None, **extra: Any
+) -> dict[str, Any]:
+    """A task context for the run of UTC ``day`` (data interval ``[day, day + 1)``)."""
+    start = day
+    end = day + timedelta(days=1) if day is not None else None
+    return {
+        "ti": RecordingTaskInstance(task_id=task_id),
+        "run_id": RUN_ID,
+        "dag": DagStub(),
+        "dag_run": DagRunStub(start, end),
+        "params": params or {},
+        **extra,
+    }
+
+
+def past_day(days_ago: int = 2) -> datetime:
+    """Midnight UTC of a day well before the emulator's watermark (now - 1 h)."""
+    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return today - timedelta(days=days_ago)
+
+
+def iso(value: datetime) -> str:
+    return value.strftime("%Y-%m-%dT%H:%M:%S.000Z")
+
+
+def day_interval(day: datetime) -> str:
+    return f"{iso(day)}/{iso(day + timedelta(days=1))}"
+
+
+def set_genesys_connection(
+    monkeypatch: pytest.MonkeyPatch, host: str, client: tuple[str, str] = EMULATOR_CLIENT, **extra: Any
+) -> None:
+    login, password = client
+    conn = {"conn_type": "http", "host": host, "login": login, "password": password,
+            "extra": {"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **extra}}
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT", json.dumps(conn))
+
+
+def set_warehouse_connection(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE",
+                       json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}))
+
+
+def staged_conversations(staging_path: str | Path) -> list[dict[str, Any]]:
+    """Every conversation in an extraction directory's page files, read with gzip + json alone."""
+    conversations = []
+    for page in sorted(Path(staging_path).glob("page-*.json.gz")):
+        conversations.extend(json.loads(gzip.decompress(page.read_bytes())).get("conversations") or [])
+    return conversations
+
+
+def qualified(url: str, table: str) -> str:
+    """``table`` as the warehouse holds it: in schema ``genesys`` on PostgreSQL (a literal, not the product's helper)."""
+    return f"genesys.{table}" if url.startswith("postgresql") else table
+
+
+def table_count(url: str, table: str) -> int:
+    """Rows of ``table`` counted with plain SQL on a fresh engine."""
+    return select_rows(url, f"SELECT COUNT(*) AS n FROM {qualified(url, table)}")[0]["n"]
+
+
+def select_rows(url: str, sql: str, **params: Any) -> list[dict[str, Any]]:
+    from sqlalchemy import create_engine, text
+
+    engine = create_engine(url)
+    try:
+        with engine.connect() as conn:
+            return [dict(row._mapping) for row in conn.execute(text(sql), params)]
+    finally:
+        engine.dispose()
+
+
+def metric_emits(conversations: list[dict[str, Any]]) -> Iterator[tuple[dict, dict, dict]]:
+    """(conversation, session, metric) for every session metric in raw details records."""
+    for conversation in conversations:
+        for participant in conversation.get("participants") or []:
+            for session in participant.get("sessions") or []:
+                for metric in session.get("metrics") or []:
+                    yield conversation, session, metric
+
+
+def stage_day(day: datetime, staging_root: Path, interval: str | None = None) -> dict[str, Any]:
+    """Extract ``day`` (or ``interval``) from the emulator with the real extract operator: the staged
+    details that load, aggregates and reconcile tests start from."""
+    from genesys_cloud.operators.extract import GenesysExtractOperator
+
+    operator = GenesysExtractOperator(
+        task_id="extract", interval=interval or day_interval(day), partition=day.strftime("%Y-%m-%d"),
+        staging_root=str(staging_root), cache_ttl_seconds=0, force_extract=False, poll_interval=0.2, page_size=50,
+    )
+    return operator.execute(make_context(day, task_id="extract"))
+
+
+def parse_instant(value: str) -> datetime:
+    return datetime.fromisoformat(value.replace("Z", "+00:00"))

@@ -1,0 +1,110 @@
+"""GenesysSyncNotifyOperator: skipped without its connection, a signed delivery the emulator's sink verifies,
+4xx not retried, receiver 5xx retried then failed (a real HTTP server that answers 503)."""
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Iterator
+
+import pytest
+from airflow.sdk.exceptions import AirflowSkipException
+
+from genesys_cloud.operators.notify import GenesysSyncNotifyOperator, WebhookDeliveryError
+from .operator_support import DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, make_context, past_day
+
+PARTITION = past_day(2).strftime("%Y-%m-%d")
+SUMMARY = {"dag_id": DAG_ID, "run_id": RUN_ID, "partition": PARTITION, "status": "success", "try_number": 1,
+           "conversations_fetched": 309, "conversations_loaded": 309, "completeness_rate": 1.0}
+
+
+def set_webhook(monkeypatch, url: str, secret: str = EMULATOR_WEBHOOK_SECRET) -> None:
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps({"conn_type": "http", "host": url, "password": secret}))
+
+
+def notify(summary=SUMMARY, attempts: int = 3) -> dict:
+    return GenesysSyncNotifyOperator(task_id="notify", summary=summary, attempts=attempts).execute(make_context())
+
+
+def test_skipped_without_the_webhook_connection(monkeypatch):
+    monkeypatch.delenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", raising=False)
+
+    with pytest.raises(AirflowSkipException, match="'genesys_sync_webhook' is not defined"):
+        notify()
+
+
+def test_signed_delivery_is_accepted_once_per_attempt_key(monkeypatch, emulator):
+    set_webhook(monkeypatch, f"{emulator.base_url}/_emulator/webhooks")
+
+    first = notify()
+    again = notify()  # a rerun of the same try: same idempotency key, stored once
+
+    assert first["status_code"] == again["status_code"] == 200
+    assert first["idempotency_key"] == again["idempotency_key"]
+    accepted = [event for event in emulator.control.webhooks() if event["accepted"]]
+    assert len(accepted) == 1
+    body = accepted[0]["body"]
+    assert body["type"] == "genesys.conversations.partition_synced"
+    assert (body["partition"], body["status"], body["conversations_loaded"]) == (PARTITION, "success", 309)
+
+
+def test_a_wrong_secret_is_refused_and_not_retried(monkeypatch, emulator):
+    set_webhook(monkeypatch, f"{emulator.base_url}/_emulator/webhooks", secret="not-the-receivers-secret")
+
+    with pytest.raises(WebhookDeliveryError, match="401"):
+        notify()
+
+    [event] = emulator.control.webhooks()
+    assert event["accepted"] is False and "signature" in event["reason"]
+
+
+def test_no_summary_asks_to_rerun_audit(monkeypatch, emulator):
+    set_webhook(monkeypatch, f"{emulator.base_url}/_emulator/webhooks")
+
+    with pytest.raises(ValueError, match="rerun the audit task"):
+        notify(summary=None)
+    assert emulator.control.webhooks() == []
+
+
+class FailingReceiver(BaseHTTPRequestHandler):
+    """Answers 503 and records each request's headers and body."""
+
+    received: list[tuple[dict, bytes]]
+
+    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.server.received.append((dict(self.headers), body))
+        self.send_response(503)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
+    def log_message(self, *args) -> None:
+        pass
+
+
+@pytest.fixture()
+def failing_receiver() -> Iterator[ThreadingHTTPServer]:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), FailingReceiver)
+    server.received = []
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.mark.timeout(30)
+def test_receiver_5xx_is_retried_then_fails(monkeypatch, failing_receiver):
+    set_webhook(monkeypatch, f"http://127.0.0.1:{failing_receiver.server_address[1]}/hook", secret="s3cret")
+
+    with pytest.raises(WebhookDeliveryError, match="503"):
+        notify(attempts=2)
+
+    assert len(failing_receiver.received) == 2
+    for headers, body in failing_receiver.received:  # each attempt signed, verified here with hmac alone
+        timestamp = headers["X-Genesys-Sync-Timestamp"]
+        expected = hmac.new(b"s3cret", f"{timestamp}.".encode() + body, hashlib.sha256).hexdigest()
+        assert headers["X-Genesys-Sync-Signature"] == f"sha256={expected}"
+        assert json.loads(body)["partition"] == PARTITION
