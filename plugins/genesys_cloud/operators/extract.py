@@ -38,7 +38,7 @@ class GenesysExtractOperator(GenesysDetailsJobOperator):
         self._coerce_settings()
         result = super().execute_complete(context, event, resubmitted=resubmitted)
         ti = context["ti"]  # this try's own push (one map index: the refresh DAG maps extract over days)
-        started = ti.xcom_pull(key=STARTED_AT_KEY, task_ids=ti.task_id, map_indexes=ti.map_index)
+        started = ti.xcom_pull(key=STARTED_AT_KEY, map_indexes=ti.map_index)
         return _with_duration(result, started)
 
 
