@@ -63,6 +63,37 @@ def test_daily_dag_shape(bag):
     assert "genesys://warehouse/conversations" in uris
 
 
+REFRESH_DAG_ID = "genesys_conversations_refresh"
+
+
+def test_refresh_dag_shape(bag):
+    dag = bag.dags[REFRESH_DAG_ID]
+    assert dag.doc_md and "genesys_refresh_days" in dag.doc_md
+    assert dag.catchup is False and dag.max_active_runs == 1
+    assert [task.task_id for task in dag.tasks] == ["authenticate", "plan_days", "extract", "load", "audit"]
+    mapped = {task.task_id for task in dag.tasks if getattr(task, "is_mapped", False) or type(task).__name__ == "MappedOperator"}
+    assert mapped == {"extract", "load", "audit"}
+    pooled = {t.task_id for t in dag.tasks if t.pool == "genesys_api"}
+    assert pooled == {"authenticate", "plan_days", "extract"}
+    assert set(dag.params.keys()) == {"first_day", "last_day"}
+    assert dag.get_task("extract").upstream_task_ids == {"plan_days"}
+    assert dag.get_task("audit").upstream_task_ids >= {"plan_days", "extract", "load"}
+
+
+def test_refresh_runs_weekly_and_its_logical_date_is_the_run_time(bag):
+    import pendulum
+    from airflow.serialization.encoders import coerce_to_core_timetable
+    from airflow.timetables.base import TimeRestriction
+
+    timetable = coerce_to_core_timetable(bag.dags[REFRESH_DAG_ID].timetable)
+    start = pendulum.datetime(2024, 1, 1, tz="UTC")  # a Monday
+    restriction = TimeRestriction(earliest=start, latest=None, catchup=True)
+    first = timetable.next_dagrun_info(last_automated_data_interval=None, restriction=restriction)
+    assert first.logical_date == pendulum.datetime(2024, 1, 7, 6, tz="UTC")  # Sunday 06:00 UTC
+    second = timetable.next_dagrun_info(last_automated_data_interval=first.data_interval, restriction=restriction)
+    assert second.logical_date - first.logical_date == timedelta(days=7)
+
+
 def test_data_interval_is_the_utc_day(bag):
     import pendulum
     from airflow.serialization.encoders import coerce_to_core_timetable
@@ -88,4 +119,4 @@ def test_parsing_touches_no_network_connections_or_variables(monkeypatch):
     monkeypatch.setattr(BaseHook, "get_connection", forbidden)
     fresh = _bag()
     assert not fresh.import_errors, fresh.import_errors
-    assert DAG_ID in fresh.dags
+    assert {DAG_ID, REFRESH_DAG_ID} <= set(fresh.dags)

@@ -50,7 +50,8 @@ class GenesysExtractOperator(GenesysDetailsJobOperator):
     def execute_complete(self, context: Any, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
         self._coerce_settings()
         result = super().execute_complete(context, event, resubmitted=resubmitted)
-        started = context["ti"].xcom_pull(key=STARTED_AT_KEY)  # this task's own push
+        ti = context["ti"]  # this try's own push (one map index: the refresh DAG maps extract over days)
+        started = ti.xcom_pull(key=STARTED_AT_KEY, map_indexes=ti.map_index)
         self._purge_expired_staging()
         return _with_duration(result, started)
 

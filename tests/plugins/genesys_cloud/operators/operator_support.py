@@ -27,12 +27,13 @@ class RecordingTaskInstance:
 
     task_id: str = "task"
     try_number: int = 1
+    map_index: int = -1  # not mapped
     xcom: dict[str, Any] = field(default_factory=dict)
 
     def xcom_push(self, key: str, value: Any) -> None:
         self.xcom[key] = value
 
-    def xcom_pull(self, task_ids: Any = None, key: str = "return_value") -> Any:
+    def xcom_pull(self, task_ids: Any = None, key: str = "return_value", map_indexes: Any = None) -> Any:
         if task_ids is not None:
             raise AssertionError(f"operators must not pull other tasks' XComs (pulled {task_ids!r})")
         return self.xcom.get(key)
