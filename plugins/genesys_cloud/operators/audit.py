@@ -107,12 +107,23 @@ def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
     return build_record(
         context,
         status,
-        plan=ti.xcom_pull(task_ids=PLAN_TASK_ID),
-        extraction=ti.xcom_pull(task_ids=EXTRACT_TASK_ID),
-        load=ti.xcom_pull(task_ids=LOAD_TASK_ID),
-        reconciliation=ti.xcom_pull(task_ids=RECONCILE_TASK_ID),
-        authentication=ti.xcom_pull(task_ids=AUTHENTICATE_TASK_ID),
+        plan=_pull(ti, PLAN_TASK_ID),
+        extraction=_pull(ti, EXTRACT_TASK_ID),
+        load=_pull(ti, LOAD_TASK_ID),
+        reconciliation=_pull(ti, RECONCILE_TASK_ID),
+        authentication=_pull(ti, AUTHENTICATE_TASK_ID),
     )
+
+
+def _pull(ti: Any, task_id: str) -> Mapping[str, Any] | None:
+    """A task's result for this callback; of a mapped task (the refresh DAG maps extract, load and
+    audit over the days), the result at this task's own map index."""
+    value = ti.xcom_pull(task_ids=task_id)
+    if value is None or isinstance(value, Mapping):
+        return value
+    index = getattr(ti, "map_index", -1)
+    results = list(value)
+    return results[index] if 0 <= index < len(results) and isinstance(results[index], Mapping) else None
 
 
 class GenesysAuditOperator(BaseOperator):

@@ -15,7 +15,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from genesys_cloud.hook import GenesysCloudHook
-from genesys_cloud.operators.validate_window import _check_warehouse_connection, _checked_settings
+from genesys_cloud.operators.validate_window import _check_warehouse_connection, _checked_settings, prepare_warehouse
 from genesys_pipeline.refresh import refresh_windows, requested_days
 from genesys_pipeline.window import WindowError, format_instant
 
@@ -55,6 +55,7 @@ class GenesysRefreshPlanOperator(BaseOperator):
             len(windows), windows[0].partition if windows else "-", windows[-1].partition if windows else "-",
             skipped, format_instant(watermark),
         )
+        prepare_warehouse(self.log)
         common = {**settings.as_plan(), "force_extract": True, "lookback_days": 0,
                   "data_available_until": format_instant(watermark)}
         return [{**window.as_dict(), **common, "extract_interval": window.interval} for window in windows]

@@ -98,17 +98,19 @@ class GenesysWindowOperator(BaseOperator):
             "extract_interval": extraction.interval,  # the window plus lookback_days before it
         }
         self.log.info("Window %s (partition %s)", plan["interval"], plan["partition"])
-        self._prepare_warehouse()
+        prepare_warehouse(self.log)
         return plan
 
-    def _prepare_warehouse(self) -> None:
-        """Every table created/migrated once per run, here, before any task writes: schema changes take
-        SQLite's one write lock (and PostgreSQL's schema advisory lock), so doing them in every task made
-        overlapping runs queue behind each other's DDL. Later tasks assume the tables exist."""
-        engine = warehouse_engine()
-        try:
-            added = ensure_schema(engine)
-        finally:
-            engine.dispose()
-        if added:
-            self.log.info("Warehouse migrated: added columns %s", ", ".join(added))
+
+def prepare_warehouse(log: Any) -> None:
+    """Every table created/migrated once per run, before any task writes (here, and in the refresh DAG's
+    plan task): schema changes take SQLite's one write lock (and PostgreSQL's schema advisory lock), so
+    doing them in every task made overlapping runs queue behind each other's DDL. Later tasks assume
+    the tables exist."""
+    engine = warehouse_engine()
+    try:
+        added = ensure_schema(engine)
+    finally:
+        engine.dispose()
+    if added:
+        log.info("Warehouse migrated: added columns %s", ", ".join(added))

@@ -142,3 +142,23 @@ def test_callbacks_never_raise_on_a_broken_warehouse(monkeypatch, tmp_path):
 
     record_failed_attempt(callback_context({"validate_window": PLAN}, RuntimeError("boom")))
     record_retried_attempt(callback_context({"validate_window": PLAN}, RuntimeError("boom")))
+
+
+class _MappedTi:
+    """A callback's task instance in the refresh DAG: upstream results are per map index."""
+
+    def __init__(self, map_index: int, results: dict) -> None:
+        self.map_index, self.results = map_index, results
+
+    def xcom_pull(self, task_ids: str):
+        return self.results.get(task_ids)
+
+
+@pytest.mark.parametrize("map_index, expected", [(0, {"day": 1}), (1, {"day": 2}), (5, None)])
+def test_a_mapped_callback_reads_its_own_days_results(map_index, expected):
+    from genesys_cloud.operators.audit import _pull
+
+    ti = _MappedTi(map_index, {"extract": [{"day": 1}, {"day": 2}], "validate_window": {"plan": True}})
+    assert _pull(ti, "extract") == expected
+    assert _pull(ti, "validate_window") == {"plan": True}
+    assert _pull(ti, "load") is None
