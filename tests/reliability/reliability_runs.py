@@ -18,13 +18,15 @@ from sqlalchemy.engine import make_url
 from daily_dag_harness import EMULATOR_CLIENT, day_interval, run_day, task_states
 from genesys_emulator.testing import EmulatorControl
 from genesys_pipeline.audit import AUDIT_TABLE, read_audit
+from genesys_pipeline.tables import PARTITION_FRESHNESS
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.schema import VERSION_TABLE
 from genesys_pipeline.webhook import EVENT_FAILED
 
 
 RESULTS_PAGE_SIZE = 100
-BOOKKEEPING_TABLES = (AUDIT_TABLE, VERSION_TABLE)
+# partition_freshness says when and how a day was last read: it rightly differs between runs
+BOOKKEEPING_TABLES = (AUDIT_TABLE, VERSION_TABLE, PARTITION_FRESHNESS.name)
 FAST_RETRIES = {"backoff_base_seconds": 0.1, "backoff_max_seconds": 1}
 
 
@@ -75,7 +77,7 @@ def backend_of(url: str) -> str:
 
 
 def data_tables(url: str) -> dict[str, list[tuple]]:
-    """Every warehouse table that holds rows, except the attempt log and schema bookkeeping, with its
+    """Every warehouse table that holds rows, except the attempt log, freshness and schema bookkeeping, with its
     rows in a stable order and without lineage columns (``_run_id``, ``_extracted_at``, ``_synced_at``,
     which rightly differ between runs)."""
     warehouse = Warehouse.from_url(url)
