@@ -39,6 +39,7 @@ from genesys_pipeline.warehouse import Warehouse  # noqa: E402
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "genesys_conversations_daily.py"
+DAG_SHARED_MODULE = DAG_FILE.with_name("genesys_defaults.py")  # what the daily DAG imports beside it
 DAG_ID = "genesys_conversations_daily"
 DAYS = 5
 RUN_TIMEOUT = 600.0
@@ -82,6 +83,7 @@ def cluster_config(tmp_path: Path, emulator_url: str, warehouse_url: str) -> Clu
     dags = tmp_path / "dags"
     dags.mkdir()
     shutil.copy(DAG_FILE, dags)
+    shutil.copy(DAG_SHARED_MODULE, dags)
     client_id, secret = EMULATOR_CLIENT
     env = {
         "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({
