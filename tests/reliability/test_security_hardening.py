@@ -29,8 +29,10 @@ YEAR_SECONDS = 31_536_000
 
 @pytest.fixture()
 def recorded_hook(monkeypatch):
-    """A factory of hooks on the current connection whose waits are recorded, not slept."""
+    """A factory of hooks on the current connection whose waits are recorded, not slept; the hook's
+    rate budget reads a clock that those recorded waits move on, as real sleeps would."""
     from genesys_cloud.api.auth import TOKEN_CACHE
+    from genesys_cloud.api.rate_budget import LocalRateBudget
     from genesys_cloud.hook import GenesysCloudHook
 
     TOKEN_CACHE.clear()
@@ -38,7 +40,13 @@ def recorded_hook(monkeypatch):
     def make() -> tuple[GenesysCloudHook, list[float]]:
         hook = GenesysCloudHook()
         waits: list[float] = []
-        hook.client.sleep = waits.append
+
+        def sleep(seconds: float) -> None:
+            waits.append(seconds)
+            assert len(waits) < 1000, "the client keeps waiting: a loop that never ends"
+
+        hook.client.budget = LocalRateBudget(clock=lambda: time.monotonic() + sum(waits))
+        hook.client.sleep = sleep
         return hook, waits
 
     yield make

@@ -176,7 +176,9 @@ class GenesysClient:
         of a window can only loosen the cap to the configured budget, never tighten it wrongly)."""
         budget = self.settings.rate_budget_per_minute
         snap = self.pacer.snapshot
-        if snap is None or self._server_window <= 0:
+        if snap is None or not 0 < self._server_window <= 60:
+            # no per-minute allowance reported: a longer window (or a broken reset) is the pacer's
+            # business, whose waits are capped; sizing the budget from it would wait beyond the cap
             return budget
         return max(1, min(budget, int(snap.allowed * 60 / min(self._server_window, 60))))
 
