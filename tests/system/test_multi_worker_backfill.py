@@ -110,7 +110,8 @@ def test_daily_dag_config_parses_only_the_daily_dag_and_layers_overrides(tmp_pat
     config = daily_dag_config(tmp_path, target, executor="CeleryExecutor",
                               env_overrides={"AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "5"})
 
-    assert [path.name for path in config.dags_folder.iterdir()] == [DAILY_DAG_FILE.name]
+    # the daily DAG and the module it imports beside it (default args, pool): no other DAG
+    assert sorted(path.name for path in config.dags_folder.iterdir()) == [DAILY_DAG_FILE.name, "genesys_defaults.py"]
     assert config.executor == "CeleryExecutor" and config.pools == {GENESYS_POOL: 4}
     assert config.env_overrides["AIRFLOW_VAR_GENESYS_STAGING_ROOT"] == str(tmp_path / "s")
     assert config.env_overrides["AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS"] == "5"
