@@ -118,7 +118,8 @@ class Stitcher:
         """Piece ``piece_index`` becomes ``halves`` (which tile it): ownership of everything
         else is unchanged, and the first half inherits what started before the window."""
         piece = self.pieces[piece_index]
-        if not halves or halves[0].start != piece.start or halves[-1].end != piece.end:
+        contiguous = all(a.end == b.start for a, b in zip(halves, halves[1:]))
+        if not halves or halves[0].start != piece.start or halves[-1].end != piece.end or not contiguous:
             raise ValueError(f"{[h.interval for h in halves]} do not tile {piece.interval}")
         self.pieces[piece_index:piece_index + 1] = list(halves)
 
