@@ -103,6 +103,7 @@ with DAG(
         force_extract=plan["force_extract"],
         poll_interval=plan["poll_interval_seconds"],
         staging_retention_days=plan["staging_retention_days"],
+        max_job_results=plan["max_job_results"],  # past it, the window is split into hour-aligned jobs
     )
     load = GenesysLoadOperator(
         task_id="load",

@@ -11,8 +11,10 @@ import socket
 import sys
 import tempfile
 import uuid
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import Iterator
 
 import pytest
 
@@ -57,17 +59,26 @@ def postgres_server_url() -> str:
     return f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/postgres"
 
 
-@pytest.fixture()
-def postgres_url(postgres_server_url: str):
-    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+@contextmanager
+def fresh_postgres_database() -> Iterator[str]:
+    """A fresh, empty PostgreSQL database, dropped afterwards (the server must be up)."""
     import psycopg
 
     name = f"genesys_test_{uuid.uuid4().hex[:12]}"
     with psycopg.connect(f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
-    yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
-    with psycopg.connect(f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        yield f"postgresql+psycopg://postgres@{PG_HOST}:{PG_PORT}/{name}"
+    finally:
+        with psycopg.connect(f"host={PG_HOST} port={PG_PORT} user=postgres dbname=postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture()
+def postgres_url(postgres_server_url: str):
+    """A fresh, empty PostgreSQL database for one test, dropped afterwards."""
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture()
@@ -81,6 +92,17 @@ def warehouse_url(request) -> str:
     if request.param == "sqlite":
         return request.getfixturevalue("sqlite_url")
     return request.getfixturevalue("postgres_url")
+
+
+@pytest.fixture()
+def second_warehouse_url(request, warehouse_url: str, tmp_path: Path):
+    """Another empty warehouse of ``warehouse_url``'s dialect, to compare two runs table by table."""
+    if warehouse_url.startswith("sqlite"):
+        yield f"sqlite:///{tmp_path / 'second-warehouse.db'}"
+        return
+    request.getfixturevalue("postgres_server_url")
+    with fresh_postgres_database() as url:
+        yield url
 
 
 @pytest.fixture()

@@ -44,6 +44,22 @@ def census_query(interval: str, metrics: Iterable[str] = METRICS) -> dict[str, A
     return {"interval": interval, "groupBy": list(CENSUS_GROUP_BY), "metrics": list(metrics)}
 
 
+def hourly_census_query(interval: str, metrics: Iterable[str] = METRICS) -> dict[str, Any]:
+    """The census in hour buckets: how many conversations emitted a metric in each hour, which
+    is what splitting a details job under the results cap predicts piece sizes from."""
+    return {**census_query(interval, metrics), "granularity": "PT1H"}
+
+
+def conversations_per_bucket(response: Mapping[str, Any]) -> dict[datetime, int]:
+    """Distinct conversations per bucket start in a census response with a granularity."""
+    seen: set[tuple[str, str]] = set()
+    for group, bucket, _metric in _cells(response):
+        if group.get("conversationId") and bucket:
+            seen.add((bucket.split("/", 1)[0], group["conversationId"]))
+    counts = Counter(start for start, _conversation in seen)
+    return {datetime.fromisoformat(start.replace("Z", "+00:00")): n for start, n in sorted(counts.items())}
+
+
 def _cells(response: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str, Mapping[str, Any]]]:
     """(group, bucket interval, metric entry) for every cell of an aggregates response."""
     for result in response.get("results") or ():

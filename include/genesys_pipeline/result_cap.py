@@ -12,12 +12,18 @@ UTC day), so a conversation running from 03:10 to 05:00 comes back from the 03:0
 05:00 pieces. :class:`Stitcher` keeps each conversation only from the piece it started in (the
 first piece also owns what started before the window, as the whole-window job would return
 it) and drops any repeated id defensively.
+
+:func:`stitch_pieces` runs the pieces in order through one stitcher. The aggregates behind the
+prediction count by metric emit time, not by the overlap a job serves, so a piece can still hit
+the cap: that piece is halved in place and read again, its already-written records then being
+repeats the stitcher drops. The result is exactly the whole-window job's set of conversations.
 """
 from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
 
 from genesys_pipeline.window import Window
 
@@ -108,6 +114,15 @@ class Stitcher:
         self.dropped_other_piece = 0
         self.dropped_repeated = 0
 
+    def replace(self, piece_index: int, halves: Sequence[Window]) -> None:
+        """Piece ``piece_index`` becomes ``halves`` (which tile it): ownership of everything
+        else is unchanged, and the first half inherits what started before the window."""
+        piece = self.pieces[piece_index]
+        contiguous = all(a.end == b.start for a, b in zip(halves, halves[1:]))
+        if not halves or halves[0].start != piece.start or halves[-1].end != piece.end or not contiguous:
+            raise ValueError(f"{[h.interval for h in halves]} do not tile {piece.interval}")
+        self.pieces[piece_index:piece_index + 1] = list(halves)
+
     def keep(self, piece_index: int, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records of one page of piece ``piece_index`` that belong to it, first copy only."""
         piece = self.pieces[piece_index]
@@ -138,3 +153,51 @@ def _start_of(record: dict[str, Any]) -> datetime | None:
         return None
     return moment if moment.tzinfo else None
 
+
+
+PieceReader = Callable[[Window], Iterator[list[dict[str, Any]]]]
+
+
+@dataclass(frozen=True)
+class StitchedExtraction:
+    pieces: list[Window]  # the pieces whose results make up the extraction, in order
+    jobs: int  # piece jobs read, including those abandoned at the cap and split again
+    resplits: int
+    dropped_other_piece: int
+    dropped_repeated: int
+
+
+def stitch_pieces(
+    pieces: Sequence[Window],
+    read_piece: PieceReader,
+    write: Callable[[list[dict[str, Any]]], None],
+    is_cap_error: Callable[[BaseException], bool],
+) -> StitchedExtraction:
+    """Read each piece's result pages (``read_piece``: one job, its pages' records), pass what
+    the piece owns to ``write``; a piece that answers the cap error is halved and read again."""
+    stitcher = Stitcher(pieces)
+    index = jobs = resplits = 0
+    while index < len(stitcher.pieces):
+        piece = stitcher.pieces[index]
+        jobs += 1
+        try:
+            for records in read_piece(piece):
+                kept = stitcher.keep(index, records)
+                if kept:
+                    write(kept)
+        except Exception as error:
+            if not is_cap_error(error):
+                raise
+            halves = hour_aligned_halves(piece)
+            if halves is None:
+                raise ResultCapError(
+                    f"{piece.interval} alone returns more conversations than the job results cap, and one "
+                    "hour cannot be split further"
+                ) from error
+            stitcher.replace(index, halves)
+            resplits += 1
+            continue
+        index += 1
+    return StitchedExtraction(
+        stitcher.pieces, jobs, resplits, stitcher.dropped_other_piece, stitcher.dropped_repeated
+    )

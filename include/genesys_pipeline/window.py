@@ -47,6 +47,14 @@ class Window:
             return self.start.strftime("%Y-%m-%d")
         return f"{self.start:%Y%m%dT%H%M%SZ}_{self.end:%Y%m%dT%H%M%SZ}"
 
+    @classmethod
+    def from_interval(cls, interval: str, field: str = "interval") -> "Window":
+        """The window of a Genesys ``start/end`` interval string."""
+        start_text, slash, end_text = str(interval).partition("/")
+        if not slash:
+            raise WindowError(field, f"expected ISO-8601 'start/end', got {interval!r}")
+        return cls(parse_instant(start_text, field), parse_instant(end_text, field))
+
     def as_dict(self) -> dict[str, str]:
         return {
             "partition": self.partition,

@@ -132,6 +132,17 @@ class GenesysCloudHook(BaseHook):
         status["state"] = job_state(status)
         return status
 
+    def wait_for_details_job(self, job_id: str, poll_interval: float, deadline: float) -> dict[str, Any]:
+        """Poll a job until it is terminal, in this process (the worker slot is held; the normal
+        path defers instead). ``deadline`` is a ``time.time()`` instant; past it, GenesysError."""
+        while True:
+            status = self.get_details_job(job_id)
+            if status["state"].is_terminal:
+                return status
+            if time.time() >= deadline:
+                raise GenesysError(f"Genesys details job {job_id} was still {status['state'].value} at the deadline")
+            time.sleep(poll_interval)
+
     def iter_details_job_pages(self, job_id: str, page_size: int | None = None) -> Iterator[JobResultPage]:
         size = self.settings.check_results_page_size(page_size)
         paginator = CursorPaginator()

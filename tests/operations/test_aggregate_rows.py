@@ -1,6 +1,8 @@
 """Unit tests of the aggregates query bodies, their flattening, the comparison and the snapshot rows."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 from genesys_pipeline import aggregates
@@ -53,6 +55,23 @@ def test_census_counts_distinct_conversations_per_media_type():
     census = {"results": [group("c1", "voice", "nOffered", "tTalk"), group("c2", "voice", "tAcw"),
                           group("c1", "callback", "nOffered"), group("c3", "chat", "tTalk")]}
     assert aggregates.census_counts(census) == {"callback": 1, "chat": 1, "voice": 2}
+
+
+def test_hourly_census_counts_each_conversation_once_per_hour_it_emitted_in():
+    h0, h1 = "2024-05-01T00:00:00.000Z/2024-05-01T01:00:00.000Z", "2024-05-01T01:00:00.000Z/2024-05-01T02:00:00.000Z"
+
+    def group(conversation: str, media: str, *buckets: str) -> dict:
+        return {"group": {"conversationId": conversation, "mediaType": media},
+                "data": [{"interval": b, "metrics": [{"metric": "tTalk", "stats": {"count": 1}},
+                                                     {"metric": "nOffered", "stats": {"count": 1}}]} for b in buckets]}
+
+    # c1 has two sessions (voice, callback) in hour 0 and runs on into hour 1; c2 only in hour 1.
+    census = {"results": [group("c1", "voice", h0, h1), group("c1", "callback", h0), group("c2", "chat", h1)]}
+    assert aggregates.hourly_census_query(INTERVAL)["granularity"] == "PT1H"
+    assert aggregates.conversations_per_bucket(census) == {
+        datetime(2024, 5, 1, 0, tzinfo=timezone.utc): 1, datetime(2024, 5, 1, 1, tzinfo=timezone.utc): 2,
+    }
+    assert aggregates.conversations_per_bucket({}) == {}
 
 
 def test_aggregate_side_sums_offered_and_connected_per_queue():

@@ -10,7 +10,7 @@ import pytest
 
 from genesys_pipeline.result_cap import (
     DEFAULT_MAX_JOB_RESULTS, ResultCapError, Stitcher, hour_aligned_halves, hourly_counter, split_under_cap,
-    uniform_counter,
+    stitch_pieces, uniform_counter,
 )
 from genesys_pipeline.window import Window
 
@@ -150,3 +150,77 @@ def test_a_repeated_id_is_dropped_defensively():
 def test_records_without_a_start_are_passed_on_for_the_normalizer_to_reject():
     stitcher = Stitcher([DAY])
     assert stitcher.keep(0, [{"conversationId": "no-start"}, {"conversationStart": "2024-05-01T01:00:00.000Z"}])
+
+
+def test_replacing_a_piece_needs_halves_that_tile_it():
+    stitcher = Stitcher([DAY])
+    with pytest.raises(ValueError, match="do not tile"):
+        stitcher.replace(0, [Window(D, at(12)), Window(at(13), at(24))])
+    stitcher.replace(0, [Window(D, at(12)), Window(at(12), at(24))])
+    assert stitcher.pieces == [Window(D, at(12)), Window(at(12), at(24))]
+
+
+# --- orchestration: pieces read through a capped job model ---------------------------------
+
+class CapHit(Exception):
+    """The model's "pagination may not exceed N results"."""
+
+
+def capped_reader(cap: int, page_size: int = 2):
+    """Reads a piece like the emulator does: pages of ``job(piece)`` up to ``cap`` results, then
+    the cap error on the next page. Records which pieces were read."""
+    read: list[Window] = []
+
+    def read_piece(piece: Window):
+        read.append(piece)
+        records = job(piece)
+        offset = 0
+        while offset < len(records):
+            if offset >= cap:
+                raise CapHit(f"pagination may not exceed {cap} results")
+            following = min(offset + page_size, cap)  # the page stops at the cap; its cursor then fails
+            yield [dict(r) for r in records[offset:following]]
+            offset = following
+
+    return read_piece, read
+
+
+def run_stitch(pieces, cap, **kwargs):
+    read_piece, read = capped_reader(cap, **kwargs)
+    written: list[dict] = []
+    outcome = stitch_pieces(pieces, read_piece, written.extend, lambda error: isinstance(error, CapHit))
+    return outcome, [r["conversationId"] for r in written], read
+
+
+@pytest.mark.parametrize("cap", [3, 4, 100])  # 2 is infeasible: hour 11 overlaps 3
+def test_pieces_read_under_a_cap_stitch_to_the_whole_window_job(cap):
+    pieces = [Window(D, at(12)), Window(at(12), at(24))]
+    outcome, ids, read = run_stitch(pieces, cap)
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(r["conversationId"] for r in job(DAY))
+    assert all(len(job(piece)) <= cap for piece in outcome.pieces)  # every piece staged was read whole
+    assert outcome.jobs == len(read) == len(outcome.pieces) + outcome.resplits
+
+
+def test_an_underpredicted_piece_is_halved_and_its_written_records_not_repeated():
+    # The day job holds 6 conversations: with cap 3 it stops after 3, which are written; [0, 12) holds 4.
+    outcome, ids, read = run_stitch([DAY], cap=3, page_size=1)
+    assert outcome.resplits > 0 and read[0] == DAY and read[1] == Window(D, at(12))
+    assert len(ids) == len(set(ids))
+    assert sorted(ids) == sorted(r["conversationId"] for r in job(DAY))
+    assert outcome.dropped_repeated > 0  # the first copies came from the abandoned reads
+
+
+def test_one_hour_over_the_cap_fails_naming_it():
+    crowded = [Window(at(11), at(12))]  # "long", "before-window-still-on" and "spans-cut" overlap it
+    with pytest.raises(ResultCapError, match=r"2024-05-01T11:00:00.000Z/2024-05-01T12:00:00.000Z"):
+        run_stitch(crowded, cap=1)
+
+
+def test_other_errors_are_not_split():
+    def read_piece(piece):
+        raise OSError("connection reset")
+        yield  # a generator, like the real reader
+
+    with pytest.raises(OSError):
+        stitch_pieces([DAY], read_piece, lambda records: None, lambda error: isinstance(error, CapHit))

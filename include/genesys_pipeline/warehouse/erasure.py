@@ -23,7 +23,7 @@ from genesys_pipeline.normalize import format_timestamp
 from genesys_pipeline.staging import Manifest
 from genesys_pipeline.tables import EXTRACTED_AT
 from genesys_pipeline.warehouse.merge import ConversationTables, Progress, placeholders
-from genesys_pipeline.window import parse_instant
+from genesys_pipeline.window import Window, parse_instant
 
 # Query keys that do not narrow which conversations a job returns. Anything else (filters,
 # ``limit``, a key we do not know) might, so it makes the extraction unusable for erasure.
@@ -90,9 +90,8 @@ def _source(manifest: Manifest) -> str:
 
 def whole_days(interval: str) -> list[date]:
     """The UTC days ``[D, D+1)`` inside a Genesys ``start/end`` interval."""
-    start_text, _, end_text = interval.partition("/")
-    start = parse_instant(start_text, "interval")
-    end = parse_instant(end_text, "interval")
+    window = Window.from_interval(interval)
+    start, end = window.start, window.end
     day = start.date() if start == _midnight(start) else start.date() + timedelta(days=1)
     days = []
     while _day_end(day) <= end:

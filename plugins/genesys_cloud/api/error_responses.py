@@ -17,6 +17,8 @@ from genesys_cloud.api.retry import header
 
 MAX_MESSAGE = 300
 _PERMISSIONS_IN_MESSAGE = re.compile(r"permissions?(?: assigned)?:\s*(.+)$", re.IGNORECASE)
+# The job results cap, as integrators quote it (fact sheet §11): "pagination may not exceed 400000 results".
+_RESULTS_CAP_MESSAGE = re.compile(r"pagination may not exceed (\d+) results", re.IGNORECASE)
 
 
 def correlation_id(headers: Mapping[str, str]) -> str | None:
@@ -65,3 +67,12 @@ def api_error(
     if status == 403:
         return GenesysPermissionError(status, message, missing_permissions=_missing_permissions(body), **kwargs)
     return GenesysApiError(status, message, **kwargs)
+
+
+def results_cap_of(error: BaseException) -> int | None:
+    """The cap a details job's results call refused to page past (HTTP 400 "pagination may not
+    exceed N results"), or None for any other error: the one 400 that splitting the window fixes."""
+    if not isinstance(error, GenesysApiError) or error.status != 400:
+        return None
+    match = _RESULTS_CAP_MESSAGE.search(error.message or "")
+    return int(match.group(1)) if match else None

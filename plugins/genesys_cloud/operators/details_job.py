@@ -4,6 +4,11 @@ Submit, push the job id to XCom, check once, then defer: the worker slot is free
 Genesys runs the job. On resume the result pages are streamed into the staging area page by
 page (constant memory) and the job is deleted. The task returns only a small summary; the data
 itself lives in staging. A fresh staged copy of the same query short-circuits everything.
+
+A job whose results call answers the results cap ("pagination may not exceed N results") is
+deleted and its window extracted again as hour-aligned piece jobs stitched into the same staged
+extraction (:mod:`genesys_cloud.split_extraction`: synchronous, the worker slot is held; the
+summary's ``pieces`` says how many jobs the staged results came from).
 """
 from __future__ import annotations
 
@@ -14,14 +19,17 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, Context, ObjectStoragePath
 
+from genesys_cloud.api.error_responses import results_cap_of
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.api.stats import RequestStats
 from genesys_cloud.lineage import operator_lineage
+from genesys_cloud.split_extraction import SplitExtraction
 from genesys_cloud.triggers import ERROR, TIMEOUT, GenesysDetailsJobTrigger
 from genesys_pipeline import lineage_names
 from genesys_pipeline.progress import PageProgress
+from genesys_pipeline.result_cap import DEFAULT_MAX_JOB_RESULTS
 from genesys_pipeline.staging import DATASET, Manifest, StagingArea
 
 # Statuses under which the results endpoint says a job's results are gone.
@@ -48,6 +56,7 @@ class GenesysDetailsJobOperator(BaseOperator):
         force_extract: bool = False,
         poll_interval: float = 5,
         timeout: float = 3600,
+        max_job_results: int = DEFAULT_MAX_JOB_RESULTS,
         genesys_conn_id: str = GenesysCloudHook.default_conn_name,
         **kwargs: Any,
     ) -> None:
@@ -61,6 +70,7 @@ class GenesysDetailsJobOperator(BaseOperator):
         self.force_extract = force_extract
         self.poll_interval = poll_interval
         self.timeout = timeout
+        self.max_job_results = max_job_results
         self.genesys_conn_id = genesys_conn_id
         self.job_id: str | None = None
 
@@ -83,7 +93,7 @@ class GenesysDetailsJobOperator(BaseOperator):
             cached = self.staging.find_fresh(self.partition, body, self.cache_ttl_seconds)
             if cached is not None:
                 self.log.info("Staged extraction %s/%s is fresh: no Genesys calls", self.partition, cached.query_hash)
-                return self._summary(cached, cache_hit=True)
+                return self._summary(cached, cache_hit=True)  # pieces 0: no job
         return self._submit_and_wait(context, body, resubmitted=False)
 
     def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool) -> dict[str, Any]:
@@ -118,6 +128,11 @@ class GenesysDetailsJobOperator(BaseOperator):
         try:
             manifest = self._stage(body)
         except GenesysApiError as error:
+            org_cap = results_cap_of(error)
+            if org_cap is not None:
+                self._delete_job_quietly()
+                manifest, jobs = self._stage_split(body, org_cap)
+                return self._summary(manifest, cache_hit=False, pieces=jobs)
             if error.status not in RESULTS_GONE_STATUSES:
                 raise
             if resubmitted:
@@ -126,7 +141,27 @@ class GenesysDetailsJobOperator(BaseOperator):
             self._delete_job_quietly()
             return self._submit_and_wait(context, body, resubmitted=True)
         self._delete_job_quietly()  # the data is staged; a failed clean-up must not fail the extraction
-        return self._summary(manifest, cache_hit=False)
+        return self._summary(manifest, cache_hit=False, pieces=1)
+
+    def _stage_split(self, body: dict[str, Any], org_cap: int) -> tuple[Manifest, int]:
+        """The window again as piece jobs under ``min(max_job_results, org_cap)``, into a fresh writer
+        for the same query (the capped job's pages are discarded); returns the manifest and the jobs read."""
+        cap = min(int(self.max_job_results), org_cap)
+        self.log.warning("Job %s crossed the results cap (%d results); splitting %s under %d per job",
+                         self.job_id, org_cap, body["interval"], cap)
+        split = SplitExtraction(
+            self.hook, body, cap=cap, page_size=self.page_size, poll_interval=self.poll_interval,
+            deadline=time.time() + self.timeout, log=self.log, on_job=self._running_job,
+        )
+        writer = self.staging.open_writer(self.partition, body)
+        stitched = split.run(writer)
+        manifest = writer.commit(job_id=",".join(split.job_ids))
+        self.log.info("Staged %d conversations in %d pages from %d piece jobs",
+                      manifest.record_count, manifest.page_count, stitched.jobs)
+        return manifest, stitched.jobs
+
+    def _running_job(self, job_id: str | None) -> None:
+        self.job_id = job_id
 
     def _stage(self, body: dict[str, Any]) -> Manifest:
         writer = self.staging.open_writer(self.partition, body)
@@ -139,7 +174,7 @@ class GenesysDetailsJobOperator(BaseOperator):
         self.log.info("Staged %d conversations in %d pages from job %s", manifest.record_count, manifest.page_count, self.job_id)
         return manifest
 
-    def _summary(self, manifest: Manifest, *, cache_hit: bool) -> dict[str, Any]:
+    def _summary(self, manifest: Manifest, *, cache_hit: bool, pieces: int = 0) -> dict[str, Any]:
         self._lineage = (
             [lineage_names.genesys_details(self.hook.client.urls.api)],  # builds no connection to Genesys
             [lineage_names.staged_files(f"{self.staging_root}/{DATASET}")],
@@ -152,6 +187,7 @@ class GenesysDetailsJobOperator(BaseOperator):
             "records": manifest.record_count,
             "job_id": manifest.job_id,
             "cache_hit": cache_hit,
+            "pieces": pieces,  # jobs the staged results came from: 1, more when split under the cap, 0 cached
             "api": (RequestStats() if cache_hit else self.hook.stats).as_dict(),
         }
 

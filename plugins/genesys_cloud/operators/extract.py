@@ -21,12 +21,12 @@ FALSE_WORDS = frozenset({"false", "0", "no", ""})
 
 
 class GenesysExtractOperator(GenesysDetailsJobOperator):
-    """Extracts the plan's window with its cache TTL, poll interval and ``force_extract`` (all templated);
+    """Extracts the plan's window with its cache TTL, poll interval, results cap and ``force_extract`` (all templated);
     reports its duration and purges expired staging."""
 
     template_fields = (
         *GenesysDetailsJobOperator.template_fields, "cache_ttl_seconds", "force_extract", "poll_interval",
-        "staging_retention_days",
+        "staging_retention_days", "max_job_results",
     )
 
     def __init__(self, *, staging_retention_days: Any = 14, **kwargs: Any) -> None:
@@ -38,6 +38,7 @@ class GenesysExtractOperator(GenesysDetailsJobOperator):
         self.force_extract = _as_bool(self.force_extract, "force_extract")
         self.poll_interval = _as_number(self.poll_interval, "poll_interval")
         self.staging_retention_days = int(_as_number(self.staging_retention_days, "staging_retention_days"))
+        self.max_job_results = int(_as_number(self.max_job_results, "max_job_results"))
 
     def execute(self, context: Any) -> dict[str, Any]:
         self._coerce_settings()

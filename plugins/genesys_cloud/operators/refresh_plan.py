@@ -70,6 +70,7 @@ def extract_kwargs(plan: dict[str, Any]) -> dict[str, Any]:
         "cache_ttl_seconds": plan["cache_ttl_seconds"],
         "force_extract": plan["force_extract"],
         "poll_interval": plan["poll_interval_seconds"],
+        "max_job_results": plan["max_job_results"],
     }
 
 
