@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import math
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 from sqlalchemy import text
@@ -25,20 +24,10 @@ from living_week import differences, truth_at_clock, warehouse_facts
 
 pytestmark = pytest.mark.slow  # two DAG runs: ~40 s a warehouse; the operator tests cover the same in the fast tier
 
-DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 D = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a fixed past day: the org's history is the same every run
 PER_DAY = 1000  # ongoing conversations are 0.5 %: 7 of day D are still open the next morning
 BATCH = 3  # small, so the follow-up takes several requests
 MULTIGET = "get_analytics_conversations_details"
-
-
-@pytest.fixture(scope="module")
-def daily(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
-    assert not bag.import_errors, bag.import_errors
-    return bag.dags["genesys_conversations_daily"]
 
 
 @pytest.fixture()
@@ -92,9 +81,9 @@ def _audit_row(url: str, run_id: str) -> dict:
     return rows[0]
 
 
-def test_open_conversations_are_followed_up_until_they_end(daily, org, warehouse_url):
+def test_open_conversations_are_followed_up_until_they_end(daily_dag, org, warehouse_url):
     emulator = org
-    first, first_multigets = _run(daily, D, emulator)
+    first, first_multigets = _run(daily_dag, D, emulator)
     still_open = _stored_open(warehouse_url)
     assert len(still_open) >= 2 * BATCH, f"the org should leave several of day D open at D+1 06:00: {still_open}"
     assert first_multigets == 0, "the run's own extraction has just read every open conversation"
@@ -104,7 +93,7 @@ def test_open_conversations_are_followed_up_until_they_end(daily, org, warehouse
     truth = truth_at_clock(emulator.base_url, D.date(), 1)
     assert all(truth[cid].end for cid in still_open), "the clock is past every end"
 
-    second, multigets = _run(daily, D + timedelta(days=1), emulator)
+    second, multigets = _run(daily_dag, D + timedelta(days=1), emulator)
 
     expected = {cid: truth[cid] for cid in still_open}
     followed = {cid: facts for cid, facts in warehouse_facts(warehouse_url, D.date(), 1).items() if cid in still_open}

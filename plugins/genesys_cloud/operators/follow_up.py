@@ -14,6 +14,7 @@ from functools import cached_property
 from typing import Any
 
 from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
 
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.load import staged_extraction
@@ -70,7 +71,10 @@ class GenesysFollowUpOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
-        batch_size = batch_size_of(self.batch_size)
+        try:
+            batch_size = batch_size_of(self.batch_size)
+        except ValueError as error:  # bad input: a retry cannot fix it
+            raise AirflowFailException(f"Invalid pipeline configuration: {error}") from None
         staging, extracted = staged_extraction(self.extraction)
         warehouse = Warehouse.from_url(warehouse_sqlalchemy_url(self.warehouse_conn_id))
         try:
