@@ -16,10 +16,15 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
    wrap-ups; the weekly `genesys_conversations_refresh` DAG re-reads the last 30 days);
 5. **load**: the staged pages normalized into typed rows per table and merged idempotently into the
    warehouse (one transaction; a rerun reads staging only; unchanged content hashes are not rewritten; when every
-   division was read, conversations of the extracted whole days before the watermark that Genesys no longer returns are erased); beside it, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
+   division was read, conversations of the extracted whole days before the watermark that Genesys no longer returns are erased);
+6. **follow_up_open**: conversations stored without `conversationEnd`, whatever their day, that the extraction
+   did not just return are re-fetched by id (`GET .../conversations/details?id=`, `genesys_open_followup_batch`
+   ids a request; none open, no request), staged and merged the same way; one not returned is kept, not deleted;
+7. beside them, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
    **reconcile** compares it with the loaded details (a mismatch marks the partition `incomplete`, data kept);
-6. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback);
-7. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
+8. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback), with the
+   follow-up's counts;
+9. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
 
 Connections: `genesys_cloud_default`, `genesys_warehouse`, `genesys_sync_webhook`. Settings: Airflow
 Variables `genesys_*` (see docs/operations.md). A manual run with logical date D syncs `[D-1, D)`, the last
@@ -38,6 +43,7 @@ from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.extract import GenesysExtractOperator
+from genesys_cloud.operators.follow_up import GenesysFollowUpOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
@@ -113,6 +119,12 @@ with DAG(
         data_available_until=wait_for_data.output,  # the watermark: erasure only in days it has passed
         outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
     )
+    follow_up_open = GenesysFollowUpOperator(
+        task_id="follow_up_open",
+        pool=GENESYS_POOL,
+        extraction=extract.output,  # its ids are fresh; the follow-up is staged beside it
+        batch_size=plan["open_followup_batch"],
+    )
     aggregates = GenesysAggregatesOperator(
         task_id="aggregates",
         pool=GENESYS_POOL,
@@ -129,7 +141,7 @@ with DAG(
     )
     audit = GenesysAuditOperator(
         task_id="audit", plan=plan, extraction=extract.output, load=load.output, reconciliation=reconcile.output,
-        authentication=access,
+        authentication=access, follow_up=follow_up_open.output,
     )
     notify = GenesysSyncNotifyOperator(
         task_id="notify",
@@ -139,5 +151,5 @@ with DAG(
         on_retry_callback=None,
     )
 
-    authenticate >> validate_window >> wait_for_data >> extract >> load >> reconcile >> audit >> notify
+    authenticate >> validate_window >> wait_for_data >> extract >> load >> follow_up_open >> reconcile >> audit >> notify
     wait_for_data >> aggregates >> reconcile

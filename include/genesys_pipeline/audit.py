@@ -65,6 +65,12 @@ class AuditRecord:
     open_conversations: int | None = None
     oldest_open_start: str | None = None
     divisions_read: list[str] = field(default_factory=list)
+    followup_requested: int | None = None
+    followup_returned: int | None = None
+    followup_ended: int | None = None
+    followup_still_open: int | None = None
+    followup_not_returned: int | None = None
+    followup_requests: int | None = None
 
     @property
     def completeness_rate(self) -> float | None:
@@ -112,6 +118,11 @@ class AuditRecord:
         """What is still moving after the run (see ``warehouse.open_conversations``)."""
         self.open_conversations = count
         self.oldest_open_start = oldest_start
+
+    def add_follow_up(self, follow_up: Mapping[str, Any]) -> None:
+        """Fill the follow-up columns from the ``follow_up_open`` task's result dict."""
+        for name in ("requested", "returned", "ended", "still_open", "not_returned", "requests"):
+            setattr(self, f"followup_{name}", follow_up.get(name))
 
     def add_divisions(self, division_ids: Iterable[str]) -> None:
         self.divisions_read = sorted(division_ids)

@@ -306,6 +306,13 @@ SYNC_AUDIT = TableSpec(
         Column("divisions_read", JSON),
         # not merged: the warehouse already held a fresher copy (in the warehouse, counted complete)
         Column("conversations_skipped_older", INT),
+        # open-conversation follow-up (multi-get by id): ids asked for, and what came back
+        Column("followup_requested", INT),
+        Column("followup_returned", INT),
+        Column("followup_ended", INT),  # returned with conversationEnd: no longer followed up
+        Column("followup_still_open", INT),
+        Column("followup_not_returned", INT),  # other division or erased: kept, not deleted
+        Column("followup_requests", INT),  # multi-get calls (not in api_requests, which is the extract's)
     ),
     primary_key=("id",),
 )

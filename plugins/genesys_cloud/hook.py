@@ -10,7 +10,7 @@ import time
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Iterator, Literal
+from typing import Any, Iterator, Literal, Sequence
 
 from airflow.sdk import BaseHook
 
@@ -29,6 +29,7 @@ from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_
 from genesys_cloud.api.settings import GenesysSettings
 from genesys_cloud.api.stats import RequestStats
 from genesys_pipeline.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
+from genesys_pipeline.followup import multiget_params
 
 
 @dataclass(frozen=True)
@@ -169,6 +170,12 @@ class GenesysCloudHook(BaseHook):
         except GenesysApiError as error:
             if error.status != 404:
                 raise
+
+    def get_conversations_by_id(self, conversation_ids: Sequence[str]) -> tuple[bytes, list[dict[str, Any]]]:
+        """One multi-get (``?id=a,b,c``, at most ``genesys_open_followup_batch`` ids): the response bytes,
+        for staging as they came, and its conversations (those of the client's divisions that still exist)."""
+        response = self.client.request("GET", endpoints.CONVERSATION_DETAILS, params=multiget_params(conversation_ids))
+        return response.content, list((response.data or {}).get("conversations") or [])
 
     def get_data_availability(self) -> datetime:
         data = self.client.request("GET", endpoints.DATA_AVAILABILITY).data

@@ -53,11 +53,13 @@ def test_daily_dag_shape(bag):
     assert dag.doc_md and "UTC day" in dag.doc_md
     assert dag.catchup is False and dag.max_active_runs >= 1
     assert [task.task_id for task in dag.tasks] == [
-        "authenticate", "validate_window", "wait_for_data", "extract", "load",
+        "authenticate", "validate_window", "wait_for_data", "extract", "load", "follow_up_open",
         "aggregates", "reconcile", "audit", "notify",
     ]
     pooled = {t.task_id for t in dag.tasks if t.pool == "genesys_api"}
-    assert pooled == {"authenticate", "wait_for_data", "extract", "aggregates"}
+    assert pooled == {"authenticate", "wait_for_data", "extract", "follow_up_open", "aggregates"}
+    assert dag.get_task("follow_up_open").upstream_task_ids == {"load", "extract", "validate_window"}
+    assert dag.get_task("reconcile").upstream_task_ids >= {"follow_up_open", "aggregates"}
     assert set(dag.params.keys()) == {"interval_start", "interval_end", "force_extract", "lookback_days"}
     uris = {asset.uri for asset in dag.get_task("load").outlets}
     assert "genesys://warehouse/conversations" in uris

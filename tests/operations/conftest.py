@@ -27,3 +27,15 @@ def airflow_db() -> None:
 
     initdb()
     Pool.create_or_update_pool("genesys_api", slots=4, description="Genesys API concurrency", include_deferred=False)
+
+
+@pytest.fixture(scope="module")
+def daily_dag(airflow_db):
+    """The daily DAG as the DAG processor parses it (the whole folder: its defaults module too)."""
+    from pathlib import Path
+
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(Path(__file__).resolve().parents[2] / "dags"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags["genesys_conversations_daily"]

@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
@@ -14,18 +13,8 @@ from genesys_pipeline.webhook import EVENT_SYNCED
 
 from emulator_day import day_window, past_day
 
-DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "genesys_conversations_daily.py"
 WEBHOOK_SECRET = "emulator-webhook-secret"
 HIDDEN = 3
-
-
-@pytest.fixture(scope="module")
-def daily_dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAG_FILE))
-    assert not bag.import_errors, bag.import_errors
-    return bag.dags["genesys_conversations_daily"]
 
 
 @pytest.fixture()

@@ -5,6 +5,8 @@ from datetime import datetime
 
 DETAILS_JOBS = "/api/v2/analytics/conversations/details/jobs"
 DATA_AVAILABILITY = f"{DETAILS_JOBS}/availability"
+# GET ?id=a,b,c: conversations by id (fact sheet §3.5), the open-conversation follow-up
+CONVERSATION_DETAILS = "/api/v2/analytics/conversations/details"
 AGGREGATES_QUERY = "/api/v2/analytics/conversations/aggregates/query"
 USERS = "/api/v2/users"
 QUEUES = "/api/v2/routing/queues"

@@ -31,6 +31,7 @@ AUTHENTICATE_TASK_ID = "authenticate"
 PLAN_TASK_ID = "validate_window"
 EXTRACT_TASK_ID = "extract"
 LOAD_TASK_ID = "load"
+FOLLOW_UP_TASK_ID = "follow_up_open"
 RECONCILE_TASK_ID = "reconcile"
 
 
@@ -54,6 +55,7 @@ def build_record(
     load: Mapping[str, Any] | None,
     reconciliation: Mapping[str, Any] | None,
     authentication: Mapping[str, Any] | None = None,
+    follow_up: Mapping[str, Any] | None = None,
 ) -> AuditRecord:
     """An audit record of this try from the results earlier tasks of the run produced (any may be missing)."""
     ti = context["ti"]
@@ -71,6 +73,7 @@ def build_record(
     record.add_extract(extraction or {})
     record.add_load(load or {})
     record.add_reconciliation(reconciliation or {})
+    record.add_follow_up(follow_up or {})
     if authentication and authentication.get("division_ids") is not None:
         record.add_divisions(authentication["division_ids"])
     record.stage_latency_seconds = _stage_latencies({EXTRACT_TASK_ID: extraction, LOAD_TASK_ID: load})
@@ -112,6 +115,7 @@ def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
         load=_pull(ti, LOAD_TASK_ID),
         reconciliation=_pull(ti, RECONCILE_TASK_ID),
         authentication=_pull(ti, AUTHENTICATE_TASK_ID),
+        follow_up=_pull(ti, FOLLOW_UP_TASK_ID),
     )
 
 
@@ -129,10 +133,10 @@ def _pull(ti: Any, task_id: str) -> Mapping[str, Any] | None:
 class GenesysAuditOperator(BaseOperator):
     """Writes the ``success`` (or, when reconciliation failed, ``incomplete``) row of this attempt and
     returns its summary (the webhook's payload). Its inputs, the results of ``validate_window``,
-    ``extract``, ``load``, ``reconcile`` and ``authenticate`` (divisions read), are templated.
+    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open``, are templated.
     The row also notes the conversations still open in the warehouse after the load."""
 
-    template_fields = ("plan", "extraction", "load", "reconciliation", "authentication")
+    template_fields = ("plan", "extraction", "load", "reconciliation", "authentication", "follow_up")
     ui_color = "#eef6ee"
 
     def __init__(
@@ -143,10 +147,12 @@ class GenesysAuditOperator(BaseOperator):
         load: Any,
         reconciliation: Any = None,
         authentication: Any = None,
+        follow_up: Any = None,
         warehouse_conn_id: str = WAREHOUSE_CONN_ID,
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.follow_up = follow_up
         self.plan = plan
         self.extraction = extraction
         self.load = load
@@ -157,7 +163,7 @@ class GenesysAuditOperator(BaseOperator):
     def execute(self, context: Any) -> dict[str, Any]:
         record = build_record(
             context, "success", plan=self.plan, extraction=self.extraction, load=self.load,
-            reconciliation=self.reconciliation, authentication=self.authentication,
+            reconciliation=self.reconciliation, authentication=self.authentication, follow_up=self.follow_up,
         )
         write_audit_row(record, self.warehouse_conn_id, with_open_conversations=True)
         self.log.info(

@@ -88,6 +88,31 @@ def test_an_empty_day_is_complete(sqlite_warehouse):
     assert row["completeness_rate"] == 1.0 and decoded(row["reconciliation"]) == {}
 
 
+FOLLOW_UP = {"requested": 7, "returned": 6, "ended": 5, "still_open": 1, "not_returned": 1, "requests": 3,
+             "conversations_changed": 5, "api": {"requests": 4}, "seconds": 0.2}
+FOLLOW_UP_COLUMNS = ("followup_requested", "followup_returned", "followup_ended", "followup_still_open",
+                     "followup_not_returned", "followup_requests")
+
+
+def test_the_follow_up_counts_have_their_own_columns(any_warehouse):
+    operator = GenesysAuditOperator(task_id="audit", plan=PLAN, extraction=EXTRACTION, load=LOAD,
+                                    reconciliation=MATCH, follow_up=FOLLOW_UP)
+    summary = operator.execute(make_context(DAY, task_id="audit"))
+
+    [row] = audit_rows(any_warehouse)
+    assert tuple(row[name] for name in FOLLOW_UP_COLUMNS) == (7, 6, 5, 1, 1, 3)
+    assert row["api_requests"] == 12  # the extract's; the follow-up's are apart
+    assert summary["followup_requests"] == 3
+
+
+def test_a_run_that_failed_after_the_follow_up_records_its_counts(sqlite_warehouse):
+    results = {"validate_window": PLAN, "extract": EXTRACTION, "load": LOAD, "follow_up_open": FOLLOW_UP}
+    record_failed_attempt(callback_context(results, RuntimeError("boom"), task_id="reconcile", try_number=3))
+
+    [row] = audit_rows(sqlite_warehouse)
+    assert row["status"] == "failed" and tuple(row[name] for name in FOLLOW_UP_COLUMNS) == (7, 6, 5, 1, 1, 3)
+
+
 def test_missing_warehouse_connection_fails_the_task(monkeypatch):
     from airflow.sdk.exceptions import AirflowNotFoundException
 

@@ -1,0 +1,108 @@
+"""``follow_up_open``: conversations stored without ``conversationEnd`` re-read by id until they end.
+
+After the load, the warehouse itself lists what is still open, whatever day it started
+(``warehouse.open_conversations``). Ids the run's extraction has just returned are fresh and
+skipped; the rest are multi-got in batches of ``genesys_open_followup_batch``, staged as an
+extraction of their own beside the run's (the data path: no records in XCom) and merged with the
+content hash, with no erasure: an id the multi-get does not return is counted, never deleted
+(see ``genesys_pipeline.followup``). Nothing open, no request (not even for a token).
+"""
+from __future__ import annotations
+
+import time
+from functools import cached_property
+from typing import Any
+
+from airflow.sdk import BaseOperator
+from airflow.sdk.exceptions import AirflowFailException
+
+from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.operators.load import staged_extraction
+from genesys_cloud.variables import load_pii_config, load_settings
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
+from genesys_pipeline.followup import DEFAULT_FOLLOWUP_BATCH, fetch_and_stage, ids_to_follow, page_conversation_ids
+from genesys_pipeline.sanitize import database_errors_sanitized
+from genesys_pipeline.warehouse import Warehouse
+from genesys_pipeline.warehouse.open_conversations import open_conversations
+
+
+def batch_size_of(value: Any) -> int:
+    """The rendered plan value of ``genesys_open_followup_batch`` as a whole number >= 1."""
+    try:
+        size = int(str(value).strip())
+    except (TypeError, ValueError):
+        raise ValueError(f"genesys_open_followup_batch must be a whole number >= 1, got {value!r}") from None
+    if size < 1:
+        raise ValueError(f"genesys_open_followup_batch must be a whole number >= 1, got {size}")
+    return size
+
+
+class GenesysFollowUpOperator(BaseOperator):
+    """Re-fetches the warehouse's open conversations the run's extraction did not return, and merges them.
+
+    ``extraction`` (templated) is the extract task's result: its staged pages say which ids are
+    fresh, and the follow-up is staged beside it (same staging root and partition).
+    ``batch_size`` (templated) is the plan's ``open_followup_batch``. Returns a small summary:
+    requested, returned, ended, still_open, not_returned, requests (multi-get calls), and what the
+    merge rewrote.
+    """
+
+    template_fields = ("extraction", "batch_size")
+    ui_color = "#eef6ee"
+
+    def __init__(
+        self,
+        *,
+        extraction: Any,
+        batch_size: Any = DEFAULT_FOLLOWUP_BATCH,
+        genesys_conn_id: str = GenesysCloudHook.default_conn_name,
+        warehouse_conn_id: str = WAREHOUSE_CONN_ID,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(**kwargs)
+        self.extraction = extraction
+        self.batch_size = batch_size
+        self.genesys_conn_id = genesys_conn_id
+        self.warehouse_conn_id = warehouse_conn_id
+
+    @cached_property
+    def hook(self) -> GenesysCloudHook:
+        return GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)
+
+    def execute(self, context: Any) -> dict[str, Any]:
+        started = time.monotonic()
+        try:
+            batch_size = batch_size_of(self.batch_size)
+        except ValueError as error:  # bad input: a retry cannot fix it
+            raise AirflowFailException(f"Invalid pipeline configuration: {error}") from None
+        staging, extracted = staged_extraction(self.extraction)
+        warehouse = Warehouse.from_url(warehouse_sqlalchemy_url(self.warehouse_conn_id))
+        try:
+            with database_errors_sanitized():
+                stored_open = open_conversations(warehouse.engine)
+            fresh = page_conversation_ids(staging.iter_pages(extracted)) if stored_open.count else set()
+            ids = ids_to_follow(stored_open.ids, fresh)
+            manifest, summary = fetch_and_stage(
+                ids, batch_size, self.hook.get_conversations_by_id, staging, extracted.partition
+            )
+            changed = 0
+            if manifest is not None:
+                with database_errors_sanitized():
+                    report = warehouse.load_extraction(
+                        staging, manifest, context["run_id"], load_pii_config(load_settings())
+                    )
+                changed = report.conversations_new + report.conversations_changed
+        finally:
+            warehouse.dispose()
+        self.log.info(
+            "Open conversations: %d stored, %d just extracted; followed up %d in %d requests: "
+            "%d returned (%d ended, %d still open), %d not returned (kept), %d rewritten",
+            stored_open.count, stored_open.count - len(ids), summary.requested, summary.requests,
+            summary.returned, summary.ended, summary.still_open, summary.not_returned, changed,
+        )
+        return {
+            **summary.as_dict(),
+            "conversations_changed": changed,
+            "api": self.hook.stats.as_dict() if summary.requests else None,
+            "seconds": round(time.monotonic() - started, 3),
+        }
