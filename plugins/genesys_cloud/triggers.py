@@ -83,6 +83,8 @@ class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
     async def check(self, client: AsyncGenesysClient) -> dict[str, Any] | None:
         status = await client.get_json(endpoints.details_job(self.job_id))
         state = job_state(status)
+        # the job's slot stays taken until the resumed task deletes it (its lease counts from here)
+        await client.renew_job_slot(self.job_id)
         if not state.is_terminal:
             return None
         message = status.get("errorMessage") or f"job {self.job_id} is {state.value}"
@@ -96,6 +98,7 @@ class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
             except GenesysApiError as error:
                 if error.status != 404:
                     raise
+            await client.release_job_slot(self.job_id)
         self.log.info("Deleted Genesys details job %s after the task was killed", self.job_id)
 
 

@@ -102,8 +102,8 @@ class RedisRateBudget:
     def __init__(self, url: str, prefix: str = "genesys:rate-budget:", window_seconds: float = WINDOW_SECONDS) -> None:
         import redis  # only deployments that choose this backend need the package
 
-        self._redis = redis.Redis.from_url(url)
-        self._script = self._redis.register_script(_REDIS_TAKE)
+        self.redis = redis.Redis.from_url(url)  # the job slots (job_slots.py) share it
+        self._script = self.redis.register_script(_REDIS_TAKE)
         self.prefix = prefix
         self.span = guarded_span(window_seconds)
 
@@ -158,7 +158,7 @@ class SqlRateBudget:
         sa, grants = self._sa, self.grants
         mine = grants.c.client_key == key
         with self.engine.begin() as conn:
-            self._lock_client(conn, key)
+            self.lock_client(conn, key)
             now = self.clock()
             conn.execute(grants.delete().where(mine, grants.c.granted_at < now - self.span))
             count, oldest = conn.execute(sa.select(sa.func.count(), sa.func.min(grants.c.granted_at)).where(mine)).one()
@@ -167,7 +167,7 @@ class SqlRateBudget:
                 conn.execute(grants.insert().values(client_key=key, granted_at=now))
         return wait
 
-    def _lock_client(self, conn: Any, key: str) -> None:
+    def lock_client(self, conn: Any, key: str) -> None:
         """Hold the client's row until commit (SQLite: the database is already held since BEGIN)."""
         sa, clients = self._sa, self.clients
         lock = sa.select(clients.c.client_key).where(clients.c.client_key == key)

@@ -8,9 +8,10 @@ itself lives in staging. A fresh staged copy of the same query short-circuits ev
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from airflow.sdk import BaseOperator, Context, ObjectStoragePath
 
@@ -86,10 +87,22 @@ class GenesysDetailsJobOperator(BaseOperator):
                 return self._summary(cached, cache_hit=True)
         return self._submit_and_wait(context, body, resubmitted=False)
 
+    @contextmanager
+    def _deleting_job_on_failure(self) -> Iterator[None]:
+        """A try that fails holding a job deletes it: the job stops counting against the cap and
+        gives its slot back at once instead of after the lease (a deferral is not a failure)."""
+        try:
+            yield
+        except Exception:
+            if self.job_id:
+                self._delete_job_quietly()
+            raise
+
     def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool) -> dict[str, Any]:
         self.job_id = self.hook.submit_details_job(body)
-        context["ti"].xcom_push(key="job_id", value=self.job_id)
-        status = self.hook.get_details_job(self.job_id)
+        with self._deleting_job_on_failure():
+            context["ti"].xcom_push(key="job_id", value=self.job_id)
+            status = self.hook.get_details_job(self.job_id)
         state: JobState = status["state"]
         if state.is_terminal:
             event = {"status": state.value, "job_id": self.job_id, "message": status.get("errorMessage") or ""}
@@ -109,22 +122,22 @@ class GenesysDetailsJobOperator(BaseOperator):
         """Resume after the trigger: stage a FULFILLED job's pages, or fail with the job's own message."""
         self.job_id = event["job_id"]
         status = event["status"]
-        if status in (TIMEOUT, ERROR):
-            self._delete_job_quietly()
-            raise GenesysError(f"Waiting for Genesys details job {self.job_id} failed ({status}): {event['message']}")
-        if status != JobState.FULFILLED.value:
-            raise GenesysJobFailed(self.job_id, status, event.get("message"))
-        body = self.job_body()
-        try:
-            manifest = self._stage(body)
-        except GenesysApiError as error:
-            if error.status not in RESULTS_GONE_STATUSES:
-                raise
-            if resubmitted:
-                raise GenesysJobFailed(self.job_id, JobState.EXPIRED.value, "results vanished again after one resubmission") from error
-            self.log.warning("Results of job %s vanished while being read (%s); resubmitting once", self.job_id, error)
-            self._delete_job_quietly()
-            return self._submit_and_wait(context, body, resubmitted=True)
+        with self._deleting_job_on_failure():
+            if status in (TIMEOUT, ERROR):
+                raise GenesysError(f"Waiting for Genesys details job {self.job_id} failed ({status}): {event['message']}")
+            if status != JobState.FULFILLED.value:
+                raise GenesysJobFailed(self.job_id, status, event.get("message"))
+            body = self.job_body()
+            try:
+                manifest = self._stage(body)
+            except GenesysApiError as error:
+                if error.status not in RESULTS_GONE_STATUSES:
+                    raise
+                if resubmitted:
+                    raise GenesysJobFailed(self.job_id, JobState.EXPIRED.value, "results vanished again after one resubmission") from error
+                self.log.warning("Results of job %s vanished while being read (%s); resubmitting once", self.job_id, error)
+                self._delete_job_quietly()
+                return self._submit_and_wait(context, body, resubmitted=True)
         self._delete_job_quietly()  # the data is staged; a failed clean-up must not fail the extraction
         return self._summary(manifest, cache_hit=False)
 
