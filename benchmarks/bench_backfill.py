@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "tests" / "system"))  # the cluster harness the sy
 
 from airflow_cluster import AirflowCluster  # noqa: E402
 from genesys_cluster_env import (  # noqa: E402
+    DAILY_DAG_ID,
     GENESYS_POOL,
     backfill_daily_dag,
     daily_dag_config,
@@ -48,6 +49,7 @@ from genesys_cluster_env import (  # noqa: E402
     warehouse_conversation_ids,
 )
 from genesys_emulator.testing import EmulatorControl  # noqa: E402
+from task_timings import run_spans, task_timings  # noqa: E402
 from genesys_pipeline.backfill_plan import BackfillLimits, plan  # noqa: E402
 
 REDIS_BUDGET_URL = "redis://127.0.0.1:6379/15"  # a database of its own, apart from Celery's
@@ -145,6 +147,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             started = time.monotonic()
             runs = backfill_daily_dag(cluster, days, timeout=args.timeout)
             wall = time.monotonic() - started
+            timings = task_timings(cluster.api.task_instances(DAILY_DAG_ID))
         failed = [run["logical_date"][:10] for run in runs if run["state"] != "success"]
         if failed:
             raise AssertionError(f"backfill runs not successful: {failed}")
@@ -162,6 +165,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "min_api_requests": least.api_requests,
         "peak_rss_mb": round(rss.peak_mb, 1), "peak_rss_process": rss.peak_process,
         "warehouse_equals_ground_truth": True,
+        "runs": run_spans(runs), "tasks": timings,
     }
 
 
