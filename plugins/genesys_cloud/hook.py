@@ -32,6 +32,11 @@ from genesys_cloud.api.stats import RequestStats
 from genesys_pipeline.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
 
 
+def new_slot_holder() -> str:
+    """The id a details-job slot is held under until the job it was taken for has an id."""
+    return f"submission-{uuid.uuid4()}"
+
+
 @dataclass(frozen=True)
 class JobResultPage:
     """One page of job results: the exact response bytes for staging plus what paging needs."""
@@ -106,15 +111,23 @@ class GenesysCloudHook(BaseHook):
             return False, str(error)
         return True, f"Connected to {self.client.urls.api}; conversation details available up to {available.isoformat()}"
 
-    def submit_details_job(self, body: dict[str, Any]) -> str:
+    def reserve_job_slot(self, holder: str) -> bool:
+        """Take a details-job slot for ``holder`` if one is free now (never waits); a task that
+        gets none defers until one frees (``GenesysJobSlotTrigger``) instead of blocking."""
+        settings = self.settings
+        return self.client.job_slots.acquire(self.client.budget_key, settings.max_concurrent_jobs, holder,
+                                             settings.job_slot_lease_seconds)
+
+    def submit_details_job(self, body: dict[str, Any], holder: str | None = None) -> str:
         """Submit a job once a details-job slot of this client is free (``max_concurrent_jobs``
         across every worker sharing the rate budget's store), then hand the slot to the job; delete
         gives it back. A 429 on submission (the org's cap, other integrations) is waited out too.
         Both waits together last at most ``job_cap_wait_seconds``: in a backfill other partitions'
-        jobs finish soon, so a full cap is a queue, not a failure."""
+        jobs finish soon, so a full cap is a queue, not a failure. ``holder``: a slot reserved before
+        (``reserve_job_slot``) that the job takes over."""
         deadline = time.monotonic() + self.settings.job_cap_wait_seconds
-        holder = f"submission-{uuid.uuid4()}"
-        self.client.hold_job_slot(holder, deadline)
+        holder = holder or new_slot_holder()
+        self.client.hold_job_slot(holder, deadline)  # at once when ``holder`` already has its slot
         try:
             job_id = self._post_details_job(body, deadline)
         except BaseException:

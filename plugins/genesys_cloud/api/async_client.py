@@ -119,6 +119,12 @@ class AsyncGenesysClient:
                 return response.status_code, response.headers, content, data
             await self.sleep(delay)
 
+    async def acquire_job_slot(self, holder: str) -> bool:
+        """Take a details-job slot for ``holder`` if one is free (never waits)."""
+        settings = self.config.settings
+        return await asyncio.to_thread(self.job_slots.acquire, self._budget_key, settings.max_concurrent_jobs, holder,
+                                       settings.job_slot_lease_seconds)
+
     async def renew_job_slot(self, job_id: str) -> None:
         """Extend the lease of a running job's slot (the sync client's store, off the event loop)."""
         await asyncio.to_thread(self.job_slots.renew, self._budget_key, job_id,

@@ -80,7 +80,7 @@ class GenesysClient:
         self.retry_policy = RetryPolicy(settings)
         self.pacer = RatePacer(settings.pacing_threshold, max_wait_seconds=settings.max_retry_after_seconds)
         self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
-        self._budget_key = budget_key(urls.login, client_id)
+        self.budget_key = budget_key(urls.login, client_id)
         # details-job leases live beside the budget, under the same per-client key
         self.job_slots = slots or job_slots(settings.rate_budget_backend, settings.rate_budget_url)
         self._server_window = 0.0  # longest inin-ratelimit-reset seen: the server's window, at least
@@ -193,7 +193,7 @@ class GenesysClient:
         """Wait for one request from the budget shared with every process using this client."""
         per_minute = self.budget_per_minute()
         waited = 0.0
-        while (wait := self.budget.take(self._budget_key, per_minute)) > 0:
+        while (wait := self.budget.take(self.budget_key, per_minute)) > 0:
             waited += wait
             self._wait(wait)
         if waited:
@@ -203,7 +203,7 @@ class GenesysClient:
     def hold_job_slot(self, holder: str, deadline: float) -> None:
         """Wait (polling the shared store) until a details-job slot is ``holder``'s, or fail at ``deadline``."""
         settings = self.settings
-        while not self.job_slots.acquire(self._budget_key, settings.max_concurrent_jobs, holder,
+        while not self.job_slots.acquire(self.budget_key, settings.max_concurrent_jobs, holder,
                                          settings.job_slot_lease_seconds):
             if time.monotonic() >= deadline:
                 raise GenesysRateLimitExceeded(
@@ -216,13 +216,13 @@ class GenesysClient:
 
     def hand_job_slot(self, holder: str, job_id: str) -> None:
         """The slot taken for a submission now belongs to the job Genesys created."""
-        self.job_slots.transfer(self._budget_key, holder, job_id, self.settings.job_slot_lease_seconds)
+        self.job_slots.transfer(self.budget_key, holder, job_id, self.settings.job_slot_lease_seconds)
 
     def renew_job_slot(self, job_id: str) -> None:
-        self.job_slots.renew(self._budget_key, job_id, self.settings.job_slot_lease_seconds)
+        self.job_slots.renew(self.budget_key, job_id, self.settings.job_slot_lease_seconds)
 
     def release_job_slot(self, holder: str) -> None:
-        self.job_slots.release(self._budget_key, holder)
+        self.job_slots.release(self.budget_key, holder)
 
     def _wait(self, seconds: float) -> None:
         self.sleep(seconds)

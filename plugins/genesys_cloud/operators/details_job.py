@@ -15,12 +15,12 @@ from typing import Any, Iterator
 
 from airflow.sdk import BaseOperator, Context, ObjectStoragePath
 
-from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
-from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed, GenesysRateLimitExceeded
+from genesys_cloud.hook import GenesysCloudHook, new_slot_holder
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.api.stats import RequestStats
 from genesys_cloud.lineage import operator_lineage
-from genesys_cloud.triggers import ERROR, TIMEOUT, GenesysDetailsJobTrigger
+from genesys_cloud.triggers import ERROR, SLOT_TAKEN, TIMEOUT, GenesysDetailsJobTrigger, GenesysJobSlotTrigger
 from genesys_pipeline import lineage_names
 from genesys_pipeline.progress import PageProgress
 from genesys_pipeline.staging import DATASET, Manifest, StagingArea
@@ -98,8 +98,22 @@ class GenesysDetailsJobOperator(BaseOperator):
                 self._delete_job_quietly()
             raise
 
-    def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool) -> dict[str, Any]:
-        self.job_id = self.hook.submit_details_job(body)
+    def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool,
+                         holder: str | None = None) -> dict[str, Any]:
+        if holder is None:
+            holder = new_slot_holder()
+            if not self.hook.reserve_job_slot(holder):
+                self.log.info("All %d details-job slots of this client are taken; waiting deferred for one",
+                              self.hook.settings.max_concurrent_jobs)
+                self.defer(
+                    trigger=GenesysJobSlotTrigger(
+                        holder=holder, genesys_conn_id=self.genesys_conn_id, poll_interval=self.poll_interval,
+                        end_time=time.time() + self.hook.settings.job_cap_wait_seconds,
+                    ),
+                    method_name="execute_with_slot",
+                    kwargs={"resubmitted": resubmitted},
+                )
+        self.job_id = self.hook.submit_details_job(body, holder=holder)
         with self._deleting_job_on_failure():
             context["ti"].xcom_push(key="job_id", value=self.job_id)
             status = self.hook.get_details_job(self.job_id)
@@ -117,6 +131,15 @@ class GenesysDetailsJobOperator(BaseOperator):
             method_name="execute_complete",
             kwargs={"resubmitted": resubmitted},
         )
+
+    def execute_with_slot(self, context: Context, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
+        """Resume once the trigger took a details-job slot: submit under it."""
+        if event["status"] != SLOT_TAKEN:
+            raise GenesysRateLimitExceeded(
+                f"No details-job slot freed ({event['status']}): {event['message']} (connection extras "
+                "'max_concurrent_jobs', 'job_cap_wait_seconds')"
+            )
+        return self._submit_and_wait(context, self.job_body(), resubmitted=resubmitted, holder=event["holder"])
 
     def execute_complete(self, context: Context, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
         """Resume after the trigger: stage a FULFILLED job's pages, or fail with the job's own message."""
