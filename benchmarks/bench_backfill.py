@@ -39,6 +39,7 @@ sys.path.insert(0, str(ROOT / "tests" / "system"))  # the cluster harness the sy
 
 from airflow_cluster import AirflowCluster  # noqa: E402
 from genesys_cluster_env import (  # noqa: E402
+    DAILY_DAG_ID,
     GENESYS_POOL,
     backfill_daily_dag,
     daily_dag_config,
@@ -48,6 +49,7 @@ from genesys_cluster_env import (  # noqa: E402
     warehouse_conversation_ids,
 )
 from genesys_emulator.testing import EmulatorControl  # noqa: E402
+from task_timings import run_spans, task_timings  # noqa: E402
 from genesys_pipeline.backfill_plan import BackfillLimits, plan  # noqa: E402
 
 REDIS_BUDGET_URL = "redis://127.0.0.1:6379/15"  # a database of its own, apart from Celery's
@@ -87,6 +89,11 @@ class PeakRss:
                     continue
 
 
+def requests_by_operation(stats: dict[str, dict[str, int]]) -> dict[str, int]:
+    """API calls per emulator operation (token calls excluded), for where the extra requests go."""
+    return {op: sum(statuses.values()) for op, statuses in sorted(stats.items()) if "token" not in op}
+
+
 def api_counts(stats: dict[str, dict[str, int]]) -> tuple[int, int]:
     """(API requests, HTTP 429s) from the emulator's per-operation status counts; token calls excluded."""
     requests = throttled = 0
@@ -98,12 +105,24 @@ def api_counts(stats: dict[str, dict[str, int]]) -> tuple[int, int]:
     return requests, throttled
 
 
-def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: int, warehouse_url: str) -> dict[str, str]:
+def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: int, job_cap: int,
+                       warehouse_url: str) -> dict[str, str]:
     conn = json.loads(base_env["AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"])
-    extra = {**conn["extra"], "rate_budget_backend": budget, "rate_budget_per_minute": rate_per_minute}
+    extra = {**conn["extra"], "rate_budget_backend": budget, "rate_budget_per_minute": rate_per_minute,
+             "max_concurrent_jobs": job_cap}
     if budget != "local":
         extra["rate_budget_url"] = REDIS_BUDGET_URL if budget == "redis" else warehouse_url
     return {"AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({**conn, "extra": extra})}
+
+
+def load_lock_seconds(cluster: AirflowCluster, runs: list[dict]) -> dict[str, float]:
+    """Loads are serialised by one PostgreSQL advisory lock: total seconds waited for it and held."""
+    waited = held = 0.0
+    for run in runs:
+        timings = cluster.api.xcom_value(DAILY_DAG_ID, run["dag_run_id"], "load")["timings"]
+        waited += timings["lock_wait_s"]
+        held += timings["total_s"] - timings["lock_wait_s"]
+    return {"waited_s": round(waited, 1), "held_s": round(held, 1)}
 
 
 def check_warehouse(control: EmulatorControl, days: list, warehouse_url: str) -> None:
@@ -136,32 +155,46 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         day_counts = [control.warm(union_interval([day]))["warmed"] for day in days]
         config = daily_dag_config(
             Path(work_dir), target, executor=args.executor, celery_workers=args.workers,
-            pools={GENESYS_POOL: args.pool_slots}, parallelism=max(4, args.pool_slots + 2),
-            env_overrides=genesys_connection(target.airflow_env(), args.budget, args.rate_limit, target.warehouse_url),
+            celery_worker_concurrency=args.worker_concurrency,
+            pools={GENESYS_POOL: args.pool_slots}, parallelism=args.parallelism,
+            env_overrides=genesys_connection(target.airflow_env(), args.budget, args.rate_limit, args.job_cap,
+                                              target.warehouse_url),
         )
         with PeakRss() as rss, AirflowCluster(config) as cluster:
             cluster.api.wait_for_dag("genesys_conversations_daily", timeout=180, health_check=cluster.assert_running)
-            before = api_counts(control.stats())
+            first_stats = control.stats()
+            before = api_counts(first_stats)
             started = time.monotonic()
             runs = backfill_daily_dag(cluster, days, timeout=args.timeout)
             wall = time.monotonic() - started
+            timings = task_timings(cluster.api.task_instances(DAILY_DAG_ID))
+            loads = load_lock_seconds(cluster, runs)
         failed = [run["logical_date"][:10] for run in runs if run["state"] != "success"]
         if failed:
             raise AssertionError(f"backfill runs not successful: {failed}")
-        requests, throttled = (after - first for after, first in zip(api_counts(control.stats()), before))
-        check_warehouse(control, days, target.warehouse_url)
+        final_stats = control.stats()
+        requests, throttled = (after - first for after, first in zip(api_counts(final_stats), before))
+        try:  # the figures are printed either way; the line says whether the data was right
+            check_warehouse(control, days, target.warehouse_url)
+            equal: bool | str = True
+        except AssertionError as mismatch:
+            equal = f"no: {mismatch}"
     least = plan(day_counts, BackfillLimits(requests_per_minute=args.rate_limit, job_latency_seconds=sum(latency) / 2,
                                            job_cap=args.job_cap))
     return {
         "executor": args.executor, "workers": args.workers if args.executor == "CeleryExecutor" else None,
-        "budget": args.budget, "pool_slots": args.pool_slots, "job_latency_s": [round(x, 2) for x in latency],
+        "worker_concurrency": args.worker_concurrency if args.executor == "CeleryExecutor" else None,
+        "budget": args.budget, "pool_slots": args.pool_slots, "parallelism": args.parallelism, "job_latency_s": [round(x, 2) for x in latency],
         "rate_limit_per_min": args.rate_limit, "job_cap": args.job_cap,
         "days": args.days, "conversations": sum(day_counts), "wall_s": round(wall, 1),
         "api_bound_s": least.wall_s, "ratio_to_api_bound": round(wall / least.wall_s, 2),
         "http_429": throttled, "api_requests": requests,
         "min_api_requests": least.api_requests,
         "peak_rss_mb": round(rss.peak_mb, 1), "peak_rss_process": rss.peak_process,
-        "warehouse_equals_ground_truth": True,
+        "warehouse_equals_ground_truth": equal,
+        "requests_by_operation": {op: count - requests_by_operation(first_stats).get(op, 0)
+                                  for op, count in requests_by_operation(final_stats).items()},
+        "runs": run_spans(runs), "load_lock": loads, "tasks": timings,
     }
 
 
@@ -177,6 +210,9 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--scale", type=float, default=0.1, help="factor applied to the job latency")
     parser.add_argument("--job-cap", type=int, default=5, help="concurrent jobs per client (emulator)")
     parser.add_argument("--pool-slots", type=int, default=4)
+    parser.add_argument("--worker-concurrency", type=int, default=2, help="task slots per Celery worker")
+    parser.add_argument("--parallelism", type=int, default=6,
+                        help="[core] parallelism: task processes at once (LocalExecutor: per scheduler)")
     parser.add_argument("--timeout", type=float, default=3600.0)
     print(json.dumps(run(parser.parse_args(argv))), flush=True)
 

@@ -7,6 +7,7 @@ memory stays flat however many conversations a window holds.
 from __future__ import annotations
 
 import time
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
@@ -30,6 +31,11 @@ from genesys_cloud.api.settings import GenesysSettings
 from genesys_cloud.api.stats import RequestStats
 from genesys_pipeline.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
 from genesys_pipeline.followup import multiget_params
+
+
+def new_slot_holder() -> str:
+    """The id a details-job slot is held under until the job it was taken for has an id."""
+    return f"submission-{uuid.uuid4()}"
 
 
 @dataclass(frozen=True)
@@ -106,14 +112,36 @@ class GenesysCloudHook(BaseHook):
             return False, str(error)
         return True, f"Connected to {self.client.urls.api}; conversation details available up to {available.isoformat()}"
 
-    def submit_details_job(self, body: dict[str, Any]) -> str:
-        """Submit a job, waiting (up to ``job_cap_wait_seconds``) while the concurrent-job cap is
-        full: in a backfill other partitions' jobs finish soon, so the 429 is a queue, not a failure."""
+    def reserve_job_slot(self, holder: str) -> bool:
+        """Take a details-job slot for ``holder`` if one is free now (never waits); a task that
+        gets none defers until one frees (``GenesysJobSlotTrigger``) instead of blocking."""
+        settings = self.settings
+        return self.client.job_slots.acquire(self.client.budget_key, settings.max_concurrent_jobs, holder,
+                                             settings.job_slot_lease_seconds)
+
+    def submit_details_job(self, body: dict[str, Any], holder: str | None = None) -> str:
+        """Submit a job once a details-job slot of this client is free (``max_concurrent_jobs``
+        across every worker sharing the rate budget's store), then hand the slot to the job; delete
+        gives it back. A 429 on submission (the org's cap, other integrations) is waited out too.
+        Both waits together last at most ``job_cap_wait_seconds``: in a backfill other partitions'
+        jobs finish soon, so a full cap is a queue, not a failure. ``holder``: a slot reserved before
+        (``reserve_job_slot``) that the job takes over."""
         deadline = time.monotonic() + self.settings.job_cap_wait_seconds
+        holder = holder or new_slot_holder()
+        self.client.hold_job_slot(holder, deadline)  # at once when ``holder`` already has its slot
+        try:
+            job_id = self._post_details_job(body, deadline)
+        except BaseException:
+            self.client.release_job_slot(holder)
+            raise
+        self.client.hand_job_slot(holder, job_id)
+        self.log.info("Submitted Genesys details job %s for interval %s", job_id, body.get("interval"))
+        return job_id
+
+    def _post_details_job(self, body: dict[str, Any], deadline: float) -> str:
         while True:
             try:
-                job_id = self.client.request("POST", endpoints.DETAILS_JOBS, json=body).data["jobId"]
-                break
+                return self.client.request("POST", endpoints.DETAILS_JOBS, json=body).data["jobId"]
             except GenesysRetryAfterTooLong:
                 raise
             except GenesysRateLimitExceeded as error:
@@ -124,12 +152,11 @@ class GenesysCloudHook(BaseHook):
                         f"{self.settings.job_cap_wait_seconds:.0f} s, connection extra 'job_cap_wait_seconds')"
                     ) from error
                 self.log.info("Genesys concurrent-job cap reached; still waiting to submit for %s", body.get("interval"))
-        self.log.info("Submitted Genesys details job %s for interval %s", job_id, body.get("interval"))
-        return job_id
 
     def get_details_job(self, job_id: str) -> dict[str, Any]:
-        """Job status (HTTP 200 and 202 alike) with ``state`` as a :class:`JobState`."""
+        """Job status (HTTP 200 and 202 alike) with ``state`` as a :class:`JobState`; renews the job's slot."""
         status = dict(self.client.request("GET", endpoints.details_job(job_id)).data or {})
+        self.client.renew_job_slot(job_id)
         status["state"] = job_state(status)
         return status
 
@@ -155,6 +182,7 @@ class GenesysCloudHook(BaseHook):
                 "GET", endpoints.details_job_results(job_id), params=params, decode=scan_results_page
             )
             page: ResultsPageSummary = response.data or EMPTY_PAGE
+            self.client.renew_job_slot(job_id)  # a long read keeps its job's slot
             paginator.advance({"cursor": page.cursor})
             yield JobResultPage(
                 raw=response.content,
@@ -164,12 +192,13 @@ class GenesysCloudHook(BaseHook):
             )
 
     def delete_details_job(self, job_id: str) -> None:
-        """Delete (cancel) a job; one that is already gone counts as deleted."""
+        """Delete (cancel) a job and give its slot back; one that is already gone counts as deleted."""
         try:
             self.client.request("DELETE", endpoints.details_job(job_id))
         except GenesysApiError as error:
             if error.status != 404:
                 raise
+        self.client.release_job_slot(job_id)
 
     def get_conversations_by_id(self, conversation_ids: Sequence[str]) -> tuple[bytes, list[dict[str, Any]]]:
         """One multi-get (``?id=a,b,c``, at most ``genesys_open_followup_batch`` ids): the response bytes,

@@ -23,6 +23,7 @@ from genesys_cloud.api.job_state import job_state
 TIMEOUT = "timeout"
 ERROR = "error"
 AVAILABLE = "available"
+SLOT_TAKEN = "slot_taken"
 
 
 class _GenesysPollingTrigger(BaseTrigger):
@@ -83,6 +84,8 @@ class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
     async def check(self, client: AsyncGenesysClient) -> dict[str, Any] | None:
         status = await client.get_json(endpoints.details_job(self.job_id))
         state = job_state(status)
+        # the job's slot stays taken until the resumed task deletes it (its lease counts from here)
+        await client.renew_job_slot(self.job_id)
         if not state.is_terminal:
             return None
         message = status.get("errorMessage") or f"job {self.job_id} is {state.value}"
@@ -96,7 +99,30 @@ class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
             except GenesysApiError as error:
                 if error.status != 404:
                     raise
+            await client.release_job_slot(self.job_id)
         self.log.info("Deleted Genesys details job %s after the task was killed", self.job_id)
+
+
+class GenesysJobSlotTrigger(_GenesysPollingTrigger):
+    """Wait for a free details-job slot of the client and take it for ``holder``.
+
+    Waiting here, not in the task, matters: a task blocked on a slot would hold a worker and a
+    pool slot, which the tasks holding the job slots may need to finish and give them back."""
+
+    def __init__(self, holder: str, genesys_conn_id: str, poll_interval: float, end_time: float) -> None:
+        super().__init__(genesys_conn_id, poll_interval, end_time)
+        self.holder = holder
+
+    def _kwargs(self) -> dict[str, Any]:
+        return {"holder": self.holder, **super()._kwargs()}
+
+    def describe(self) -> dict[str, Any]:
+        return {"holder": self.holder}
+
+    async def check(self, client: AsyncGenesysClient) -> dict[str, Any] | None:
+        if not await client.acquire_job_slot(self.holder):
+            return None
+        return {"status": SLOT_TAKEN, "message": "details-job slot taken"}
 
 
 class GenesysDataAvailabilityTrigger(_GenesysPollingTrigger):

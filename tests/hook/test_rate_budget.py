@@ -16,6 +16,7 @@ from genesys_cloud.api.rate_budget import (
     RateBudget,
     RedisRateBudget,
     SqlRateBudget,
+    guarded_span,
     rate_budget,
 )
 from genesys_cloud.api.regions import BaseUrls
@@ -97,7 +98,7 @@ def check_store(budget: RateBudget) -> None:
     granted = hammer(lambda: budget.take(key, 60), seconds=5.0, threads=4)
     # Grants are timed client-side, just after the store decided: allow that jitter at the window's edge.
     assert max_in_window(granted, 2.0) <= 60
-    assert len(granted) >= 0.8 * 60 * 5 / 2
+    assert len(granted) >= 0.8 * 60 * 5 / guarded_span(2.0)  # most of the pace the budget means to keep
 
 
 def test_local_store_under_threads():

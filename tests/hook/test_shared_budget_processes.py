@@ -2,7 +2,8 @@
 
 The requests are counted where Genesys would count them, at the emulator, per rolling window
 across both processes' tokens. The window is shrunk from a minute to 3 s (the emulator's and
-the budget's alike) so the test runs in seconds. The control run with per-process budgets
+the budget's alike) so the test runs in seconds; the budget's jitter guard stays at its floor
+(0.5 s), since a loaded host delays a granted request by absolute, not window-scaled, time. The control run with per-process budgets
 shows the count can fail: there the two processes together go well over.
 """
 from __future__ import annotations
@@ -13,6 +14,7 @@ from pathlib import Path
 
 import pytest
 
+from genesys_cloud.api.rate_budget import guarded_span
 from test_rate_budget import max_in_window
 
 pytestmark = pytest.mark.slow
@@ -51,7 +53,7 @@ def test_two_processes_share_one_budget(small_limit_emulator, backend, request):
     assert len(times) == sum(sent)
     assert min(sent) > 0, "one process was starved"
     assert max_in_window(times, WINDOW) <= PER_WINDOW
-    sustained = PER_WINDOW * SECONDS / WINDOW
+    sustained = PER_WINDOW * SECONDS / guarded_span(WINDOW)  # the pace the budget means to keep
     assert len(times) >= 0.8 * sustained, "the shared budget was left mostly unused"
 
 

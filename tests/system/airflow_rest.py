@@ -155,6 +155,12 @@ class AirflowRestClient:
         """Task instances of one run, or of every run with ``~``; each has ``hostname``."""
         return self._paginate(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", "task_instances")
 
+    def xcom_value(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
+        """One XCom of a task instance, deserialized (``deserialize=true``)."""
+        entry = self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
+                              params={"deserialize": "true", "stringify": "false"})
+        return entry["value"]
+
     def wait_for_dag(self, dag_id: str, *, timeout: float, health_check: Callable[[], None] | None = None) -> dict:
         """Wait until the dag-processor has parsed the DAG; fail at once on an import error."""
 

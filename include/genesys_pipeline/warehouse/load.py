@@ -121,6 +121,7 @@ def load_batches(
     with engine.begin() as conn:
         tables = ConversationTables(conn, schema)
         lock_on_postgres(conn, LOAD_LOCK_KEY)
+        locked = time.perf_counter()  # other loads hold the lock until then: a backfill's queue
         for batch in upstream.wrap(batches):
             batch_started = time.perf_counter()
             rows = replace_batch(tables, batch.rows, batch.replaces, counts, notify)
@@ -145,6 +146,7 @@ def load_batches(
         "stage_s": round(writing, 4),
         "merge_s": round(merging, 4),
         "commit_s": round(finished - committing, 4),
+        "lock_wait_s": round(locked - started, 4),
         "total_s": round(finished - started, 4),
     }
     return report

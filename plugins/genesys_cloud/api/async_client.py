@@ -16,6 +16,7 @@ from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, parse_to
 from genesys_cloud.api.body_reader import read_body_async
 from genesys_cloud.api.connection import GenesysConnectionConfig
 from genesys_cloud.api.error_responses import api_error
+from genesys_cloud.api.job_slots import JobSlots, job_slots
 from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
 from genesys_cloud.api.retry import RetryPolicy, decode_success_body
 from genesys_cloud.api.stats import RequestStats
@@ -30,6 +31,7 @@ class AsyncGenesysClient:
         token_cache: TokenCache = TOKEN_CACHE,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         budget: RateBudget | None = None,
+        slots: JobSlots | None = None,
     ) -> None:
         self.config = config
         self.stats = RequestStats()
@@ -40,6 +42,7 @@ class AsyncGenesysClient:
         settings = config.settings
         self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
         self._budget_key = budget_key(config.urls.login, config.client_id)
+        self.job_slots = slots or job_slots(settings.rate_budget_backend, settings.rate_budget_url)
         proxy = (settings.proxies or {}).get("https") or (settings.proxies or {}).get("http")
         self._http = httpx.AsyncClient(
             timeout=settings.timeout, verify=settings.verify_tls, proxy=proxy, transport=transport
@@ -115,6 +118,20 @@ class AsyncGenesysClient:
             if delay is None:
                 return response.status_code, response.headers, content, data
             await self.sleep(delay)
+
+    async def acquire_job_slot(self, holder: str) -> bool:
+        """Take a details-job slot for ``holder`` if one is free (never waits)."""
+        settings = self.config.settings
+        return await asyncio.to_thread(self.job_slots.acquire, self._budget_key, settings.max_concurrent_jobs, holder,
+                                       settings.job_slot_lease_seconds)
+
+    async def renew_job_slot(self, job_id: str) -> None:
+        """Extend the lease of a running job's slot (the sync client's store, off the event loop)."""
+        await asyncio.to_thread(self.job_slots.renew, self._budget_key, job_id,
+                                self.config.settings.job_slot_lease_seconds)
+
+    async def release_job_slot(self, job_id: str) -> None:
+        await asyncio.to_thread(self.job_slots.release, self._budget_key, job_id)
 
     async def _draw_budget(self) -> None:
         """The sync client's budget, taken off the event loop (Redis or SQL round trips block)."""

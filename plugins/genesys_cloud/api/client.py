@@ -19,6 +19,8 @@ from genesys_cloud.api.attempts import RequestAttempts
 from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, parse_token_response, token_key, token_request
 from genesys_cloud.api.body_reader import read_body
 from genesys_cloud.api.error_responses import api_error, correlation_id
+from genesys_cloud.api.job_slots import JobSlots, job_slots
+from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
 from genesys_cloud.api.pacing import RatePacer
 from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
 from genesys_cloud.api.regions import BaseUrls
@@ -32,6 +34,8 @@ log = logging.getLogger(__name__)
 # (uvicorn: 5 s). A request sent on one just as it closes fails with a reset, so after any wait
 # this long the pooled connections are dropped and the next request opens a fresh one.
 IDLE_CONNECTION_SECONDS = 1.0
+# How often a submission waiting for a details-job slot asks the shared store again.
+JOB_SLOT_POLL_SECONDS = 0.5
 
 
 @dataclass(frozen=True)
@@ -59,6 +63,7 @@ class GenesysClient:
         token_cache: TokenCache = TOKEN_CACHE,
         sleep: Callable[[float], None] = time.sleep,
         budget: RateBudget | None = None,
+        slots: JobSlots | None = None,
     ) -> None:
         mask(client_secret)
         self.urls = urls
@@ -75,7 +80,9 @@ class GenesysClient:
         self.retry_policy = RetryPolicy(settings)
         self.pacer = RatePacer(settings.pacing_threshold, max_wait_seconds=settings.max_retry_after_seconds)
         self.budget = budget or rate_budget(settings.rate_budget_backend, settings.rate_budget_url)
-        self._budget_key = budget_key(urls.login, client_id)
+        self.budget_key = budget_key(urls.login, client_id)
+        # details-job leases live beside the budget, under the same per-client key
+        self.job_slots = slots or job_slots(settings.rate_budget_backend, settings.rate_budget_url)
         self._server_window = 0.0  # longest inin-ratelimit-reset seen: the server's window, at least
         self.sleep = sleep
 
@@ -186,12 +193,36 @@ class GenesysClient:
         """Wait for one request from the budget shared with every process using this client."""
         per_minute = self.budget_per_minute()
         waited = 0.0
-        while (wait := self.budget.take(self._budget_key, per_minute)) > 0:
+        while (wait := self.budget.take(self.budget_key, per_minute)) > 0:
             waited += wait
             self._wait(wait)
         if waited:
             log.debug("Shared Genesys rate budget: waited %.2f s", waited)
             self.stats.paced_seconds += waited
+
+    def hold_job_slot(self, holder: str, deadline: float) -> None:
+        """Wait (polling the shared store) until a details-job slot is ``holder``'s, or fail at ``deadline``."""
+        settings = self.settings
+        while not self.job_slots.acquire(self.budget_key, settings.max_concurrent_jobs, holder,
+                                         settings.job_slot_lease_seconds):
+            if time.monotonic() >= deadline:
+                raise GenesysRateLimitExceeded(
+                    f"no details-job slot freed within {settings.job_cap_wait_seconds:.0f} s: "
+                    f"{settings.max_concurrent_jobs} jobs of this client are running (connection extras "
+                    "'max_concurrent_jobs', 'job_cap_wait_seconds'; a killed task's slot frees after "
+                    f"'job_slot_lease_seconds' = {settings.job_slot_lease_seconds:.0f} s)"
+                )
+            self._wait(JOB_SLOT_POLL_SECONDS)
+
+    def hand_job_slot(self, holder: str, job_id: str) -> None:
+        """The slot taken for a submission now belongs to the job Genesys created."""
+        self.job_slots.transfer(self.budget_key, holder, job_id, self.settings.job_slot_lease_seconds)
+
+    def renew_job_slot(self, job_id: str) -> None:
+        self.job_slots.renew(self.budget_key, job_id, self.settings.job_slot_lease_seconds)
+
+    def release_job_slot(self, holder: str) -> None:
+        self.job_slots.release(self.budget_key, holder)
 
     def _wait(self, seconds: float) -> None:
         self.sleep(seconds)

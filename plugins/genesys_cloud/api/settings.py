@@ -24,6 +24,8 @@ _RANGES: dict[str, tuple[float, float]] = {
     "rate_budget_per_minute": (1, 100_000),
     "pacing_threshold": (0.1, 1.0),
     "job_cap_wait_seconds": (0, 86_400),
+    "max_concurrent_jobs": (1, 1_000),
+    "job_slot_lease_seconds": (30, 86_400),
     "max_response_bytes": (1024, 1 << 30),
     "request_deadline_seconds": (1, 3_600),
 }
@@ -61,6 +63,12 @@ class GenesysSettings:
     # How long a job submission keeps retrying 429s (the concurrent-job cap, UNCONFIRMED 4.6)
     # while other partitions' jobs finish, before the task fails.
     job_cap_wait_seconds: float = 3600.0
+    # Details jobs one client may have at once across all workers (the org's concurrent-job cap,
+    # UNCONFIRMED 4.6; the emulator's default). Enforced through the shared rate budget's store
+    # (redis/sql, job_slots.py); a slot is a lease renewed by every status poll and results page,
+    # so a killed task frees its slot after at most job_slot_lease_seconds.
+    max_concurrent_jobs: int = 5
+    job_slot_lease_seconds: float = 600.0
     rate_budget_backend: str = "local"
     rate_budget_url: str | None = None
 

@@ -13,20 +13,21 @@ summary's ``pieces`` says how many jobs the staged results came from).
 from __future__ import annotations
 
 import time
+from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 from airflow.sdk import BaseOperator, Context, ObjectStoragePath
 
 from genesys_cloud.api.error_responses import results_cap_of
-from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
-from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed, GenesysRateLimitExceeded
+from genesys_cloud.hook import GenesysCloudHook, new_slot_holder
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.api.stats import RequestStats
 from genesys_cloud.lineage import operator_lineage
 from genesys_cloud.split_extraction import SplitExtraction
-from genesys_cloud.triggers import ERROR, TIMEOUT, GenesysDetailsJobTrigger
+from genesys_cloud.triggers import ERROR, SLOT_TAKEN, TIMEOUT, GenesysDetailsJobTrigger, GenesysJobSlotTrigger
 from genesys_pipeline import lineage_names
 from genesys_pipeline.progress import PageProgress
 from genesys_pipeline.result_cap import DEFAULT_MAX_JOB_RESULTS
@@ -96,10 +97,36 @@ class GenesysDetailsJobOperator(BaseOperator):
                 return self._summary(cached, cache_hit=True)  # pieces 0: no job
         return self._submit_and_wait(context, body, resubmitted=False)
 
-    def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool) -> dict[str, Any]:
-        self.job_id = self.hook.submit_details_job(body)
-        context["ti"].xcom_push(key="job_id", value=self.job_id)
-        status = self.hook.get_details_job(self.job_id)
+    @contextmanager
+    def _deleting_job_on_failure(self) -> Iterator[None]:
+        """A try that fails holding a job deletes it: the job stops counting against the cap and
+        gives its slot back at once instead of after the lease (a deferral is not a failure)."""
+        try:
+            yield
+        except Exception:
+            if self.job_id:
+                self._delete_job_quietly()
+            raise
+
+    def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool,
+                         holder: str | None = None) -> dict[str, Any]:
+        if holder is None:
+            holder = new_slot_holder()
+            if not self.hook.reserve_job_slot(holder):
+                self.log.info("All %d details-job slots of this client are taken; waiting deferred for one",
+                              self.hook.settings.max_concurrent_jobs)
+                self.defer(
+                    trigger=GenesysJobSlotTrigger(
+                        holder=holder, genesys_conn_id=self.genesys_conn_id, poll_interval=self.poll_interval,
+                        end_time=time.time() + self.hook.settings.job_cap_wait_seconds,
+                    ),
+                    method_name="execute_with_slot",
+                    kwargs={"resubmitted": resubmitted},
+                )
+        self.job_id = self.hook.submit_details_job(body, holder=holder)
+        with self._deleting_job_on_failure():
+            context["ti"].xcom_push(key="job_id", value=self.job_id)
+            status = self.hook.get_details_job(self.job_id)
         state: JobState = status["state"]
         if state.is_terminal:
             event = {"status": state.value, "job_id": self.job_id, "message": status.get("errorMessage") or ""}
@@ -115,31 +142,40 @@ class GenesysDetailsJobOperator(BaseOperator):
             kwargs={"resubmitted": resubmitted},
         )
 
+    def execute_with_slot(self, context: Context, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
+        """Resume once the trigger took a details-job slot: submit under it."""
+        if event["status"] != SLOT_TAKEN:
+            raise GenesysRateLimitExceeded(
+                f"No details-job slot freed ({event['status']}): {event['message']} (connection extras "
+                "'max_concurrent_jobs', 'job_cap_wait_seconds')"
+            )
+        return self._submit_and_wait(context, self.job_body(), resubmitted=resubmitted, holder=event["holder"])
+
     def execute_complete(self, context: Context, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
         """Resume after the trigger: stage a FULFILLED job's pages, or fail with the job's own message."""
         self.job_id = event["job_id"]
         status = event["status"]
-        if status in (TIMEOUT, ERROR):
-            self._delete_job_quietly()
-            raise GenesysError(f"Waiting for Genesys details job {self.job_id} failed ({status}): {event['message']}")
-        if status != JobState.FULFILLED.value:
-            raise GenesysJobFailed(self.job_id, status, event.get("message"))
-        body = self.job_body()
-        try:
-            manifest = self._stage(body)
-        except GenesysApiError as error:
-            org_cap = results_cap_of(error)
-            if org_cap is not None:
+        with self._deleting_job_on_failure():
+            if status in (TIMEOUT, ERROR):
+                raise GenesysError(f"Waiting for Genesys details job {self.job_id} failed ({status}): {event['message']}")
+            if status != JobState.FULFILLED.value:
+                raise GenesysJobFailed(self.job_id, status, event.get("message"))
+            body = self.job_body()
+            try:
+                manifest = self._stage(body)
+            except GenesysApiError as error:
+                org_cap = results_cap_of(error)
+                if org_cap is not None:
+                    self._delete_job_quietly()
+                    manifest, jobs = self._stage_split(body, org_cap)
+                    return self._summary(manifest, cache_hit=False, pieces=jobs)
+                if error.status not in RESULTS_GONE_STATUSES:
+                    raise
+                if resubmitted:
+                    raise GenesysJobFailed(self.job_id, JobState.EXPIRED.value, "results vanished again after one resubmission") from error
+                self.log.warning("Results of job %s vanished while being read (%s); resubmitting once", self.job_id, error)
                 self._delete_job_quietly()
-                manifest, jobs = self._stage_split(body, org_cap)
-                return self._summary(manifest, cache_hit=False, pieces=jobs)
-            if error.status not in RESULTS_GONE_STATUSES:
-                raise
-            if resubmitted:
-                raise GenesysJobFailed(self.job_id, JobState.EXPIRED.value, "results vanished again after one resubmission") from error
-            self.log.warning("Results of job %s vanished while being read (%s); resubmitting once", self.job_id, error)
-            self._delete_job_quietly()
-            return self._submit_and_wait(context, body, resubmitted=True)
+                return self._submit_and_wait(context, body, resubmitted=True)
         self._delete_job_quietly()  # the data is staged; a failed clean-up must not fail the extraction
         return self._summary(manifest, cache_hit=False, pieces=1)
 

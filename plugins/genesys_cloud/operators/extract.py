@@ -48,6 +48,10 @@ class GenesysExtractOperator(GenesysDetailsJobOperator):
         self._purge_expired_staging()
         return result
 
+    def execute_with_slot(self, context: Any, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
+        self._coerce_settings()
+        return super().execute_with_slot(context, event, resubmitted=resubmitted)
+
     def execute_complete(self, context: Any, event: dict[str, Any], resubmitted: bool = False) -> dict[str, Any]:
         self._coerce_settings()
         result = super().execute_complete(context, event, resubmitted=resubmitted)
