@@ -166,7 +166,6 @@ class GenesysDetailsJobOperator(BaseOperator):
             except GenesysApiError as error:
                 org_cap = results_cap_of(error)
                 if org_cap is not None:
-                    self._delete_job_quietly()
                     manifest, jobs = self._stage_split(body, org_cap)
                     return self._summary(manifest, cache_hit=False, pieces=jobs)
                 if error.status not in RESULTS_GONE_STATUSES:
@@ -185,6 +184,7 @@ class GenesysDetailsJobOperator(BaseOperator):
         cap = min(int(self.max_job_results), org_cap)
         self.log.warning("Job %s crossed the results cap (%d results); splitting %s under %d per job",
                          self.job_id, org_cap, body["interval"], cap)
+        self._delete_job_quietly()  # its pages are discarded: the pieces are read into a fresh writer
         split = SplitExtraction(
             self.hook, body, cap=cap, page_size=self.page_size, poll_interval=self.poll_interval,
             deadline=time.time() + self.timeout, log=self.log, on_job=self._running_job,
@@ -228,10 +228,12 @@ class GenesysDetailsJobOperator(BaseOperator):
         }
 
     def _delete_job_quietly(self) -> None:
+        """Delete the current job once: afterwards neither a failure guard nor ``on_kill`` deletes it again."""
+        job_id, self.job_id = self.job_id, None
         try:
-            self.hook.delete_details_job(self.job_id)
+            self.hook.delete_details_job(job_id)
         except GenesysError as error:
-            self.log.warning("Could not delete Genesys details job %s: %s", self.job_id, error)
+            self.log.warning("Could not delete Genesys details job %s: %s", job_id, error)
 
     def get_openlineage_facets_on_complete(self, task_instance: Any) -> Any:
         """Lineage: the org's conversation details (its API host) -> the staged raw pages.
