@@ -12,8 +12,8 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
 3. **wait_for_data**: deferrable wait until Genesys's data-availability watermark passes the window end;
 4. **extract**: async details job, result pages staged as raw JSON (a complete extraction of the same
    query younger than `genesys_cache_ttl_seconds` is reused: reruns cost no API calls; `force_extract` skips it;
-   `lookback_days` (default 3) also re-extracts that many previous days, for late surveys, evaluations and
-   wrap-ups; the weekly `genesys_conversations_refresh` DAG re-reads the last 30 days);
+   `lookback_days` (default 3; 0 in a backfill, whose days cover each other) also re-extracts that many previous
+   days, for late surveys, evaluations and wrap-ups; the weekly `genesys_conversations_refresh` DAG re-reads the last 30 days);
 5. **load**: the staged pages normalized into typed rows per table and merged idempotently into the
    warehouse (one transaction; a rerun reads staging only; unchanged content hashes are not rewritten; when every
    division was read, conversations of the extracted whole days before the watermark that Genesys no longer returns are erased);
@@ -82,7 +82,7 @@ with DAG(
         "force_extract": Param(False, type="boolean", title="Force extract", description="Ignore cached extractions."),
         "lookback_days": Param(
             None, type=["null", "integer"], minimum=0, title="Lookback days",
-            description="Also re-extract this many previous days (late data); default: Variable genesys_lookback_days (3).",
+            description="Also re-extract this many previous days (late data); default: Variable genesys_lookback_days (3), 0 in a backfill.",
         ),
     },
 ) as dag:

@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError
 
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine, warehouse_sqlalchemy_url
-from genesys_pipeline.lookback import lookback_window
+from genesys_pipeline.lookback import default_lookback_days, lookback_window
 from genesys_pipeline.settings import PipelineSettings
 from genesys_pipeline.warehouse.schema import ensure_schema
 from genesys_pipeline.window import (
@@ -44,7 +44,7 @@ def _checked_settings() -> PipelineSettings:
 
 
 def _lookback_days(param: Any, default: int) -> int:
-    """The ``lookback_days`` param (a whole number of days), or the setting when it is not given."""
+    """The ``lookback_days`` param (a whole number of days), or ``default`` when it is not given."""
     if param is None:
         return default
     try:
@@ -83,7 +83,9 @@ class GenesysWindowOperator(BaseOperator):
             )
             now = datetime.now(timezone.utc)
             validate_window(window, now, settings.window_limits)
-            lookback_days = _lookback_days(params.get("lookback_days"), settings.lookback_days)
+            lookback_days = _lookback_days(
+                params.get("lookback_days"), default_lookback_days(settings.lookback_days, dag_run.run_type)
+            )
             extraction = lookback_window(window, lookback_days, settings.window_limits)
             validate_window(extraction, now, settings.window_limits)
         except WindowError as error:

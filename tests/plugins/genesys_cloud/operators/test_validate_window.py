@@ -84,6 +84,22 @@ def test_bad_windows_fail_at_once_naming_the_field(configured, params, field, me
     assert field in str(failure.value) and message in str(failure.value)
 
 
+def test_a_backfill_run_defaults_to_no_lookback_but_its_param_overrides(configured, monkeypatch):
+    monkeypatch.setenv("AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS", "3")
+    day = past_day(3)
+    one_day = f"{iso(day)}/{iso(day + timedelta(days=1))}"
+
+    def backfill_plan(**params):
+        context = make_context(day, params=params)
+        context["dag_run"].run_type = "backfill"
+        return GenesysWindowOperator(task_id="validate_window").execute(context)
+
+    assert (backfill_plan()["extract_interval"], backfill_plan()["lookback_days"]) == (one_day, 0)
+    overridden = backfill_plan(lookback_days=2)
+    assert overridden["extract_interval"] == f"{iso(day - timedelta(days=2))}/{iso(day + timedelta(days=1))}"
+    assert plan_for(day)["lookback_days"] == 3  # a scheduled or manual run keeps the setting
+
+
 def test_lookback_past_the_job_limit_is_rejected(configured, monkeypatch):
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_MAX_JOB_INTERVAL_DAYS", "3")
 
