@@ -16,6 +16,7 @@ goes through text COPY, so PostgreSQL keeps the last word on what such text mean
 from __future__ import annotations
 
 import re
+import threading
 from datetime import date, datetime
 from operator import itemgetter
 from typing import Any, Callable, Sequence
@@ -38,6 +39,7 @@ _DATE = psycopg.adapters.types["date"].oid
 # psycopg's own (C) binary encoders, fed the parsed values once per distinct text.
 _ENCODE_TIMESTAMPTZ = psycopg.adapters.get_dumper_by_oid(_TIMESTAMPTZ, Format.BINARY)(datetime).dump
 _ENCODE_DATE = psycopg.adapters.get_dumper_by_oid(_DATE, Format.BINARY)(date).dump
+_COPY_TYPES: dict[ColumnType, Any] = {**PG_TYPES, TS: _TIMESTAMPTZ, DATE: _DATE}
 
 
 class CopyWriter:
@@ -48,19 +50,26 @@ class CopyWriter:
 
     def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         driver_connection = conn.connection.driver_connection  # psycopg.Connection
-        with driver_connection.cursor() as cursor:
-            temporal = TemporalValues.of(spec, rows) if self.binary else None
-            if temporal is None:
-                statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN"
-            else:
-                temporal.register(cursor)
-                statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)"
-            with cursor.copy(statement) as copy:
-                if temporal is not None:
-                    copy.set_types([temporal.types[c.type] for c in spec.columns])
-                write_row = copy.write_row
-                for row in rows:
-                    write_row(row)
+        temporal = TemporalValues.of(spec, rows) if self.binary else None
+        if temporal is None:
+            with driver_connection.cursor() as cursor:
+                _copy(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN", None, rows)
+            return
+        with driver_connection.cursor() as cursor, temporal:
+            # a cursor's adapters are its own copy: these dumpers stay out of other statements
+            cursor.adapters.register_dumper(_EncodedTimestamp, _TimestampDumper)
+            cursor.adapters.register_dumper(_EncodedDate, _DateDumper)
+            types = [_COPY_TYPES[column.type] for column in spec.columns]
+            _copy(cursor, f"COPY {table} ({', '.join(columns)}) FROM STDIN (FORMAT BINARY)", types, rows)
+
+
+def _copy(cursor: psycopg.Cursor, statement: str, types: list[Any] | None, rows: Sequence[tuple]) -> None:
+    with cursor.copy(statement) as copy:
+        if types is not None:
+            copy.set_types(types)
+        write_row = copy.write_row
+        for row in rows:
+            write_row(row)
 
 
 class TemporalValues:
@@ -69,8 +78,6 @@ class TemporalValues:
     def __init__(self, timestamps: dict[Any, bytes], dates: dict[Any, bytes]) -> None:
         self.timestamps = timestamps
         self.dates = dates
-        # the dumpers' own oids are the PostgreSQL types; the other columns use psycopg's
-        self.types: dict[ColumnType, Any] = {**PG_TYPES, TS: _TIMESTAMPTZ, DATE: _DATE}
 
     @classmethod
     def of(cls, spec: TableSpec, rows: Sequence[tuple]) -> "TemporalValues | None":
@@ -81,23 +88,54 @@ class TemporalValues:
         dates = _encoded(spec, rows, DATE, _date)
         return None if dates is None else cls(timestamps, dates)
 
-    def register(self, cursor: psycopg.Cursor) -> None:
-        """Make this cursor's binary COPY take the encodings for timestamptz and date columns.
-        A cursor's adapters are its own copy, so nothing leaks to other cursors."""
-        for oid, encodings in ((_TIMESTAMPTZ, self.timestamps), (_DATE, self.dates)):
-            marker = type(f"_Encoded{oid}", (), {})  # a class no real value has: dumpers are chosen by oid here
-            cursor.adapters.register_dumper(marker, _lookup_dumper(oid, encodings))
+    def __enter__(self) -> "TemporalValues":
+        """Hand these encodings to the dumpers of COPYs started on this thread until exit."""
+        _current.values = self
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        _current.values = None
+        # psycopg's cursors are reference cycles that may keep the dumpers for a while: free
+        # the encodings now rather than when the collector gets to them.
+        self.timestamps.clear()
+        self.dates.clear()
 
 
-def _lookup_dumper(oid: int, encodings: dict[Any, bytes]) -> type[Dumper]:
-    class EncodedDumper(Dumper):
-        format = Format.BINARY
+# The encodings of the COPY running on this thread, which the dumpers below take when psycopg
+# creates them (at set_types). No class is made per COPY: classes are reference cycles, and
+# cyclic garbage waits for the collector, which the normalizer pauses while it works.
+_current = threading.local()
 
-        def dump(self, obj: Any) -> bytes:
-            return encodings[obj]
 
-    EncodedDumper.oid = oid
-    return EncodedDumper
+class _EncodedDumper(Dumper):
+    format = Format.BINARY
+
+    kind = ""  # the TemporalValues attribute holding this type's encodings
+
+    def __init__(self, cls: type, context: Any = None) -> None:
+        super().__init__(cls, context)
+        self._encodings: dict[Any, bytes] = getattr(_current.values, self.kind)
+
+    def dump(self, obj: Any) -> bytes:
+        return self._encodings[obj]
+
+
+class _TimestampDumper(_EncodedDumper):
+    oid = _TIMESTAMPTZ
+    kind = "timestamps"
+
+
+class _DateDumper(_EncodedDumper):
+    oid = _DATE
+    kind = "dates"
+
+
+class _EncodedTimestamp:  # classes no real value has: in a typed COPY, dumpers are chosen by oid
+    pass
+
+
+class _EncodedDate:
+    pass
 
 
 def _encoded(
