@@ -155,9 +155,15 @@ def _encoded(
     return encodings
 
 
+def _genesys_shape(value: str) -> bool:
+    """``YYYY-MM-DDTHH:MM:SS.fffZ``, the API's own form, by its punctuation (fromisoformat then
+    takes only ASCII digits in between): a third of the regular expression's cost."""
+    return len(value) == 24 and value[4:20:3] == "--T::." and value[23] == "Z"
+
+
 def _timestamp(value: Any) -> bytes | None:
     if value.__class__ is str:
-        if not _TIMESTAMP_TEXT.fullmatch(value):
+        if not _genesys_shape(value) and not _TIMESTAMP_TEXT.fullmatch(value):
             return None
         try:
             moment = datetime.fromisoformat(value)
