@@ -67,7 +67,8 @@ def bench_emulator(conversations_per_day: int, interval: str, seed: int = 42) ->
     cache = int(conversations_per_day * 1.1) + 1000
     with EmulatorProcess(free_port(), conversations_per_day, seed, record_cache_size=cache) as emulator:
         started = time.perf_counter()
-        warmed = EmulatorControl(emulator.base_url).warm(interval)
+        # generating a 100k day takes ~30 s on a quiet machine, minutes on a loaded one
+        warmed = EmulatorControl(emulator.base_url, timeout=900).warm(interval)
         emit({"phase": "emulator_warm", **warmed, "seconds": round(time.perf_counter() - started, 3)})
         yield emulator
 

@@ -12,9 +12,9 @@ an ongoing copy losing to an ended one), the last one on a tie. A copy that wins
 emitted by an earlier page is flagged in ``TableBatch.replaces`` so the loader swaps it.
 
 Remembering every conversation of the extraction is the one thing that grows with the day, so
-it is kept small (about 128 bytes a conversation instead of 196): the key is a 128-bit
-BLAKE2b digest of the id as an int, the value the copy's end time as integer microseconds. A
-digest collision would merge two conversations; among 10^9 ids its probability is below
+it is kept small (32 to 64 bytes a conversation, flat arrays in :mod:`.id_ranks`, instead of a
+dict's 128): the key is a 128-bit BLAKE2b digest of the id, the value the copy's end time as
+integer microseconds. A digest collision would merge two conversations; among 10^9 ids its probability is below
 10^-20, far under the odds of a hardware error, so no full id is kept to check it.
 """
 from __future__ import annotations
@@ -30,6 +30,7 @@ import orjson
 from genesys_pipeline import tables
 from genesys_pipeline.content_hash import content_hash, hash_context
 from genesys_pipeline.drift import KNOWN_KEYS, DriftCounter
+from genesys_pipeline.id_ranks import IdRanks
 from genesys_pipeline.pii import PiiConfig, apply_transforms
 from genesys_pipeline.rejects import RejectedRecord, RejectsFile
 from genesys_pipeline.value_fit import ColumnFit
@@ -155,7 +156,7 @@ class Normalizer:
         self._hash_context = hash_context(pii)
         self._rejects = rejects
         self._drift = DriftCounter()
-        self._seen: dict[int, int] = {}  # _id_key(conversation id) -> rank of the copy emitted
+        self._seen = IdRanks()  # _id_key(conversation id) -> rank of the copy emitted
         self._result = NormalizeResult()
 
     @property
@@ -203,7 +204,7 @@ class Normalizer:
                 continue
             if previous is not None:
                 replaces.add(cid)
-            self._seen[key] = rank
+            self._seen.put(key, rank)
             ids.append(cid)
         for name, table_rows in rows.items():
             self._drift.check_enums(name, table_rows)

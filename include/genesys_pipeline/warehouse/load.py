@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Protocol, Sequence, TypeVa
 from sqlalchemy import Connection, Engine
 
 from genesys_pipeline.normalize import NormalizeResult, TableBatch
-from genesys_pipeline.tables import TABLES_BY_NAME
+from genesys_pipeline.tables import TABLES_BY_NAME, TableSpec
 from genesys_pipeline.warehouse.engine import lock_on_postgres
 from genesys_pipeline.warehouse.merge import (
     LOAD_LOCK_KEY, ConversationTables, MergeCounts, Progress, placeholders, replace_batch,
@@ -26,14 +26,14 @@ BATCH_EVENT = "batch:"  # progress event after each batch (one staged page): "ba
 
 
 class RowWriter(Protocol):
-    def write(self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-        """Append ``rows`` to the (quoted, qualified) table; ``columns`` are quoted names."""
+    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+        """Append ``rows`` (in ``spec``'s column order) to the (quoted, qualified) table; ``columns`` are quoted names."""
 
 
 class ExecutemanyWriter:
     """Generic path: one prepared INSERT run over the whole batch by the DBAPI's executemany."""
 
-    def write(self, conn: Connection, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
         marks = placeholders(conn, len(columns))
         conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows))
 
@@ -128,7 +128,8 @@ def load_batches(
             room_made = time.perf_counter()
             for table, table_rows in rows.items():
                 if table_rows:
-                    writer.write(conn, tables.target(table), tables.quoted_columns(TABLES_BY_NAME[table]), table_rows)
+                    spec = TABLES_BY_NAME[table]
+                    writer.write(conn, spec, tables.target(table), tables.quoted_columns(spec), table_rows)
                     counts.rows[table] += len(table_rows)
                     notify(f"merge:inserted:{table}")
             merging += room_made - batch_started

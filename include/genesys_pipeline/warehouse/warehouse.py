@@ -25,7 +25,7 @@ from genesys_pipeline.warehouse.load import ExecutemanyWriter, LoadReport, RowWr
 from genesys_pipeline.warehouse.merge import ConversationTables, MergeCounts, Progress
 from genesys_pipeline.warehouse.postgres_copy import CopyWriter
 
-BulkPath = Literal["auto", "copy", "executemany"]
+BulkPath = Literal["auto", "copy", "copy_text", "executemany"]  # copy: binary COPY; copy_text: for comparison
 
 
 class Warehouse:
@@ -115,8 +115,8 @@ class Warehouse:
 
 def _writer(engine: Engine, bulk: BulkPath) -> RowWriter:
     postgres = engine.dialect.name == "postgresql"
-    if bulk == "copy" and not postgres:
+    if bulk in ("copy", "copy_text") and not postgres:
         raise ValueError(f"COPY needs PostgreSQL, not {engine.dialect.name}")
-    if bulk == "copy" or (bulk == "auto" and postgres):
-        return CopyWriter()
+    if bulk in ("copy", "copy_text") or (bulk == "auto" and postgres):
+        return CopyWriter(binary=bulk != "copy_text")
     return ExecutemanyWriter()
