@@ -148,9 +148,10 @@ def union_interval(days: list[datetime]) -> str:
 
 
 def staged_manifests(staging_root: Path) -> dict[str, Manifest]:
-    """Every complete extraction under the staging root, by partition (one query per partition)."""
+    """Every complete details-job extraction under the staging root, by partition (one window query per
+    partition); the open-conversation follow-up's by-id extractions (no interval) are left out."""
     manifests = (Manifest.from_bytes(path.read_bytes()) for path in staging_root.glob(f"{DATASET}/*/*/{MANIFEST_NAME}"))
-    return {manifest.partition: manifest for manifest in manifests if manifest.complete}
+    return {manifest.partition: manifest for manifest in manifests if manifest.complete and "interval" in manifest.query}
 
 
 def warehouse_conversation_ids(warehouse_url: str) -> list[str]:

@@ -18,6 +18,7 @@ from typing import Iterator
 
 import pytest
 from genesys_emulator.testing import EmulatorControl
+from genesys_pipeline.followup import FOLLOWUP_QUERY_KEY
 from genesys_pipeline.staging import StagingArea
 
 from genesys_cluster_env import (
@@ -101,6 +102,9 @@ def test_staged_manifests_lists_only_complete_extractions(tmp_path):
     committed.write_page(b'{"conversations": []}', 3)
     committed.commit(datetime(2024, 1, 2, tzinfo=timezone.utc), "job-1")
     staging.open_writer("2024-01-02", {"interval": "b"}).write_page(b"{}", 5)  # interrupted: no manifest
+    follow_up = staging.open_writer("2024-01-01", {FOLLOWUP_QUERY_KEY: ["c1"]})  # by id: not the day's window
+    follow_up.write_page(b'{"conversations": []}', 1)
+    follow_up.commit(datetime(2024, 1, 3, tzinfo=timezone.utc), None)
 
     assert {p: m.record_count for p, m in staged_manifests(tmp_path).items()} == {"2024-01-01": 3}
 
