@@ -20,7 +20,6 @@ repeats the stitcher drops. The result is exactly the whole-window job's set of 
 """
 from __future__ import annotations
 
-import math
 from datetime import datetime, timedelta
 from dataclasses import dataclass
 from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
@@ -87,18 +86,6 @@ def hourly_counter(counts: Mapping[datetime, int]) -> Counter:
             total += by_hour.get(hour, 0)
             hour += HOUR
         return total
-
-    return count
-
-
-def uniform_counter(total: int, window: Window) -> Counter:
-    """A counter spreading one predicted total evenly over ``window`` (rounded up), for when
-    only the whole window's count is known."""
-    span = (window.end - window.start).total_seconds()
-
-    def count(piece: Window) -> int:
-        share = (piece.end - piece.start).total_seconds() / span if span else 1.0
-        return math.ceil(total * share)
 
     return count
 

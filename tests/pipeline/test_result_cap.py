@@ -4,15 +4,29 @@ The oracle for stitching is an independent model of a details job (fact sheet §
 conversations overlapping the interval that started on or after the UTC day of its start."""
 from __future__ import annotations
 
+import math
 from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from genesys_pipeline.result_cap import (
-    DEFAULT_MAX_JOB_RESULTS, ResultCapError, Stitcher, hour_aligned_halves, hourly_counter, split_under_cap,
-    stitch_pieces, uniform_counter,
+    DEFAULT_MAX_JOB_RESULTS, Counter, ResultCapError, Stitcher, hour_aligned_halves, hourly_counter, split_under_cap,
+    stitch_pieces,
 )
 from genesys_pipeline.window import Window
+
+
+def uniform_counter(total: int, window: Window) -> Counter:
+    """A counter spreading one predicted total evenly over ``window`` (rounded up), a test's
+    stand-in for the hourly census."""
+    span = (window.end - window.start).total_seconds()
+
+    def count(piece: Window) -> int:
+        share = (piece.end - piece.start).total_seconds() / span if span else 1.0
+        return math.ceil(total * share)
+
+    return count
+
 
 D = datetime(2024, 5, 1, tzinfo=timezone.utc)
 DAY = Window(D, D + timedelta(days=1))
