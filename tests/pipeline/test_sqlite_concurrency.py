@@ -12,6 +12,7 @@ import multiprocessing
 import traceback
 from pathlib import Path
 
+import pytest
 from sqlalchemy import text
 
 from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
@@ -78,3 +79,28 @@ def test_two_processes_load_overlapping_days_into_one_sqlite_file(sqlite_url, st
     assert {str(latest[r["conversationId"]])[:10] for r in later_copies} == {f"{EXTRACTED_D1:%Y-%m-%d}"}
     assert len(audit) == 2 * LOADS_PER_PROCESS  # no audit row lost
     assert {row["completeness_rate"] for row in audit} == {1.0}
+
+
+def test_first_connection_to_a_new_file_waits_for_another_writer_before_switching_to_wal(tmp_path):
+    """The race that made the two-process test flaky: switching a new file to WAL while another
+    process is mid-transaction fails at once (no busy handler); the engine waits instead."""
+    import sqlite3
+    import threading
+
+    path = tmp_path / "new.db"
+    writer = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    writer.execute("CREATE TABLE t (x)")
+    writer.execute("BEGIN IMMEDIATE")
+    writer.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):  # what SQLite itself does
+        sqlite3.connect(path, timeout=30).execute("PRAGMA journal_mode=WAL")
+    committer = threading.Timer(0.5, lambda: writer.execute("COMMIT"))
+    committer.start()
+    try:
+        engine = Warehouse.from_url(f"sqlite:///{path}").engine
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+            assert conn.execute(text("SELECT count(*) FROM t")).scalar() == 1
+    finally:
+        committer.join(timeout=10)
+        writer.close()

@@ -10,6 +10,8 @@ writer committed since its read), which is how two overlapping runs used to fail
 """
 from __future__ import annotations
 
+import sqlite3
+import time
 from typing import Any
 
 from sqlalchemy import Connection, Engine, create_engine, event
@@ -65,13 +67,31 @@ def lock_on_postgres(conn: Connection, key: int) -> None:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(%s)", (key,))
 
 
+def _switch_to_wal(cursor: Any) -> None:
+    """WAL is stored in the file, so only the first connection of a new file switches it. The
+    switch needs the file to itself and SQLite answers "locked" at once, without its busy
+    handler, while another process is mid-transaction: retry until the busy timeout."""
+    deadline = time.monotonic() + SQLITE_BUSY_TIMEOUT_S
+    while True:
+        try:
+            if cursor.execute("PRAGMA journal_mode").fetchone()[0].lower() != "wal":
+                cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.05)
+
+
 def _enable_sqlite_transactions(engine: Engine) -> None:
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_connection: Any, _record: Any) -> None:
         dbapi_connection.isolation_level = None  # we issue BEGIN ourselves, below
         cursor = dbapi_connection.cursor()
         busy_ms = SQLITE_BUSY_TIMEOUT_S * 1000
-        for pragma in (f"busy_timeout={busy_ms}", "journal_mode=WAL", "synchronous=NORMAL", "foreign_keys=OFF"):
+        cursor.execute(f"PRAGMA busy_timeout={busy_ms}")
+        _switch_to_wal(cursor)
+        for pragma in ("synchronous=NORMAL", "foreign_keys=OFF"):
             cursor.execute(f"PRAGMA {pragma}")
         cursor.close()
 
