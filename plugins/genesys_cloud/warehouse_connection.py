@@ -5,6 +5,9 @@ through ``PostgresHook.sqlalchemy_url`` and ``sqlite`` ones through ``SqliteHook
 common-sql providers define them; ``extra.sqlalchemy_url`` (any supported dialect) wins over
 both. The Airflow-free warehouse code gets the ``URL`` object, never a string with the
 password in it, and applies the one driver rule (``genesys_pipeline.warehouse.engine.warehouse_url``).
+
+``extra.copy_format`` picks PostgreSQL's COPY format: ``text`` (default) or ``binary`` (less
+CPU in the database, more in the worker: worth it where PostgreSQL has cores of its own).
 """
 from __future__ import annotations
 
@@ -12,9 +15,11 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, warehouse_url
+from genesys_pipeline.warehouse.warehouse import BulkPath
 
 WAREHOUSE_CONN_ID = "genesys_warehouse"
 POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
+COPY_FORMATS = {"text": "auto", "binary": "copy"}  # extra.copy_format -> Warehouse(bulk=...)
 
 
 def warehouse_sqlalchemy_url(conn_id: str = WAREHOUSE_CONN_ID) -> URL:
@@ -37,6 +42,18 @@ def warehouse_sqlalchemy_url(conn_id: str = WAREHOUSE_CONN_ID) -> URL:
             raise ValueError("a sqlite connection needs host = the database file path")
         return warehouse_url(make_url(SqliteHook(sqlite_conn_id=conn_id).get_uri()))  # no password to leak
     raise ValueError(f"conn_type {conn.conn_type!r} is not supported; use sqlite or postgres, or set extra.sqlalchemy_url")
+
+
+def warehouse_bulk_path(conn_id: str = WAREHOUSE_CONN_ID) -> BulkPath:
+    """The bulk path ``extra.copy_format`` asks for; ValueError names the field and the allowed values."""
+    from airflow.sdk import BaseHook
+
+    chosen = BaseHook.get_connection(conn_id).extra_dejson.get("copy_format", "text")
+    if chosen not in COPY_FORMATS:
+        raise ValueError(
+            f"connection {conn_id!r}: extra.copy_format={chosen!r} is not supported; allowed: {', '.join(COPY_FORMATS)}"
+        )
+    return COPY_FORMATS[chosen]  # type: ignore[return-value]
 
 
 def warehouse_engine(conn_id: str = WAREHOUSE_CONN_ID) -> Engine:

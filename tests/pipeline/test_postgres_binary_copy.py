@@ -133,3 +133,11 @@ def test_binary_copy_stores_what_text_copy_and_executemany_store(postgres_url, s
             "SELECT _extracted_at FROM genesys.conversations WHERE conversation_id = 'c-plain'"
         ).scalar_one() == EXTRACTED_D
     wh.dispose()
+
+
+def test_the_default_path_on_postgresql_is_text_copy(postgres_url, stage, sample_record, copy_statements):
+    """Binary is opt-in (extra.copy_format=binary): on shared cores its encoding pass costs more than it saves."""
+    staging, manifest = stage(_records(sample_record), page_size=2)
+    checksums, wh = _load(postgres_url, "auto", staging, manifest)
+    wh.dispose()
+    assert copy_statements and not any("FORMAT BINARY" in s for s in copy_statements)

@@ -25,7 +25,9 @@ from genesys_pipeline.warehouse.load import ExecutemanyWriter, LoadReport, RowWr
 from genesys_pipeline.warehouse.merge import ConversationTables, MergeCounts, Progress
 from genesys_pipeline.warehouse.postgres_copy import CopyWriter
 
-BulkPath = Literal["auto", "copy", "copy_text", "executemany"]  # copy: binary COPY; copy_text: for comparison
+# auto: text COPY on PostgreSQL, executemany elsewhere. copy: binary COPY, opt-in (less backend
+# CPU, more on our side: it wins only where PostgreSQL has cores of its own; docs/performance.md).
+BulkPath = Literal["auto", "copy", "copy_text", "executemany"]
 
 
 class Warehouse:
@@ -118,5 +120,5 @@ def _writer(engine: Engine, bulk: BulkPath) -> RowWriter:
     if bulk in ("copy", "copy_text") and not postgres:
         raise ValueError(f"COPY needs PostgreSQL, not {engine.dialect.name}")
     if bulk in ("copy", "copy_text") or (bulk == "auto" and postgres):
-        return CopyWriter(binary=bulk != "copy_text")
+        return CopyWriter(binary=bulk == "copy")
     return ExecutemanyWriter()

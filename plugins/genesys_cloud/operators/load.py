@@ -18,7 +18,7 @@ from airflow.sdk import BaseOperator
 from genesys_cloud.lineage import operator_lineage
 from genesys_cloud.operators.details_job import staging_root
 from genesys_cloud.variables import load_pii_config, load_settings
-from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_sqlalchemy_url
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_sqlalchemy_url
 from genesys_pipeline import lineage_names
 from genesys_pipeline.progress import PageProgress
 from genesys_pipeline.sanitize import database_errors_sanitized
@@ -152,7 +152,7 @@ class GenesysLoadOperator(BaseOperator):
             [lineage_names.staged_files(str(staging.root / DATASET))],
             lineage_names.warehouse_tables(url, [spec.name for spec in CONVERSATION_TABLES]),
         )
-        warehouse = Warehouse.from_url(url)
+        warehouse = Warehouse.from_url(url, bulk=warehouse_bulk_path(self.warehouse_conn_id))
         progress = PageProgress("Load", self.log.info, total_pages=manifest.page_count)
         try:  # the tables exist: validate_window prepared them for this run
             with database_errors_sanitized():

@@ -154,3 +154,21 @@ def test_invalid_warehouse_url_does_not_quote_the_password(staging_root, monkeyp
     with pytest.raises(AirflowFailException, match="genesys_warehouse") as failure:
         plan_for()
     assert "hunter2-secret" not in str(failure.value)
+
+
+def test_unknown_copy_format_is_named_with_the_allowed_values(staging_root, monkeypatch, tmp_path):
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
+        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": {"copy_format": "csv"}}))
+
+    with pytest.raises(AirflowFailException, match=r"extra.copy_format='csv' is not supported; allowed: text, binary"):
+        plan_for()
+
+
+@pytest.mark.parametrize(("extra", "bulk"), [({}, "auto"), ({"copy_format": "text"}, "auto"),
+                                             ({"copy_format": "binary"}, "copy")])
+def test_copy_format_picks_the_bulk_path(monkeypatch, tmp_path, extra, bulk):
+    from genesys_cloud.warehouse_connection import warehouse_bulk_path
+
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
+        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": extra}))
+    assert warehouse_bulk_path() == bulk
