@@ -58,7 +58,8 @@ def min_api_requests(conversations: int) -> int:
 
 @contextmanager
 def bench_emulator(conversations_per_day: int, interval: str, seed: int = 42) -> Iterator[EmulatorProcess]:
-    """The emulator with every record of ``interval`` generated and cached before any clock starts.
+    """The emulator, its org clock pinned, with every record of ``interval`` generated and cached
+    before any phase's clock starts.
 
     Genesys serves job results from storage; generating them here must not count against
     whichever phase happens to ask first. The cache is sized to the window (async jobs select
@@ -66,6 +67,9 @@ def bench_emulator(conversations_per_day: int, interval: str, seed: int = 42) ->
     """
     cache = int(conversations_per_day * 1.1) + 1000
     with EmulatorProcess(free_port(), conversations_per_day, seed, record_cache_size=cache) as emulator:
+        # The org's clock stands still from here: every phase reads the same org (a real-time org
+        # erases, re-opens and corrects conversations between the phases).
+        EmulatorControl(emulator.base_url).set_clock(datetime.now(timezone.utc).replace(microsecond=0).isoformat())
         started = time.perf_counter()
         # generating a 100k day takes ~30 s on a quiet machine, minutes on a loaded one
         warmed = EmulatorControl(emulator.base_url, timeout=900).warm(interval)
