@@ -40,7 +40,7 @@ import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
 
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
-from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
+from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.follow_up import GenesysFollowUpOperator
@@ -50,8 +50,8 @@ from genesys_cloud.operators.reconcile import GenesysReconcileOperator
 from genesys_cloud.operators.validate_window import GenesysWindowOperator
 from genesys_cloud.sensors import GenesysWaitForDataSensor
 from genesys_defaults import (
+    AUDITED_DEFAULT_ARGS,
     EXTRACT_EXECUTION_TIMEOUT,
-    GENESYS_DEFAULT_ARGS,
     GENESYS_POOL,
     WAIT_EXECUTION_TIMEOUT,
 )
@@ -65,11 +65,7 @@ with DAG(
     catchup=False,
     max_active_runs=2,
     tags=["genesys", "warehouse", "conversations"],
-    default_args={
-        **GENESYS_DEFAULT_ARGS,
-        "on_failure_callback": record_failed_attempt,
-        "on_retry_callback": record_retried_attempt,
-    },
+    default_args=AUDITED_DEFAULT_ARGS,
     params={
         "interval_start": Param(
             None, type=["null", "string"], title="Interval start",

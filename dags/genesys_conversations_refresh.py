@@ -21,14 +21,14 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param
 
-from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
+from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.refresh_plan import (
     GenesysRefreshPlanOperator, audit_kwargs, extract_kwargs, load_kwargs,
 )
-from genesys_defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
+from genesys_defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
 with DAG(
@@ -39,11 +39,7 @@ with DAG(
     catchup=False,
     max_active_runs=1,
     tags=["genesys", "warehouse", "conversations", "refresh"],
-    default_args={
-        **GENESYS_DEFAULT_ARGS,
-        "on_failure_callback": record_failed_attempt,
-        "on_retry_callback": record_retried_attempt,
-    },
+    default_args=AUDITED_DEFAULT_ARGS,
     params={
         "first_day": Param(
             None, type=["null", "string"], title="First day",

@@ -1,4 +1,4 @@
-"""What the Genesys DAGs share (no DAG is defined here): the retry policy and the API pool.
+"""What the Genesys DAGs share (no DAG is defined here): the retry policy, the audit callbacks and the API pool.
 
 Transient trouble (an API outage, a warehouse restart) gets a few minutes to clear before a
 try is spent; bad input fails at once in the operators themselves (``AirflowFailException``).
@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
+
+from genesys_cloud.operators.audit import record_failed_attempt, record_retried_attempt
 
 # Every task that calls Genesys runs in this pool, so the DAGs together respect the org's rate limit.
 GENESYS_POOL = "genesys_api"
@@ -28,4 +30,11 @@ GENESYS_DEFAULT_ARGS: dict[str, Any] = {
     "retry_exponential_backoff": True,
     "max_retry_delay": timedelta(minutes=15),
     "execution_timeout": TASK_EXECUTION_TIMEOUT,
+}
+
+# The conversation DAGs' tasks: every failed or retried try also leaves a ``sync_audit`` row.
+AUDITED_DEFAULT_ARGS: dict[str, Any] = {
+    **GENESYS_DEFAULT_ARGS,
+    "on_failure_callback": record_failed_attempt,
+    "on_retry_callback": record_retried_attempt,
 }
