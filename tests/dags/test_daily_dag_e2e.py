@@ -61,7 +61,7 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
     load_task = daily_dag.get_task("load")
     monkeypatch.setattr(load_task, "retries", 0)
 
-    def broken_load(self, batches, run_id, progress=None, finish=None):
+    def broken_load(self, batches, run_id, progress=None, finish=None, own_days=()):
         raise RuntimeError("injected load failure")
 
     with monkeypatch.context() as patch:
@@ -123,11 +123,11 @@ def test_a_retried_try_gets_its_own_audit_row(daily_dag, warehouse, emulator, mo
     real_load = Warehouse.load_batches
     calls = []
 
-    def flaky_load(self, batches, run_id, progress=None, finish=None):
+    def flaky_load(self, batches, run_id, progress=None, finish=None, own_days=()):
         calls.append(run_id)
         if len(calls) == 1:
             raise ConnectionError("warehouse briefly unavailable")
-        return real_load(self, batches, run_id, progress, finish)
+        return real_load(self, batches, run_id, progress, finish, own_days)
 
     monkeypatch.setattr(Warehouse, "load_batches", flaky_load)
 

@@ -131,7 +131,7 @@ def kill_load_mid_merge(ctx: FaultContext) -> None:
 
 
 def _load_in_killed_worker(
-    self: Warehouse, batches: Iterable[Any], run_id: str, progress: Any = None, finish: Any = None
+    self: Warehouse, batches: Iterable[Any], run_id: str, progress: Any = None, finish: Any = None, own_days: Any = ()
 ) -> Any:
     fork = multiprocessing.get_context("fork")
     merging = fork.Event()

@@ -150,6 +150,7 @@ def erase_not_returned(
         raise IncompleteExtractionError(f"erasure needs a CompleteExtraction, got {type(complete).__name__}")
     if not salt:
         raise ValueError("erasure_salt: must be a non-empty string (deleted ids are kept only as salted hashes)")
+    tables.locks.acquire(complete.days)  # held already by a load of these days: then a no-op
     returned_set = set(returned)
     erasure = Erasure()
     gone: set[str] = set()

@@ -54,6 +54,7 @@ def upsert_partition_freshness(
     deleted = deleted_by_day or {}
     extracted = {str(day)[:10] for day in extracted_days}
     touched = extracted | {day for day, n in changed_by_day.items() if day and n} | {d for d, n in deleted.items() if n}
+    tables.locks.acquire(date.fromisoformat(day) for day in touched)  # a load holds them already
     written = []
     for day in sorted(touched):
         total, still_open = _day_counts(tables, day)

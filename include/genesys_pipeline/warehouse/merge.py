@@ -6,8 +6,10 @@ fresher stored version wins (an older extraction never overwrites a newer one); 
 content hash costs nothing but a bump of the stored ``_extracted_at`` (so the freshness rule
 keeps knowing how recent the content is); only new and changed conversations are deleted from
 every table and bulk-written again (see :mod:`.load`). All of it runs inside the caller's
-single transaction, so a crash at any point leaves the previous state, and on PostgreSQL an
-advisory lock serializes concurrent loads whose conversations overlap. Identifiers are always
+single transaction, so a crash at any point leaves the previous state. On PostgreSQL every
+merge of a conversation runs under the advisory lock of its ``conversation_date``
+(:mod:`.daylocks`, held in :attr:`ConversationTables.locks`): concurrent loads that share a
+conversation take turns on its day, loads of other days do not wait. Identifiers are always
 quoted; values are always bound parameters.
 """
 from __future__ import annotations
@@ -19,10 +21,8 @@ from typing import Callable, Collection, Iterator
 from sqlalchemy import Connection
 
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID, TABLES_BY_NAME, TableSpec
+from genesys_pipeline.warehouse.daylocks import DayLocks
 
-# Serializes concurrent loads on PostgreSQL (e.g. a backfill loading adjacent days whose
-# midnight-spanning conversations overlap): held from the first batch to the commit.
-LOAD_LOCK_KEY = 0x6E6E5359
 # Ids per IN (...) list where the dialect has no array parameter; well under SQLite's
 # 32,766 bound-parameter limit and small enough for any driver.
 _ID_CHUNK = 500
@@ -87,6 +87,7 @@ class ConversationTables:
         self._schema = schema
         self._postgres = conn.dialect.name == "postgresql"  # psycopg 3: a list binds as an array
         self._analyzed = False
+        self.locks = DayLocks(conn)  # the day locks this transaction holds (PostgreSQL; no-ops elsewhere)
 
     def target(self, table: str) -> str:
         return f"{self._quote(self._schema)}.{self._quote(table)}" if self._schema else self._quote(table)

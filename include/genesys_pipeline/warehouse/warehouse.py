@@ -7,9 +7,11 @@ from __future__ import annotations
 
 import time
 from contextlib import closing
-from typing import Any, Callable, Iterable, Literal
+from datetime import date
+from typing import Any, Callable, Collection, Iterable, Literal
 
 from sqlalchemy import Engine
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL
 
 from genesys_pipeline.normalize import Normalizer, TableBatch
@@ -19,6 +21,7 @@ from genesys_pipeline.rejects import RejectsFile
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import contents, schema
 from genesys_pipeline.warehouse.converge import Convergence
+from genesys_pipeline.warehouse.daylocks import interval_days, is_deadlock
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
 from genesys_pipeline.warehouse.erasure import CompleteExtraction
 from genesys_pipeline.warehouse.load import ExecutemanyWriter, LoadReport, RowWriter, Stopwatch, load_batches
@@ -54,12 +57,14 @@ class Warehouse:
         run_id: str,
         progress: Progress | None = None,
         finish: Callable[[ConversationTables, MergeCounts, LoadReport], None] | None = None,
+        own_days: Collection[date] = (),
     ) -> LoadReport:
-        """Load already-normalized batches in one transaction (``finish`` runs last, inside it)."""
+        """Load already-normalized batches in one transaction (``finish`` runs last, inside it);
+        ``own_days``: the days the extraction's interval overlaps (see :func:`.load.load_batches`)."""
         if not self.prefetch:
-            return load_batches(self.engine, self.schema, batches, self.writer, run_id, progress, finish)
+            return load_batches(self.engine, self.schema, batches, self.writer, run_id, progress, finish, own_days)
         with closing(prefetch(batches)) as ahead:  # closing stops the producer if the load fails
-            return load_batches(self.engine, self.schema, ahead, self.writer, run_id, progress, finish)
+            return load_batches(self.engine, self.schema, ahead, self.writer, run_id, progress, finish, own_days)
 
     def load_extraction(
         self,
@@ -77,7 +82,29 @@ class Warehouse:
         The same transaction upserts ``partition_freshness`` and, given ``complete`` (and the
         salt for the audit's id hashes), erases the conversations of those days that the
         extraction no longer returned.
+
+        PostgreSQL aborts one of two loads that deadlock on day locks (only possible when a
+        record's day breaks the ordering rule of :mod:`.daylocks`): its transaction rolled back
+        whole, so it is re-run once from the staged pages.
         """
+        try:
+            return self._load_extraction(staging, manifest, run_id, pii, rejects_path, progress, complete, erasure_salt)
+        except DBAPIError as error:
+            if not is_deadlock(error):
+                raise
+        return self._load_extraction(staging, manifest, run_id, pii, rejects_path, progress, complete, erasure_salt)
+
+    def _load_extraction(
+        self,
+        staging: StagingArea,
+        manifest: Manifest,
+        run_id: str,
+        pii: PiiConfig | None,
+        rejects_path: Any,
+        progress: Progress | None,
+        complete: CompleteExtraction | None,
+        erasure_salt: str | None,
+    ) -> LoadReport:
         if not manifest.extracted_at:
             raise ValueError(f"extraction {manifest.partition}/{manifest.query_hash} has no extracted_at")
         path = rejects_path if rejects_path is not None else staging.rejects_path(manifest)
@@ -91,7 +118,8 @@ class Warehouse:
             converge = Convergence(manifest, normalizer.result, complete, erasure_salt, progress)
             pages = reading.wrap(staging.iter_pages(manifest))
             batches = converge.watch(normalizing.wrap(normalizer.normalize_pages(pages)))
-            report = self.load_batches(batches, run_id, progress, finish=converge)
+            own_days = interval_days(manifest.query.get("interval"))
+            report = self.load_batches(batches, run_id, progress, finish=converge, own_days=own_days)
         report.include(normalizer.result, str(path) if rejects.count else None)
         # With prefetch, read and normalize run beside staging: their times overlap stage_s,
         # and wait_s is what the loader spent waiting for them.
