@@ -118,7 +118,7 @@ def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: i
 
 
 def load_lock_seconds(cluster: AirflowCluster, runs: list[dict]) -> dict[str, float]:
-    """Loads are serialised by one PostgreSQL advisory lock: total seconds waited for it and held."""
+    """Loads wait on per-day PostgreSQL advisory locks: total seconds waited for them and spent loading after."""
     waited = held = 0.0
     for run in runs:
         timings = cluster.api.xcom_value(DAILY_DAG_ID, run["dag_run_id"], "load")["timings"]

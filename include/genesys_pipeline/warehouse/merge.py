@@ -149,7 +149,9 @@ class ConversationTables:
             (self._schema or "public", list(_ID_COLUMN)),
         ).scalars().all()
         for table in never:
-            self.conn.exec_driver_sql(f"ANALYZE {self.target(table)}")
+            # ANALYZE holds its table lock to the commit and conflicts with itself: without
+            # SKIP_LOCKED two loads of different days would queue here on a new warehouse.
+            self.conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {self.target(table)}")
 
     def delete(self, ids: Collection[str], progress: Progress) -> dict[str, int]:
         """Delete every row of ``ids`` from every table; returns rows deleted per table."""
