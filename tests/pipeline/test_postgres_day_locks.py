@@ -28,9 +28,9 @@ MEET_TIMEOUT_S = 15  # how long a load inside its transaction waits to see the o
 DAY_D3 = date(2024, 5, 4)  # no conversation of D is returned by D+3's extraction
 
 
-def _load_meeting(url: str, root: str, partition: str, query_hash: str, mine, theirs, barrier, results) -> None:
-    """Load one extraction; at its first merged batch (inside the transaction, its day lock held)
-    announce itself and wait for the other load to get that far too."""
+def _load(url: str, root: str, partition: str, query_hash: str, mine, theirs, barrier, results) -> None:
+    """Load one extraction. With events: at its first merged batch (inside the transaction, its
+    day lock held) announce itself on ``mine`` and wait for the other load to get that far too."""
     try:
         staging = StagingArea(Path(root))
         manifest = staging.read_manifest(partition, query_hash)
@@ -38,7 +38,7 @@ def _load_meeting(url: str, root: str, partition: str, query_hash: str, mine, th
         met = []
 
         def progress(event: str) -> None:
-            if event.startswith("batch:") and not met:
+            if mine is not None and event.startswith("batch:") and not met:
                 mine.set()
                 met.append(theirs.wait(MEET_TIMEOUT_S))
 
@@ -50,16 +50,17 @@ def _load_meeting(url: str, root: str, partition: str, query_hash: str, mine, th
         results.put((partition, traceback.format_exc(), 0, 0.0))
 
 
-def _run_together(target, argument_sets: list[tuple]) -> list:
-    """Start one spawned process per argument tuple behind a shared barrier; the results queued."""
+def _run_together(url: str, staging: StagingArea, manifests: tuple, meet: bool) -> list[tuple]:
+    """Load each manifest in its own spawned process, released together by a barrier; ``meet``:
+    each announces on its own event and waits on the other's. Returns what they queued."""
     context = multiprocessing.get_context("spawn")
-    barrier, results = context.Barrier(len(argument_sets)), context.Queue()
-    extra = [(context.Event(), context.Event()) for _ in argument_sets] if target is _load_meeting else None
-    processes = []
-    for index, arguments in enumerate(argument_sets):
-        if extra is not None:  # each announces on its own event and waits on the other's
-            arguments = (*arguments, extra[index][0], extra[1 - index][0])
-        processes.append(context.Process(target=target, args=(*arguments, barrier, results)))
+    barrier, results = context.Barrier(len(manifests)), context.Queue()
+    events = [context.Event() if meet else None for _ in manifests]
+    processes = [
+        context.Process(target=_load, args=(url, str(staging.root), manifest.partition, manifest.query_hash,
+                                             events[index], events[1 - index], barrier, results))
+        for index, manifest in enumerate(manifests)
+    ]
     for process in processes:
         process.start()
     for process in processes:
@@ -69,6 +70,7 @@ def _run_together(target, argument_sets: list[tuple]) -> list:
             process.join(5)
     outcome = [results.get(timeout=5) for _ in processes if not results.empty()]
     assert [process.exitcode for process in processes] == [0] * len(processes), outcome
+    assert all(isinstance(met, bool) for _p, met, _loaded, _wait in outcome), outcome  # no traceback
     return outcome
 
 
@@ -77,9 +79,7 @@ def test_loads_of_days_without_shared_conversations_run_at_the_same_time(postgre
     staging, manifest_d = stage_days(generated_day(DAY_D), DAY_D)
     _, manifest_d3 = stage_days(generated_day(DAY_D3), DAY_D3)
 
-    outcome = _run_together(_load_meeting, [
-        (postgres_url, str(staging.root), manifest.partition, manifest.query_hash) for manifest in (manifest_d, manifest_d3)
-    ])
+    outcome = _run_together(postgres_url, staging, (manifest_d, manifest_d3), meet=True)
 
     # With one global lock the second load cannot enter its transaction before the first commits,
     # so the first waits in vain: both meeting inside proves the loads overlapped in time.
@@ -88,19 +88,6 @@ def test_loads_of_days_without_shared_conversations_run_at_the_same_time(postgre
     warehouse = Warehouse.from_url(postgres_url)
     assert warehouse.table_counts()["conversations"] == 600
     warehouse.dispose()
-
-
-def _load_plainly(url: str, root: str, partition: str, query_hash: str, barrier, results) -> None:
-    try:
-        staging = StagingArea(Path(root))
-        manifest = staging.read_manifest(partition, query_hash)
-        warehouse = Warehouse.from_url(url)
-        barrier.wait(timeout=30)
-        report = warehouse.load_extraction(staging, manifest, f"run-{partition}")
-        warehouse.dispose()
-        results.put((partition, report.conversations_loaded))
-    except BaseException:
-        results.put((partition, traceback.format_exc()))
 
 
 def _reset(warehouse: Warehouse) -> None:
@@ -131,10 +118,7 @@ def test_adjacent_days_sharing_midnight_spanners_end_as_one_load_after_the_other
 
     for _ in range(3):  # a few rounds: the interleaving differs from round to round
         _reset(warehouse)
-        outcome = _run_together(_load_plainly, [
-            (postgres_url, str(staging.root), manifest.partition, manifest.query_hash) for manifest in ordered
-        ])
-        assert all(isinstance(loaded, int) for _partition, loaded in outcome), outcome
+        _run_together(postgres_url, staging, ordered, meet=False)
         assert warehouse.table_checksums() == sequential
         duplicated = _rows(warehouse, "SELECT conversation_id, participant_id, COUNT(*) FROM genesys.participants "
                                       "GROUP BY 1, 2 HAVING COUNT(*) > 1")
