@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import uuid
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -25,20 +26,25 @@ from test_secret_leaks import debug_log_file, files_under  # noqa: F401  (a fixt
 pytestmark = pytest.mark.slow
 
 
-def drift_first_page(monkeypatch: pytest.MonkeyPatch, name: str) -> list[str]:
-    """Every staged first page gets its first participant's name as an object; returns the drifted ids."""
+def drift_first_page(monkeypatch: pytest.MonkeyPatch, name: str, day: datetime) -> list[str]:
+    """In each extraction, the first conversation that started on ``day`` gets its first
+    participant's name as an object; returns the drifted ids. (Not simply the first record: a job
+    selects by overlap, so that can be a conversation of the day before, outside the census.)"""
     original = ExtractionWriter.write_page
     drifted: list[str] = []
     writers: set[int] = set()
+    started_on_day = f"{day:%Y-%m-%d}T"
 
     def write_drifted(self: ExtractionWriter, raw: bytes, records: int) -> Any:
-        if id(self) not in writers:  # the first page of each extraction
-            writers.add(id(self))
+        if id(self) not in writers:  # until the drift is placed in this extraction
             body = orjson.loads(raw)
-            conversation = body["conversations"][0]
-            conversation["participants"][0]["participantName"] = {"display": name, "given": name.split()[0]}
-            drifted.append(conversation["conversationId"])
-            raw = orjson.dumps(body)
+            on_day = [c for c in body.get("conversations") or [] if c["conversationStart"].startswith(started_on_day)]
+            if on_day:
+                writers.add(id(self))
+                conversation = on_day[0]
+                conversation["participants"][0]["participantName"] = {"display": name, "given": name.split()[0]}
+                drifted.append(conversation["conversationId"])
+                raw = orjson.dumps(body)
         return original(self, raw, records)
 
     monkeypatch.setattr(ExtractionWriter, "write_page", write_drifted)
@@ -65,7 +71,7 @@ def test_drifted_name_is_quarantined_and_never_reported(daily_dag, small_emulato
     pipeline_env(sqlite_url)
     monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(
         {"conn_type": "http", "host": f"{small_emulator.base_url}/_emulator/webhooks", "password": webhook_secret}))
-    drifted = drift_first_page(monkeypatch, name)
+    drifted = drift_first_page(monkeypatch, name, day)
 
     synced = measured_run(daily_dag, day, control)
 
