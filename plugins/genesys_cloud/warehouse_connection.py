@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from sqlalchemy.engine import URL, make_url
 
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, warehouse_url
-from genesys_pipeline.warehouse.warehouse import BulkPath
+from genesys_pipeline.warehouse.warehouse import BulkPath, Warehouse
 
 WAREHOUSE_CONN_ID = "genesys_warehouse"
 POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
@@ -54,6 +54,11 @@ def warehouse_bulk_path(conn_id: str = WAREHOUSE_CONN_ID) -> BulkPath:
             f"connection {conn_id!r}: extra.copy_format={chosen!r} is not supported; allowed: {', '.join(COPY_FORMATS)}"
         )
     return COPY_FORMATS[chosen]  # type: ignore[return-value]
+
+
+def open_warehouse(conn_id: str = WAREHOUSE_CONN_ID, url: URL | None = None) -> Warehouse:
+    """The connection's warehouse with the bulk path it asks for (``url`` when the caller has read it already)."""
+    return Warehouse.from_url(url or warehouse_sqlalchemy_url(conn_id), bulk=warehouse_bulk_path(conn_id))
 
 
 def warehouse_engine(conn_id: str = WAREHOUSE_CONN_ID) -> Engine:

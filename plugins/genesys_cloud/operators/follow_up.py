@@ -19,10 +19,9 @@ from airflow.sdk.exceptions import AirflowFailException
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.load import staged_extraction
 from genesys_cloud.variables import load_pii_config, load_settings
-from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_sqlalchemy_url
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse
 from genesys_pipeline.followup import DEFAULT_FOLLOWUP_BATCH, fetch_and_stage, ids_to_follow, page_conversation_ids
 from genesys_pipeline.sanitize import database_errors_sanitized
-from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.open_conversations import open_conversations
 
 
@@ -76,9 +75,7 @@ class GenesysFollowUpOperator(BaseOperator):
         except ValueError as error:  # bad input: a retry cannot fix it
             raise AirflowFailException(f"Invalid pipeline configuration: {error}") from None
         staging, extracted = staged_extraction(self.extraction)
-        warehouse = Warehouse.from_url(
-            warehouse_sqlalchemy_url(self.warehouse_conn_id), bulk=warehouse_bulk_path(self.warehouse_conn_id)
-        )
+        warehouse = open_warehouse(self.warehouse_conn_id)
         try:
             with database_errors_sanitized():
                 stored_open = open_conversations(warehouse.engine)

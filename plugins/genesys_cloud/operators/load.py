@@ -18,13 +18,12 @@ from airflow.sdk import BaseOperator
 from genesys_cloud.lineage import operator_lineage
 from genesys_cloud.operators.details_job import staging_root
 from genesys_cloud.variables import load_pii_config, load_settings
-from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_sqlalchemy_url
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse, warehouse_sqlalchemy_url
 from genesys_pipeline import lineage_names
 from genesys_pipeline.progress import PageProgress
 from genesys_pipeline.sanitize import database_errors_sanitized
 from genesys_pipeline.staging import DATASET, Manifest, StagingArea
 from genesys_pipeline.tables import CONVERSATION_TABLES
-from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.load import BATCH_EVENT
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.warehouse.erasure import CompleteExtraction, IncompleteExtractionError
@@ -152,7 +151,7 @@ class GenesysLoadOperator(BaseOperator):
             [lineage_names.staged_files(str(staging.root / DATASET))],
             lineage_names.warehouse_tables(url, [spec.name for spec in CONVERSATION_TABLES]),
         )
-        warehouse = Warehouse.from_url(url, bulk=warehouse_bulk_path(self.warehouse_conn_id))
+        warehouse = open_warehouse(self.warehouse_conn_id, url)
         progress = PageProgress("Load", self.log.info, total_pages=manifest.page_count)
         try:  # the tables exist: validate_window prepared them for this run
             with database_errors_sanitized():

@@ -9,9 +9,8 @@ from typing import Any, Callable, Iterator
 
 from airflow.sdk import BaseOperator
 
-from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_sqlalchemy_url
+from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse
 from genesys_pipeline.reference_tables import LOOKUPS_BY_NAME, replace_snapshot
-from genesys_pipeline.warehouse import Warehouse
 
 # Users with state=any: agents who left still appear in old conversations and need their names.
 FETCHERS: dict[str, Callable[[Any], Iterator[dict[str, Any]]]] = {
@@ -44,9 +43,7 @@ class GenesysReferenceDataOperator(BaseOperator):
 
         hook = GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)
         entities = list(FETCHERS[self.table](hook))  # fetched in full before the swap: a failure leaves the old snapshot
-        warehouse = Warehouse.from_url(
-            warehouse_sqlalchemy_url(self.warehouse_conn_id), bulk=warehouse_bulk_path(self.warehouse_conn_id)
-        )
+        warehouse = open_warehouse(self.warehouse_conn_id)
         try:
             warehouse.ensure_schema()
             result = replace_snapshot(warehouse.engine, self.table, entities)
