@@ -12,9 +12,10 @@ EMULATOR_CLIENT = ("emulator-client", "emulator-secret")
 EMULATOR_WEBHOOK_SECRET = "emulator-webhook-secret"
 
 
-def past_day(days_ago: int = 2) -> datetime:
-    """Midnight UTC of a day that ended well before the emulator's watermark (now - 1 h)."""
-    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+def past_day(days_ago: int = 2, now: datetime | None = None) -> datetime:
+    """Midnight UTC of a day that ended well before the emulator's watermark (now - 1 h);
+    ``now`` is the org clock when the emulator's is pinned elsewhere than the real now."""
+    today = (now or datetime.now(timezone.utc)).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - timedelta(days=days_ago)
 
 

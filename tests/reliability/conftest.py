@@ -11,7 +11,7 @@ import os
 import sys
 import uuid
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator
 
@@ -72,10 +72,25 @@ def report_row(request: pytest.FixtureRequest) -> Callable[..., None]:
 # --- the pipeline under test ------------------------------------------------------------------
 
 
+@pytest.fixture(scope="session")
+def org_now() -> datetime:
+    """One org instant for the whole reliability session. The clean baseline is measured once and
+    every fault run is compared with it, so all must read the same living org: on a running clock,
+    a late evaluation, survey or wrap-up correction of ``day`` arriving between the baseline and a
+    fault run made that run (and every later one) differ from the baseline."""
+    return datetime.now(timezone.utc)
+
+
+def reset_small_day(control, org_now: datetime) -> None:
+    """Fresh emulator state: the small day, the org clock pinned at the session's instant."""
+    clock = org_now.isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    control.reset(conversations_per_day=CONVERSATIONS_PER_DAY, clock=clock)
+
+
 @pytest.fixture()
-def small_emulator(emulator, pipeline_env, monkeypatch):
-    """The per-test emulator with a small day, the DAG's connections pointing at it."""
-    emulator.control.reset(conversations_per_day=CONVERSATIONS_PER_DAY)
+def small_emulator(emulator, pipeline_env, monkeypatch, org_now):
+    """The per-test emulator with a small day at the session's org instant, the DAG's connections pointing at it."""
+    reset_small_day(emulator.control, org_now)
     genesys_connection(monkeypatch, emulator.base_url)
     return emulator
 
@@ -89,8 +104,8 @@ def no_task_retries(daily_dag, monkeypatch) -> None:
 
 
 @pytest.fixture()
-def day() -> datetime:
-    return past_day()
+def day(org_now) -> datetime:
+    return past_day(now=org_now)
 
 
 @dataclass(frozen=True)
@@ -120,7 +135,7 @@ def baseline_postgres_url(postgres_server_url: str) -> Iterator[str]:
 
 @pytest.fixture()
 def clean_baseline(request, daily_dag, small_emulator, pipeline_env, warehouse_url, day, tmp_path_factory,
-                   monkeypatch, no_task_retries) -> Baseline:
+                   monkeypatch, no_task_retries, org_now) -> Baseline:
     """Measured once per warehouse kind and session, in its own warehouse and staging area.
 
     The first run warms Airflow and the emulator up; the second (``force_extract``) is the
@@ -139,7 +154,7 @@ def clean_baseline(request, daily_dag, small_emulator, pipeline_env, warehouse_u
             clean = measured_run(daily_dag, day, small_emulator.control, force_extract=True)
         assert clean.succeeded, clean.task_states
         _BASELINES[(backend, day)] = Baseline(clean.requests, clean.seconds, data_tables(url))
-        small_emulator.control.reset(conversations_per_day=CONVERSATIONS_PER_DAY)
+        reset_small_day(small_emulator.control, org_now)
         TOKEN_CACHE.clear()
     pipeline_env(warehouse_url)
     return _BASELINES[(backend, day)]

@@ -49,7 +49,7 @@ def reported_error(row: FaultRow, control, warehouse_url: str) -> str:
 
 @pytest.mark.parametrize("row", FAULT_ROWS, ids=[row.id for row in FAULT_ROWS])
 def test_fault(row: FaultRow, daily_dag, small_emulator, pipeline_env, warehouse_url, clean_baseline, day,
-               tmp_path, report_row):
+               tmp_path, report_row, org_now):
     control = small_emulator.control
     patch = pytest.MonkeyPatch()
     ctx = FaultContext(control, patch, daily_dag, pipeline_env, warehouse_url, tmp_path)
@@ -77,6 +77,8 @@ def test_fault(row: FaultRow, daily_dag, small_emulator, pipeline_env, warehouse
     rerun = measured_run(daily_dag, day, control)
     assert rerun.succeeded, rerun.task_states
     assert_equals_ground_truth(control, day, warehouse_url, clean_baseline)
+    clock = control.clock()  # the comparisons above hold only for the org the baseline read
+    assert clock["pinned"] and clock["now"] == pytest.approx(org_now.timestamp(), abs=0.001), clock
 
     recovered_with = [first, rerun] if row.expect == FAILS else [first]  # the runs a complete warehouse took
     report_row(
