@@ -173,7 +173,8 @@ def test_inputs_that_are_not_rendered_results_count_as_missing(sqlite_warehouse)
     with DAG("refs"):  # an XCom reference only exists between tasks of one DAG
         upstream = AuditedOperator(task_id="validate_window").output
         record_failed_attempt(callback_context(upstream, RuntimeError("boom")))
-        record_retried_attempt(callback_context({"plan": upstream, "extraction": "not a result"}, RuntimeError("boom")))
+        retried = {"plan": upstream, "extraction": "not a result"}
+        record_retried_attempt(callback_context(retried, RuntimeError("boom"), task_id="extract"))
 
     rows = audit_rows(sqlite_warehouse)
     assert [(row["status"], row["partition"]) for row in rows] == [("failed", PARTITION), ("retry", PARTITION)]
