@@ -141,7 +141,9 @@ with DAG(
         interval_end=plan["interval_end"],
         partition=plan["partition"],
         census=aggregates.output["census"],
-        audit_inputs={**plan_inputs, "extraction": extract.output, "load": load.output, "follow_up": follow_up_open.output},
+        audit_inputs={
+            **plan_inputs, "extraction": extract.output, "load": load.output, "follow_up": follow_up_open.output,
+        },
     )
     audit = GenesysAuditOperator(
         task_id="audit", plan=plan, extraction=extract.output, load=load.output, reconciliation=reconcile.output,

@@ -50,8 +50,10 @@ with DAG(
 ) as dag:
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
     access = authenticate.output  # division_ids read, all_divisions_read
-    plans = GenesysRefreshPlanOperator(task_id="plan_days", pool=GENESYS_POOL, audit_inputs={"authentication": access}).output
-    # One plan per day. extract_kwargs / load_kwargs also give each mapped try its audit_inputs (the day's plan, and
+    plans = GenesysRefreshPlanOperator(  # one plan per day
+        task_id="plan_days", pool=GENESYS_POOL, audit_inputs={"authentication": access},
+    ).output
+    # extract_kwargs / load_kwargs also give each mapped try its audit_inputs (the day's plan, and
     # extraction for load); the authentication cannot join them (mapped kwargs replace partial ones, the map
     # functions see only the day), so those rows name no divisions.
     extract = GenesysExtractOperator.partial(task_id="extract", pool=GENESYS_POOL).expand_kwargs(plans.map(extract_kwargs))

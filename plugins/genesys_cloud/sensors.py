@@ -81,12 +81,14 @@ class GenesysDataAvailabilitySensor(BaseSensorOperator):
 
 
 class GenesysWaitForDataSensor(GenesysDataAvailabilitySensor, AuditedOperator):
-    """The daily DAG's ``wait_for_data``: waits (deferred) for the watermark, polling every ``poll_interval_seconds`` and giving up after
-    ``availability_timeout_seconds`` (both templated: the plan's settings). Audited: ``AuditedOperator`` comes after
-    the sensor base, so ``BaseSensorOperator``'s own ``__init__`` runs first and hands ``audit_inputs`` on."""
+    """The daily DAG's ``wait_for_data``: waits (deferred) for the watermark, polling every ``poll_interval_seconds``
+    and giving up after ``availability_timeout_seconds`` (both templated: the plan's settings). Audited:
+    ``AuditedOperator`` comes after the sensor base in the bases, so ``BaseSensorOperator.__init__`` runs
+    first and hands ``audit_inputs`` on."""
 
     template_fields = (
-        *AuditedOperator.template_fields, *GenesysDataAvailabilitySensor.template_fields, "availability_timeout_seconds", "poll_interval_seconds",
+        *AuditedOperator.template_fields, *GenesysDataAvailabilitySensor.template_fields,
+        "availability_timeout_seconds", "poll_interval_seconds",
     )
 
     def __init__(self, *, availability_timeout_seconds: Any, poll_interval_seconds: Any, **kwargs: Any) -> None:

@@ -14,6 +14,7 @@ from airflow.sdk import BaseOperator
 
 # ``build_record``'s keyword names: the results an audit row is built from.
 AUDIT_INPUT_NAMES = ("plan", "extraction", "load", "reconciliation", "authentication", "follow_up")
+_ALLOWED = ", ".join(AUDIT_INPUT_NAMES)
 
 
 def checked_audit_inputs(audit_inputs: Mapping[str, Any] | None) -> Mapping[str, Any]:
@@ -23,10 +24,10 @@ def checked_audit_inputs(audit_inputs: Mapping[str, Any] | None) -> Mapping[str,
     if audit_inputs is None:
         return {}
     if not isinstance(audit_inputs, Mapping):
-        raise TypeError(f"audit_inputs must be a mapping of {', '.join(AUDIT_INPUT_NAMES)}, not {type(audit_inputs).__name__}")
+        raise TypeError(f"audit_inputs must be a mapping of {_ALLOWED}, not {type(audit_inputs).__name__}")
     unknown = sorted(str(name) for name in audit_inputs if name not in AUDIT_INPUT_NAMES)
     if unknown:
-        raise ValueError(f"audit_inputs has unknown key(s) {', '.join(unknown)}; allowed: {', '.join(AUDIT_INPUT_NAMES)}")
+        raise ValueError(f"audit_inputs has unknown key(s) {', '.join(unknown)}; allowed: {_ALLOWED}")
     return audit_inputs
 
 

@@ -2,8 +2,9 @@
 
 Each entry has the fields of the daily run's plan (``validate_window``) that ``extract``,
 ``load`` and ``audit`` read, so the refresh DAG maps the daily operators over the days as they
-are; the day's plan (and extraction) are also the mapped tasks' ``audit_inputs``. Every day is re-extracted from Genesys (``force_extract``): a cached extraction would defeat
-the purpose, and only a fresh complete extraction may drive erasure.
+are; the day's plan (and extraction) are also the mapped tasks' ``audit_inputs``. Every day is
+re-extracted from Genesys (``force_extract``): a cached extraction would defeat the purpose, and
+only a fresh complete extraction may drive erasure.
 """
 from __future__ import annotations
 
