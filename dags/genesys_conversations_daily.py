@@ -22,8 +22,8 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
    ids a request; none open, no request), staged and merged the same way; one not returned is kept, not deleted;
 7. beside them, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
    **reconcile** compares it with the loaded details (a mismatch marks the partition `incomplete`, data kept);
-8. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback), with the
-   follow-up's counts;
+8. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback, built
+   from the failing task's `audit_inputs`: the upstream results wired to it below), with the follow-up's counts;
 9. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
 
 Connections: `genesys_cloud_default`, `genesys_warehouse`, `genesys_sync_webhook`. Settings: Airflow
@@ -84,8 +84,10 @@ with DAG(
 ) as dag:
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
     access = authenticate.output  # division_ids read, all_divisions_read
-    validate_window = GenesysWindowOperator(task_id="validate_window")
+    validate_window = GenesysWindowOperator(task_id="validate_window", audit_inputs={"authentication": access})
     plan = validate_window.output  # the window and the run's settings, resolved once
+    # A failed or retried try's sync_audit row is built from its task's audit_inputs: the upstream results it has.
+    plan_inputs = {"plan": plan, "authentication": access}
     wait_for_data = GenesysWaitForDataSensor(
         task_id="wait_for_data",
         pool=GENESYS_POOL,
@@ -93,6 +95,7 @@ with DAG(
         availability_timeout_seconds=plan["availability_timeout_seconds"],
         poll_interval_seconds=plan["poll_interval_seconds"],
         execution_timeout=WAIT_EXECUTION_TIMEOUT,
+        audit_inputs=plan_inputs,
     )
     extract = GenesysExtractOperator(
         task_id="extract",
@@ -106,6 +109,7 @@ with DAG(
         poll_interval=plan["poll_interval_seconds"],
         staging_retention_days=plan["staging_retention_days"],
         max_job_results=plan["max_job_results"],  # past it, the window is split into hour-aligned jobs
+        audit_inputs=plan_inputs,
     )
     load = GenesysLoadOperator(
         task_id="load",
@@ -114,12 +118,14 @@ with DAG(
         all_divisions_read=access["all_divisions_read"],
         data_available_until=wait_for_data.output,  # the watermark: erasure only in days it has passed
         outlets=[Asset(f"genesys://warehouse/{spec.name}") for spec in CONVERSATION_TABLES],
+        audit_inputs={**plan_inputs, "extraction": extract.output},
     )
     follow_up_open = GenesysFollowUpOperator(
         task_id="follow_up_open",
         pool=GENESYS_POOL,
         extraction=extract.output,  # its ids are fresh; the follow-up is staged beside it
         batch_size=plan["open_followup_batch"],
+        audit_inputs={**plan_inputs, "extraction": extract.output, "load": load.output},
     )
     aggregates = GenesysAggregatesOperator(
         task_id="aggregates",
@@ -127,6 +133,7 @@ with DAG(
         interval=plan["interval"],
         partition=plan["partition"],
         outlets=[Asset("genesys://warehouse/conversation_aggregates")],
+        audit_inputs=plan_inputs,
     )
     reconcile = GenesysReconcileOperator(
         task_id="reconcile",
@@ -134,6 +141,9 @@ with DAG(
         interval_end=plan["interval_end"],
         partition=plan["partition"],
         census=aggregates.output["census"],
+        audit_inputs={
+            **plan_inputs, "extraction": extract.output, "load": load.output, "follow_up": follow_up_open.output,
+        },
     )
     audit = GenesysAuditOperator(
         task_id="audit", plan=plan, extraction=extract.output, load=load.output, reconciliation=reconcile.output,

@@ -12,7 +12,7 @@ table, when the client reads every division).
 2. **plan_days**: the days to refresh, never past Genesys's data-availability watermark (later days
    are left to the daily run); a manual run can give `first_day` / `last_day` (inclusive, `YYYY-MM-DD`);
 3. **extract** / **load** / **audit**: the daily DAG's operators, mapped over the days (one
-   `sync_audit` row per day), under the same `genesys_api` pool.
+   `sync_audit` row per day; a failed try's row has its day's partition), under the same `genesys_api` pool.
 
 Weekly, Sundays 06:00 UTC. Rerun a failed day: clear its failed mapped tasks with their downstream tasks.
 """
@@ -50,7 +50,12 @@ with DAG(
 ) as dag:
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
     access = authenticate.output  # division_ids read, all_divisions_read
-    plans = GenesysRefreshPlanOperator(task_id="plan_days", pool=GENESYS_POOL).output  # one plan per day
+    plans = GenesysRefreshPlanOperator(  # one plan per day
+        task_id="plan_days", pool=GENESYS_POOL, audit_inputs={"authentication": access},
+    ).output
+    # extract_kwargs / load_kwargs also give each mapped try its audit_inputs (the day's plan, and
+    # extraction for load); the authentication cannot join them (mapped kwargs replace partial ones, the map
+    # functions see only the day), so those rows name no divisions.
     extract = GenesysExtractOperator.partial(task_id="extract", pool=GENESYS_POOL).expand_kwargs(plans.map(extract_kwargs))
     load = GenesysLoadOperator.partial(
         task_id="load",

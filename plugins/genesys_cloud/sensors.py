@@ -18,6 +18,7 @@ from airflow.sdk.exceptions import AirflowSensorTimeout
 from genesys_cloud.api.endpoints import parse_timestamp
 from genesys_cloud.api.exceptions import GenesysError
 from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.triggers import AVAILABLE, TIMEOUT, GenesysDataAvailabilityTrigger
 
 
@@ -79,11 +80,16 @@ class GenesysDataAvailabilitySensor(BaseSensorOperator):
         return event["data_availability_date"]
 
 
-class GenesysWaitForDataSensor(GenesysDataAvailabilitySensor):
-    """The daily DAG's ``wait_for_data``: waits (deferred) for the watermark, polling every ``poll_interval_seconds`` and giving up after
-    ``availability_timeout_seconds`` (both templated: the plan's settings)."""
+class GenesysWaitForDataSensor(GenesysDataAvailabilitySensor, AuditedOperator):
+    """The daily DAG's ``wait_for_data``: waits (deferred) for the watermark, polling every ``poll_interval_seconds``
+    and giving up after ``availability_timeout_seconds`` (both templated: the plan's settings). Audited:
+    ``AuditedOperator`` comes after the sensor base in the bases, so ``BaseSensorOperator.__init__`` runs
+    first and hands ``audit_inputs`` on."""
 
-    template_fields = (*GenesysDataAvailabilitySensor.template_fields, "availability_timeout_seconds", "poll_interval_seconds")
+    template_fields = (
+        *AuditedOperator.template_fields, *GenesysDataAvailabilitySensor.template_fields,
+        "availability_timeout_seconds", "poll_interval_seconds",
+    )
 
     def __init__(self, *, availability_timeout_seconds: Any, poll_interval_seconds: Any, **kwargs: Any) -> None:
         super().__init__(**kwargs)

@@ -9,6 +9,7 @@ import pytest
 from daily_dag_harness import DAG_ID, DAGS_FOLDER
 
 DAG_FILES = sorted(path.name for path in DAGS_FOLDER.glob("*.py"))
+REFRESH_DAG_ID = "genesys_conversations_refresh"
 
 
 def _bag():
@@ -48,6 +49,33 @@ def test_every_task_has_a_bounded_execution_timeout(bag):
     assert sensor.execution_timeout.total_seconds() > 6 * 3600  # above the watermark wait's default
 
 
+def _callbacks(task, name: str) -> list:
+    callbacks = getattr(task, name)
+    return list(callbacks) if isinstance(callbacks, (list, tuple)) else [callbacks]
+
+
+def test_every_audited_task_carries_its_audit_inputs(bag):
+    """The failure and retry callbacks build a try's row from the task's own rendered ``audit_inputs``:
+    a task under them that is no ``AuditedOperator`` would leave rows without the day's figures."""
+    from genesys_cloud.operators.audit import record_failed_attempt, record_retried_attempt
+    from genesys_cloud.operators.audited import AuditedOperator
+
+    audited = set()
+    for dag_id, dag in bag.dags.items():
+        for task in dag.tasks:
+            if record_failed_attempt in _callbacks(task, "on_failure_callback"):
+                assert record_retried_attempt in _callbacks(task, "on_retry_callback"), f"{dag_id}.{task.task_id}"
+                operator_class = getattr(task, "operator_class", type(task))  # a mapped task's class
+                assert issubclass(operator_class, AuditedOperator), f"{dag_id}.{task.task_id}"
+                assert "audit_inputs" in operator_class.template_fields, f"{dag_id}.{task.task_id}"
+                audited.add((dag_id, task.task_id))
+    assert (DAG_ID, "wait_for_data") in audited and (REFRESH_DAG_ID, "load") in audited
+    daily = bag.dags[DAG_ID]
+    for task_id in ("wait_for_data", "extract", "load", "follow_up_open", "aggregates", "reconcile", "audit"):
+        assert {"plan", "authentication"} <= set(daily.get_task(task_id).audit_inputs), task_id
+    assert set(daily.get_task("reconcile").audit_inputs) == {"plan", "authentication", "extraction", "load", "follow_up"}
+
+
 def test_daily_dag_shape(bag):
     dag = bag.dags[DAG_ID]
     assert dag.doc_md and "UTC day" in dag.doc_md
@@ -58,14 +86,12 @@ def test_daily_dag_shape(bag):
     ]
     pooled = {t.task_id for t in dag.tasks if t.pool == "genesys_api"}
     assert pooled == {"authenticate", "wait_for_data", "extract", "follow_up_open", "aggregates"}
-    assert dag.get_task("follow_up_open").upstream_task_ids == {"load", "extract", "validate_window"}
+    # its data, plus authenticate: its audit_inputs (the failed row's divisions) reference it
+    assert dag.get_task("follow_up_open").upstream_task_ids == {"load", "extract", "validate_window", "authenticate"}
     assert dag.get_task("reconcile").upstream_task_ids >= {"follow_up_open", "aggregates"}
     assert set(dag.params.keys()) == {"interval_start", "interval_end", "force_extract", "lookback_days"}
     uris = {asset.uri for asset in dag.get_task("load").outlets}
     assert "genesys://warehouse/conversations" in uris
-
-
-REFRESH_DAG_ID = "genesys_conversations_refresh"
 
 
 def test_refresh_dag_shape(bag):

@@ -80,6 +80,10 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
     failed_row, success_row = read_audit(warehouse.engine)
     assert (failed_row["status"], failed_row["task_id"]) == ("failed", "load")
     assert "injected load failure" in failed_row["error"]
+    # the load's audit_inputs: the plan (the day), the extraction's figures, the divisions read
+    assert (failed_row["partition"], failed_row["interval_start"]) == (f"{day:%Y-%m-%d}", success_row["interval_start"])
+    assert failed_row["query_hash"] == success_row["query_hash"] and failed_row["conversations_fetched"] > 0
+    assert failed_row["divisions_read"] and failed_row["conversations_loaded"] is None
     assert success_row["status"] == "success" and success_row["cache_hit"] is True
     assert success_row["api_requests"] == 0
     events = [delivery["body"]["type"] for delivery in emulator.control.webhooks() if delivery["accepted"]]
@@ -137,5 +141,6 @@ def test_a_retried_try_gets_its_own_audit_row(daily_dag, warehouse, emulator, mo
     retry_row, success_row = read_audit(warehouse.engine)
     assert (retry_row["status"], retry_row["task_id"], retry_row["try_number"]) == ("retry", "load", 1)
     assert "briefly unavailable" in retry_row["error"]
+    assert retry_row["partition"] == success_row["partition"] and retry_row["conversations_fetched"] > 0
     assert success_row["status"] == "success" and success_row["conversations_loaded"] > 0
     assert [d["body"]["type"] for d in emulator.control.webhooks()] == [EVENT_SYNCED]  # no failure event for a retry

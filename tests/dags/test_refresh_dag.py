@@ -5,9 +5,11 @@ from __future__ import annotations
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from airflow.sdk.exceptions import AirflowFailException
 from sqlalchemy import text
 
 from daily_dag_harness import DAGS_FOLDER, params_restored, past_day
+from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.engine import qualified_name
 
 REFRESH_DAG_ID = "genesys_conversations_refresh"
@@ -91,3 +93,27 @@ def test_a_reversed_day_range_fails_before_any_job(refresh_dag, warehouse, emula
     assert states["extract"] != "success"
     stats = emulator.control.stats()
     assert "post_analytics_conversations_details_jobs" not in stats
+
+
+def test_a_failed_day_is_audited_under_its_own_partition(refresh_dag, warehouse, emulator, monkeypatch):
+    """A mapped load's failure callback reads its day's plan and extraction from its own rendered
+    audit_inputs: the row names that day, not the run's (empty) data interval."""
+    days = [past_day(4), past_day(3)]
+
+    def broken_load(self, batches, run_id, progress=None, finish=None, own_days=()):
+        raise AirflowFailException("injected load failure")  # fails the try without a retry
+
+    monkeypatch.setattr(Warehouse, "load_batches", broken_load)
+    run = _run(refresh_dag, past_day(0), first_day=f"{days[0]:%Y-%m-%d}", last_day=f"{days[1]:%Y-%m-%d}")
+
+    assert _mapped(run, "load") == {0: "failed", 1: "failed"}
+    with warehouse.engine.connect() as conn:
+        rows = conn.execute(
+            text(f"SELECT \"partition\", interval_start, query_hash, conversations_fetched, error "
+                 f"FROM {qualified_name(warehouse.engine, 'sync_audit')} WHERE run_id = :run AND status = 'failed' "
+                 "AND task_id = 'load'"),
+            {"run": run.run_id},
+        ).all()
+    assert sorted(row.partition for row in rows) == [f"{day:%Y-%m-%d}" for day in days]
+    assert all(row.interval_start and row.query_hash and row.conversations_fetched > 0 for row in rows)
+    assert all("injected load failure" in row.error for row in rows)

@@ -9,18 +9,17 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from airflow.sdk import BaseOperator
-
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import aggregates
 
-class GenesysAggregatesOperator(BaseOperator):
+class GenesysAggregatesOperator(AuditedOperator):
     """Runs the facet and census aggregate queries for the partition and replaces its
     ``conversation_aggregates`` rows; returns the census (small) for ``reconcile``.
     ``interval`` (ISO ``start/end``) and ``partition`` are templated; each result field is its own XCom
     too (``multiple_outputs``), so the DAG can pass just the census on."""
 
-    template_fields = ("interval", "partition")
+    template_fields = (*AuditedOperator.template_fields, "interval", "partition")
     ui_color = "#e8f1fb"
 
     def __init__(

@@ -10,10 +10,10 @@ from __future__ import annotations
 import logging
 from typing import Any, Mapping
 
-from airflow.sdk import BaseOperator
 from sqlalchemy import inspect
 from airflow.sdk.exceptions import AirflowNotFoundException
 
+from genesys_cloud.operators.audited import AuditedOperator, rendered_audit_inputs
 from genesys_cloud.operators.notify import post_event
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import webhook
@@ -24,15 +24,6 @@ from genesys_pipeline.warehouse.open_conversations import open_conversations
 from genesys_pipeline.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
-
-# Only the failure callbacks read results by task id: a callback has no DAG wiring to receive them
-# through. They name the daily DAG's tasks; the audit task itself gets its inputs passed in.
-AUTHENTICATE_TASK_ID = "authenticate"
-PLAN_TASK_ID = "validate_window"
-EXTRACT_TASK_ID = "extract"
-LOAD_TASK_ID = "load"
-FOLLOW_UP_TASK_ID = "follow_up_open"
-RECONCILE_TASK_ID = "reconcile"
 
 
 def _partition_of(context: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
@@ -76,7 +67,7 @@ def build_record(
     record.add_follow_up(follow_up or {})
     if authentication and authentication.get("division_ids") is not None:
         record.add_divisions(authentication["division_ids"])
-    record.stage_latency_seconds = _stage_latencies({EXTRACT_TASK_ID: extraction, LOAD_TASK_ID: load})
+    record.stage_latency_seconds = _stage_latencies({"extract": extraction, "load": load})
     return record
 
 
@@ -105,38 +96,21 @@ def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID, *, wi
 
 
 def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
-    """For the callbacks: the record built from whatever the run's tasks have returned so far."""
-    ti = context["ti"]
-    return build_record(
-        context,
-        status,
-        plan=_pull(ti, PLAN_TASK_ID),
-        extraction=_pull(ti, EXTRACT_TASK_ID),
-        load=_pull(ti, LOAD_TASK_ID),
-        reconciliation=_pull(ti, RECONCILE_TASK_ID),
-        authentication=_pull(ti, AUTHENTICATE_TASK_ID),
-        follow_up=_pull(ti, FOLLOW_UP_TASK_ID),
-    )
+    """For the callbacks: the record built from the failing task's own rendered ``audit_inputs``
+    (the upstream results its DAG file handed it; any may be missing)."""
+    return build_record(context, status, **rendered_audit_inputs(getattr(context["ti"], "task", None)))
 
 
-def _pull(ti: Any, task_id: str) -> Mapping[str, Any] | None:
-    """A task's result for this callback; of a mapped task (the refresh DAG maps extract, load and
-    audit over the days), the result at this task's own map index."""
-    value = ti.xcom_pull(task_ids=task_id)
-    if value is None or isinstance(value, Mapping):
-        return value
-    index = getattr(ti, "map_index", -1)
-    results = list(value)
-    return results[index] if 0 <= index < len(results) and isinstance(results[index], Mapping) else None
-
-
-class GenesysAuditOperator(BaseOperator):
+class GenesysAuditOperator(AuditedOperator):
     """Writes the ``success`` (or, when reconciliation failed, ``incomplete``) row of this attempt and
     returns its summary (the webhook's payload). Its inputs, the results of ``validate_window``,
-    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open``, are templated.
+    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open``, are templated;
+    they are its ``audit_inputs`` too, so a failed try of the audit itself is recorded with them.
     The row also notes the conversations still open in the warehouse after the load."""
 
-    template_fields = ("plan", "extraction", "load", "reconciliation", "authentication", "follow_up")
+    template_fields = (
+        *AuditedOperator.template_fields, "plan", "extraction", "load", "reconciliation", "authentication", "follow_up",
+    )
     ui_color = "#eef6ee"
 
     def __init__(
@@ -151,7 +125,9 @@ class GenesysAuditOperator(BaseOperator):
         warehouse_conn_id: str = WAREHOUSE_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        super().__init__(**kwargs)
+        inputs = {"plan": plan, "extraction": extraction, "load": load, "reconciliation": reconciliation,
+                  "authentication": authentication, "follow_up": follow_up}
+        super().__init__(audit_inputs=inputs, **kwargs)
         self.follow_up = follow_up
         self.plan = plan
         self.extraction = extraction

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 
 from genesys_cloud.api.exceptions import GenesysAuthError, GenesysPermissionError
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.variables import load_settings
 from genesys_pipeline.divisions import DivisionAccessError
 
 
-class GenesysAuthenticateOperator(BaseOperator):
+class GenesysAuthenticateOperator(AuditedOperator):
     """Fails fast, without burning retries, on what retrying cannot fix: wrong credentials, a missing
     permission (named in the message), a missing or malformed connection, or a client that cannot read
     every division (named, with ids) while ``genesys_expected_divisions`` does not declare that subset.

@@ -12,6 +12,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.staging_retention import purge_expired
 
@@ -20,13 +21,13 @@ TRUE_WORDS = frozenset({"true", "1", "yes"})
 FALSE_WORDS = frozenset({"false", "0", "no", ""})
 
 
-class GenesysExtractOperator(GenesysDetailsJobOperator):
+class GenesysExtractOperator(GenesysDetailsJobOperator, AuditedOperator):
     """Extracts the plan's window with its cache TTL, poll interval, results cap and ``force_extract`` (all templated);
     reports its duration and purges expired staging."""
 
     template_fields = (
-        *GenesysDetailsJobOperator.template_fields, "cache_ttl_seconds", "force_extract", "poll_interval",
-        "staging_retention_days", "max_job_results",
+        *AuditedOperator.template_fields, *GenesysDetailsJobOperator.template_fields,
+        "cache_ttl_seconds", "force_extract", "poll_interval", "staging_retention_days", "max_job_results",
     )
 
     def __init__(self, *, staging_retention_days: Any = 14, **kwargs: Any) -> None:

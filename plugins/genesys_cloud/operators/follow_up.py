@@ -13,10 +13,10 @@ import time
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.operators.load import staged_extraction
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse
@@ -36,7 +36,7 @@ def batch_size_of(value: Any) -> int:
     return size
 
 
-class GenesysFollowUpOperator(BaseOperator):
+class GenesysFollowUpOperator(AuditedOperator):
     """Re-fetches the warehouse's open conversations the run's extraction did not return, and merges them.
 
     ``extraction`` (templated) is the extract task's result: its staged pages say which ids are
@@ -46,7 +46,7 @@ class GenesysFollowUpOperator(BaseOperator):
     merge rewrote.
     """
 
-    template_fields = ("extraction", "batch_size")
+    template_fields = (*AuditedOperator.template_fields, "extraction", "batch_size")
     ui_color = "#eef6ee"
 
     def __init__(

@@ -13,9 +13,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
 
-from airflow.sdk import BaseOperator
-
 from genesys_cloud.lineage import operator_lineage
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.operators.details_job import staging_root
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse, warehouse_sqlalchemy_url
@@ -101,7 +100,7 @@ def complete_extraction(
         return None, str(error)
 
 
-class GenesysLoadOperator(BaseOperator):
+class GenesysLoadOperator(AuditedOperator):
     """Normalizes the staged pages (with the PII config) and merges them into the warehouse,
     replacing by conversation id; XCom gets the counts, drift and timings.
 
@@ -111,7 +110,7 @@ class GenesysLoadOperator(BaseOperator):
     The PII config is read here rather than from the plan because its salt must stay out of XCom.
     """
 
-    template_fields = ("extraction", "interval", "all_divisions_read", "data_available_until")
+    template_fields = (*AuditedOperator.template_fields, "extraction", "interval", "all_divisions_read", "data_available_until")
     ui_color = "#eef6ee"
 
     def __init__(

@@ -8,8 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from airflow.sdk import BaseOperator
-
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.variables import plain_variable
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline import aggregates
@@ -18,12 +17,12 @@ from genesys_pipeline.reconcile import parse_tolerance, reconcile
 TOLERANCE_VARIABLE = "genesys_reconcile_tolerance"
 
 
-class GenesysReconcileOperator(BaseOperator):
+class GenesysReconcileOperator(AuditedOperator):
     """Compares the warehouse's details with the partition's aggregates (tolerance: the
     ``genesys_reconcile_tolerance`` Variable, a fraction, default exact); returns the result.
     The window, partition and ``census`` (the aggregates task's) are templated."""
 
-    template_fields = ("interval_start", "interval_end", "partition", "census")
+    template_fields = (*AuditedOperator.template_fields, "interval_start", "interval_end", "partition", "census")
     ui_color = "#fbf6e8"
 
     def __init__(

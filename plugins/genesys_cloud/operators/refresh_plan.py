@@ -2,8 +2,9 @@
 
 Each entry has the fields of the daily run's plan (``validate_window``) that ``extract``,
 ``load`` and ``audit`` read, so the refresh DAG maps the daily operators over the days as they
-are. Every day is re-extracted from Genesys (``force_extract``): a cached extraction would defeat
-the purpose, and only a fresh complete extraction may drive erasure.
+are; the day's plan (and extraction) are also the mapped tasks' ``audit_inputs``. Every day is
+re-extracted from Genesys (``force_extract``): a cached extraction would defeat the purpose, and
+only a fresh complete extraction may drive erasure.
 """
 from __future__ import annotations
 
@@ -11,16 +12,16 @@ from datetime import datetime, timezone
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException
 
 from genesys_cloud.hook import GenesysCloudHook
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.operators.validate_window import _check_warehouse_connection, _checked_settings, prepare_warehouse
 from genesys_pipeline.refresh import refresh_windows, requested_days
 from genesys_pipeline.window import WindowError, format_instant
 
 
-class GenesysRefreshPlanOperator(BaseOperator):
+class GenesysRefreshPlanOperator(AuditedOperator):
     """Returns the list of per-day plans: the ``first_day``..``last_day`` params of a manual run, else
     the ``genesys_refresh_days`` days before the logical date; days past the watermark are left out."""
 
@@ -62,7 +63,8 @@ class GenesysRefreshPlanOperator(BaseOperator):
 
 
 def extract_kwargs(plan: dict[str, Any]) -> dict[str, Any]:
-    """One day's plan as the ``extract`` operator's arguments (for ``expand_kwargs``)."""
+    """One day's plan as the ``extract`` operator's arguments (for ``expand_kwargs``); the plan is its
+    ``audit_inputs`` too, so a failed try's row names the day."""
     return {
         "interval": plan["extract_interval"],
         "partition": plan["partition"],
@@ -71,6 +73,7 @@ def extract_kwargs(plan: dict[str, Any]) -> dict[str, Any]:
         "force_extract": plan["force_extract"],
         "poll_interval": plan["poll_interval_seconds"],
         "max_job_results": plan["max_job_results"],
+        "audit_inputs": {"plan": plan},
     }
 
 
@@ -78,7 +81,11 @@ def load_kwargs(day: tuple[dict[str, Any], dict[str, Any]]) -> dict[str, Any]:
     """One day's (plan, extraction) as the ``load`` operator's arguments: the watermark the plan was cut
     at makes the day's extraction complete, so the load erases what it no longer returns."""
     plan, extraction = day
-    return {"extraction": extraction, "data_available_until": plan["data_available_until"]}
+    return {
+        "extraction": extraction,
+        "data_available_until": plan["data_available_until"],
+        "audit_inputs": {"plan": plan, "extraction": extraction},
+    }
 
 
 def audit_kwargs(day: tuple[dict[str, Any], dict[str, Any], dict[str, Any]]) -> dict[str, Any]:

@@ -4,10 +4,10 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
 from sqlalchemy.exc import ArgumentError
 
+from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import (
     WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_engine, warehouse_sqlalchemy_url,
@@ -56,7 +56,7 @@ def _lookback_days(param: Any, default: int) -> int:
         raise ValueError(f"param lookback_days must be a whole number of days (0 or more), got {param!r}") from None
 
 
-class GenesysWindowOperator(BaseOperator):
+class GenesysWindowOperator(AuditedOperator):
     """Returns the run's plan: the window (from the data interval or the ``interval_start``/``interval_end``
     params) plus the settings later tasks use. Bad input fails at once (no retries): a retry cannot fix it.
 

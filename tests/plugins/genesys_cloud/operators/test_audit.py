@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 from datetime import timedelta
+from typing import Any
 
 import pytest
 
 from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
+from genesys_cloud.operators.audited import AuditedOperator
 from .operator_support import (
     DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, RecordingTaskInstance, iso, make_context, past_day, qualified,
     select_rows,
@@ -106,8 +108,8 @@ def test_the_follow_up_counts_have_their_own_columns(any_warehouse):
 
 
 def test_a_run_that_failed_after_the_follow_up_records_its_counts(sqlite_warehouse):
-    results = {"validate_window": PLAN, "extract": EXTRACTION, "load": LOAD, "follow_up_open": FOLLOW_UP}
-    record_failed_attempt(callback_context(results, RuntimeError("boom"), task_id="reconcile", try_number=3))
+    inputs = {"plan": PLAN, "extraction": EXTRACTION, "load": LOAD, "follow_up": FOLLOW_UP}
+    record_failed_attempt(callback_context(inputs, RuntimeError("boom"), task_id="reconcile", try_number=3))
 
     [row] = audit_rows(sqlite_warehouse)
     assert row["status"] == "failed" and tuple(row[name] for name in FOLLOW_UP_COLUMNS) == (7, 6, 5, 1, 1, 3)
@@ -121,30 +123,62 @@ def test_missing_warehouse_connection_fails_the_task(monkeypatch):
         run_audit(MATCH)
 
 
-class UpstreamResults(RecordingTaskInstance):
-    """A callback's task instance: it reads the run's earlier results by task id."""
-
-    def __init__(self, results: dict, **kwargs) -> None:
-        super().__init__(**kwargs)
-        self.results = results
-
-    def xcom_pull(self, task_ids=None, key: str = "return_value"):
-        return self.results.get(task_ids)
-
-
-def callback_context(results: dict, error: Exception, task_id: str = "load", try_number: int = 2) -> dict:
+def callback_context(inputs: Any, error: Exception, task_id: str = "load", try_number: int = 2) -> dict:
+    """A callback's context: the failing task as the task runner rendered it, its ``audit_inputs`` the
+    upstream results its DAG file handed it. The task instance refuses any pull of another task's result."""
     context = make_context(DAY, task_id=task_id, exception=error)
-    context["ti"] = UpstreamResults(results, task_id=task_id, try_number=try_number)
+    context["ti"] = RecordingTaskInstance(task_id=task_id, try_number=try_number)
+    context["ti"].task = rendered_task(task_id, inputs)
     return context
 
 
+def rendered_task(task_id: str, inputs: Any) -> AuditedOperator:
+    task = AuditedOperator(task_id=task_id)
+    task.audit_inputs = inputs  # what rendering left there, a mapping or not
+    return task
+
+
 def test_retry_callback_records_a_retry_row_with_the_error(sqlite_warehouse):
-    record_retried_attempt(callback_context({"validate_window": PLAN, "extract": EXTRACTION}, RuntimeError("boom")))
+    record_retried_attempt(callback_context({"plan": PLAN, "extraction": EXTRACTION}, RuntimeError("boom")))
 
     [row] = audit_rows(sqlite_warehouse)
     assert (row["status"], row["task_id"], row["try_number"]) == ("retry", "load", 2)
     assert row["error"] == "RuntimeError: boom"
     assert row["conversations_fetched"] == 309 and row["conversations_loaded"] is None
+
+
+OTHER_DAY = past_day(5)
+OTHER_PLAN = {"interval_start": iso(OTHER_DAY), "interval_end": iso(OTHER_DAY + timedelta(days=1)),
+              "partition": OTHER_DAY.strftime("%Y-%m-%d")}
+
+
+def test_failure_callback_builds_the_row_from_the_tasks_rendered_inputs(sqlite_warehouse):
+    """A refresh day's failed load: the row is that day's (the plan's partition, not the run's data interval),
+    with the extraction's and the load's figures."""
+    inputs = {"plan": OTHER_PLAN, "extraction": EXTRACTION, "load": LOAD, "authentication": {"division_ids": ["d1"]}}
+    record_failed_attempt(callback_context(inputs, RuntimeError("boom"), task_id="follow_up_open"))
+
+    [row] = audit_rows(sqlite_warehouse)
+    assert (row["status"], row["task_id"], row["partition"]) == ("failed", "follow_up_open", OTHER_PLAN["partition"])
+    assert (row["interval_start"], row["interval_end"]) == (OTHER_PLAN["interval_start"], OTHER_PLAN["interval_end"])
+    assert (row["conversations_fetched"], row["conversations_loaded"], row["api_requests"]) == (309, 300, 12)
+    assert decoded(row["stage_latency_seconds"]) == {"extract": 1.235, "load": 0.5}
+
+
+def test_inputs_that_are_not_rendered_results_count_as_missing(sqlite_warehouse):
+    """Rendering failed, or the callback ran on a task whose fields are still XCom references: no figures,
+    the data interval's day, and no error out of the callback."""
+    from airflow.sdk import DAG
+
+    with DAG("refs"):  # an XCom reference only exists between tasks of one DAG
+        upstream = AuditedOperator(task_id="validate_window").output
+        record_failed_attempt(callback_context(upstream, RuntimeError("boom")))
+        retried = {"plan": upstream, "extraction": "not a result"}
+        record_retried_attempt(callback_context(retried, RuntimeError("boom"), task_id="extract"))
+
+    rows = audit_rows(sqlite_warehouse)
+    assert [(row["status"], row["partition"]) for row in rows] == [("failed", PARTITION), ("retry", PARTITION)]
+    assert all(row["interval_start"] is None and row["conversations_fetched"] is None for row in rows)
 
 
 def test_failure_before_validation_uses_the_data_interval_day(sqlite_warehouse, monkeypatch, genesys):
@@ -165,25 +199,5 @@ def test_callbacks_never_raise_on_a_broken_warehouse(monkeypatch, tmp_path):
     monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps({"conn_type": "mysql", "host": "db"}))
     monkeypatch.delenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", raising=False)
 
-    record_failed_attempt(callback_context({"validate_window": PLAN}, RuntimeError("boom")))
-    record_retried_attempt(callback_context({"validate_window": PLAN}, RuntimeError("boom")))
-
-
-class _MappedTi:
-    """A callback's task instance in the refresh DAG: upstream results are per map index."""
-
-    def __init__(self, map_index: int, results: dict) -> None:
-        self.map_index, self.results = map_index, results
-
-    def xcom_pull(self, task_ids: str):
-        return self.results.get(task_ids)
-
-
-@pytest.mark.parametrize("map_index, expected", [(0, {"day": 1}), (1, {"day": 2}), (5, None)])
-def test_a_mapped_callback_reads_its_own_days_results(map_index, expected):
-    from genesys_cloud.operators.audit import _pull
-
-    ti = _MappedTi(map_index, {"extract": [{"day": 1}, {"day": 2}], "validate_window": {"plan": True}})
-    assert _pull(ti, "extract") == expected
-    assert _pull(ti, "validate_window") == {"plan": True}
-    assert _pull(ti, "load") is None
+    record_failed_attempt(callback_context({"plan": PLAN}, RuntimeError("boom")))
+    record_retried_attempt(callback_context({"plan": PLAN}, RuntimeError("boom")))
