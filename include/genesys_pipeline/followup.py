@@ -17,12 +17,13 @@ batch size is the setting ``genesys_open_followup_batch``; its default, 100, is 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass
-from datetime import datetime, timezone
+from datetime import date, datetime, timezone
 from typing import Any, Callable, Iterable, Iterator, Sequence
 
 import simdjson
 
 from genesys_pipeline.staging import Manifest, StagingArea
+from genesys_pipeline.warehouse.daylocks import LISTED_DAYS_KEY
 
 DEFAULT_FOLLOWUP_BATCH = 100
 FOLLOWUP_QUERY_KEY = "openConversationIds"  # the staged query: the ids asked for, no interval
@@ -91,14 +92,20 @@ Fetch = Callable[[list[str]], "tuple[bytes, list[dict[str, Any]]]"]  # a batch -
 
 def fetch_and_stage(
     ids: Sequence[str], batch_size: int, fetch: Fetch, staging: StagingArea, partition: str,
+    days: Iterable[date] = (),
 ) -> tuple[Manifest | None, FollowUpSummary]:
     """Multi-get ``ids`` in batches and stage each response byte for byte under ``partition``;
-    returns the committed manifest (None when there was nothing to ask: no request is made)."""
+    returns the committed manifest (None when there was nothing to ask: no request is made).
+    ``days`` (the ids' stored ``conversation_date``s) go into the staged query, so the load locks
+    them up front and merges as it streams instead of holding every row to the end."""
     summary = FollowUpSummary()
     batches = list(id_batches(ids, batch_size))
     if not batches:
         return None, summary
-    writer = staging.open_writer(partition, {FOLLOWUP_QUERY_KEY: [cid for batch in batches for cid in batch]})
+    query: dict[str, Any] = {FOLLOWUP_QUERY_KEY: [cid for batch in batches for cid in batch]}
+    if listed := sorted({day.isoformat() for day in days}):
+        query[LISTED_DAYS_KEY] = listed
+    writer = staging.open_writer(partition, query)
     for batch in batches:
         raw, conversations = fetch(batch)
         writer.write_page(raw, len(conversations))

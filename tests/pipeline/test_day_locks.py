@@ -10,7 +10,8 @@ from pipeline_records import EXTRACTED_D, pages_of
 from genesys_pipeline.normalize import Normalizer, TableBatch
 from genesys_pipeline.tables import TABLES_BY_NAME
 from genesys_pipeline.warehouse.daylocks import (
-    DAY_LOCK_NAMESPACE, conversation_day, day_lock_key, interval_days, is_deadlock, split_batch,
+    DAY_LOCK_NAMESPACE, LISTED_DAYS_KEY, conversation_day, day_lock_key, extraction_days, interval_days, is_deadlock,
+    split_batch,
 )
 from genesys_pipeline.warehouse.schema import SCHEMA_LOCK_KEY
 
@@ -34,6 +35,15 @@ def test_own_days_are_every_day_the_interval_overlaps():
     assert interval_days("2024-05-01T12:00:00Z/2024-05-02T06:00:00Z") == [date(2024, 5, 1), date(2024, 5, 2)]
     assert interval_days("2024-05-01") == [] and interval_days(None) == []  # no interval: a by-id fetch
     assert interval_days("2024-05-02T00:00:00Z/2024-05-01T00:00:00Z") == []
+
+
+def test_a_by_id_fetch_owns_the_days_its_query_lists_and_an_interval_wins():
+    listed = {"openConversationIds": ["a", "b"], LISTED_DAYS_KEY: ["2024-05-03", "2024-04-20", "2024-05-03"]}
+    assert extraction_days(listed) == [date(2024, 4, 20), date(2024, 5, 3)]
+    assert extraction_days({"openConversationIds": ["a"]}) == []  # staged before days were listed
+    assert extraction_days({LISTED_DAYS_KEY: ["not a day"]}) == [] and extraction_days({LISTED_DAYS_KEY: "2024-05-03"}) == []
+    both = {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", LISTED_DAYS_KEY: ["2024-04-20"]}
+    assert extraction_days(both) == [date(2024, 5, 1)]
 
 
 def _batch(records: list[dict]) -> TableBatch:

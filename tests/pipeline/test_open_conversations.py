@@ -32,6 +32,8 @@ def test_open_conversations_of_every_day_oldest_first(warehouse, stage_days, gen
     assert expected, "the generator leaves some conversations ongoing"
     found = open_conversations(warehouse.engine)
     assert found.ids == [cid for _, cid in expected] and found.count == len(expected)
+    start_day = {r["conversationId"]: date.fromisoformat(r["conversationStart"][:10]) for r in records}
+    assert found.day_of == {cid: start_day[cid] for cid in found.ids}
     assert instant(found.oldest_start) == instant(expected[0][0])
 
     ended = [copy.deepcopy(r) for r in records if r["conversationId"] == expected[0][1]]
@@ -105,9 +107,11 @@ def test_each_batch_is_staged_as_received_under_a_query_without_an_interval(tmp_
         return orjson.dumps(body), body["conversations"]
 
     staging = StagingArea(tmp_path)
-    manifest, summary = fetch_and_stage(["a", "b", "c"], 2, fetch, staging, "2024-05-01")
+    manifest, summary = fetch_and_stage(["a", "b", "c"], 2, fetch, staging, "2024-05-01",
+                                        days=[date(2024, 5, 1), date(2024, 4, 2), date(2024, 5, 1)])
     assert asked == [["a", "b"], ["c"]] and summary.requests == 2
     assert "interval" not in manifest.query and manifest.complete and manifest.record_count == 3
+    assert manifest.query["conversationDays"] == ["2024-04-02", "2024-05-01"]  # the load's own days
     assert [orjson.loads(page)["conversations"] for page in staging.iter_pages(manifest)] == [
         [{"conversationId": "a"}, {"conversationId": "b"}], [{"conversationId": "c"}],
     ]

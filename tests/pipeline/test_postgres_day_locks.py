@@ -12,6 +12,7 @@ import traceback
 from datetime import date
 from pathlib import Path
 
+import orjson
 import pytest
 from pipeline_records import EXTRACTED_D, EXTRACTED_D1
 from sqlalchemy import text
@@ -159,5 +160,42 @@ def test_a_load_holds_its_own_day_from_the_first_batch_and_the_foreign_day_once_
     assert report.conversations_loaded == 300 + len(spanners)
     assert report.freshness and {row["partition_date"] for row in report.freshness} == {"2024-05-01", "2024-05-02"}
     assert _rows(observer, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
+    observer.dispose()
+    warehouse.dispose()
+
+
+def test_a_by_id_fetch_holds_its_listed_days_from_the_first_batch_and_sets_nothing_aside(
+    postgres_url, tmp_path, generated_day
+):
+    """The follow-up's staged query lists its ids' stored days: they are locked before the first
+    batch, so its rows merge as they stream (without the list, every row waited for the end)."""
+    from genesys_pipeline.followup import fetch_and_stage
+
+    records = generated_day(DAY_D)[:3] + generated_day(DAY_D3)[:2]
+    by_id = {record["conversationId"]: record for record in records}
+
+    def fetch(batch):
+        body = {"conversations": [by_id[cid] for cid in batch]}
+        return orjson.dumps(body), body["conversations"]
+
+    staging = StagingArea(tmp_path / "staging")
+    manifest, _ = fetch_and_stage(list(by_id), 2, fetch, staging, DAY_D3.isoformat(), days={DAY_D, DAY_D3})
+    warehouse = Warehouse.from_url(postgres_url)
+    warehouse.ensure_schema()
+    observer = Warehouse.from_url(postgres_url)
+    seen: list[set[int]] = []
+
+    def progress(event: str) -> None:  # another session's view of the day locks at each batch
+        if event.startswith("batch"):
+            seen.append({row[0] for row in _rows(
+                observer, "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = :ns "
+                          "AND granted", ns=0x6E6E535A)})
+
+    merged_before_end: list[int] = []
+    report = warehouse.load_extraction(staging, manifest, "run-followup", progress=lambda event: (
+        progress(event), event.startswith("merge:inserted:conversations") and merged_before_end.append(len(seen))))
+    assert seen == [{DAY_D.toordinal(), DAY_D3.toordinal()}] * 3  # 5 ids in batches of 2: 3 pages
+    assert merged_before_end[:1] == [0]  # the first page merged before its batch event, not after the last
+    assert report.conversations_loaded == 5
     observer.dispose()
     warehouse.dispose()

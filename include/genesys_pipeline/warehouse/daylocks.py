@@ -12,8 +12,9 @@ the batches of those days as they stream; rows of any other (*foreign*) day are 
 merged at the end, after locking the foreign days, again from the latest down. A Genesys interval
 query returns only conversations that overlap the interval, so none started after its end: a
 foreign day is always earlier than every own day, and the whole sequence is descending. A load
-without an interval (the follow-up's by-id fetch) owns no days and only takes foreign locks, in
-the same order. Should a record break the rule (a foreign day later than an own day), its lock is
+without an interval (the follow-up's by-id fetch) owns the days its query lists
+(``LISTED_DAYS_KEY``: the stored days of the ids it asked for, a conversation's day never
+changes), so it too merges as it streams and sets nothing aside. Should a record break the rule (a foreign day later than an own day), its lock is
 taken out of order; PostgreSQL's deadlock detector then aborts one of the loads (SQLSTATE 40P01),
 whose transaction rolls back whole, and :func:`is_deadlock` lets the caller re-run it (loads are
 idempotent).
@@ -23,7 +24,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Collection, Iterable
+from typing import Any, Collection, Iterable, Mapping
 
 from sqlalchemy import Connection
 
@@ -41,6 +42,8 @@ _CONVERSATIONS = TABLES_BY_NAME["conversations"]
 _ID_COLUMN = {name: spec.column_names.index("conversation_id") for name, spec in TABLES_BY_NAME.items()
               if "conversation_id" in spec.column_names}
 _DAY_COLUMN = _CONVERSATIONS.column_names.index("conversation_date")
+# A staged query without an interval (a by-id fetch) lists its conversations' days under this key.
+LISTED_DAYS_KEY = "conversationDays"
 
 
 def day_lock_key(day: date) -> int:
@@ -61,6 +64,19 @@ def interval_days(interval: object) -> list[date]:
         return []
     last = (window.end - timedelta(microseconds=1)).date()
     return [window.start.date() + timedelta(days=n) for n in range((last - window.start.date()).days + 1)]
+
+
+def extraction_days(query: Mapping[str, Any]) -> list[date]:
+    """A staged extraction's own days: every day its interval overlaps or, for a by-id fetch,
+    the days its query lists; none when it has neither (or they are unreadable)."""
+    days = interval_days(query.get("interval"))
+    listed = query.get(LISTED_DAYS_KEY)
+    if days or not isinstance(listed, list):
+        return days
+    try:
+        return sorted({date.fromisoformat(day) for day in listed})
+    except (TypeError, ValueError):
+        return []
 
 
 def conversation_day(value: object) -> date:

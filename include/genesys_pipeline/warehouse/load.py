@@ -114,8 +114,8 @@ def load_batches(
 ) -> LoadReport:
     """Replace every batch's conversations, all in one transaction; returns counts and timings.
 
-    ``own_days`` are the days the extraction's interval overlaps (:func:`.daylocks.interval_days`;
-    none for a by-id fetch): on PostgreSQL they are locked first and their conversations merged as
+    ``own_days`` are the days the extraction's interval overlaps, or a by-id fetch's listed days
+    (:func:`.daylocks.extraction_days`): on PostgreSQL they are locked first and their conversations merged as
     they stream, every other day's are set aside, then merged under their days' locks after the
     last batch. ``finish`` runs after that, inside the same transaction (erasure, freshness), and
     locks any day it touches that is not held yet.

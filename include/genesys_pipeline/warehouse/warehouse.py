@@ -21,7 +21,7 @@ from genesys_pipeline.rejects import RejectsFile
 from genesys_pipeline.staging import Manifest, StagingArea
 from genesys_pipeline.warehouse import contents, schema
 from genesys_pipeline.warehouse.converge import Convergence
-from genesys_pipeline.warehouse.daylocks import interval_days, is_deadlock
+from genesys_pipeline.warehouse.daylocks import extraction_days, is_deadlock
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
 from genesys_pipeline.warehouse.erasure import CompleteExtraction
 from genesys_pipeline.warehouse.load import ExecutemanyWriter, LoadReport, RowWriter, Stopwatch, load_batches
@@ -118,7 +118,7 @@ class Warehouse:
             converge = Convergence(manifest, normalizer.result, complete, erasure_salt, progress)
             pages = reading.wrap(staging.iter_pages(manifest))
             batches = converge.watch(normalizing.wrap(normalizer.normalize_pages(pages)))
-            own_days = interval_days(manifest.query.get("interval"))
+            own_days = extraction_days(manifest.query)
             report = self.load_batches(batches, run_id, progress, finish=converge, own_days=own_days)
         report.include(normalizer.result, str(path) if rejects.count else None)
         # With prefetch, read and normalize run beside staging: their times overlap stage_s,

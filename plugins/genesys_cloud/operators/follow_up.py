@@ -82,7 +82,8 @@ class GenesysFollowUpOperator(AuditedOperator):
             fresh = page_conversation_ids(staging.iter_pages(extracted)) if stored_open.count else set()
             ids = ids_to_follow(stored_open.ids, fresh)
             manifest, summary = fetch_and_stage(
-                ids, batch_size, self.hook.get_conversations_by_id, staging, extracted.partition
+                ids, batch_size, self.hook.get_conversations_by_id, staging, extracted.partition,
+                days={stored_open.day_of[cid] for cid in ids},
             )
             changed = 0
             if manifest is not None:
