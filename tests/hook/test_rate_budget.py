@@ -15,6 +15,7 @@ from genesys_cloud.api.rate_budget import (
     LocalRateBudget,
     RateBudget,
     RedisRateBudget,
+    STORE_TABLES_LOCK_KEY,
     SqlRateBudget,
     guarded_span,
     rate_budget,
@@ -115,6 +116,45 @@ def test_sqlite_store_under_threads(sqlite_url):
 
 def test_postgres_store_under_threads(postgres_url):
     check_store(SqlRateBudget(postgres_url, window_seconds=2.0))
+
+
+def test_a_store_starting_while_another_creates_the_tables_waits_and_uses_them(postgres_url):
+    """Workers starting together on a new database (a CI failure: two budget processes, one
+    failing with 'duplicate key ... pg_type_typname_nsp_index'). Here the first is caught
+    mid-way, its tables created but not committed; the second must wait for it, not CREATE them too."""
+    import sqlalchemy as sa
+
+    from genesys_pipeline.warehouse.engine import lock_on_postgres
+
+    engine = sa.create_engine(postgres_url)
+    first = engine.connect()
+    creating = first.begin()
+    lock_on_postgres(first, STORE_TABLES_LOCK_KEY)
+    first.exec_driver_sql("CREATE TABLE genesys_rate_budget (client_key VARCHAR(300) PRIMARY KEY)")
+    first.exec_driver_sql("CREATE TABLE genesys_rate_budget_grants (client_key VARCHAR(300) NOT NULL, "
+                          "granted_at FLOAT NOT NULL)")
+    first.exec_driver_sql("CREATE INDEX ix_genesys_rate_budget_grants_key_time "
+                          "ON genesys_rate_budget_grants (client_key, granted_at)")
+    started: list[object] = []
+    second = threading.Thread(target=lambda: started.append(_store_or_error(postgres_url)), daemon=True)
+    second.start()
+    second.join(timeout=1.0)
+    assert second.is_alive(), f"the second store did not wait for the first: {started}"
+    creating.commit()
+    first.close()
+    second.join(timeout=10.0)
+    assert not second.is_alive(), "the second store is still waiting after the first committed"
+    (store,) = started
+    assert isinstance(store, SqlRateBudget), store
+    assert store.take("client", 60) == 0
+    engine.dispose()
+
+
+def _store_or_error(url: str) -> object:
+    try:
+        return SqlRateBudget(url, window_seconds=2.0)
+    except Exception as error:  # the test asserts on it
+        return error
 
 
 @pytest.mark.parametrize("url_fixture", ["sqlite_url", "postgres_url"])

@@ -26,7 +26,7 @@ import functools
 import time
 from typing import Any, Callable, Protocol
 
-from genesys_cloud.api.rate_budget import RedisRateBudget, SqlRateBudget, rate_budget
+from genesys_cloud.api.rate_budget import RedisRateBudget, SqlRateBudget, create_store_tables, rate_budget
 
 
 class JobSlots(Protocol):
@@ -134,7 +134,7 @@ class SqlJobSlots:
             sa.Column("holder", sa.String(100), primary_key=True),
             sa.Column("expires_at", sa.Float, nullable=False),
         )
-        metadata.create_all(budget.engine, checkfirst=True)
+        create_store_tables(budget.engine, metadata)
 
     def _locked(self, key: str, work: Callable[[Any, float], bool]) -> bool:
         """Run ``work(conn, now)`` with the client's row locked and its expired leases gone."""

@@ -36,6 +36,9 @@ WINDOW_SECONDS = 60.0  # Genesys counts per minute; tests shrink the window to r
 # test must not shrink the delay it tolerates below what a loaded host really shows.
 JITTER_SHARE = 1 / 30
 JITTER_FLOOR_SECONDS = 0.5
+# The advisory lock that serialises creating the SQL store's tables (apart from the warehouse's
+# schema lock 0x6E6E5358 and day locks 0x6E6E535A<<32).
+STORE_TABLES_LOCK_KEY = 0x6E6E5342
 
 
 def guarded_span(window_seconds: float) -> float:
@@ -116,6 +119,18 @@ class RedisRateBudget:
         return int(self._script(keys=keys, args=[per_minute, repr(self.span)])) / 1_000_000
 
 
+def create_store_tables(engine: Any, metadata: Any) -> None:
+    """Create the SQL store's missing tables. Workers that start together on a new database
+    would all find them missing and all CREATE them, and PostgreSQL fails all but one (a
+    duplicate ``pg_type`` row): creation runs under an advisory lock, so the later ones find the
+    tables there. SQLite's writers already queue (``BEGIN IMMEDIATE``)."""
+    from genesys_pipeline.warehouse.engine import lock_on_postgres
+
+    with engine.begin() as conn:
+        lock_on_postgres(conn, STORE_TABLES_LOCK_KEY)
+        metadata.create_all(conn, checkfirst=True)
+
+
 class SqlRateBudget:
     """Logs as rows of ``genesys_rate_budget_grants`` in any SQLAlchemy database, serialised per
     client by locking its ``genesys_rate_budget`` row: ``SELECT ... FOR UPDATE`` where the
@@ -142,7 +157,7 @@ class SqlRateBudget:
             sa.Column("granted_at", sa.Float, nullable=False),
             sa.Index("ix_genesys_rate_budget_grants_key_time", "client_key", "granted_at"),
         )
-        metadata.create_all(self.engine, checkfirst=True)
+        create_store_tables(self.engine, metadata)
 
     def _sqlite_immediate_transactions(self) -> None:
         """pysqlite's own BEGIN is deferred; take the write lock at BEGIN so two takers cannot
