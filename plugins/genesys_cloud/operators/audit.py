@@ -104,13 +104,10 @@ def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
 class GenesysAuditOperator(AuditedOperator):
     """Writes the ``success`` (or, when reconciliation failed, ``incomplete``) row of this attempt and
     returns its summary (the webhook's payload). Its inputs, the results of ``validate_window``,
-    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open``, are templated;
-    they are its ``audit_inputs`` too, so a failed try of the audit itself is recorded with them.
+    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open``, are its
+    ``audit_inputs`` (templated, rendered once), so a failed try of the audit itself is recorded with them too.
     The row also notes the conversations still open in the warehouse after the load."""
 
-    template_fields = (
-        *AuditedOperator.template_fields, "plan", "extraction", "load", "reconciliation", "authentication", "follow_up",
-    )
     ui_color = "#eef6ee"
 
     def __init__(
@@ -128,19 +125,10 @@ class GenesysAuditOperator(AuditedOperator):
         inputs = {"plan": plan, "extraction": extraction, "load": load, "reconciliation": reconciliation,
                   "authentication": authentication, "follow_up": follow_up}
         super().__init__(audit_inputs=inputs, **kwargs)
-        self.follow_up = follow_up
-        self.plan = plan
-        self.extraction = extraction
-        self.load = load
-        self.reconciliation = reconciliation
-        self.authentication = authentication
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        record = build_record(
-            context, "success", plan=self.plan, extraction=self.extraction, load=self.load,
-            reconciliation=self.reconciliation, authentication=self.authentication, follow_up=self.follow_up,
-        )
+        record = build_record(context, "success", **rendered_audit_inputs(self))
         write_audit_row(record, self.warehouse_conn_id, with_open_conversations=True)
         self.log.info(
             "Audit: partition %s fetched=%s loaded=%s completeness=%s",
