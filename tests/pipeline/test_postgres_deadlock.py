@@ -23,7 +23,7 @@ from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.freshness import read_partition_freshness
 from genesys_pipeline.warehouse.load import BATCH_EVENT, LoadReport
 
-from test_postgres_day_locks import _reset, _rows
+from test_postgres_day_locks import ADVISORY_LOCKS, _reset, _rows
 from test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
@@ -141,9 +141,7 @@ def test_loads_crossing_day_lock_orders_deadlock_for_real_and_the_victim_is_run_
     assert sorted(run_id for run_id, _ in attempts) == sorted([victim, victim, winner])  # re-run once
     assert _wait_for(lambda: _deadlocks_counted(postgres_url) - deadlocks_before) == 1  # the server's count
     concurrent = _contents(warehouse)
-    held = "SELECT COUNT(*) FROM pg_locks l JOIN pg_database d ON d.oid = l.database " \
-           "WHERE l.locktype = 'advisory' AND d.datname = current_database()"  # (other tests share the server)
-    assert _rows(warehouse, held) == [(0,)]
+    assert _rows(warehouse, f"SELECT COUNT(*) {ADVISORY_LOCKS}") == [(0,)]
 
     # The same staged extractions loaded one after the other, the deadlock's winner first.
     _reset(warehouse)
