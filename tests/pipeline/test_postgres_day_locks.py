@@ -27,6 +27,9 @@ pytestmark = pytest.mark.postgres
 JOIN_TIMEOUT_S = 120
 MEET_TIMEOUT_S = 15  # how long a load inside its transaction waits to see the other one inside too
 DAY_D3 = date(2024, 5, 4)  # no conversation of D is returned by D+3's extraction
+# The advisory locks of the test's own database: other tests' databases share the server.
+ADVISORY_LOCKS = ("FROM pg_locks WHERE locktype = 'advisory' "
+                  "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
 
 
 def _load(url: str, root: str, partition: str, query_hash: str, mine, theirs, barrier, results) -> None:
@@ -151,7 +154,7 @@ def test_a_load_holds_its_own_day_from_the_first_batch_and_the_foreign_day_once_
         kind = event.split(":")[0]
         if kind in ("batch", "loaded") and kind not in seen:
             seen[kind] = {row[0] for row in _rows(
-                observer, "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = :ns "
+                observer, f"SELECT objid::bigint {ADVISORY_LOCKS} AND classid::bigint = :ns "
                           "AND granted", ns=0x6E6E535A)}
 
     observer = Warehouse.from_url(postgres_url)
@@ -159,7 +162,7 @@ def test_a_load_holds_its_own_day_from_the_first_batch_and_the_foreign_day_once_
     assert seen == {"batch": {DAY_D1.toordinal()}, "loaded": {DAY_D.toordinal(), DAY_D1.toordinal()}}
     assert report.conversations_loaded == 300 + len(spanners)
     assert report.freshness and {row["partition_date"] for row in report.freshness} == {"2024-05-01", "2024-05-02"}
-    assert _rows(observer, "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory'") == [(0,)]
+    assert _rows(observer, f"SELECT COUNT(*) {ADVISORY_LOCKS}") == [(0,)]
     observer.dispose()
     warehouse.dispose()
 
@@ -188,7 +191,7 @@ def test_a_by_id_fetch_holds_its_listed_days_from_the_first_batch_and_sets_nothi
     def progress(event: str) -> None:  # another session's view of the day locks at each batch
         if event.startswith("batch"):
             seen.append({row[0] for row in _rows(
-                observer, "SELECT objid::bigint FROM pg_locks WHERE locktype = 'advisory' AND classid::bigint = :ns "
+                observer, f"SELECT objid::bigint {ADVISORY_LOCKS} AND classid::bigint = :ns "
                           "AND granted", ns=0x6E6E535A)})
 
     merged_before_end: list[int] = []
