@@ -29,6 +29,7 @@ from typing import Any, Collection, Iterable, Mapping
 from sqlalchemy import Connection
 
 from genesys_pipeline.normalize import TableBatch
+from genesys_pipeline.table_rows import ID_COLUMN, select_rows
 from genesys_pipeline.tables import TABLES_BY_NAME
 from genesys_pipeline.warehouse.engine import lock_on_postgres
 from genesys_pipeline.window import Window, WindowError
@@ -39,8 +40,6 @@ DAY_LOCK_NAMESPACE = 0x6E6E535A
 NO_DAY = date.min  # the lock of conversations without a conversation_date (none expected)
 DEADLOCK_DETECTED = "40P01"
 _CONVERSATIONS = TABLES_BY_NAME["conversations"]
-_ID_COLUMN = {name: spec.column_names.index("conversation_id") for name, spec in TABLES_BY_NAME.items()
-              if "conversation_id" in spec.column_names}
 _DAY_COLUMN = _CONVERSATIONS.column_names.index("conversation_date")
 # A staged query without an interval (a by-id fetch) lists its conversations' days under this key.
 LISTED_DAYS_KEY = "conversationDays"
@@ -99,7 +98,7 @@ def split_batch(batch: TableBatch, own_days: Collection[date]) -> SplitBatch:
     """Cut ``batch`` by its conversations' days. ``replaces`` follows the ids: a conversation's
     day never changes, so an earlier copy of it sits in a piece of the same class. Rows whose
     conversation has no conversations row in the batch stay with the own piece (as before)."""
-    day_of = {row[_ID_COLUMN[_CONVERSATIONS.name]]: conversation_day(row[_DAY_COLUMN])
+    day_of = {row[ID_COLUMN[_CONVERSATIONS.name]]: conversation_day(row[_DAY_COLUMN])
               for row in batch.rows.get(_CONVERSATIONS.name, [])}
     foreign_ids = {cid for cid, day in day_of.items() if day not in own_days}
     if not foreign_ids:
@@ -109,10 +108,7 @@ def split_batch(batch: TableBatch, own_days: Collection[date]) -> SplitBatch:
 
 
 def _piece(batch: TableBatch, ids: set[str], keep: bool) -> TableBatch | None:
-    rows = {
-        table: [row for row in table_rows if (row[_ID_COLUMN[table]] in ids) == keep]
-        for table, table_rows in batch.rows.items()
-    }
+    rows = {table: select_rows(table, table_rows, ids, keep) for table, table_rows in batch.rows.items()}
     conversation_ids = [cid for cid in batch.conversation_ids if (cid in ids) == keep]
     if not conversation_ids and not any(rows.values()):
         return None

@@ -20,6 +20,7 @@ from typing import Callable, Collection, Iterator
 
 from sqlalchemy import Connection
 
+from genesys_pipeline.table_rows import ID_COLUMN, Rows, select_rows
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID, TABLES_BY_NAME, TableSpec
 from genesys_pipeline.warehouse.daylocks import DayLocks
 
@@ -28,7 +29,7 @@ from genesys_pipeline.warehouse.daylocks import DayLocks
 _ID_CHUNK = 500
 _CONVERSATION_ID = "conversation_id"
 _CONVERSATIONS = TABLES_BY_NAME["conversations"]
-_ID_COLUMN = {spec.name: spec.column_names.index(_CONVERSATION_ID) for spec in CONVERSATION_TABLES}
+_ID_COLUMN = ID_COLUMN
 _EXTRACTED_COLUMN = _CONVERSATIONS.column_names.index(EXTRACTED_AT)
 _HASH_COLUMN = _CONVERSATIONS.column_names.index(CONTENT_HASH)
 _RUN_COLUMN = _CONVERSATIONS.column_names.index(RUN_ID)
@@ -176,7 +177,7 @@ class BatchVersion:
     run_id: str
 
 
-def batch_versions(rows: dict[str, list[tuple]]) -> dict[str, BatchVersion]:
+def batch_versions(rows: dict[str, Rows]) -> dict[str, BatchVersion]:
     """Conversation id -> extraction time, content hash and day of the batch's conversation rows."""
     id_column = _ID_COLUMN[_CONVERSATIONS.name]
     return {
@@ -189,23 +190,20 @@ def _day_text(value: object) -> str | None:
     return None if value is None else str(value)[:10]
 
 
-def without_conversations(rows: dict[str, list[tuple]], dropped: set[str]) -> dict[str, list[tuple]]:
+def without_conversations(rows: dict[str, Rows], dropped: set[str]) -> dict[str, Rows]:
     """The batch's rows minus every row of the ``dropped`` conversations."""
     if not dropped:
         return rows
-    return {
-        table: [row for row in table_rows if row[_ID_COLUMN[table]] not in dropped]
-        for table, table_rows in rows.items()
-    }
+    return {table: select_rows(table, table_rows, dropped, keep=False) for table, table_rows in rows.items()}
 
 
 def replace_batch(
     tables: ConversationTables,
-    rows: dict[str, list[tuple]],
+    rows: dict[str, Rows],
     replaces: Collection[str],
     counts: MergeCounts,
     progress: Progress,
-) -> dict[str, list[tuple]]:
+) -> dict[str, Rows]:
     """Make room for one batch; returns the rows still to write (fresher and unchanged copies dropped).
 
     ``replaces`` are ids an earlier batch of this load already wrote (and counted): their

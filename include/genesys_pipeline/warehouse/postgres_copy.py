@@ -12,6 +12,9 @@ ISO-8601 forms whose meaning is certain are encoded (``YYYY-MM-DDTHH:MM:SS[.f{1,
 ``Z`` or ``±HH:MM``; ``YYYY-MM-DD``); a batch holding anything else (a value PostgreSQL may
 read differently, e.g. seven fraction digits it rounds where Python truncates, or no zone)
 goes through text COPY, so PostgreSQL keeps the last word on what such text means.
+
+Rows the normalize worker already encoded (:class:`~genesys_pipeline.table_rows.EncodedRows`,
+:mod:`genesys_pipeline.copy_text`) are sent as they are: no per-row work here.
 """
 from __future__ import annotations
 
@@ -26,6 +29,7 @@ from psycopg.adapt import Dumper
 from psycopg.pq import Format
 from sqlalchemy import Connection
 
+from genesys_pipeline.table_rows import EncodedRows, Rows
 from genesys_pipeline.tables import BOOL, DATE, FLOAT, INT, JSON, TEXT, TS, ColumnType, TableSpec
 
 # Warehouse column type -> the PostgreSQL type ensure_schema gives it (schema._TYPES).
@@ -48,8 +52,20 @@ class CopyWriter:
     def __init__(self, binary: bool = True) -> None:
         self.binary = binary
 
-    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    @property
+    def takes_encoded(self) -> bool:
+        """Whether :class:`EncodedRows` (text) can be written: the text format only."""
+        return not self.binary
+
+    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Rows) -> None:
         driver_connection = conn.connection.driver_connection  # psycopg.Connection
+        if isinstance(rows, EncodedRows):
+            if self.binary:
+                raise TypeError("binary COPY cannot send rows encoded as COPY text")
+            with driver_connection.cursor() as cursor:
+                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (ENCODING 'UTF8')") as copy:
+                    copy.write(rows.data)
+            return
         temporal = TemporalValues.of(spec, rows) if self.binary else None
         if temporal is None:
             with driver_connection.cursor() as cursor:

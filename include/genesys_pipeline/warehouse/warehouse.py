@@ -26,6 +26,7 @@ from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_fo
 from genesys_pipeline.warehouse.erasure import CompleteExtraction
 from genesys_pipeline.warehouse.load import ExecutemanyWriter, LoadReport, RowWriter, Stopwatch, load_batches
 from genesys_pipeline.warehouse.merge import ConversationTables, MergeCounts, Progress
+from genesys_pipeline.warehouse.normalize_process import NormalizeProcess
 from genesys_pipeline.warehouse.postgres_copy import CopyWriter
 
 # auto: text COPY on PostgreSQL, executemany elsewhere. copy: binary COPY, opt-in (less backend
@@ -33,16 +34,27 @@ from genesys_pipeline.warehouse.postgres_copy import CopyWriter
 BulkPath = Literal["auto", "copy", "copy_text", "executemany"]
 
 
+# Extractions of at least this many pages are normalized in a worker process where the writer
+# takes rows encoded as COPY text (text COPY, PostgreSQL's default here). Smaller ones stay in
+# this process: a worker costs a Python start-up (~0.3 s) and one page has nothing to overlap.
+WORKER_MIN_PAGES = 2
+
+
 class Warehouse:
-    def __init__(self, engine: Engine, bulk: BulkPath = "auto", prefetch: bool = True) -> None:
+    def __init__(
+        self, engine: Engine, bulk: BulkPath = "auto", prefetch: bool = True, worker_min_pages: int | None = WORKER_MIN_PAGES,
+    ) -> None:
         self.engine = engine
         self.prefetch = prefetch  # normalize the next page while the current one loads
+        self.worker_min_pages = worker_min_pages  # None: never normalize in a worker process
         self.schema = schema_for(engine)
         self.writer: RowWriter = _writer(engine, bulk)
 
     @classmethod
-    def from_url(cls, url: "str | URL", bulk: BulkPath = "auto", prefetch: bool = True) -> "Warehouse":
-        return cls(create_warehouse_engine(url), bulk, prefetch)
+    def from_url(
+        cls, url: "str | URL", bulk: BulkPath = "auto", prefetch: bool = True, worker_min_pages: int | None = WORKER_MIN_PAGES,
+    ) -> "Warehouse":
+        return cls(create_warehouse_engine(url), bulk, prefetch, worker_min_pages)
 
     def ensure_schema(self) -> list[str]:
         """Tables, views and schema version; returns columns added to existing tables."""
@@ -111,27 +123,39 @@ class Warehouse:
         if path.exists():
             path.unlink()  # a previous load's quarantine; this load writes its own, if any
         reading = Stopwatch()
-        normalizing = Stopwatch()
         started = time.perf_counter()
+        own_days = extraction_days(manifest.query)
         with RejectsFile(path) as rejects:
-            normalizer = Normalizer(manifest.extracted_at, run_id, pii=pii, rejects=rejects)
-            converge = Convergence(manifest, normalizer.result, complete, erasure_salt, progress)
             pages = reading.wrap(staging.iter_pages(manifest))
-            batches = converge.watch(normalizing.wrap(normalizer.normalize_pages(pages)))
-            own_days = extraction_days(manifest.query)
-            report = self.load_batches(batches, run_id, progress, finish=converge, own_days=own_days)
-        report.include(normalizer.result, str(path) if rejects.count else None)
-        # With prefetch, read and normalize run beside staging: their times overlap stage_s,
-        # and wait_s is what the loader spent waiting for them.
+            if self._uses_worker(manifest):
+                with NormalizeProcess(pages, manifest.extracted_at, run_id, pii, rejects) as worker:
+                    converge = Convergence(manifest, worker.result, complete, erasure_salt, progress)
+                    report = load_batches(self.engine, self.schema, converge.watch(worker.batches()), self.writer,
+                                          run_id, progress, converge, own_days)
+                result, normalize_s = worker.result, worker.normalize_s
+            else:
+                normalizer = Normalizer(manifest.extracted_at, run_id, pii=pii, rejects=rejects)
+                converge = Convergence(manifest, normalizer.result, complete, erasure_salt, progress)
+                normalizing = Stopwatch()
+                batches = converge.watch(normalizing.wrap(normalizer.normalize_pages(pages)))
+                report = self.load_batches(batches, run_id, progress, finish=converge, own_days=own_days)
+                result, normalize_s = normalizer.result, normalizing.seconds - reading.seconds
+        report.include(result, str(path) if rejects.count else None)
+        # Read and normalize run beside the load (prefetch thread or worker process): their
+        # times overlap stage_s, and wait_s is what the loader spent waiting for them.
         load_timings = dict(report.timings)
         report.timings = {
             "read_s": round(reading.seconds, 4),
-            "normalize_s": round(normalizing.seconds - reading.seconds, 4),
+            "normalize_s": round(normalize_s, 4),
             "wait_s": load_timings.pop("upstream_s"),
             **load_timings,
             "total_s": round(time.perf_counter() - started, 4),
         }
         return report
+
+    def _uses_worker(self, manifest: Manifest) -> bool:
+        takes_encoded = getattr(self.writer, "takes_encoded", False)
+        return takes_encoded and self.worker_min_pages is not None and manifest.page_count >= self.worker_min_pages
 
     def table_counts(self) -> dict[str, int]:
         return contents.table_counts(self.engine)
