@@ -86,6 +86,8 @@ def main() -> None:
     parser.add_argument("--rss-sizes", default="20000,200000", help="conversations per day of the peak-RSS runs")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--overlap", action="store_true", help="also time fetch overlapped with normalize+load")
+    parser.add_argument("--no-worker", action="store_true",
+                        help="ours normalizes in its own process (prefetch thread), not a worker process: the A/B")
     args = parser.parse_args()
 
     interval = bench_interval()
@@ -95,7 +97,7 @@ def main() -> None:
         control = EmulatorControl(base_url)
         truth = control.ground_truth(interval)["count"]
         emit({"phase": "ground_truth", "conversations": truth})
-        ours = run_in_database("ours", in_workdir(run_ours), base_url, interval)
+        ours = run_in_database("ours", in_workdir(run_ours), base_url, interval, worker=not args.no_worker)
         if args.overlap:
             run_in_database("overlap", in_workdir(run_overlapped), base_url, interval)
         floor = run_in_database("floor", run_floor, base_url, interval)
@@ -106,7 +108,7 @@ def main() -> None:
         if not args.skip_rss:
             for size in (int(value) for value in args.rss_sizes.split(",")):
                 control.reset(conversations_per_day=size)
-                rss[size] = run_in_database("rss", ours_peak_rss, base_url, interval)["peak_rss_mb"]
+                rss[size] = run_in_database("rss", ours_peak_rss, base_url, interval, worker=not args.no_worker)["peak_rss_mb"]
     emit(summary(truth, ours, floor, baseline, rss))
 
 

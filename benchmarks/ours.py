@@ -13,6 +13,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -20,7 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator
 
 from environment import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, MAX_PAGE_SIZE, ROOT, emit, rate
-from rss import own_peak_rss_mb
+from rss import ChildPeaks, own_peak_rss_mb
 
 CONN_ID = "genesys_bench"
 os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".bench" / "airflow"))  # before Airflow is imported
@@ -31,6 +32,7 @@ from genesys_emulator.control_client import EmulatorControl  # noqa: E402
 from genesys_pipeline.normalize import Normalizer  # noqa: E402
 from genesys_pipeline.staging import ExtractionWriter, Manifest, StagingArea  # noqa: E402
 from genesys_pipeline.warehouse import Warehouse  # noqa: E402
+from genesys_pipeline.warehouse.warehouse import WORKER_MIN_PAGES  # noqa: E402
 import structlog  # noqa: E402
 
 POLL_SECONDS = 0.2
@@ -98,7 +100,13 @@ def staged_megabytes(staging: StagingArea, manifest: Manifest) -> float:
     return round(sum((directory / page.name).stat().st_size for page in manifest.pages) / 2**20, 1)
 
 
-def run_ours(base_url: str, interval: str, db_url: str, workdir: Path) -> dict[str, Any]:
+def _children_cpu_s() -> float:
+    """CPU seconds of this process's ended children (the load's normalize worker)."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def run_ours(base_url: str, interval: str, db_url: str, workdir: Path, worker: bool = True) -> dict[str, Any]:
     """End to end = extract + load_extraction (normalize streamed into COPY); then each stage alone."""
     control = EmulatorControl(base_url)
     staging = StagingArea(workdir / "staging")
@@ -110,17 +118,19 @@ def run_ours(base_url: str, interval: str, db_url: str, workdir: Path) -> dict[s
     extract_s, extract_cpu_s = time.perf_counter() - started, time.process_time() - cpu
     api_requests = detail_requests(control.stats()) - served_before
 
-    warehouse = Warehouse.from_url(db_url)
+    # worker=False: normalize in this process (the prefetch thread), for an A/B of the worker
+    warehouse = Warehouse.from_url(db_url, worker_min_pages=WORKER_MIN_PAGES if worker else None)
     try:
         warehouse.ensure_schema()  # once per warehouse, not per load: outside the clock
-        started, cpu = time.perf_counter(), time.process_time()
+        started, cpu, worker_cpu = time.perf_counter(), time.process_time(), _children_cpu_s()
         report = warehouse.load_extraction(staging, manifest, "bench-ours")
         load_extraction_s, load_extraction_cpu_s = time.perf_counter() - started, time.process_time() - cpu
+        worker_cpu_s = _children_cpu_s() - worker_cpu
         counts = warehouse.table_counts()
     finally:
         warehouse.dispose()
     normalize_s = normalize_only(staging, manifest)
-    loader = report.timings  # the loader's own time; normalize ran beside it in a thread
+    loader = report.timings  # the loader's own time; normalize ran beside it (worker process or thread)
     load_s = loader["stage_s"] + loader["merge_s"] + loader["commit_s"]
     conversations = manifest.record_count
     total_s = extract_s + load_extraction_s
@@ -130,8 +140,9 @@ def run_ours(base_url: str, interval: str, db_url: str, workdir: Path) -> dict[s
         "pages": manifest.page_count,
         "seconds": round(total_s, 3),
         "conv_per_s": rate(conversations, total_s),
-        # CPU seconds of this process (all threads): steadier than wall time on a shared machine
-        "cpu_s": round(extract_cpu_s + load_extraction_cpu_s, 3),
+        # CPU seconds of this process (all threads) and its normalize worker: steadier than wall
+        # time on a shared machine
+        "cpu_s": round(extract_cpu_s + load_extraction_cpu_s + worker_cpu_s, 3),
         "extract_s": round(extract_s, 3),
         "extract_cpu_s": round(extract_cpu_s, 3),
         "extract_conv_per_s": rate(conversations, extract_s),
@@ -141,7 +152,9 @@ def run_ours(base_url: str, interval: str, db_url: str, workdir: Path) -> dict[s
         "load_conv_per_s": rate(conversations, load_s),
         "load_extraction_s": round(load_extraction_s, 3),
         "load_extraction_cpu_s": round(load_extraction_cpu_s, 3),
+        "load_extraction_worker_cpu_s": round(worker_cpu_s, 3),  # the normalize worker process's
         "load_timings": loader,
+        "conversations_by_day": report.changed_by_day,  # new per conversation_date: D-1 are midnight spanners
         "staged_mb": staged_megabytes(staging, manifest),
         "api_requests": api_requests,
         "hook_stats": {key: value for key, value in hook.stats.as_dict().items() if key != "failed_correlation_ids"},
@@ -155,12 +168,15 @@ def main() -> None:
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--interval", required=True)
     parser.add_argument("--db-url", required=True)
-    parser.add_argument("--report-rss", action="store_true", help="add this process's peak RSS (peak_rss_mb)")
+    parser.add_argument("--report-rss", action="store_true",
+                        help="add the peak RSS (peak_rss_mb: this process's plus its normalize worker's)")
+    parser.add_argument("--no-worker", action="store_true", help="normalize in this process, not a worker process")
     args = parser.parse_args()
-    with tempfile.TemporaryDirectory(prefix="genesys-bench-ours-") as workdir:
-        result = run_ours(args.base_url, args.interval, args.db_url, Path(workdir))
+    with tempfile.TemporaryDirectory(prefix="genesys-bench-ours-") as workdir, ChildPeaks() as worker:
+        result = run_ours(args.base_url, args.interval, args.db_url, Path(workdir), worker=not args.no_worker)
     if args.report_rss:
-        result["peak_rss_mb"] = own_peak_rss_mb()
+        own = own_peak_rss_mb()
+        result.update(own_peak_rss_mb=own, worker_peak_rss_mb=worker.peak_mb, peak_rss_mb=round(own + worker.peak_mb, 1))
     emit(result)
 
 

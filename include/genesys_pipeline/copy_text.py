@@ -15,9 +15,14 @@ from psycopg.adapt import Transformer
 from genesys_pipeline.table_rows import EncodedRows, spans
 
 
+# One for the process: it caches a dumper per Python type. The global adapters: str as UTF-8,
+# as the COPY's ENCODING says.
+_TRANSFORMER = Transformer()
+
+
 def encode_text(table: str, rows: Sequence[tuple]) -> EncodedRows:
     """``rows`` as text COPY data in UTF-8, each conversation's rows one span (see :class:`EncodedRows`)."""
-    transformer = Transformer()  # the global adapters: str as UTF-8, as the COPY's ENCODING says
+    transformer = _TRANSFORMER
     data = bytearray()
     ids: list[str] = []
     byte_ends: list[int] = []

@@ -17,7 +17,6 @@ which owns the rejects file (it may be object storage the worker cannot reach).
 """
 from __future__ import annotations
 
-import gc
 import os
 import pickle
 import sys
@@ -81,7 +80,6 @@ def _portable(error: BaseException) -> BaseException:
 def main() -> None:
     sink = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())  # a stray print can no longer corrupt a frame
-    gc.disable()  # short-lived, allocation-heavy and acyclic: the collector would only cost time
     try:
         serve(sys.stdin.buffer, sink)
     except BaseException as error:  # reported to the loading process, which raises it

@@ -26,6 +26,7 @@ from genesys_pipeline.normalize import NormalizeResult, TableBatch
 from genesys_pipeline.tables import TABLES_BY_NAME, TableSpec
 from genesys_pipeline.warehouse.daylocks import split_batch
 from genesys_pipeline.warehouse.merge import ConversationTables, MergeCounts, Progress, placeholders, replace_batch
+from genesys_pipeline.warehouse.set_aside import SetAside
 
 T = TypeVar("T")
 BATCH_EVENT = "batch:"  # progress event after each batch (one staged page): "batch:<conversations>"
@@ -145,12 +146,11 @@ def load_batches(
         merging += room_made - batch_started
         writing += time.perf_counter() - room_made
 
-    with engine.begin() as conn:
+    with engine.begin() as conn, SetAside() as set_aside:
         tables = ConversationTables(conn, schema)
         by_day = conn.dialect.name == "postgresql"  # SQLite: one writer already, merge in order
         own = frozenset(own_days)
         tables.locks.acquire(own)
-        set_aside: list[TableBatch] = []
         foreign_days: set[date] = set()
         for batch in upstream.wrap(batches):
             split = split_batch(batch, own) if by_day else None
@@ -160,7 +160,7 @@ def load_batches(
                 if split.own is not None:
                     merge(split.own)
                 if split.foreign is not None:
-                    set_aside.append(split.foreign)
+                    set_aside.add(split.foreign)
                     foreign_days |= split.foreign_days
             report.batches += 1
             notify(f"{BATCH_EVENT}{len(batch.conversation_ids)}")
