@@ -10,7 +10,7 @@ from sqlalchemy.exc import ArgumentError
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import (
-    WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_engine, warehouse_sqlalchemy_url,
+    WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_engine, warehouse_normalize_worker, warehouse_sqlalchemy_url,
 )
 from genesys_pipeline.lookback import default_lookback_days, lookback_window
 from genesys_pipeline.settings import PipelineSettings
@@ -25,10 +25,12 @@ from genesys_pipeline.window import (
 
 
 def _check_warehouse_connection() -> None:
-    """The warehouse connection exists and names a supported dialect and COPY format (no connection is opened)."""
+    """The warehouse connection exists and names a supported dialect, COPY format and normalize
+    worker setting (no connection is opened)."""
     try:
         warehouse_sqlalchemy_url()
         warehouse_bulk_path()
+        warehouse_normalize_worker()
     except AirflowNotFoundException:
         raise ValueError(f"connection {WAREHOUSE_CONN_ID!r} is not defined") from None
     except ArgumentError:  # its message could quote the URL, password included

@@ -172,3 +172,23 @@ def test_copy_format_picks_the_bulk_path(monkeypatch, tmp_path, extra, bulk):
     monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
         {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": extra}))
     assert warehouse_bulk_path() == bulk
+
+
+def test_a_normalize_worker_setting_that_is_not_a_boolean_is_named_with_the_allowed_values(staging_root, monkeypatch, tmp_path):
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
+        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": {"normalize_worker": "no"}}))
+
+    with pytest.raises(AirflowFailException, match=r"extra.normalize_worker='no' is not supported; allowed: true, false"):
+        plan_for()
+
+
+@pytest.mark.parametrize(("extra", "worker_min_pages"), [({}, 2), ({"normalize_worker": True}, 2),
+                                                         ({"normalize_worker": False}, None)])
+def test_normalize_worker_setting_reaches_the_warehouse(monkeypatch, tmp_path, extra, worker_min_pages):
+    from genesys_cloud.warehouse_connection import open_warehouse
+
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
+        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": extra}))
+    warehouse = open_warehouse()
+    assert warehouse.worker_min_pages == worker_min_pages
+    warehouse.dispose()
