@@ -208,3 +208,20 @@ def test_a_killed_worker_fails_the_load_with_its_exit_status(postgres_url, stage
     assert wh.table_counts()["conversations"] == 0
     wh.dispose()
     assert not _children()
+
+
+@pytest.mark.timeout(60)
+def test_any_error_of_the_pages_ends_the_batches_with_it_never_quietly(generated_day, make_pages, tmp_path):
+    from genesys_pipeline.rejects import RejectsFile
+
+    pages = make_pages(generated_day(), 100)
+
+    def failing_pages():
+        yield pages[0]
+        raise ValueError("unreadable page 2")  # a ValueError like a closed pipe's: still an error
+
+    with RejectsFile(tmp_path / "rejects" / "p" / "r.jsonl") as rejects:
+        with normalize_process.NormalizeProcess(failing_pages(), "2024-05-02T01:00:00Z", "run-1", None, rejects) as worker:
+            with pytest.raises(ValueError, match="unreadable page 2"):
+                list(worker.batches())  # before or after page 1's batch, never a clean end
+    assert not _children()

@@ -64,21 +64,28 @@ class NormalizeProcess:
         return self
 
     def _feed(self) -> None:
-        stdin = self._child.stdin  # type: ignore[union-attr]
         try:
-            write_frame(stdin, self._settings)
-            for raw in self._pages:
-                write_frame(stdin, raw)
-        except (BrokenPipeError, ValueError):
-            pass  # the worker is gone (or the loader closed the pipe): the reading side reports why
+            if self._send(self._settings):
+                for raw in self._pages:
+                    if not self._send(raw):
+                        break
         except BaseException as error:  # e.g. a corrupt staged page: stop the worker, raise it there
             self._feed_error = error
             self._child.kill()  # type: ignore[union-attr]
         finally:
             try:
-                stdin.close()
+                self._child.stdin.close()  # type: ignore[union-attr]
             except OSError:
                 pass
+
+    def _send(self, message: Any) -> bool:
+        """False when the worker is gone or the loader closed the pipe: the reading side says why.
+        Only the write is guarded: an error of the pages themselves must never end the feed quietly."""
+        try:
+            write_frame(self._child.stdin, message)  # type: ignore[union-attr, arg-type]
+            return True
+        except (BrokenPipeError, ValueError):  # ValueError: write to a closed file
+            return False
 
     def batches(self) -> Iterator[TableBatch]:
         stdout = self._child.stdout  # type: ignore[union-attr]
