@@ -117,6 +117,13 @@ def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: i
     return {"AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({**conn, "extra": extra})}
 
 
+def warehouse_connection(base_env: dict[str, str], normalize_worker: bool) -> dict[str, str]:
+    """The warehouse connection with ``extra.normalize_worker`` set (the worker A/B)."""
+    conn = json.loads(base_env["AIRFLOW_CONN_GENESYS_WAREHOUSE"])
+    extra = {**conn["extra"], "normalize_worker": normalize_worker}
+    return {"AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps({**conn, "extra": extra})}
+
+
 def load_lock_seconds(cluster: AirflowCluster, runs: list[dict]) -> dict[str, float]:
     """Loads wait on per-day PostgreSQL advisory locks: total seconds waited for them and spent loading after."""
     waited = held = 0.0
@@ -162,8 +169,9 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             Path(work_dir), target, executor=args.executor, celery_workers=args.workers,
             celery_worker_concurrency=args.worker_concurrency,
             pools={GENESYS_POOL: args.pool_slots}, parallelism=args.parallelism,
-            env_overrides=genesys_connection(target.airflow_env(), args.budget, args.rate_limit, args.job_cap,
-                                              target.warehouse_url),
+            env_overrides={**genesys_connection(target.airflow_env(), args.budget, args.rate_limit, args.job_cap,
+                                                target.warehouse_url),
+                           **warehouse_connection(target.airflow_env(), normalize_worker=not args.no_worker)},
         )
         with PeakRss() as rss, AirflowCluster(config) as cluster:
             cluster.api.wait_for_dag("genesys_conversations_daily", timeout=180, health_check=cluster.assert_running)
@@ -189,7 +197,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "executor": args.executor, "workers": args.workers if args.executor == "CeleryExecutor" else None,
         "worker_concurrency": args.worker_concurrency if args.executor == "CeleryExecutor" else None,
-        "budget": args.budget, "pool_slots": args.pool_slots, "parallelism": args.parallelism, "job_latency_s": [round(x, 2) for x in latency],
+        "budget": args.budget, "normalize_worker": not args.no_worker, "pool_slots": args.pool_slots,
+        "parallelism": args.parallelism, "job_latency_s": [round(x, 2) for x in latency],
         "rate_limit_per_min": args.rate_limit, "job_cap": args.job_cap, "org_clock": org_clock,
         "days": args.days, "conversations": sum(day_counts), "wall_s": round(wall, 1),
         "api_bound_s": least.wall_s, "ratio_to_api_bound": round(wall / least.wall_s, 2),
@@ -219,6 +228,8 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--parallelism", type=int, default=6,
                         help="[core] parallelism: task processes at once (LocalExecutor: per scheduler)")
     parser.add_argument("--timeout", type=float, default=3600.0)
+    parser.add_argument("--no-worker", action="store_true",
+                        help="warehouse extra.normalize_worker=false: loads normalize in the task's process")
     print(json.dumps(run(parser.parse_args(argv))), flush=True)
 
 
