@@ -130,8 +130,10 @@ class Warehouse:
             if self._uses_worker(manifest):
                 with NormalizeProcess(pages, manifest.extracted_at, run_id, pii, rejects) as worker:
                     converge = Convergence(manifest, worker.result, complete, erasure_salt, progress)
-                    report = load_batches(self.engine, self.schema, converge.watch(worker.batches()), self.writer,
-                                          run_id, progress, converge, own_days)
+                    # the one load funnel, prefetch thread included: it reads the next frame
+                    # while this thread COPYs, so the worker starts on the page after
+                    batches = converge.watch(worker.batches())
+                    report = self.load_batches(batches, run_id, progress, finish=converge, own_days=own_days)
                 result, normalize_s = worker.result, worker.normalize_s
             else:
                 normalizer = Normalizer(manifest.extracted_at, run_id, pii=pii, rejects=rejects)
