@@ -9,9 +9,9 @@ process it has a core of its own, and it also formats the child tables' rows as 
 with the merge's look-ups and sending bytes.
 
 Protocol, in :mod:`genesys_pipeline.frames` (both ends are this package, the pipes are private
-to the two processes): stdin carries the settings (extracted_at, run_id,
-PII config) and then one frame per raw page; stdout carries per page ``("batch", TableBatch,
-NormalizeResult, rejects, seconds)`` and, after stdin's end, ``("done",)``, or ``("error",
+to the two processes): stdin carries the settings (extracted_at, run_id, PII config), one frame
+per raw page and :data:`END_OF_PAGES`; stdout carries per page ``("batch", TableBatch,
+NormalizeResult, rejects, seconds)`` and then ``("done",)``, or ``("error",
 exception)`` when normalizing failed. Rejected records travel back to the loading process,
 which owns the rejects file (it may be object storage the worker cannot reach).
 """
@@ -27,6 +27,9 @@ from genesys_pipeline.copy_text import encode_text
 from genesys_pipeline.frames import read_frame, write_frame
 from genesys_pipeline.normalize import Normalizer, TableBatch
 
+# Sent after the last page. An explicit end, not the pipe's EOF: a process the loader forks
+# holds a copy of the pipe's write end, so the worker would never see EOF and never finish.
+END_OF_PAGES = None
 ENCODED_TABLES_SKIP = frozenset({"conversations"})  # kept as tuples: the merge reads their versions and days
 
 
@@ -58,9 +61,8 @@ def serve(source: BinaryIO, sink: BinaryIO) -> None:
     rejects = _CollectedRejects()
     normalizer = Normalizer(settings["extracted_at"], settings["run_id"], pii=settings["pii"], rejects=rejects)  # type: ignore[arg-type]
     while True:
-        try:
-            raw = read_frame(source)
-        except EOFError:
+        raw = read_frame(source)  # EOFError before END: the loading process is gone, stop
+        if raw is END_OF_PAGES:
             break
         started = time.perf_counter()
         batch = encode_batch(normalizer.normalize_page(raw))

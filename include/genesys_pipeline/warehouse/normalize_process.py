@@ -18,6 +18,7 @@ from typing import Any, Iterable, Iterator
 
 from genesys_pipeline.frames import read_frame, write_frame
 from genesys_pipeline.normalize import NormalizeResult, TableBatch
+from genesys_pipeline.normalize_worker import END_OF_PAGES
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.rejects import RejectsFile
 
@@ -65,10 +66,8 @@ class NormalizeProcess:
 
     def _feed(self) -> None:
         try:
-            if self._send(self._settings):
-                for raw in self._pages:
-                    if not self._send(raw):
-                        break
+            if self._send(self._settings) and all(self._send(raw) for raw in self._pages):
+                self._send(END_OF_PAGES)
         except BaseException as error:  # e.g. a corrupt staged page: stop the worker, raise it there
             self._feed_error = error
             self._child.kill()  # type: ignore[union-attr]
