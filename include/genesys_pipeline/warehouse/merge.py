@@ -29,7 +29,6 @@ from genesys_pipeline.warehouse.daylocks import DayLocks
 _ID_CHUNK = 500
 _CONVERSATION_ID = "conversation_id"
 _CONVERSATIONS = TABLES_BY_NAME["conversations"]
-_ID_COLUMN = ID_COLUMN
 _EXTRACTED_COLUMN = _CONVERSATIONS.column_names.index(EXTRACTED_AT)
 _HASH_COLUMN = _CONVERSATIONS.column_names.index(CONTENT_HASH)
 _RUN_COLUMN = _CONVERSATIONS.column_names.index(RUN_ID)
@@ -48,7 +47,7 @@ class MergeCounts:
     conversations_changed: int = 0
     conversations_unchanged: int = 0
     conversations_skipped_older: int = 0
-    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(_ID_COLUMN, 0))
+    rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ID_COLUMN, 0))
     written_by_day: dict[str, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
@@ -147,7 +146,7 @@ class ConversationTables:
         never = self.conn.exec_driver_sql(
             "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
             "WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.reltuples < 0",
-            (self._schema or "public", list(_ID_COLUMN)),
+            (self._schema or "public", list(ID_COLUMN)),
         ).scalars().all()
         for table in never:
             # ANALYZE holds its table lock to the commit and conflicts with itself: without
@@ -156,7 +155,7 @@ class ConversationTables:
 
     def delete(self, ids: Collection[str], progress: Progress) -> dict[str, int]:
         """Delete every row of ``ids`` from every table; returns rows deleted per table."""
-        deleted = dict.fromkeys(_ID_COLUMN, 0)
+        deleted = dict.fromkeys(ID_COLUMN, 0)
         if not ids:
             return deleted
         self._ensure_statistics()
@@ -179,7 +178,7 @@ class BatchVersion:
 
 def batch_versions(rows: dict[str, Rows]) -> dict[str, BatchVersion]:
     """Conversation id -> extraction time, content hash and day of the batch's conversation rows."""
-    id_column = _ID_COLUMN[_CONVERSATIONS.name]
+    id_column = ID_COLUMN[_CONVERSATIONS.name]
     return {
         row[id_column]: BatchVersion(row[_EXTRACTED_COLUMN], row[_HASH_COLUMN], _day_text(row[_DAY_COLUMN]), row[_RUN_COLUMN])
         for row in rows[_CONVERSATIONS.name]

@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL
 
-from genesys_pipeline.normalize import Normalizer, TableBatch
+from genesys_pipeline.normalize import NormalizeResult, Normalizer, TableBatch
 from genesys_pipeline.pii import PiiConfig
 from genesys_pipeline.prefetch import prefetch
 from genesys_pipeline.rejects import RejectsFile
@@ -125,22 +125,23 @@ class Warehouse:
         reading = Stopwatch()
         started = time.perf_counter()
         own_days = extraction_days(manifest.query)
+
+        def load(result: NormalizeResult, batches: Iterable[TableBatch]) -> LoadReport:
+            converge = Convergence(manifest, result, complete, erasure_salt, progress)
+            return self.load_batches(converge.watch(batches), run_id, progress, finish=converge, own_days=own_days)
+
         with RejectsFile(path) as rejects:
             pages = reading.wrap(staging.iter_pages(manifest))
             if self._uses_worker(manifest):
+                # through the one load funnel, prefetch thread included: it reads the next frame
+                # while this thread COPYs, so the worker starts on the page after
                 with NormalizeProcess(pages, manifest.extracted_at, run_id, pii, rejects) as worker:
-                    converge = Convergence(manifest, worker.result, complete, erasure_salt, progress)
-                    # the one load funnel, prefetch thread included: it reads the next frame
-                    # while this thread COPYs, so the worker starts on the page after
-                    batches = converge.watch(worker.batches())
-                    report = self.load_batches(batches, run_id, progress, finish=converge, own_days=own_days)
+                    report = load(worker.result, worker.batches())
                 result, normalize_s = worker.result, worker.normalize_s
             else:
                 normalizer = Normalizer(manifest.extracted_at, run_id, pii=pii, rejects=rejects)
-                converge = Convergence(manifest, normalizer.result, complete, erasure_salt, progress)
                 normalizing = Stopwatch()
-                batches = converge.watch(normalizing.wrap(normalizer.normalize_pages(pages)))
-                report = self.load_batches(batches, run_id, progress, finish=converge, own_days=own_days)
+                report = load(normalizer.result, normalizing.wrap(normalizer.normalize_pages(pages)))
                 result, normalize_s = normalizer.result, normalizing.seconds - reading.seconds
         report.include(result, str(path) if rejects.count else None)
         # Read and normalize run beside the load (prefetch thread or worker process): their
