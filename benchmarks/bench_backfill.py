@@ -1,13 +1,13 @@
 """A backfill at the API's pace: the real scheduler runs DAYS partitions of N conversations each.
 
-The daily DAG runs on a local Airflow cluster (``tests/system/airflow_cluster.py``: LocalExecutor,
+The daily DAG runs on a local Airflow cluster (``include/genesys_cluster/cluster.py``: LocalExecutor,
 or CeleryExecutor with ``--workers`` workers on the local Redis/PostgreSQL) against an emulator
 process with realistic details jobs (run time drawn in ``--latency`` seconds, scaled by
 ``--scale`` so a run fits in minutes), the per-token rate limit on and the org's job cap. Every
 task draws from one shared rate budget (``--budget``: redis = the local Redis, sql = the
 warehouse database, or local = per process, the control). The last line printed is one JSON summary:
 
-- ``api_bound_s``: the least wall time the work allows (``genesys_pipeline.backfill_plan``):
+- ``api_bound_s``: the least wall time the work allows (``genesys_pipeline.plan.backfill``):
   its minimum API requests at the rate limit, or its jobs' mean scaled latency spread over the
   concurrent-job cap, whichever is longer;
 - ``api_requests`` / ``min_api_requests``: API calls counted by the emulator / the fewest the
@@ -37,10 +37,9 @@ from typing import Any
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-sys.path.insert(0, str(ROOT / "tests" / "system"))  # the cluster harness the system tests use
 
-from airflow_cluster import AirflowCluster  # noqa: E402
-from genesys_cluster_env import (  # noqa: E402
+from genesys_cluster.cluster import AirflowCluster  # noqa: E402
+from genesys_cluster.pipeline import (  # noqa: E402
     DAILY_DAG_ID,
     GENESYS_POOL,
     backfill_daily_dag,
@@ -52,7 +51,7 @@ from genesys_cluster_env import (  # noqa: E402
 )
 from genesys_emulator.testing import EmulatorControl  # noqa: E402
 from task_timings import run_spans, task_timings  # noqa: E402
-from genesys_pipeline.backfill_plan import BackfillLimits, plan  # noqa: E402
+from genesys_pipeline.plan.backfill import BackfillLimits, plan  # noqa: E402
 
 REDIS_BUDGET_URL = "redis://127.0.0.1:6379/15"  # a database of its own, apart from Celery's
 

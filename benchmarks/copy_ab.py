@@ -26,7 +26,7 @@ from environment import ROOT, emit, scratch_database
 sys.path.insert(0, str(ROOT / "scripts"))
 from measure_load import stage_pages  # noqa: E402
 
-from genesys_pipeline.staging import Manifest, StagingArea  # noqa: E402
+from genesys_pipeline.staging.area import Manifest, StagingArea  # noqa: E402
 from genesys_pipeline.warehouse import Warehouse  # noqa: E402
 
 

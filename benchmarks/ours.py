@@ -29,8 +29,8 @@ os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".bench" / "airflow"))  # befor
 from genesys_cloud.hook import GenesysCloudHook  # noqa: E402
 from genesys_cloud.api.job_state import JobState  # noqa: E402
 from genesys_emulator.control_client import EmulatorControl  # noqa: E402
-from genesys_pipeline.normalize import Normalizer  # noqa: E402
-from genesys_pipeline.staging import ExtractionWriter, Manifest, StagingArea  # noqa: E402
+from genesys_pipeline.normalize.normalizer import Normalizer  # noqa: E402
+from genesys_pipeline.staging.area import ExtractionWriter, Manifest, StagingArea  # noqa: E402
 from genesys_pipeline.warehouse import Warehouse  # noqa: E402
 from genesys_pipeline.warehouse.warehouse import WORKER_MIN_PAGES  # noqa: E402
 import structlog  # noqa: E402

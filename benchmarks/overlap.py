@@ -16,9 +16,9 @@ from typing import Any
 
 from environment import rate
 from ours import bench_hook, run_job, staged_pages
-from genesys_pipeline.normalize import Normalizer
-from genesys_pipeline.prefetch import prefetch
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.normalize.normalizer import Normalizer
+from genesys_pipeline.normalize.prefetch import prefetch
+from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
 

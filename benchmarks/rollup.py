@@ -12,8 +12,8 @@ from typing import Any
 
 from ours import bench_hook
 
-from genesys_pipeline import aggregates
-from genesys_pipeline.reconcile import reconcile
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.report.reconcile import reconcile
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 
 

@@ -5,7 +5,7 @@ zero at ``exec``) reported by the child itself, and ``ru_maxrss`` from ``os.wait
 latter is the classic reading but on Linux it also keeps the high-water mark from before
 ``exec``, i.e. the size of the benchmark process that forked the child, so it is an upper
 bound only; ``peak_rss_mb`` is VmHWM. A PostgreSQL load normalizes in a worker process of its
-own (:mod:`genesys_pipeline.normalize_worker`), whose VmHWM :class:`ChildPeaks` samples; the
+own (:mod:`genesys_pipeline.normalize.worker`), whose VmHWM :class:`ChildPeaks` samples; the
 pipeline's figure is then the sum of both peaks, an upper bound on what the two hold at once.
 """
 from __future__ import annotations

@@ -49,7 +49,7 @@ from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
 from genesys_cloud.operators.validate_window import GenesysWindowOperator
 from genesys_cloud.sensors import GenesysWaitForDataSensor
-from genesys_defaults import (
+from genesys_cloud.defaults import (
     AUDITED_DEFAULT_ARGS,
     EXTRACT_EXECUTION_TIMEOUT,
     GENESYS_POOL,

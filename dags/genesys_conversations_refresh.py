@@ -28,7 +28,7 @@ from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.refresh_plan import (
     GenesysRefreshPlanOperator, audit_kwargs, extract_kwargs, load_kwargs,
 )
-from genesys_defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
+from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
 with DAG(

@@ -20,7 +20,7 @@ import pendulum
 from airflow.sdk import DAG, Asset
 
 from genesys_cloud.operators.reference_data import FETCHERS, GenesysReferenceDataOperator
-from genesys_defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
+from genesys_cloud.defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
 
 with DAG(
     dag_id="genesys_reference_data",

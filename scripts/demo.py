@@ -23,9 +23,9 @@ from sqlalchemy import column, create_engine, func, inspect, select, table
 
 from local_env import ROOT, EmulatorProcess, airflow_env, free_port, migrate_metadata_db, run_airflow
 
-from genesys_pipeline.audit import read_audit
+from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.tables import CONVERSATION_TABLES
-from genesys_pipeline.window import Window
+from genesys_pipeline.plan.window import Window
 
 DEFAULT_DIR = ROOT / ".demo"
 DAG_ID = "genesys_conversations_daily"

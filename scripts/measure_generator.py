@@ -15,8 +15,8 @@ from typing import Callable, TypeVar
 
 import orjson
 
-from genesys_emulator.determinism import day_start_ms
-from genesys_emulator.generator import DataGenerator
+from genesys_emulator.world.determinism import day_start_ms
+from genesys_emulator.world.generator import DataGenerator
 
 T = TypeVar("T")
 

@@ -23,9 +23,9 @@ from typing import Any, Iterator
 
 import orjson
 
-from genesys_emulator.generator import DataGenerator
-from genesys_pipeline.normalize import Normalizer
-from genesys_pipeline.staging import Manifest, StagingArea
+from genesys_emulator.world.generator import DataGenerator
+from genesys_pipeline.normalize.normalizer import Normalizer
+from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
 FIRST_DAY = date(2024, 5, 1)

@@ -19,7 +19,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "include"))
 
-from genesys_pipeline.backfill_plan import BackfillLimits, daily_volume, plan, volume_queries  # noqa: E402
+from genesys_pipeline.plan.backfill import BackfillLimits, daily_volume, plan, volume_queries  # noqa: E402
 
 
 def org_volume(conn_id: str, first: date, last: date) -> tuple[dict[str, int], int]:

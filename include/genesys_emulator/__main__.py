@@ -5,8 +5,8 @@ import argparse
 
 import uvicorn
 
-from .app import create_app
-from .config import JOB_PROGRESSIONS, EmulatorConfig
+from genesys_emulator.service.app import create_app
+from genesys_emulator.config import JOB_PROGRESSIONS, EmulatorConfig
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:

@@ -12,8 +12,8 @@ from datetime import datetime
 from dataclasses import dataclass, field
 from typing import Any
 
-from .evolution import EvolutionSettings
-from .generator import DEFAULT_RECORD_CACHE_SIZE
+from genesys_emulator.world.evolution import EvolutionSettings
+from genesys_emulator.world.generator import DEFAULT_RECORD_CACHE_SIZE
 
 ALL_ROLES: tuple[str, ...] = (
     "analytics:conversationDetail:view",

@@ -12,9 +12,9 @@ import time
 
 import uvicorn
 
-from .app import create_app
-from .config import EmulatorConfig
-from .control_client import EmulatorControl
+from genesys_emulator.service.app import create_app
+from genesys_emulator.config import EmulatorConfig
+from genesys_emulator.control_client import EmulatorControl
 
 __all__ = ["EmulatorControl", "EmulatorServer"]
 

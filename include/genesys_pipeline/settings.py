@@ -22,9 +22,9 @@ from typing import Any, Callable, Literal
 
 import orjson
 
-from .followup import DEFAULT_FOLLOWUP_BATCH
-from .result_cap import DEFAULT_MAX_JOB_RESULTS
-from .window import WindowLimits
+from genesys_pipeline.staging.followup import DEFAULT_FOLLOWUP_BATCH
+from genesys_pipeline.plan.result_cap import DEFAULT_MAX_JOB_RESULTS
+from genesys_pipeline.plan.window import WindowLimits
 
 Lookup = Callable[[str], "str | None"]
 
@@ -56,7 +56,7 @@ SPECS: tuple[SettingSpec, ...] = (
     SettingSpec("genesys_max_job_results", int, 1, "Results one details job may page through before a window is split (default 400000)."),
     SettingSpec("genesys_open_followup_batch", int, 1, "Open conversations re-fetched per multi-get request (default 100; Genesys max unconfirmed)."),
     SettingSpec("genesys_expected_divisions", list, None, 'Divisions the client must read: a JSON list of ids, or "*"/"any" for whatever it can (default: all).'),
-    SettingSpec("genesys_pii_config", str, None, "PII handling as JSON for genesys_pipeline.pii.PiiConfig (default: its defaults)."),
+    SettingSpec("genesys_pii_config", str, None, "PII handling as JSON for genesys_pipeline.normalize.pii.PiiConfig (default: its defaults)."),
 )
 
 

@@ -31,7 +31,7 @@ SERIAL: ColumnType = "serial"  # integer key the database assigns
 
 EXTRACTED_AT = "_extracted_at"
 RUN_ID = "_run_id"
-# Digest of the raw conversation record (see genesys_pipeline.content_hash): a re-extraction
+# Digest of the raw conversation record (see genesys_pipeline.normalize.content_hash): a re-extraction
 # rewrites only conversations whose digest changed.
 CONTENT_HASH = "_content_hash"
 
@@ -318,7 +318,7 @@ SYNC_AUDIT = TableSpec(
 )
 
 # Per UTC day of conversation_start: when the day was last extracted whole and how much of it
-# is still moving. Upserted by the load (genesys_pipeline.warehouse.freshness).
+# is still moving. Upserted by the load (genesys_pipeline.warehouse.converge.freshness).
 PARTITION_FRESHNESS = TableSpec(
     "partition_freshness",
     (

@@ -29,8 +29,8 @@ from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator
 from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
 from genesys_cloud.api.settings import GenesysSettings
 from genesys_cloud.api.stats import RequestStats
-from genesys_pipeline.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
-from genesys_pipeline.followup import multiget_params
+from genesys_pipeline.plan.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
+from genesys_pipeline.staging.followup import multiget_params
 
 
 def new_slot_holder() -> str:
@@ -237,7 +237,7 @@ class GenesysCloudHook(BaseHook):
 
     def division_access(self, expected: tuple[str, ...] | Literal["any"] | None) -> DivisionAccess:
         """The divisions this client reads conversation details in, checked against ``expected``
-        (raises :class:`~genesys_pipeline.divisions.DivisionAccessError` naming the missing ones)."""
+        (raises :class:`~genesys_pipeline.plan.divisions.DivisionAccessError` naming the missing ones)."""
         readable, all_permitted = self.get_permitted_divisions(DETAILS_PERMISSION)
         return check_division_access(list(self.iter_divisions()), readable, expected, all_permitted=all_permitted)
 

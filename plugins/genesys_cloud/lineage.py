@@ -1,7 +1,7 @@
 """OpenLineage for the operators: Genesys -> staged pages (extract) -> warehouse tables (load).
 
 The OpenLineage provider calls ``get_openlineage_facets_on_complete`` on an operator after it
-succeeds. The names come from :mod:`genesys_pipeline.lineage_names`. This module only wraps
+succeeds. The names come from :mod:`genesys_pipeline.report.lineage_names`. This module only wraps
 them as the provider's datasets, so Marquez or DataHub show the flow with no configuration
 beyond the provider's transport.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable
 
-from genesys_pipeline.lineage_names import DatasetName
+from genesys_pipeline.report.lineage_names import DatasetName
 
 
 def operator_lineage(inputs: Iterable[DatasetName], outputs: Iterable[DatasetName]) -> Any:

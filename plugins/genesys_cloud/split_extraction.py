@@ -4,13 +4,13 @@ Known only from the error: the whole-window job's results call answered HTTP 400
 not exceed N results" (:func:`~genesys_cloud.api.error_responses.results_cap_of`). Nothing is
 predicted before that, so the normal path costs no extra request; after it, ONE aggregates query
 (the hourly census, ``granularity=PT1H``) predicts each hour's volume and
-:func:`~genesys_pipeline.result_cap.split_under_cap` cuts the window to fit
+:func:`~genesys_pipeline.plan.result_cap.split_under_cap` cuts the window to fit
 ``min(genesys_max_job_results, N)``.
 
 This is the rare path and it runs synchronously inside the extract task: each piece's job is
 submitted, polled with ``time.sleep`` (the worker slot is held meanwhile, unlike the deferred
 whole-window job) until the operator's ``timeout``, read page by page and deleted. Every piece's
-records pass through one :class:`~genesys_pipeline.result_cap.Stitcher` into the ONE staging
+records pass through one :class:`~genesys_pipeline.plan.result_cap.Stitcher` into the ONE staging
 writer of the whole window, so the extraction keeps the unsplit job's partition and query hash
 and the load reads it unchanged.
 """
@@ -25,16 +25,16 @@ from genesys_cloud.api.error_responses import results_cap_of
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.hook import GenesysCloudHook
-from genesys_pipeline import aggregates
-from genesys_pipeline.result_cap import (
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.plan.result_cap import (
     StitchedExtraction,
     hour_aligned_halves,
     hourly_counter,
     split_under_cap,
     stitch_pieces,
 )
-from genesys_pipeline.staging import ExtractionWriter
-from genesys_pipeline.window import Window
+from genesys_pipeline.staging.area import ExtractionWriter
+from genesys_pipeline.plan.window import Window
 
 
 def is_results_cap_error(error: BaseException) -> bool:

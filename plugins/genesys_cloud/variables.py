@@ -14,8 +14,8 @@ import logging
 from contextlib import contextmanager
 from typing import Iterator
 
-from genesys_pipeline.pii import SECRET_VARIABLE as PII_SECRET_VARIABLE
-from genesys_pipeline.pii import PiiConfig
+from genesys_pipeline.normalize.pii import SECRET_VARIABLE as PII_SECRET_VARIABLE
+from genesys_pipeline.normalize.pii import PiiConfig
 from genesys_pipeline.settings import PipelineSettings
 
 SHORT_SECRET_WARNING = "Skipping masking for a secret as it's too short"

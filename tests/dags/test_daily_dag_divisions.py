@@ -10,7 +10,7 @@ from sqlalchemy import inspect, text
 
 from daily_dag_harness import data_snapshot, day_interval, past_day, run_day, task_states
 from emulator.support import require_module
-from genesys_pipeline.audit import read_audit
+from genesys_pipeline.report.audit import read_audit
 
 PureCloud = require_module("PureCloudPlatformClientV2")  # the oracle: fails, never skips, under CI
 

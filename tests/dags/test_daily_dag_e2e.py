@@ -7,9 +7,9 @@ import pytest
 from sqlalchemy import column, select, table
 
 from daily_dag_harness import data_snapshot, day_interval, details_job_calls, past_day, run_day, task_states
-from genesys_pipeline.audit import read_audit
+from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.webhook import EVENT_SYNCED
+from genesys_pipeline.report.webhook import EVENT_SYNCED
 
 DETAILS_JOB_OPERATIONS = ("details", "job")
 

@@ -7,7 +7,7 @@ import pytest
 from sqlalchemy import inspect
 
 from daily_dag_harness import data_snapshot, day_interval, details_job_calls, free_port_url, past_day, run_day, task_states
-from genesys_pipeline.audit import read_audit
+from genesys_pipeline.report.audit import read_audit
 
 
 def test_webhook_outage_leaves_the_data_alone(daily_dag, warehouse, emulator, monkeypatch):

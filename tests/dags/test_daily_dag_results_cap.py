@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from daily_dag_harness import data_snapshot, past_day, run_day, task_states
-from genesys_pipeline.audit import read_audit
+from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "operations"))  # the week test's independent reads

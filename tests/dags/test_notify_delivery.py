@@ -6,7 +6,7 @@ import json
 import pytest
 import requests
 
-from genesys_pipeline import webhook
+from genesys_pipeline.report import webhook
 
 URL = "https://hooks.test/genesys"
 

@@ -4,8 +4,8 @@ from datetime import timezone
 import pytest
 from sqlalchemy import create_engine
 
-from genesys_pipeline import webhook
-from genesys_pipeline.audit import AuditRecord, read_audit, write_audit, write_audit_reliably
+from genesys_pipeline.report import webhook
+from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit, write_audit_reliably
 from genesys_pipeline.settings import PipelineSettings
 
 

@@ -3,7 +3,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from genesys_pipeline.window import (
+from genesys_pipeline.plan.window import (
     Window,
     WindowError,
     WindowLimits,

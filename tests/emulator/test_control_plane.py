@@ -16,7 +16,7 @@ SECRET = "emulator-webhook-secret"
 
 
 def day_ms() -> tuple[int, int]:
-    from genesys_emulator.validation import parse_interval
+    from genesys_emulator.service.validation import parse_interval
 
     return parse_interval(day_interval())
 
@@ -57,7 +57,7 @@ def test_warm_caches_a_window_sized_to_fit(emulator):
 
 
 def test_warmed_records_are_served_without_rebuilding(monkeypatch):
-    from genesys_emulator.dataset import Dataset
+    from genesys_emulator.world.dataset import Dataset
 
     dataset = Dataset(42, 300, record_cache_size=1000)
     keys = dataset.matching(*day_ms(), semantics="overlap", available_until_ms=day_ms()[1])
@@ -68,7 +68,7 @@ def test_warmed_records_are_served_without_rebuilding(monkeypatch):
 
 def test_a_scan_larger_than_the_record_cache_rebuilds_every_record(monkeypatch):
     """Why benchmarks size the cache to the day: an LRU scan longer than the cache never hits."""
-    from genesys_emulator.dataset import Dataset
+    from genesys_emulator.world.dataset import Dataset
 
     dataset = Dataset(42, 300, record_cache_size=100)
     keys = dataset.matching(*day_ms(), semantics="overlap", available_until_ms=day_ms()[1])

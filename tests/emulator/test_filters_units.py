@@ -3,9 +3,9 @@ from __future__ import annotations
 
 import pytest
 
-from genesys_emulator.errors import ApiError
-from genesys_emulator.filters import record_matches
-from genesys_emulator.validation import parse_interval, validate_details_query
+from genesys_emulator.service.errors import ApiError
+from genesys_emulator.service.filters import record_matches
+from genesys_emulator.service.validation import parse_interval, validate_details_query
 from genesys_emulator.config import EmulatorConfig
 
 RECORD = {

@@ -10,9 +10,9 @@ from datetime import date, datetime, timedelta, timezone
 import orjson
 import pytest
 
-from genesys_emulator.determinism import day_start_ms, iso_ms
-from genesys_emulator.generator import DataGenerator, without_attributes
-from genesys_emulator.skeleton import MAX_DURATION_MS
+from genesys_emulator.world.determinism import day_start_ms, iso_ms
+from genesys_emulator.world.generator import DataGenerator, without_attributes
+from genesys_emulator.world.skeleton import MAX_DURATION_MS
 
 DAY = date(2024, 5, 1)
 PER_DAY = 2000
@@ -82,7 +82,7 @@ def test_same_seed_gives_byte_identical_records_regardless_of_generation_order()
 _DIGEST_SCRIPT = """
 import hashlib, orjson
 from datetime import date
-from genesys_emulator.generator import DataGenerator
+from genesys_emulator.world.generator import DataGenerator
 generator = DataGenerator(11, 200)
 digest = hashlib.sha256()
 for index in range(200):

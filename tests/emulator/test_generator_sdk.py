@@ -8,9 +8,9 @@ from datetime import date
 import numpy as np
 import pytest
 
-from genesys_emulator.evolution import EvolutionSettings
-from genesys_emulator.generator import DataGenerator, without_attributes
-from genesys_emulator.records import ConversationAssembler, ConversationSlot
+from genesys_emulator.world.evolution import EvolutionSettings
+from genesys_emulator.world.generator import DataGenerator, without_attributes
+from genesys_emulator.world.records import ConversationAssembler, ConversationSlot
 
 from .sdk_audit import audit, dropped_keys
 from .support import require_module

@@ -5,8 +5,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from genesys_emulator.determinism import day_start_ms, iso_ms
-from genesys_emulator.generator import DataGenerator
+from genesys_emulator.world.determinism import day_start_ms, iso_ms
+from genesys_emulator.world.generator import DataGenerator
 
 DAY = date(2024, 5, 1)
 PER_DAY = 2000

@@ -6,10 +6,10 @@ from datetime import date
 
 import pytest
 
-from genesys_emulator.determinism import iso_ms
-from genesys_emulator.records import ConversationAssembler, ConversationSlot
-from genesys_emulator.reference_data import build_reference_data
-from genesys_emulator.timeline import plan_conversation, plan_outbound, split_span
+from genesys_emulator.world.determinism import iso_ms
+from genesys_emulator.world.records import ConversationAssembler, ConversationSlot
+from genesys_emulator.world.reference_data import build_reference_data
+from genesys_emulator.world.timeline import plan_conversation, plan_outbound, split_span
 
 START = 1_714_557_600_000  # 2024-05-01T10:00:00Z
 

@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 
 from genesys_emulator.__main__ import config_from_args, parse_args
-from genesys_emulator.determinism import iso_ms
-from genesys_emulator.evolution import EvolutionSettings
-from genesys_emulator.generator import DataGenerator
+from genesys_emulator.world.determinism import iso_ms
+from genesys_emulator.world.evolution import EvolutionSettings
+from genesys_emulator.world.generator import DataGenerator
 
 from .support import DETAILS, JOBS, ApiClient
 
@@ -100,7 +100,7 @@ def test_evaluations_and_surveys_arrive_after_the_end(emulator, api: ApiClient):
 
 
 def _ms(iso: str) -> int:
-    from genesys_emulator.validation import parse_instant_ms
+    from genesys_emulator.service.validation import parse_instant_ms
     return parse_instant_ms(iso)
 
 

@@ -4,10 +4,12 @@ from __future__ import annotations
 import pytest
 
 from genesys_emulator.config import ClientConfig, EmulatorConfig
-from genesys_emulator.faults import FaultBook
-from genesys_emulator.jobs import CursorCodec, JobStore
-from genesys_emulator.state import Clock, RateLimiter, TokenStore
-from genesys_emulator.webhooks import expected_signature, rejection_reason
+from genesys_emulator.service.faults import FaultBook
+from genesys_emulator.service.jobs import CursorCodec, JobStore
+from genesys_emulator.service.clock import Clock
+from genesys_emulator.service.rate_limit import RateLimiter
+from genesys_emulator.service.tokens import TokenStore
+from genesys_emulator.service.webhooks import expected_signature, rejection_reason
 
 KEYS = [(None, i) for i in range(10)]
 

@@ -7,11 +7,11 @@ from datetime import date, datetime, timedelta, timezone
 import orjson
 from sqlalchemy import Engine
 
-from genesys_pipeline.aggregates import replace_partition
-from genesys_pipeline.audit import AuditRecord, write_audit
-from genesys_pipeline.normalize import Normalizer
+from genesys_pipeline.report.aggregates import replace_partition
+from genesys_pipeline.report.audit import AuditRecord, write_audit
+from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.warehouse.freshness import upsert_partition_freshness
+from genesys_pipeline.warehouse.converge.freshness import upsert_partition_freshness
 
 END = date(2026, 11, 24)
 EXTRACTED_AT = datetime(2026, 11, 25, 1, 30, tzinfo=timezone.utc)
@@ -92,6 +92,6 @@ def aggregates_response(offered: int, connected: int) -> dict:
 
 
 def write_aggregates(engine: Engine, partition: str, offered: int, connected: int) -> None:
-    from genesys_pipeline.aggregates import flatten
+    from genesys_pipeline.report.aggregates import flatten
 
     replace_partition(engine, partition, flatten(aggregates_response(offered, connected), partition, "run-agg"))

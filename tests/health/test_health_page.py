@@ -7,7 +7,7 @@ from datetime import timedelta
 import pytest
 from plotly.offline import get_plotlyjs
 
-from genesys_pipeline.audit import AuditRecord, write_audit
+from genesys_pipeline.report.audit import AuditRecord, write_audit
 from genesys_pipeline.health import render_health_page
 from genesys_pipeline.health.summary import default_end
 from genesys_pipeline.warehouse.engine import create_warehouse_engine

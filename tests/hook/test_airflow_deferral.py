@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.staging.area import StagingArea
 
 DAG_FILE = '''
 import pendulum

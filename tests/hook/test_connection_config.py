@@ -95,7 +95,7 @@ def test_host_with_userinfo_is_refused_naming_the_field_without_echoing_it(host)
 
 
 def test_no_secret_in_any_config_repr():
-    from genesys_pipeline.pii import PiiConfig
+    from genesys_pipeline.normalize.pii import PiiConfig
     from genesys_pipeline.settings import PipelineSettings
 
     settings = GenesysSettings.from_extra({"proxies": {"https": "http://proxyuser:proxy-pw-1@proxy:3128"}})

@@ -18,7 +18,7 @@ from hook_connection import set_connection
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysJobFailed, GenesysRateLimitExceeded, GenesysTransientError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.staging.area import StagingArea
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 RESULTS = "get_analytics_conversations_details_job_results"

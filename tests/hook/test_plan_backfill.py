@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from hook_connection import set_connection
-from genesys_pipeline.backfill_plan import BackfillLimits, daily_volume, plan, volume_queries
+from genesys_pipeline.plan.backfill import BackfillLimits, daily_volume, plan, volume_queries
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
 import plan_backfill  # noqa: E402

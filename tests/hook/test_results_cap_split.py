@@ -14,8 +14,8 @@ from genesys_cloud.api.error_responses import api_error, results_cap_of
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysTransientError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
-from genesys_pipeline.result_cap import ResultCapError
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.plan.result_cap import ResultCapError
+from genesys_pipeline.staging.area import StagingArea
 from hook_connection import set_connection
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"

@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.window import Window
+from genesys_pipeline.plan.window import Window
 
 EMULATOR_CLIENT = ("emulator-client", "emulator-secret")
 

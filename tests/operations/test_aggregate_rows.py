@@ -5,9 +5,9 @@ from datetime import datetime, timezone
 
 import pytest
 
-from genesys_pipeline import aggregates
-from genesys_pipeline.reconcile import Difference, aggregate_counts, compare, parse_tolerance
-from genesys_pipeline.reference_tables import entity_rows
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.report.reconcile import Difference, aggregate_counts, compare, parse_tolerance
+from genesys_pipeline.warehouse.reference_tables import entity_rows
 
 INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 FACETS = {
@@ -130,8 +130,8 @@ def test_entity_rows_keep_one_row_per_id_and_tolerate_entities_without_state():
 def test_lookback_widens_only_the_start_and_refuses_what_one_job_cannot_hold():
     from datetime import datetime, timezone
 
-    from genesys_pipeline.lookback import lookback_window
-    from genesys_pipeline.window import Window, WindowError, WindowLimits
+    from genesys_pipeline.plan.lookback import lookback_window
+    from genesys_pipeline.plan.window import Window, WindowError, WindowLimits
 
     day = Window(datetime(2024, 5, 3, tzinfo=timezone.utc), datetime(2024, 5, 4, tzinfo=timezone.utc))
     limits = WindowLimits(max_interval_days=3)

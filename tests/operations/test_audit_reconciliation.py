@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import MetaData, Table, inspect
 
-from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
+from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 from genesys_pipeline.warehouse.schema import warehouse_table
 

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 import pytest
 
-from genesys_pipeline import aggregates
-from genesys_pipeline.audit import read_audit
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.webhook import EVENT_SYNCED
+from genesys_pipeline.report.webhook import EVENT_SYNCED
 
 from emulator_day import day_window, past_day
 

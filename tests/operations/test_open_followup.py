@@ -18,7 +18,7 @@ import pytest
 from sqlalchemy import text
 
 from emulator_day import point_genesys_connection, point_warehouse_connection
-from genesys_pipeline.audit import read_audit
+from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, qualified_name
 from living_week import differences, truth_at_clock, warehouse_facts
 

@@ -6,8 +6,8 @@ details only, which is the silent data loss reconciliation exists to catch.
 """
 from __future__ import annotations
 
-from genesys_pipeline import aggregates
-from genesys_pipeline.reconcile import reconcile
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.report.reconcile import reconcile
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 
 from emulator_day import day_window, load_day, past_day

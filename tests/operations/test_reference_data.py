@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from genesys_pipeline.reference_tables import EmptySnapshotError, replace_snapshot
+from genesys_pipeline.warehouse.reference_tables import EmptySnapshotError, replace_snapshot
 from genesys_pipeline.warehouse import Warehouse
 
 from emulator_day import day_window, load_day, past_day

@@ -24,22 +24,20 @@ import pytest
 import requests
 from psycopg import sql
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "system"))  # the cluster harness
 
-from airflow_cluster import AirflowCluster  # noqa: E402
-from cluster_env import ClusterConfig, free_ports  # noqa: E402
-from managed_process import ManagedProcess  # noqa: E402
-from polling import poll_until  # noqa: E402
+from genesys_cluster.cluster import AirflowCluster  # noqa: E402
+from genesys_cluster.config import ClusterConfig, free_ports  # noqa: E402
+from genesys_cluster.processes import ManagedProcess  # noqa: E402
+from genesys_cluster.polling import poll_until  # noqa: E402
 
 from emulator_day import EMULATOR_CLIENT  # noqa: E402
 from genesys_emulator.testing import EmulatorControl  # noqa: E402
-from genesys_pipeline.audit import read_audit  # noqa: E402
+from genesys_pipeline.report.audit import read_audit  # noqa: E402
 from genesys_pipeline.warehouse import Warehouse  # noqa: E402
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "genesys_conversations_daily.py"
-DAG_SHARED_MODULE = DAG_FILE.with_name("genesys_defaults.py")  # what the daily DAG imports beside it
 DAG_ID = "genesys_conversations_daily"
 DAYS = 5
 RUN_TIMEOUT = 600.0
@@ -83,7 +81,6 @@ def cluster_config(tmp_path: Path, emulator_url: str, warehouse_url: str) -> Clu
     dags = tmp_path / "dags"
     dags.mkdir()
     shutil.copy(DAG_FILE, dags)
-    shutil.copy(DAG_SHARED_MODULE, dags)
     client_id, secret = EMULATOR_CLIENT
     env = {
         "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({

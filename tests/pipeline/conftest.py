@@ -11,7 +11,7 @@ import orjson
 import pytest
 from pipeline_records import DAY, EXTRACTED_D, SAMPLE_RECORD, pages_of
 
-from genesys_pipeline.staging import Manifest, StagingArea
+from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
 
@@ -23,7 +23,7 @@ def sample_record() -> dict:
 @pytest.fixture(scope="session")
 def generated_day() -> Callable[[date], list[dict]]:
     """Every emulator-generated record starting on a day (300 per day), as private copies."""
-    from genesys_emulator.generator import DataGenerator
+    from genesys_emulator.world.generator import DataGenerator
 
     generator = DataGenerator(seed=42, conversations_per_day=300)
 

@@ -9,8 +9,8 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
-from genesys_pipeline.content_hash import content_hash, hash_context
-from genesys_pipeline.pii import PiiConfig
+from genesys_pipeline.normalize.content_hash import content_hash, hash_context
+from genesys_pipeline.normalize.pii import PiiConfig
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID
 from genesys_pipeline.warehouse import Warehouse
 

@@ -5,9 +5,9 @@ from datetime import date, datetime, timedelta, timezone
 
 from sqlalchemy import inspect
 
-from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
-from genesys_pipeline.warehouse.erasure import CompleteExtraction
-from genesys_pipeline.warehouse.open_conversations import open_conversations
+from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
+from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction
+from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
 
 from pipeline_records import EXTRACTED_D
 

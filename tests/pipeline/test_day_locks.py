@@ -7,9 +7,9 @@ from datetime import date
 import pytest
 from pipeline_records import EXTRACTED_D, pages_of
 
-from genesys_pipeline.normalize import Normalizer, TableBatch
+from genesys_pipeline.normalize.normalizer import Normalizer, TableBatch
 from genesys_pipeline.tables import TABLES_BY_NAME
-from genesys_pipeline.warehouse.daylocks import (
+from genesys_pipeline.warehouse.write.daylocks import (
     DAY_LOCK_NAMESPACE, LISTED_DAYS_KEY, conversation_day, day_lock_key, extraction_days, interval_days, is_deadlock,
     split_batch,
 )

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from genesys_pipeline.divisions import DivisionAccessError, check_division_access
+from genesys_pipeline.plan.divisions import DivisionAccessError, check_division_access
 
 ORG = [{"id": "d-home", "name": "Home"}, {"id": "d-retail", "name": "Retail"}, {"id": "d-claims", "name": "Claims"}]
 

@@ -11,9 +11,9 @@ from datetime import date, datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from genesys_pipeline.normalize import Normalizer
+from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.tables import CONVERSATION_TABLES
-from genesys_pipeline.warehouse.erasure import CompleteExtraction, IncompleteExtractionError, whole_days
+from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction, IncompleteExtractionError, whole_days
 
 from pipeline_records import EXTRACTED_D
 

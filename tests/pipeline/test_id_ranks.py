@@ -7,7 +7,7 @@ import tracemalloc
 
 import pytest
 
-from genesys_pipeline.id_ranks import IdRanks
+from genesys_pipeline.normalize.id_ranks import IdRanks
 
 
 def test_matches_a_dict_through_growth_collisions_and_overwrites():

@@ -9,9 +9,9 @@ import json
 import orjson
 import pytest
 
-from genesys_pipeline.normalize import Normalizer, format_timestamp
-from genesys_pipeline.pii import PiiConfig
-from genesys_pipeline.rejects import RejectsFile
+from genesys_pipeline.normalize.normalizer import Normalizer, format_timestamp
+from genesys_pipeline.normalize.pii import PiiConfig
+from genesys_pipeline.staging.rejects import RejectsFile
 from genesys_pipeline.tables import TABLES_BY_NAME
 
 

@@ -12,8 +12,8 @@ import orjson
 import pytest
 
 from genesys_pipeline import tables
-from genesys_pipeline.content_hash import content_hash, hash_context
-from genesys_pipeline.normalize import Normalizer, TableBatch
+from genesys_pipeline.normalize.content_hash import content_hash, hash_context
+from genesys_pipeline.normalize.normalizer import Normalizer, TableBatch
 
 EXTRACTED = "2024-05-02T01:00:00.000000Z"
 META = {"_extracted_at": EXTRACTED, "_run_id": "run-1"}

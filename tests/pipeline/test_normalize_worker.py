@@ -19,14 +19,14 @@ import orjson
 import pytest
 from pipeline_records import DAY, EXTRACTED_D, EXTRACTED_D1
 
-from genesys_pipeline.copy_text import encode_text
-from genesys_pipeline.normalize import Normalizer
-from genesys_pipeline.pii import PiiConfig
-from genesys_pipeline.staging import StagingIntegrityError
-from genesys_pipeline.table_rows import ID_COLUMN, EncodedRows
+from genesys_pipeline.normalize.copy_text import encode_text
+from genesys_pipeline.normalize.normalizer import Normalizer
+from genesys_pipeline.normalize.pii import PiiConfig
+from genesys_pipeline.staging.area import StagingIntegrityError
+from genesys_pipeline.normalize.table_rows import ID_COLUMN, EncodedRows
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.warehouse import normalize_process
-from genesys_pipeline.warehouse.normalize_process import NormalizeWorkerError
+from genesys_pipeline.normalize import process as normalize_process
+from genesys_pipeline.normalize.process import NormalizeWorkerError
 
 WORKER = 1  # worker_min_pages: every load through the worker
 IN_PROCESS = None
@@ -212,7 +212,7 @@ def test_a_killed_worker_fails_the_load_with_its_exit_status(postgres_url, stage
 
 @pytest.mark.timeout(60)
 def test_any_error_of_the_pages_ends_the_batches_with_it_never_quietly(generated_day, make_pages, tmp_path):
-    from genesys_pipeline.rejects import RejectsFile
+    from genesys_pipeline.staging.rejects import RejectsFile
 
     pages = make_pages(generated_day(), 100)
 

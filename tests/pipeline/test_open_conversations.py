@@ -8,12 +8,12 @@ from datetime import date, datetime, timedelta
 import orjson
 import pytest
 
-from genesys_pipeline.followup import (
+from genesys_pipeline.staging.followup import (
     DEFAULT_FOLLOWUP_BATCH, FollowUpSummary, fetch_and_stage, id_batches, ids_to_follow, multiget_params,
     page_conversation_ids,
 )
-from genesys_pipeline.staging import StagingArea
-from genesys_pipeline.warehouse.open_conversations import open_conversations
+from genesys_pipeline.staging.area import StagingArea
+from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
 
 from pipeline_records import EXTRACTED_D
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import copy
 from datetime import date, timedelta
 
-from genesys_pipeline.warehouse.freshness import read_partition_freshness, upsert_partition_freshness
-from genesys_pipeline.warehouse.merge import ConversationTables
+from genesys_pipeline.warehouse.converge.freshness import read_partition_freshness, upsert_partition_freshness
+from genesys_pipeline.warehouse.write.merge import ConversationTables
 
 from pipeline_records import EXTRACTED_D
 

@@ -17,7 +17,7 @@ import pytest
 from pipeline_records import EXTRACTED_D, EXTRACTED_D1
 from sqlalchemy import text
 
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
 from test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
@@ -172,7 +172,7 @@ def test_a_by_id_fetch_holds_its_listed_days_from_the_first_batch_and_sets_nothi
 ):
     """The follow-up's staged query lists its ids' stored days: they are locked before the first
     batch, so its rows merge as they stream (without the list, every row waited for the end)."""
-    from genesys_pipeline.followup import fetch_and_stage
+    from genesys_pipeline.staging.followup import fetch_and_stage
 
     records = generated_day(DAY_D)[:3] + generated_day(DAY_D3)[:2]
     by_id = {record["conversationId"]: record for record in records}

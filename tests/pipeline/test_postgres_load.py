@@ -14,8 +14,8 @@ import pytest
 from pipeline_records import EXTRACTED_D, EXTRACTED_D1
 
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.warehouse.load import ExecutemanyWriter
-from genesys_pipeline.warehouse.postgres_copy import CopyWriter
+from genesys_pipeline.warehouse.write.load import ExecutemanyWriter
+from genesys_pipeline.warehouse.write.postgres_copy import CopyWriter
 
 pytestmark = pytest.mark.postgres
 
@@ -45,7 +45,7 @@ def test_copy_and_generic_paths_store_identical_contents(postgres_url, stage, ge
 CRASHING_LOADER = textwrap.dedent("""
     import sys, time
     from pathlib import Path
-    from genesys_pipeline.staging import StagingArea
+    from genesys_pipeline.staging.area import StagingArea
     from genesys_pipeline.warehouse import Warehouse
 
     url, root, partition, qhash = sys.argv[1:5]

@@ -6,7 +6,7 @@ from contextlib import closing
 
 import pytest
 
-from genesys_pipeline.prefetch import prefetch
+from genesys_pipeline.normalize.prefetch import prefetch
 
 
 def test_items_arrive_in_order():

@@ -1,7 +1,7 @@
 """Progress lines: every few pages or seconds, with rate and (when the total is known) an ETA."""
 from __future__ import annotations
 
-from genesys_pipeline.progress import PageProgress
+from genesys_pipeline.report.progress import PageProgress
 
 
 class FakeClock:

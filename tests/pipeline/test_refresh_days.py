@@ -5,8 +5,8 @@ from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
-from genesys_pipeline.refresh import refresh_windows, requested_days
-from genesys_pipeline.window import WindowError, WindowLimits
+from genesys_pipeline.plan.refresh import refresh_windows, requested_days
+from genesys_pipeline.plan.window import WindowError, WindowLimits
 
 LOGICAL = datetime(2026, 3, 8, 6, 0, tzinfo=timezone.utc)
 NOW = datetime(2026, 3, 10, tzinfo=timezone.utc)

@@ -9,11 +9,11 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from genesys_pipeline.result_cap import (
+from genesys_pipeline.plan.result_cap import (
     DEFAULT_MAX_JOB_RESULTS, Counter, ResultCapError, Stitcher, hour_aligned_halves, hourly_counter, split_under_cap,
     stitch_pieces,
 )
-from genesys_pipeline.window import Window
+from genesys_pipeline.plan.window import Window
 
 
 def uniform_counter(total: int, window: Window) -> Counter:

@@ -5,7 +5,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.exc import StatementError
 
-from genesys_pipeline.sanitize import SanitizedError, database_errors_sanitized, safe_error_message
+from genesys_pipeline.report.sanitize import SanitizedError, database_errors_sanitized, safe_error_message
 
 NAME = "Zebulon Quixotic"
 

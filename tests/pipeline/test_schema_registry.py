@@ -5,9 +5,9 @@ from datetime import datetime, timedelta, timezone
 
 from sqlalchemy import inspect, select
 
-from genesys_pipeline import aggregates
-from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
-from genesys_pipeline.reference_tables import replace_snapshot
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
+from genesys_pipeline.warehouse.reference_tables import replace_snapshot
 from genesys_pipeline.tables import TS, WAREHOUSE_TABLES
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
 from genesys_pipeline.warehouse.schema import ensure_schema, warehouse_table

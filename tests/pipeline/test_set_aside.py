@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from pipeline_records import EXTRACTED_D
 
-from genesys_pipeline.normalize import Normalizer
-from genesys_pipeline.normalize_worker import encode_batch
-from genesys_pipeline.warehouse.set_aside import SetAside
+from genesys_pipeline.normalize.normalizer import Normalizer
+from genesys_pipeline.normalize.worker import encode_batch
+from genesys_pipeline.warehouse.write.set_aside import SetAside
 
 
 def test_spooled_batches_come_back_equal_and_in_order(generated_day, make_pages):

@@ -15,8 +15,8 @@ from pathlib import Path
 import pytest
 from sqlalchemy import text
 
-from genesys_pipeline.audit import AuditRecord, read_audit, write_audit
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
+from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
 from pipeline_records import EXTRACTED_D, EXTRACTED_D1

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta, timezone
 import orjson
 import pytest
 
-from genesys_pipeline.staging import MANIFEST_NAME, StagingArea, StagingIntegrityError, query_hash
+from genesys_pipeline.staging.area import MANIFEST_NAME, StagingArea, StagingIntegrityError, query_hash
 
 QUERY = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z", "order": "asc"}
 PAGES = [orjson.dumps({"conversations": [{"conversationId": f"c-{i}"}], "cursor": str(i)}) for i in range(3)]

@@ -11,11 +11,11 @@ from pathlib import Path
 import orjson
 import pytest
 
-from genesys_pipeline.normalize import Normalizer
-from genesys_pipeline.pii import PiiConfig
-from genesys_pipeline.rejects import RejectsFile
-from genesys_pipeline.staging import MANIFEST_NAME, Manifest, StagingArea, query_hash
-from genesys_pipeline.staging_retention import purge_expired
+from genesys_pipeline.normalize.normalizer import Normalizer
+from genesys_pipeline.normalize.pii import PiiConfig
+from genesys_pipeline.staging.rejects import RejectsFile
+from genesys_pipeline.staging.area import MANIFEST_NAME, Manifest, StagingArea, query_hash
+from genesys_pipeline.staging.retention import purge_expired
 
 QUERY = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"}
 PAGE = orjson.dumps({"conversations": [{"conversationId": "c-1"}]})
@@ -48,8 +48,9 @@ def open_umask():
 
 def test_staged_files_are_0600_and_directories_0700(tmp_path, open_umask):
     root = tmp_path / "staging"
-    directory = _extract(StagingArea(root))
-    rejects = RejectsFile(root / "conversation_details_rejects" / "2024-05-01" / "q.jsonl")
+    area = StagingArea(root)
+    directory = _extract(area)
+    rejects = RejectsFile(area.rejects_root / "2024-05-01" / "q.jsonl", private_root=area.rejects_root)
     with rejects:
         rejects.write("c-1", "missing participantId", {})
     files = [path for path in root.rglob("*") if path.is_file()]

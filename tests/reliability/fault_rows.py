@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterable
 import pytest
 
 from genesys_emulator.testing import EmulatorControl
-from genesys_pipeline.staging import ExtractionWriter
+from genesys_pipeline.staging.area import ExtractionWriter
 from genesys_pipeline.warehouse import Warehouse
 from reliability_runs import unused_port_url
 

@@ -17,11 +17,11 @@ from sqlalchemy.engine import make_url
 
 from daily_dag_harness import EMULATOR_CLIENT, day_interval, run_day, task_states
 from genesys_emulator.testing import EmulatorControl
-from genesys_pipeline.audit import AUDIT_TABLE, read_audit
+from genesys_pipeline.report.audit import AUDIT_TABLE, read_audit
 from genesys_pipeline.tables import PARTITION_FRESHNESS
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.schema import VERSION_TABLE
-from genesys_pipeline.webhook import EVENT_FAILED
+from genesys_pipeline.report.webhook import EVENT_FAILED
 
 
 RESULTS_PAGE_SIZE = 100

@@ -8,7 +8,7 @@ import orjson
 import pytest
 from sqlalchemy import column, insert, select, table, text
 
-from genesys_pipeline.staging import ExtractionWriter
+from genesys_pipeline.staging.area import ExtractionWriter
 from genesys_pipeline.warehouse import Warehouse
 from reliability_runs import measured_run
 

@@ -13,8 +13,8 @@ import orjson
 import pytest
 from sqlalchemy import MetaData, select
 
-from genesys_pipeline.pii import PII_COLUMNS
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.normalize.pii import PII_COLUMNS
+from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 from reliability_runs import audit_rows, backend_of, measured_run
 

@@ -18,8 +18,8 @@ from typing import Any
 import orjson
 import pytest
 
-from genesys_pipeline import normalize
-from genesys_pipeline.staging import ExtractionWriter
+from genesys_pipeline.normalize import normalizer as normalize
+from genesys_pipeline.staging.area import ExtractionWriter
 from reliability_runs import audit_rows, measured_run, warehouse_ids
 from test_secret_leaks import debug_log_file, files_under  # noqa: F401  (a fixture and its helper)
 

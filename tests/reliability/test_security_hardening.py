@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
-from genesys_pipeline import webhook
-from genesys_pipeline.staging import MANIFEST_NAME, StagingArea
-from genesys_pipeline.staging_retention import purge_expired
+from genesys_pipeline.report import webhook
+from genesys_pipeline.staging.area import MANIFEST_NAME, StagingArea
+from genesys_pipeline.staging.retention import purge_expired
 from reliability_runs import genesys_connection
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -141,7 +141,7 @@ def test_webhook_events_of_one_run_get_distinct_signed_keys(emulator, monkeypatc
 def test_no_secret_in_reprs_or_connection_messages(monkeypatch, report_row):
     from genesys_cloud.hook import GenesysCloudHook
     from genesys_cloud.api.settings import GenesysSettings
-    from genesys_pipeline.pii import PiiConfig
+    from genesys_pipeline.normalize.pii import PiiConfig
     from genesys_pipeline.settings import PipelineSettings
 
     secrets = {"client secret": "cs-77aa", "proxy password": "proxy-pw-88bb", "host password": "host-pw-99cc",

@@ -11,7 +11,7 @@ from typing import Callable
 import pytest
 import requests
 
-from genesys_pipeline import webhook
+from genesys_pipeline.report import webhook
 from reliability_report import WEBHOOK_VERIFICATION_DOC
 
 SECRET = "emulator-webhook-secret"  # the emulator sink's default

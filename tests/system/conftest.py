@@ -10,8 +10,8 @@ from typing import Callable, Iterator
 
 import pytest
 
-from airflow_cluster import AirflowCluster
-from cluster_env import ClusterConfig
+from genesys_cluster.cluster import AirflowCluster
+from genesys_cluster.config import ClusterConfig
 
 
 @pytest.hookimpl(hookwrapper=True)

@@ -15,9 +15,9 @@ from pathlib import Path
 import psycopg
 import pytest
 
-from airflow_cluster import AirflowCluster
-from cluster_env import ClusterConfig
-from local_servers import PG_HOST, PG_PORT, PG_USER
+from genesys_cluster.cluster import AirflowCluster
+from genesys_cluster.config import ClusterConfig
+from genesys_cluster.local_servers import PG_HOST, PG_PORT, PG_USER
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-import cluster_hostname
-from cluster_env import ClusterConfig, ClusterPorts, build_cluster_env, free_ports, worker_env
-from managed_process import ManagedProcess, stop_all
-from polling import WaitTimeout, poll_until
+from genesys_cluster import hostname as cluster_hostname
+from genesys_cluster.config import ClusterConfig, ClusterPorts, build_cluster_env, free_ports, worker_env
+from genesys_cluster.processes import ManagedProcess, stop_all
+from genesys_cluster.polling import WaitTimeout, poll_until
 
 PORTS = ClusterPorts(api=18080, scheduler_health=18974, triggerer_logs=18794, scheduler_logs=18793, worker_logs=(18801, 18802))
 

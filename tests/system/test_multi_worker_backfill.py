@@ -18,10 +18,10 @@ from typing import Iterator
 
 import pytest
 from genesys_emulator.testing import EmulatorControl
-from genesys_pipeline.followup import FOLLOWUP_QUERY_KEY
-from genesys_pipeline.staging import StagingArea
+from genesys_pipeline.staging.followup import FOLLOWUP_QUERY_KEY
+from genesys_pipeline.staging.area import StagingArea
 
-from genesys_cluster_env import (
+from genesys_cluster.pipeline import (
     DAILY_DAG_FILE,
     DAILY_DAG_ID,
     GENESYS_POOL,
@@ -115,7 +115,7 @@ def test_daily_dag_config_parses_only_the_daily_dag_and_layers_overrides(tmp_pat
                               env_overrides={"AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "5"})
 
     # the daily DAG and the module it imports beside it (default args, pool): no other DAG
-    assert sorted(path.name for path in config.dags_folder.iterdir()) == [DAILY_DAG_FILE.name, "genesys_defaults.py"]
+    assert sorted(path.name for path in config.dags_folder.iterdir()) == [DAILY_DAG_FILE.name]
     assert config.executor == "CeleryExecutor" and config.pools == {GENESYS_POOL: 4}
     assert config.env_overrides["AIRFLOW_VAR_GENESYS_STAGING_ROOT"] == str(tmp_path / "s")
     assert config.env_overrides["AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS"] == "5"

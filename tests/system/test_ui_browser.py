@@ -16,8 +16,8 @@ from typing import Iterator
 import pytest
 
 from airflow_ui import CHROMIUM_ARGS, VIEWPORT, AirflowUI, chromium_or_skip
-from cluster_env import ADMIN_USER
-from genesys_cluster_env import DAILY_DAG_ID, PipelineTarget, daily_dag_config, days_up_to_yesterday, pipeline_target
+from genesys_cluster.config import ADMIN_USER
+from genesys_cluster.pipeline import DAILY_DAG_ID, PipelineTarget, daily_dag_config, days_up_to_yesterday, pipeline_target
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 

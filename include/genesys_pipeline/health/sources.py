@@ -13,7 +13,7 @@ from datetime import date
 import pandas as pd
 from sqlalchemy import Date, Engine, bindparam, inspect, text
 
-from genesys_pipeline.audit import AUDIT_TABLE, read_audit
+from genesys_pipeline.report.audit import AUDIT_TABLE, read_audit
 from genesys_pipeline.warehouse.engine import schema_for
 
 FRESHNESS_TABLE = "partition_freshness"

@@ -1,5 +1,5 @@
 """SQL warehouse side: schema, bulk load and views, for SQLite and PostgreSQL."""
-from genesys_pipeline.warehouse.load import LoadReport
+from genesys_pipeline.warehouse.write.load import LoadReport
 from genesys_pipeline.warehouse.warehouse import Warehouse
 
 __all__ = ["LoadReport", "Warehouse"]

@@ -14,20 +14,20 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL
 
-from genesys_pipeline.normalize import NormalizeResult, Normalizer, TableBatch
-from genesys_pipeline.pii import PiiConfig
-from genesys_pipeline.prefetch import prefetch
-from genesys_pipeline.rejects import RejectsFile
-from genesys_pipeline.staging import Manifest, StagingArea
+from genesys_pipeline.normalize.normalizer import NormalizeResult, Normalizer, TableBatch
+from genesys_pipeline.normalize.pii import PiiConfig
+from genesys_pipeline.normalize.prefetch import prefetch
+from genesys_pipeline.staging.rejects import RejectsFile
+from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.warehouse import contents, schema
-from genesys_pipeline.warehouse.converge import Convergence
-from genesys_pipeline.warehouse.daylocks import extraction_days, is_deadlock
+from genesys_pipeline.warehouse.converge.convergence import Convergence
+from genesys_pipeline.warehouse.write.daylocks import extraction_days, is_deadlock
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
-from genesys_pipeline.warehouse.erasure import CompleteExtraction
-from genesys_pipeline.warehouse.load import ExecutemanyWriter, LoadReport, RowWriter, Stopwatch, load_batches
-from genesys_pipeline.warehouse.merge import ConversationTables, MergeCounts, Progress
-from genesys_pipeline.warehouse.normalize_process import NormalizeProcess
-from genesys_pipeline.warehouse.postgres_copy import CopyWriter
+from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction
+from genesys_pipeline.warehouse.write.load import ExecutemanyWriter, LoadReport, RowWriter, Stopwatch, load_batches
+from genesys_pipeline.warehouse.write.merge import ConversationTables, MergeCounts, Progress
+from genesys_pipeline.normalize.process import NormalizeProcess
+from genesys_pipeline.warehouse.write.postgres_copy import CopyWriter
 
 # auto: text COPY on PostgreSQL, executemany elsewhere. copy: binary COPY, opt-in (less backend
 # CPU, more on our side: it wins only where PostgreSQL has cores of its own; docs/performance.md).
@@ -130,7 +130,7 @@ class Warehouse:
             converge = Convergence(manifest, result, complete, erasure_salt, progress)
             return self.load_batches(converge.watch(batches), run_id, progress, finish=converge, own_days=own_days)
 
-        with RejectsFile(path) as rejects:
+        with RejectsFile(path, private_root=staging.rejects_root) as rejects:
             pages = reading.wrap(staging.iter_pages(manifest))
             if self._uses_worker(manifest):
                 # through the one load funnel, prefetch thread included: it reads the next frame

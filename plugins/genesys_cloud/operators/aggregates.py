@@ -11,7 +11,7 @@ from typing import Any
 
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
-from genesys_pipeline import aggregates
+from genesys_pipeline.report import aggregates
 
 class GenesysAggregatesOperator(AuditedOperator):
     """Runs the facet and census aggregate queries for the partition and replaces its

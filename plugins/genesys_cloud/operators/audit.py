@@ -16,12 +16,12 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from genesys_cloud.operators.audited import AuditedOperator, rendered_audit_inputs
 from genesys_cloud.operators.notify import post_event
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
-from genesys_pipeline import webhook
-from genesys_pipeline.audit import AuditRecord, write_audit_reliably
-from genesys_pipeline.sanitize import safe_error_message
+from genesys_pipeline.report import webhook
+from genesys_pipeline.report.audit import AuditRecord, write_audit_reliably
+from genesys_pipeline.report.sanitize import safe_error_message
 from genesys_pipeline.warehouse.engine import schema_for
-from genesys_pipeline.warehouse.open_conversations import open_conversations
-from genesys_pipeline.window import WindowError, resolve_window
+from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
+from genesys_pipeline.plan.window import WindowError, resolve_window
 
 log = logging.getLogger(__name__)
 

@@ -8,7 +8,7 @@ from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundExceptio
 from genesys_cloud.api.exceptions import GenesysAuthError, GenesysPermissionError
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.variables import load_settings
-from genesys_pipeline.divisions import DivisionAccessError
+from genesys_pipeline.plan.divisions import DivisionAccessError
 
 
 class GenesysAuthenticateOperator(AuditedOperator):

@@ -27,19 +27,15 @@ from genesys_cloud.api.job_state import JobState
 from genesys_cloud.api.stats import RequestStats
 from genesys_cloud.lineage import operator_lineage
 from genesys_cloud.split_extraction import SplitExtraction
+from genesys_cloud.staging import staging_root
 from genesys_cloud.triggers import ERROR, SLOT_TAKEN, TIMEOUT, GenesysDetailsJobTrigger, GenesysJobSlotTrigger
-from genesys_pipeline import lineage_names
-from genesys_pipeline.progress import PageProgress
-from genesys_pipeline.result_cap import DEFAULT_MAX_JOB_RESULTS
-from genesys_pipeline.staging import DATASET, Manifest, StagingArea
+from genesys_pipeline.report import lineage_names
+from genesys_pipeline.report.progress import PageProgress
+from genesys_pipeline.plan.result_cap import DEFAULT_MAX_JOB_RESULTS
+from genesys_pipeline.staging.area import Manifest, StagingArea
 
 # Statuses under which the results endpoint says a job's results are gone.
 RESULTS_GONE_STATUSES = frozenset({404, 410})
-
-
-def staging_root(root: str) -> Any:
-    """A local path, or an ObjectStoragePath for roots with a scheme (s3://, gs://, file://)."""
-    return ObjectStoragePath(root) if "://" in root else Path(root)
 
 
 class GenesysDetailsJobOperator(BaseOperator):
@@ -213,7 +209,7 @@ class GenesysDetailsJobOperator(BaseOperator):
     def _summary(self, manifest: Manifest, *, cache_hit: bool, pieces: int = 0) -> dict[str, Any]:
         self._lineage = (
             [lineage_names.genesys_details(self.hook.client.urls.api)],  # builds no connection to Genesys
-            [lineage_names.staged_files(f"{self.staging_root}/{DATASET}")],
+            [lineage_names.staged_files(str(self.staging.extractions_root))],
         )
         return {
             "partition": manifest.partition,

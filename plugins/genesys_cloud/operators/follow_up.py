@@ -5,7 +5,7 @@ After the load, the warehouse itself lists what is still open, whatever day it s
 skipped; the rest are multi-got in batches of ``genesys_open_followup_batch``, staged as an
 extraction of their own beside the run's (the data path: no records in XCom) and merged with the
 content hash, with no erasure: an id the multi-get does not return is counted, never deleted
-(see ``genesys_pipeline.followup``). Nothing open, no request (not even for a token).
+(see ``genesys_pipeline.staging.followup``). Nothing open, no request (not even for a token).
 """
 from __future__ import annotations
 
@@ -20,20 +20,9 @@ from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.operators.load import staged_extraction
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse
-from genesys_pipeline.followup import DEFAULT_FOLLOWUP_BATCH, fetch_and_stage, ids_to_follow, page_conversation_ids
-from genesys_pipeline.sanitize import database_errors_sanitized
-from genesys_pipeline.warehouse.open_conversations import open_conversations
-
-
-def batch_size_of(value: Any) -> int:
-    """The rendered plan value of ``genesys_open_followup_batch`` as a whole number >= 1."""
-    try:
-        size = int(str(value).strip())
-    except (TypeError, ValueError):
-        raise ValueError(f"genesys_open_followup_batch must be a whole number >= 1, got {value!r}") from None
-    if size < 1:
-        raise ValueError(f"genesys_open_followup_batch must be a whole number >= 1, got {size}")
-    return size
+from genesys_pipeline.staging.followup import DEFAULT_FOLLOWUP_BATCH, fetch_and_stage, ids_to_follow, page_conversation_ids
+from genesys_pipeline.report.sanitize import database_errors_sanitized
+from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
 
 
 class GenesysFollowUpOperator(AuditedOperator):
@@ -41,7 +30,8 @@ class GenesysFollowUpOperator(AuditedOperator):
 
     ``extraction`` (templated) is the extract task's result: its staged pages say which ids are
     fresh, and the follow-up is staged beside it (same staging root and partition).
-    ``batch_size`` (templated) is the plan's ``open_followup_batch``. Returns a small summary:
+    ``batch_size`` (templated) is the plan's ``open_followup_batch``, already resolved and checked
+    by ``validate_window``. Returns a small summary:
     requested, returned, ended, still_open, not_returned, requests (multi-get calls), and what the
     merge rewrote.
     """
@@ -70,10 +60,7 @@ class GenesysFollowUpOperator(AuditedOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
-        try:
-            batch_size = batch_size_of(self.batch_size)
-        except ValueError as error:  # bad input: a retry cannot fix it
-            raise AirflowFailException(f"Invalid pipeline configuration: {error}") from None
+        batch_size: int = self.batch_size  # validate_window resolved and checked it (settings: minimum 1)
         staging, extracted = staged_extraction(self.extraction)
         warehouse = open_warehouse(self.warehouse_conn_id)
         try:

@@ -14,18 +14,18 @@ from pathlib import Path
 from typing import Any, Callable, Mapping
 
 from genesys_cloud.lineage import operator_lineage
+from genesys_cloud.staging import staging_root
 from genesys_cloud.operators.audited import AuditedOperator
-from genesys_cloud.operators.details_job import staging_root
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse, warehouse_sqlalchemy_url
-from genesys_pipeline import lineage_names
-from genesys_pipeline.progress import PageProgress
-from genesys_pipeline.sanitize import database_errors_sanitized
-from genesys_pipeline.staging import DATASET, Manifest, StagingArea
+from genesys_pipeline.report import lineage_names
+from genesys_pipeline.report.progress import PageProgress
+from genesys_pipeline.report.sanitize import database_errors_sanitized
+from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.tables import CONVERSATION_TABLES
-from genesys_pipeline.warehouse.load import BATCH_EVENT
-from genesys_pipeline.pii import PiiConfig
-from genesys_pipeline.warehouse.erasure import CompleteExtraction, IncompleteExtractionError
+from genesys_pipeline.warehouse.write.load import BATCH_EVENT
+from genesys_pipeline.normalize.pii import PiiConfig
+from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction, IncompleteExtractionError
 
 ERASURE_SECRET_FILE = ".erasure_secret"  # per-install fallback, beside the staged extractions
 
@@ -69,7 +69,7 @@ def erasure_salt(pii: PiiConfig, staging_path: str) -> str | None:
     root = staging_root(staging_path)
     if not isinstance(root, Path):
         return None
-    path = _install_root(root) / ERASURE_SECRET_FILE
+    path = StagingArea.of_extraction(root).install_file(ERASURE_SECRET_FILE)
     if not path.exists():
         path.parent.mkdir(parents=True, exist_ok=True)
         try:
@@ -79,11 +79,6 @@ def erasure_salt(pii: PiiConfig, staging_path: str) -> str | None:
         except FileExistsError:
             pass
     return path.read_text(encoding="utf-8").strip()
-
-
-def _install_root(extraction_dir: Path) -> Path:
-    """The dataset directory of an extraction directory ``<root>/<dataset>/<partition>/<query hash>``."""
-    return extraction_dir.parent.parent
 
 
 def complete_extraction(
@@ -147,7 +142,7 @@ class GenesysLoadOperator(AuditedOperator):
             self.log.info("No erasure this load: %s", not_complete)
         url = warehouse_sqlalchemy_url(self.warehouse_conn_id)
         self._lineage = (
-            [lineage_names.staged_files(str(staging.root / DATASET))],
+            [lineage_names.staged_files(str(staging.extractions_root))],
             lineage_names.warehouse_tables(url, [spec.name for spec in CONVERSATION_TABLES]),
         )
         warehouse = open_warehouse(self.warehouse_conn_id, url)

@@ -15,7 +15,7 @@ from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
 
 from genesys_cloud.webhook_connection import OPT_OUT, checked_webhook_secret
-from genesys_pipeline import webhook
+from genesys_pipeline.report import webhook
 
 WEBHOOK_CONN_ID = "genesys_sync_webhook"
 

@@ -11,8 +11,8 @@ from typing import Any
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.variables import plain_variable
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
-from genesys_pipeline import aggregates
-from genesys_pipeline.reconcile import parse_tolerance, reconcile
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.report.reconcile import parse_tolerance, reconcile
 
 TOLERANCE_VARIABLE = "genesys_reconcile_tolerance"
 

@@ -10,7 +10,7 @@ from typing import Any, Callable, Iterator
 from airflow.sdk import BaseOperator
 
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse
-from genesys_pipeline.reference_tables import LOOKUPS_BY_NAME, replace_snapshot
+from genesys_pipeline.warehouse.reference_tables import LOOKUPS_BY_NAME, replace_snapshot
 
 # Users with state=any: agents who left still appear in old conversations and need their names.
 FETCHERS: dict[str, Callable[[Any], Iterator[dict[str, Any]]]] = {

@@ -17,8 +17,8 @@ from airflow.sdk.exceptions import AirflowFailException
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.operators.validate_window import _check_warehouse_connection, _checked_settings, prepare_warehouse
-from genesys_pipeline.refresh import refresh_windows, requested_days
-from genesys_pipeline.window import WindowError, format_instant
+from genesys_pipeline.plan.refresh import refresh_windows, requested_days
+from genesys_pipeline.plan.window import WindowError, format_instant
 
 
 class GenesysRefreshPlanOperator(AuditedOperator):

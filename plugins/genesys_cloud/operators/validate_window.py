@@ -12,10 +12,10 @@ from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import (
     WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_engine, warehouse_normalize_worker, warehouse_sqlalchemy_url,
 )
-from genesys_pipeline.lookback import default_lookback_days, lookback_window
+from genesys_pipeline.plan.lookback import default_lookback_days, lookback_window
 from genesys_pipeline.settings import PipelineSettings
 from genesys_pipeline.warehouse.schema import ensure_schema
-from genesys_pipeline.window import (
+from genesys_pipeline.plan.window import (
     Window,
     WindowError,
     reject_window_params_in_backfill,

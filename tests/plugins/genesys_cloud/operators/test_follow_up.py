@@ -149,10 +149,3 @@ def test_a_conversation_the_multiget_does_not_return_is_kept(living_org, monkeyp
     assert stored_open(sqlite_warehouse) == outside  # kept as stored: not returned proves nothing
 
 
-@pytest.mark.parametrize("value", ["ten", 0, None])
-def test_a_bad_batch_size_fails_at_once_naming_the_setting(value):
-    from airflow.sdk.exceptions import AirflowFailException
-
-    operator = GenesysFollowUpOperator(task_id="follow_up_open", extraction={"x": 1}, batch_size=value)
-    with pytest.raises(AirflowFailException, match="genesys_open_followup_batch"):
-        operator.execute(make_context(D))

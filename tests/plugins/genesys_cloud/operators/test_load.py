@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from genesys_cloud.operators.load import GenesysLoadOperator
-from genesys_pipeline.staging import StagingIntegrityError
+from genesys_pipeline.staging.area import StagingIntegrityError
 from .operator_support import make_context, prepare_warehouse, past_day, stage_day, staged_conversations, table_count
 
 DAY = past_day(2)

@@ -1,0 +1,113 @@
+"""Async conversation detail jobs: submit, poll, page results by cursor, delete, availability."""
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from genesys_emulator.service.errors import ApiError, bad_request, too_many_requests
+from genesys_emulator.service.jobs import ACTIVE_STATES, Job
+from genesys_emulator.service.validation import validate_details_query
+from genesys_emulator.service.routes.common import (
+    AVAILABILITY_PERMISSIONS,
+    DETAIL_PERMISSIONS,
+    authorize,
+    int_param,
+    json_response,
+    raw_json_response,
+    read_json_body,
+    runtime_of,
+)
+
+router = APIRouter()
+JOBS = "/api/v2/analytics/conversations/details/jobs"
+
+
+@router.post(JOBS)
+async def post_analytics_conversations_details_jobs(request: Request) -> Response:
+    operation = "post_analytics_conversations_details_jobs"
+    token = authorize(request, operation, DETAIL_PERMISSIONS)
+    runtime = runtime_of(request)
+    config = runtime.config
+    query = validate_details_query(await read_json_body(request), sync=False, config=config)
+    client_id = token.client.client_id
+    if runtime.jobs.active_count(client_id) >= config.job_max_active_per_client:
+        raise too_many_requests(config.too_many_requests_code, 5)
+    if runtime.jobs.active_count() >= config.job_max_active_per_org:
+        raise too_many_requests(config.too_many_requests_code, 5)
+    as_of_ms = runtime.job_horizon_ms()
+    keys = runtime.details_keys(query, semantics="overlap", available_until_ms=as_of_ms, client=token.client)
+    expire_fault = runtime.faults.take("expire_job", operation)
+    job = runtime.jobs.submit(
+        client_id,
+        keys,
+        as_of_ms=as_of_ms,
+        fail=runtime.faults.take("fail_job", operation) is not None,
+        expire_after_pages=int(expire_fault.params.get("after_pages", 0)) if expire_fault else None,
+    )
+    if config.results_prefetch:
+        runtime.dataset.prefetch(keys[: config.results_max_page_size], as_of_ms)
+    return json_response({"jobId": job.job_id}, status_code=202)
+
+
+# Registered before the {job_id} route so "availability" is not taken for a job id.
+@router.get(JOBS + "/availability")
+async def get_analytics_conversations_details_jobs_availability(request: Request) -> Response:
+    authorize(request, "get_analytics_conversations_details_jobs_availability", AVAILABILITY_PERMISSIONS)
+    return json_response({"dataAvailabilityDate": runtime_of(request).watermark_iso()})
+
+
+def _job_or_404(request: Request, job_id: str, *, polled: bool = False) -> Job:
+    job = runtime_of(request).jobs.get(job_id, polled=polled)
+    if job is None:
+        raise ApiError(404, "not.found", f"Job {job_id} was not found")
+    return job
+
+
+@router.get(JOBS + "/{job_id}")
+async def get_analytics_conversations_details_job(request: Request, job_id: str) -> Response:
+    authorize(request, "get_analytics_conversations_details_job", DETAIL_PERMISSIONS)
+    runtime = runtime_of(request)
+    job = _job_or_404(request, job_id, polled=True)
+    status = runtime.config.job_pending_status_code if job.state in ACTIVE_STATES else 200
+    return json_response(job.status_body(runtime.jobs.retention_ms), status_code=status)
+
+
+@router.get(JOBS + "/{job_id}/results")
+async def get_analytics_conversations_details_job_results(request: Request, job_id: str) -> Response:
+    operation = "get_analytics_conversations_details_job_results"
+    authorize(request, operation, DETAIL_PERMISSIONS)
+    runtime = runtime_of(request)
+    config = runtime.config
+    job = _job_or_404(request, job_id)
+    runtime.jobs.expire_if_scripted(job)
+    if job.state in ("EXPIRED", "CANCELLED"):
+        raise ApiError(config.results_gone_status, "not.found", f"Results of job {job_id} are no longer available")
+    if job.state != "FULFILLED":
+        raise ApiError(config.results_not_ready_status, "bad.request", f"Job {job_id} is {job.state}, not FULFILLED")
+    page_size = int_param(request, "pageSize", config.results_default_page_size, config.results_max_page_size)
+    cursor = request.query_params.get("cursor")
+    offset = 0
+    if cursor:
+        decoded = runtime.cursors.decode(cursor, job_id)
+        if decoded is None or decoded > len(job.keys) or runtime.faults.take("reject_cursor", operation):
+            raise bad_request("The cursor is invalid or does not belong to this job")
+        offset = decoded
+    if offset >= config.max_job_results:
+        raise bad_request(f"pagination may not exceed {config.max_job_results} results")
+    # Past the cap no page is served: the last one stops there, its cursor then gets the 400.
+    next_offset = min(offset + page_size, config.max_job_results)
+    tail = b'],"dataAvailabilityDate":"' + runtime.watermark_iso().encode() + b'"'
+    if next_offset < len(job.keys):
+        tail += b',"cursor":"' + runtime.cursors.encode(job_id, next_offset).encode() + b'"'
+    records = b",".join(runtime.dataset.record_bytes(k, job.as_of_ms) for k in job.keys[offset:next_offset])
+    if config.results_prefetch:
+        runtime.dataset.prefetch(job.keys[next_offset : next_offset + page_size], job.as_of_ms)
+    runtime.jobs.record_page_served(job)
+    return raw_json_response(b'{"conversations":[' + records + tail + b"}")
+
+
+@router.delete(JOBS + "/{job_id}")
+async def delete_analytics_conversations_details_job(request: Request, job_id: str) -> Response:
+    authorize(request, "delete_analytics_conversations_details_job", DETAIL_PERMISSIONS)
+    if not runtime_of(request).jobs.cancel(job_id):
+        raise ApiError(404, "not.found", f"Job {job_id} was not found")
+    return Response(status_code=204)
