@@ -13,6 +13,7 @@ one is ``{"summary": true, "core_s", "same_work_s", "airflow_s", "overhead_ratio
 ``overhead_ratio`` = airflow_s / same_work_s (what Airflow adds to the same work), and
 ``ratio_to_core`` = airflow_s / core_s (the whole DAG against extract + load alone).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -23,10 +24,10 @@ import time
 from pathlib import Path
 
 from environment import ROOT, bench_emulator, bench_interval, emit, rate, scratch_database
+from genesys_pipeline.warehouse import Warehouse
 from local_env import airflow_env, migrate_metadata_db, run_airflow
 from ours import run_ours
 from rollup import run_rollup
-from genesys_pipeline.warehouse import Warehouse
 
 DAG_ID = "genesys_conversations_daily"
 DEFAULT_HOME = ROOT / ".bench" / "airflow-overhead"
@@ -63,18 +64,20 @@ def main() -> None:
             loaded = warehouse.table_counts()["conversations"]
             warehouse.dispose()
     same_work_s = core["seconds"] + rollup["seconds"]
-    emit({
-        "summary": True,
-        "conversations": core["conversations"],
-        "core_s": core["seconds"],
-        "same_work_s": round(same_work_s, 3),
-        "airflow_s": round(airflow_s, 3),
-        "airflow_conv_per_s": rate(core["conversations"], airflow_s),
-        "overhead_ratio": round(airflow_s / same_work_s, 3),
-        "ratio_to_core": round(airflow_s / core["seconds"], 3),
-        "airflow_table_conversations": loaded,  # the DAG run loaded the same day
-        "dags_test_log": str(args.home / "dags-test.log"),
-    })
+    emit(
+        {
+            "summary": True,
+            "conversations": core["conversations"],
+            "core_s": core["seconds"],
+            "same_work_s": round(same_work_s, 3),
+            "airflow_s": round(airflow_s, 3),
+            "airflow_conv_per_s": rate(core["conversations"], airflow_s),
+            "overhead_ratio": round(airflow_s / same_work_s, 3),
+            "ratio_to_core": round(airflow_s / core["seconds"], 3),
+            "airflow_table_conversations": loaded,  # the DAG run loaded the same day
+            "dags_test_log": str(args.home / "dags-test.log"),
+        }
+    )
 
 
 if __name__ == "__main__":

@@ -6,6 +6,7 @@ one frame per level and ``DataFrame.to_sql`` appends them to PostgreSQL. It is r
 most ``limit`` conversations (the first pages of the same job) because it is slow; its rate
 is conversations per second, so it compares with the full-size runs as it is.
 """
+
 from __future__ import annotations
 
 import json
@@ -26,8 +27,8 @@ LEVELS: dict[str, tuple[list[str] | None, list[Any]]] = {
     "conversations": (None, []),
     "participants": (["participants"], ["conversation_id"]),
     "sessions": (SESSION, ["conversation_id", ["participants", "participant_id"]]),
-    "segments": (SESSION + ["segments"], ["conversation_id", SESSION + ["session_id"]]),
-    "session_metrics": (SESSION + ["metrics"], ["conversation_id", SESSION + ["session_id"]]),
+    "segments": ([*SESSION, "segments"], ["conversation_id", [*SESSION, "session_id"]]),
+    "session_metrics": ([*SESSION, "metrics"], ["conversation_id", [*SESSION, "session_id"]]),
 }
 
 
@@ -57,7 +58,7 @@ def frame(records: list[dict], record_path: list[str] | None, meta: list[Any]) -
         df = pd.json_normalize(records, max_level=0).drop(columns=["participants"])
     else:
         df = pd.json_normalize(records, record_path=record_path, meta=meta, errors="ignore", max_level=0)
-    for column in df.columns[df.dtypes == object]:
+    for column in df.columns[df.dtypes == "object"]:
         if df[column].map(lambda value: isinstance(value, (list, dict))).any():
             df[column] = df[column].map(lambda value: None if value is None else json.dumps(value, default=str))
     return df.drop(columns=[c for c in ("sessions", "segments", "metrics") if c in df.columns])

@@ -12,21 +12,23 @@ PostgreSQL database on 127.0.0.1:5432 that is dropped afterwards. Prints one JSO
 line, each with the 1-minute load average when it started (the machine is shared); the last
 line is the summary. A measurement, not a test: nothing here asserts a speed.
 """
+
 from __future__ import annotations
 
 import argparse
 import os
 import tempfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
-from environment import bench_emulator, bench_interval, emit, min_api_requests, scratch_database
-from ours import run_ours
-from floor import run_floor
 from baseline import run_baseline
-from rss import ours_peak_rss
-from overlap import run_overlapped
+from environment import bench_emulator, bench_interval, emit, min_api_requests, scratch_database
+from floor import run_floor
 from genesys_emulator.control_client import EmulatorControl
+from ours import run_ours
+from overlap import run_overlapped
+from rss import ours_peak_rss
 
 
 def load_1m() -> float:
@@ -48,9 +50,11 @@ def run_in_database(label: str, phase: Callable[..., dict[str, Any]], *args: Any
 
 def in_workdir(phase: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
     """The phase with a scratch directory (its staging root) as ``workdir``, removed afterwards."""
+
     def run(*args: Any, **kwargs: Any) -> dict[str, Any]:
         with tempfile.TemporaryDirectory(prefix="genesys-bench-") as workdir:
             return phase(*args, workdir=Path(workdir), **kwargs)
+
     return run
 
 
@@ -86,8 +90,11 @@ def main() -> None:
     parser.add_argument("--rss-sizes", default="20000,200000", help="conversations per day of the peak-RSS runs")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--overlap", action="store_true", help="also time fetch overlapped with normalize+load")
-    parser.add_argument("--no-worker", action="store_true",
-                        help="ours normalizes in its own process (prefetch thread), not a worker process: the A/B")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="ours normalizes in its own process (prefetch thread), not a worker process: the A/B",
+    )
     args = parser.parse_args()
 
     interval = bench_interval()
@@ -108,7 +115,9 @@ def main() -> None:
         if not args.skip_rss:
             for size in (int(value) for value in args.rss_sizes.split(",")):
                 control.reset(conversations_per_day=size)
-                rss[size] = run_in_database("rss", ours_peak_rss, base_url, interval, worker=not args.no_worker)["peak_rss_mb"]
+                rss[size] = run_in_database("rss", ours_peak_rss, base_url, interval, worker=not args.no_worker)[
+                    "peak_rss_mb"
+                ]
     emit(summary(truth, ours, floor, baseline, rss))
 
 

@@ -21,16 +21,16 @@ pinned at the start (``org_clock``) so the org does not change under the check.
 
     .venv/bin/python benchmarks/bench_backfill.py --days 3 --n 2000
 """
+
 from __future__ import annotations
 
 import argparse
 import json
-import sys
 import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -38,8 +38,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 
-from genesys_cluster.cluster import AirflowCluster  # noqa: E402
-from genesys_cluster.pipeline import (  # noqa: E402
+from genesys_cluster.cluster import AirflowCluster
+from genesys_cluster.pipeline import (
     DAILY_DAG_ID,
     GENESYS_POOL,
     backfill_daily_dag,
@@ -49,9 +49,9 @@ from genesys_cluster.pipeline import (  # noqa: E402
     union_interval,
     warehouse_conversation_ids,
 )
-from genesys_emulator.testing import EmulatorControl  # noqa: E402
-from task_timings import run_spans, task_timings  # noqa: E402
-from genesys_pipeline.plan.backfill import BackfillLimits, plan  # noqa: E402
+from genesys_emulator.testing import EmulatorControl
+from genesys_pipeline.plan.backfill import BackfillLimits, plan
+from task_timings import run_spans, task_timings
 
 REDIS_BUDGET_URL = "redis://127.0.0.1:6379/15"  # a database of its own, apart from Celery's
 
@@ -67,7 +67,7 @@ class PeakRss:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
 
-    def __enter__(self) -> "PeakRss":
+    def __enter__(self) -> PeakRss:
         self._thread.start()
         return self
 
@@ -106,11 +106,16 @@ def api_counts(stats: dict[str, dict[str, int]]) -> tuple[int, int]:
     return requests, throttled
 
 
-def genesys_connection(base_env: dict[str, str], budget: str, rate_per_minute: int, job_cap: int,
-                       warehouse_url: str) -> dict[str, str]:
+def genesys_connection(
+    base_env: dict[str, str], budget: str, rate_per_minute: int, job_cap: int, warehouse_url: str
+) -> dict[str, str]:
     conn = json.loads(base_env["AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"])
-    extra = {**conn["extra"], "rate_budget_backend": budget, "rate_budget_per_minute": rate_per_minute,
-             "max_concurrent_jobs": job_cap}
+    extra = {
+        **conn["extra"],
+        "rate_budget_backend": budget,
+        "rate_budget_per_minute": rate_per_minute,
+        "max_concurrent_jobs": job_cap,
+    }
     if budget != "local":
         extra["rate_budget_url"] = REDIS_BUDGET_URL if budget == "redis" else warehouse_url
     return {"AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({**conn, "extra": extra})}
@@ -144,7 +149,9 @@ def check_warehouse(control: EmulatorControl, days: list, warehouse_url: str) ->
         truth = set(control.ground_truth(union_interval([day]))["conversation_ids"])
         missing = truth - loaded
         if missing:
-            raise AssertionError(f"{day:%Y-%m-%d}: {len(missing)} of {len(truth)} conversations missing from the warehouse")
+            raise AssertionError(
+                f"{day:%Y-%m-%d}: {len(missing)} of {len(truth)} conversations missing from the warehouse"
+            )
         expected |= truth
     if loaded - expected:
         raise AssertionError(f"{len(loaded - expected)} conversations in the warehouse outside the backfilled days")
@@ -155,22 +162,42 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
     days = days_up_to_yesterday(args.days)
     # The org's clock stands still for the run: nothing ends, changes or is erased between a
     # day's load and the ground-truth check (one real-time 14-day run differed by one conversation).
-    org_clock = datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-    emulator_args = ("--conversations-per-day", str(args.n), "--rate-limit", str(args.rate_limit),
-                     "--record-cache", str(2 * args.n), "--clock", org_clock)
-    with tempfile.TemporaryDirectory(prefix="bench-backfill-") as work_dir, \
-            pipeline_target(Path(work_dir), *emulator_args) as target:
+    org_clock = datetime.now(UTC).replace(microsecond=0).isoformat()
+    emulator_args = (
+        "--conversations-per-day",
+        str(args.n),
+        "--rate-limit",
+        str(args.rate_limit),
+        "--record-cache",
+        str(2 * args.n),
+        "--clock",
+        org_clock,
+    )
+    with (
+        tempfile.TemporaryDirectory(prefix="bench-backfill-") as work_dir,
+        pipeline_target(Path(work_dir), *emulator_args) as target,
+    ):
         control = EmulatorControl(target.emulator_url)
-        control.configure(job_latency_seconds_min=latency[0], job_latency_seconds_max=latency[1],
-                          job_max_active_per_client=args.job_cap)
+        control.configure(
+            job_latency_seconds_min=latency[0],
+            job_latency_seconds_max=latency[1],
+            job_max_active_per_client=args.job_cap,
+        )
         day_counts = [control.warm(union_interval([day]))["warmed"] for day in days]
         config = daily_dag_config(
-            Path(work_dir), target, executor=args.executor, celery_workers=args.workers,
+            Path(work_dir),
+            target,
+            executor=args.executor,
+            celery_workers=args.workers,
             celery_worker_concurrency=args.worker_concurrency,
-            pools={GENESYS_POOL: args.pool_slots}, parallelism=args.parallelism,
-            env_overrides={**genesys_connection(target.airflow_env(), args.budget, args.rate_limit, args.job_cap,
-                                                target.warehouse_url),
-                           **warehouse_connection(target.airflow_env(), normalize_worker=not args.no_worker)},
+            pools={GENESYS_POOL: args.pool_slots},
+            parallelism=args.parallelism,
+            env_overrides={
+                **genesys_connection(
+                    target.airflow_env(), args.budget, args.rate_limit, args.job_cap, target.warehouse_url
+                ),
+                **warehouse_connection(target.airflow_env(), normalize_worker=not args.no_worker),
+            },
         )
         with PeakRss() as rss, AirflowCluster(config) as cluster:
             cluster.api.wait_for_dag("genesys_conversations_daily", timeout=180, health_check=cluster.assert_running)
@@ -185,29 +212,46 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         if failed:
             raise AssertionError(f"backfill runs not successful: {failed}")
         final_stats = control.stats()
-        requests, throttled = (after - first for after, first in zip(api_counts(final_stats), before))
+        requests, throttled = (after - first for after, first in zip(api_counts(final_stats), before, strict=True))
         try:  # the figures are printed either way; the line says whether the data was right
             check_warehouse(control, days, target.warehouse_url)
             equal: bool | str = True
         except AssertionError as mismatch:
             equal = f"no: {mismatch}"
-    least = plan(day_counts, BackfillLimits(requests_per_minute=args.rate_limit, job_latency_seconds=sum(latency) / 2,
-                                           job_cap=args.job_cap))
+    least = plan(
+        day_counts,
+        BackfillLimits(requests_per_minute=args.rate_limit, job_latency_seconds=sum(latency) / 2, job_cap=args.job_cap),
+    )
     return {
-        "executor": args.executor, "workers": args.workers if args.executor == "CeleryExecutor" else None,
+        "executor": args.executor,
+        "workers": args.workers if args.executor == "CeleryExecutor" else None,
         "worker_concurrency": args.worker_concurrency if args.executor == "CeleryExecutor" else None,
-        "budget": args.budget, "normalize_worker": not args.no_worker, "pool_slots": args.pool_slots,
-        "parallelism": args.parallelism, "job_latency_s": [round(x, 2) for x in latency],
-        "rate_limit_per_min": args.rate_limit, "job_cap": args.job_cap, "org_clock": org_clock,
-        "days": args.days, "conversations": sum(day_counts), "wall_s": round(wall, 1),
-        "api_bound_s": least.wall_s, "ratio_to_api_bound": round(wall / least.wall_s, 2),
-        "http_429": throttled, "api_requests": requests,
+        "budget": args.budget,
+        "normalize_worker": not args.no_worker,
+        "pool_slots": args.pool_slots,
+        "parallelism": args.parallelism,
+        "job_latency_s": [round(x, 2) for x in latency],
+        "rate_limit_per_min": args.rate_limit,
+        "job_cap": args.job_cap,
+        "org_clock": org_clock,
+        "days": args.days,
+        "conversations": sum(day_counts),
+        "wall_s": round(wall, 1),
+        "api_bound_s": least.wall_s,
+        "ratio_to_api_bound": round(wall / least.wall_s, 2),
+        "http_429": throttled,
+        "api_requests": requests,
         "min_api_requests": least.api_requests,
-        "peak_rss_mb": round(rss.peak_mb, 1), "peak_rss_process": rss.peak_process,
+        "peak_rss_mb": round(rss.peak_mb, 1),
+        "peak_rss_process": rss.peak_process,
         "warehouse_equals_ground_truth": equal,
-        "requests_by_operation": {op: count - requests_by_operation(first_stats).get(op, 0)
-                                  for op, count in requests_by_operation(final_stats).items()},
-        "runs": run_spans(runs), "load_lock": loads, "tasks": timings,
+        "requests_by_operation": {
+            op: count - requests_by_operation(first_stats).get(op, 0)
+            for op, count in requests_by_operation(final_stats).items()
+        },
+        "runs": run_spans(runs),
+        "load_lock": loads,
+        "tasks": timings,
     }
 
 
@@ -224,11 +268,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--job-cap", type=int, default=5, help="concurrent jobs per client (emulator)")
     parser.add_argument("--pool-slots", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=2, help="task slots per Celery worker")
-    parser.add_argument("--parallelism", type=int, default=6,
-                        help="[core] parallelism: task processes at once (LocalExecutor: per scheduler)")
+    parser.add_argument(
+        "--parallelism",
+        type=int,
+        default=6,
+        help="[core] parallelism: task processes at once (LocalExecutor: per scheduler)",
+    )
     parser.add_argument("--timeout", type=float, default=3600.0)
-    parser.add_argument("--no-worker", action="store_true",
-                        help="warehouse extra.normalize_worker=false: loads normalize in the task's process")
+    parser.add_argument(
+        "--no-worker",
+        action="store_true",
+        help="warehouse extra.normalize_worker=false: loads normalize in the task's process",
+    )
     print(json.dumps(run(parser.parse_args(argv))), flush=True)
 
 

@@ -10,6 +10,7 @@ of the PostgreSQL backend that did the load (from ``/proc``, Linux), which is wh
 COPY is meant to save. The last line is the median of each figure per path. A measurement,
 not a test.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -24,10 +25,9 @@ from typing import Any
 from environment import ROOT, emit, scratch_database
 
 sys.path.insert(0, str(ROOT / "scripts"))
-from measure_load import stage_pages  # noqa: E402
-
-from genesys_pipeline.staging.area import Manifest, StagingArea  # noqa: E402
-from genesys_pipeline.warehouse import Warehouse  # noqa: E402
+from genesys_pipeline.staging.area import Manifest, StagingArea
+from genesys_pipeline.warehouse import Warehouse
+from measure_load import stage_pages
 
 
 def backend_cpu_s(pid: int) -> float:
@@ -56,9 +56,16 @@ def load_once(bulk: str, staging: StagingArea, manifest: Manifest) -> dict[str, 
         finally:
             warehouse.dispose()
     return {
-        "phase": "copy_ab", "bulk": bulk, "conversations": report.conversations_loaded, "rows": report.rows_loaded,
-        "seconds": round(seconds, 3), "stage_s": report.timings["stage_s"], "merge_s": report.timings["merge_s"],
-        "cpu_s": round(cpu_s, 3), "server_cpu_s": round(server_s, 2), "same_backend": same_backend,
+        "phase": "copy_ab",
+        "bulk": bulk,
+        "conversations": report.conversations_loaded,
+        "rows": report.rows_loaded,
+        "seconds": round(seconds, 3),
+        "stage_s": report.timings["stage_s"],
+        "merge_s": report.timings["merge_s"],
+        "cpu_s": round(cpu_s, 3),
+        "server_cpu_s": round(server_s, 2),
+        "same_backend": same_backend,
         "load_1m": load_1m,
     }
 
@@ -78,10 +85,20 @@ def main() -> None:
                 line = load_once(path, staging, manifest)
                 emit(line)
                 lines[path].append(line)
-    emit({"summary": True, "n": args.n, "rounds": args.rounds, **{
-        path: {key: statistics.median(line[key] for line in runs) for key in ("seconds", "stage_s", "cpu_s", "server_cpu_s")}
-        for path, runs in lines.items()
-    }})
+    emit(
+        {
+            "summary": True,
+            "n": args.n,
+            "rounds": args.rounds,
+            **{
+                path: {
+                    key: statistics.median(line[key] for line in runs)
+                    for key in ("seconds", "stage_s", "cpu_s", "server_cpu_s")
+                }
+                for path, runs in lines.items()
+            },
+        }
+    )
 
 
 if __name__ == "__main__":

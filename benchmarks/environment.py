@@ -4,16 +4,18 @@ The emulator runs as its own process (``scripts/local_env.EmulatorProcess``, the
 uses), so its CPU and memory never count towards the pipeline's figures, and each phase
 gets a PostgreSQL database of its own that is dropped afterwards.
 """
+
 from __future__ import annotations
 
 import math
 import sys
 import time
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 import psycopg
@@ -21,17 +23,26 @@ import psycopg
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "scripts"))
 
-from local_env import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EmulatorProcess, free_port  # noqa: E402
-
-from genesys_emulator.control_client import EmulatorControl  # noqa: E402
+from genesys_emulator.control_client import EmulatorControl
+from local_env import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EmulatorProcess, free_port
 
 SERVER_DSN = "host=127.0.0.1 port=5432 user=postgres dbname=postgres"
 MAX_PAGE_SIZE = 1000  # the async results endpoint's maximum (reference 4.3), asked for by every phase
 JOB_PATH = "/api/v2/analytics/conversations/details/jobs"
 
 __all__ = [
-    "EMULATOR_CLIENT_ID", "EMULATOR_CLIENT_SECRET", "EmulatorProcess", "JOB_PATH", "MAX_PAGE_SIZE",
-    "bench_emulator", "bench_interval", "emit", "free_port", "min_api_requests", "rate", "scratch_database",
+    "EMULATOR_CLIENT_ID",
+    "EMULATOR_CLIENT_SECRET",
+    "JOB_PATH",
+    "MAX_PAGE_SIZE",
+    "EmulatorProcess",
+    "bench_emulator",
+    "bench_interval",
+    "emit",
+    "free_port",
+    "min_api_requests",
+    "rate",
+    "scratch_database",
 ]
 
 
@@ -46,7 +57,7 @@ def rate(count: int, seconds: float) -> float:
 
 def bench_interval(now: datetime | None = None) -> str:
     """The UTC day two days back: wholly before the emulator's watermark (now minus one hour)."""
-    today = (now or datetime.now(timezone.utc)).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     start = today - timedelta(days=2)
     return f"{start:%Y-%m-%dT%H:%M:%S.000Z}/{start + timedelta(days=1):%Y-%m-%dT%H:%M:%S.000Z}"
 
@@ -69,7 +80,7 @@ def bench_emulator(conversations_per_day: int, interval: str, seed: int = 42) ->
     with EmulatorProcess(free_port(), conversations_per_day, seed, record_cache_size=cache) as emulator:
         # The org's clock stands still from here: every phase reads the same org (a real-time org
         # erases, re-opens and corrects conversations between the phases).
-        EmulatorControl(emulator.base_url).set_clock(datetime.now(timezone.utc).replace(microsecond=0).isoformat())
+        EmulatorControl(emulator.base_url).set_clock(datetime.now(UTC).replace(microsecond=0).isoformat())
         started = time.perf_counter()
         # generating a 100k day takes ~30 s on a quiet machine, minutes on a loaded one
         warmed = EmulatorControl(emulator.base_url, timeout=900).warm(interval)

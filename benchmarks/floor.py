@@ -6,10 +6,12 @@ into the (empty, indexed) warehouse tables, one transaction. No staging, no retr
 de-duplication, no drift or PII handling, no merge: what any implementation must at least
 spend, so ``ours / floor`` is the price of the pipeline's guarantees.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import orjson
 import psycopg
@@ -66,8 +68,12 @@ def flatten(conversations: list[dict]) -> dict[str, list[tuple]]:
                 sid = session["sessionId"]
                 flow = session.get("flow") or {}
                 out["sessions"].append((sid, pid, cid, *SESSION(session), *FLOW(flow), *META))
-                out["segments"].extend((sid, i, cid, *SEGMENT(s), *META) for i, s in enumerate(session.get("segments") or ()))
-                out["session_metrics"].extend((sid, i, cid, *METRIC(m), *META) for i, m in enumerate(session.get("metrics") or ()))
+                out["segments"].extend(
+                    (sid, i, cid, *SEGMENT(s), *META) for i, s in enumerate(session.get("segments") or ())
+                )
+                out["session_metrics"].extend(
+                    (sid, i, cid, *METRIC(m), *META) for i, m in enumerate(session.get("metrics") or ())
+                )
                 out["session_flow_outcomes"].extend(
                     (sid, i, cid, *OUTCOME(o), *META) for i, o in enumerate(flow.get("outcomes") or ())
                 )
@@ -105,8 +111,11 @@ def run_floor(base_url: str, interval: str, db_url: str) -> dict[str, Any]:
     warehouse = Warehouse.from_url(db_url)
     warehouse.ensure_schema()  # same tables and keys as ours; set-up, outside the clock
     session = requests.Session()
-    token = session.post(f"{base_url}/oauth/token", auth=(EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET),
-                         data={"grant_type": "client_credentials"}).json()["access_token"]
+    token = session.post(
+        f"{base_url}/oauth/token",
+        auth=(EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET),
+        data={"grant_type": "client_credentials"},
+    ).json()["access_token"]
     session.headers["Authorization"] = f"Bearer {token}"
     conversations, flatten_s, copy_s = 0, 0.0, 0.0
     started, cpu = time.perf_counter(), time.process_time()

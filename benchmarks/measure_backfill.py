@@ -7,6 +7,7 @@ Prints the wall time from backfill creation to the last terminal run; nothing is
 
     .venv/bin/python benchmarks/measure_backfill.py --workers 1 2 --days 4
 """
+
 from __future__ import annotations
 
 import argparse

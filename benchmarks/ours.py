@@ -8,6 +8,7 @@ is the details-job operator's sequence (submit, poll, stream pages into staging,
 without Airflow's task machinery; the load is ``Warehouse.load_extraction``, the pipeline's
 one-stream path.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,8 +18,9 @@ import resource
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 from environment import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, MAX_PAGE_SIZE, ROOT, emit, rate
 from rss import ChildPeaks, own_peak_rss_mb
@@ -26,14 +28,15 @@ from rss import ChildPeaks, own_peak_rss_mb
 CONN_ID = "genesys_bench"
 os.environ.setdefault("AIRFLOW_HOME", str(ROOT / ".bench" / "airflow"))  # before Airflow is imported
 
-from genesys_cloud.hook import GenesysCloudHook  # noqa: E402
-from genesys_cloud.api.job_state import JobState  # noqa: E402
-from genesys_emulator.control_client import EmulatorControl  # noqa: E402
-from genesys_pipeline.normalize.normalizer import Normalizer  # noqa: E402
-from genesys_pipeline.staging.area import ExtractionWriter, Manifest, StagingArea  # noqa: E402
-from genesys_pipeline.warehouse import Warehouse  # noqa: E402
-from genesys_pipeline.warehouse.warehouse import WORKER_MIN_PAGES  # noqa: E402
-import structlog  # noqa: E402
+import structlog
+
+from genesys_cloud.api.job_state import JobState
+from genesys_cloud.hook import GenesysCloudHook
+from genesys_emulator.control_client import EmulatorControl
+from genesys_pipeline.normalize.normalizer import Normalizer
+from genesys_pipeline.staging.area import ExtractionWriter, Manifest, StagingArea
+from genesys_pipeline.warehouse import Warehouse
+from genesys_pipeline.warehouse.warehouse import WORKER_MIN_PAGES
 
 POLL_SECONDS = 0.2
 # Airflow's structlog writes task logs to stdout; the benchmark's stdout is its JSON lines only.
@@ -42,10 +45,15 @@ structlog.configure(logger_factory=structlog.PrintLoggerFactory(sys.stderr))
 
 def bench_hook(base_url: str) -> GenesysCloudHook:
     """A hook on an env-var connection to the emulator, asking for the largest result pages."""
-    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps({
-        "conn_type": "http", "host": base_url, "login": EMULATOR_CLIENT_ID, "password": EMULATOR_CLIENT_SECRET,
-        "extra": {"results_page_size": MAX_PAGE_SIZE},
-    })
+    os.environ[f"AIRFLOW_CONN_{CONN_ID.upper()}"] = json.dumps(
+        {
+            "conn_type": "http",
+            "host": base_url,
+            "login": EMULATOR_CLIENT_ID,
+            "password": EMULATOR_CLIENT_SECRET,
+            "extra": {"results_page_size": MAX_PAGE_SIZE},
+        }
+    )
     return GenesysCloudHook(genesys_conn_id=CONN_ID)
 
 
@@ -168,15 +176,20 @@ def main() -> None:
     parser.add_argument("--base-url", required=True)
     parser.add_argument("--interval", required=True)
     parser.add_argument("--db-url", required=True)
-    parser.add_argument("--report-rss", action="store_true",
-                        help="add the peak RSS (peak_rss_mb: this process's plus its normalize worker's)")
+    parser.add_argument(
+        "--report-rss",
+        action="store_true",
+        help="add the peak RSS (peak_rss_mb: this process's plus its normalize worker's)",
+    )
     parser.add_argument("--no-worker", action="store_true", help="normalize in this process, not a worker process")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="genesys-bench-ours-") as workdir, ChildPeaks() as worker:
         result = run_ours(args.base_url, args.interval, args.db_url, Path(workdir), worker=not args.no_worker)
     if args.report_rss:
         own = own_peak_rss_mb()
-        result.update(own_peak_rss_mb=own, worker_peak_rss_mb=worker.peak_mb, peak_rss_mb=round(own + worker.peak_mb, 1))
+        result.update(
+            own_peak_rss_mb=own, worker_peak_rss_mb=worker.peak_mb, peak_rss_mb=round(own + worker.peak_mb, 1)
+        )
     emit(result)
 
 

@@ -6,20 +6,21 @@ stream would gain: pages are fetched and staged in one thread while earlier page
 normalized (a second thread) and COPY-ed (the main thread), all in one process. It reuses
 the pipeline's own pieces; only the wiring differs from ``ours``.
 """
+
 from __future__ import annotations
 
 import time
 from contextlib import closing
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from environment import rate
-from ours import bench_hook, run_job, staged_pages
 from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.normalize.prefetch import prefetch
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
+from ours import bench_hook, run_job, staged_pages
 
 
 def run_overlapped(base_url: str, interval: str, db_url: str, workdir: Path) -> dict[str, Any]:
@@ -32,7 +33,7 @@ def run_overlapped(base_url: str, interval: str, db_url: str, workdir: Path) -> 
         started, cpu = time.perf_counter(), time.process_time()
         job_id = run_job(hook, body)
         writer = StagingArea(workdir / "staging").open_writer("bench", body)
-        normalizer = Normalizer(datetime.now(timezone.utc), "bench-overlap")
+        normalizer = Normalizer(datetime.now(UTC), "bench-overlap")
         with closing(prefetch(staged_pages(hook, writer, job_id), depth=2)) as pages:
             report = warehouse.load_batches(normalizer.normalize_pages(pages), "bench-overlap")
         manifest = writer.commit(job_id=job_id)

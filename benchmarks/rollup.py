@@ -5,16 +5,16 @@ reconciles it with the loaded details. To measure what Airflow itself adds, the 
 the same work through the same library calls as those two operators, into the database the
 core's load filled.
 """
+
 from __future__ import annotations
 
 import time
 from typing import Any
 
-from ours import bench_hook
-
 from genesys_pipeline.report import aggregates
 from genesys_pipeline.report.reconcile import reconcile
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
+from ours import bench_hook
 
 
 def run_rollup(base_url: str, interval: str, db_url: str) -> dict[str, Any]:

@@ -8,6 +8,7 @@ bound only; ``peak_rss_mb`` is VmHWM. A PostgreSQL load normalizes in a worker p
 own (:mod:`genesys_pipeline.normalize.worker`), whose VmHWM :class:`ChildPeaks` samples; the
 pipeline's figure is then the sum of both peaks, an upper bound on what the two hold at once.
 """
+
 from __future__ import annotations
 
 import os
@@ -60,7 +61,7 @@ class ChildPeaks:
     def peak_mb(self) -> float:
         return round(self.peak_kb / 1024, 1)
 
-    def __enter__(self) -> "ChildPeaks":
+    def __enter__(self) -> ChildPeaks:
         self._sampler.start()
         return self
 
@@ -82,7 +83,18 @@ def run_measured(command: list[str]) -> tuple[dict[str, Any], float]:
 
 def ours_peak_rss(base_url: str, interval: str, db_url: str, worker: bool = True) -> dict[str, Any]:
     """One end-to-end ``ours`` run in a fresh interpreter: its result line with both RSS readings."""
-    result, ru_maxrss_mb = run_measured([sys.executable, str(OURS_SCRIPT), "--base-url", base_url,
-                                         "--interval", interval, "--db-url", db_url, "--report-rss",
-                                         *(() if worker else ("--no-worker",))])
+    result, ru_maxrss_mb = run_measured(
+        [
+            sys.executable,
+            str(OURS_SCRIPT),
+            "--base-url",
+            base_url,
+            "--interval",
+            interval,
+            "--db-url",
+            db_url,
+            "--report-rss",
+            *(() if worker else ("--no-worker",)),
+        ]
+    )
     return {**result, "phase": "ours_rss", "ru_maxrss_mb": ru_maxrss_mb}

@@ -4,11 +4,13 @@ Per task id: how long its tries ran (``duration``: start to end, a deferred task
 triggerer included) and how long it waited between being queued and starting (executor and
 task-process start-up). Read through the REST API, which serves the metadata DB's rows.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import datetime
 from statistics import mean
-from typing import Any, Iterable
+from typing import Any
 
 
 def _at(value: str | None) -> datetime | None:
@@ -27,14 +29,21 @@ def task_timings(task_instances: Iterable[dict[str, Any]]) -> dict[str, dict[str
         if queued_at is not None and queued_at <= start:
             queued.setdefault(ti["task_id"], []).append((start - queued_at).total_seconds())
     return {
-        task: {"n": len(seconds), "run_s": round(mean(seconds), 1), "max_run_s": round(max(seconds), 1),
-               "queued_s": round(mean(queued.get(task) or [0.0]), 1)}
+        task: {
+            "n": len(seconds),
+            "run_s": round(mean(seconds), 1),
+            "max_run_s": round(max(seconds), 1),
+            "queued_s": round(mean(queued.get(task) or [0.0]), 1),
+        }
         for task, seconds in sorted(runs.items(), key=lambda item: -mean(item[1]))
     }
 
 
 def run_spans(dag_runs: Iterable[dict[str, Any]]) -> dict[str, float]:
     """Mean and longest run wall time (start to end), seconds."""
-    spans = [(_at(r["end_date"]) - _at(r["start_date"])).total_seconds()
-             for r in dag_runs if r.get("start_date") and r.get("end_date")]
+    spans = [
+        (_at(r["end_date"]) - _at(r["start_date"])).total_seconds()
+        for r in dag_runs
+        if r.get("start_date") and r.get("end_date")
+    ]
     return {"mean_run_s": round(mean(spans), 1), "max_run_s": round(max(spans), 1)} if spans else {}

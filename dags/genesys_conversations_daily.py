@@ -13,10 +13,12 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
 4. **extract**: async details job, result pages staged as raw JSON (a complete extraction of the same
    query younger than `genesys_cache_ttl_seconds` is reused: reruns cost no API calls; `force_extract` skips it;
    `lookback_days` (default 3; 0 in a backfill, whose days cover each other) also re-extracts that many previous
-   days, for late surveys, evaluations and wrap-ups; the weekly `genesys_conversations_refresh` DAG re-reads the last 30 days);
+   days, for late surveys, evaluations and wrap-ups; the weekly `genesys_conversations_refresh` DAG re-reads
+   the last 30 days);
 5. **load**: the staged pages normalized into typed rows per table and merged idempotently into the
    warehouse (one transaction; a rerun reads staging only; unchanged content hashes are not rewritten; when every
-   division was read, conversations of the extracted whole days before the watermark that Genesys no longer returns are erased);
+   division was read, conversations of the extracted whole days before the watermark that Genesys no longer
+   returns are erased);
 6. **follow_up_open**: conversations stored without `conversationEnd`, whatever their day, that the extraction
    did not just return are re-fetched by id (`GET .../conversations/details?id=`, `genesys_open_followup_batch`
    ids a request; none open, no request), staged and merged the same way; one not returned is kept, not deleted;
@@ -34,11 +36,18 @@ Backfills: `make plan-backfill FROM= TO=` first tells the API requests, jobs and
 (from the org's daily volume and the rate budget); with parallel runs, share one budget per OAuth client
 (connection extras `rate_budget_backend` = `redis`/`sql` + `rate_budget_url`). README "Backfills".
 """
+
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
 
+from genesys_cloud.defaults import (
+    AUDITED_DEFAULT_ARGS,
+    EXTRACT_EXECUTION_TIMEOUT,
+    GENESYS_POOL,
+    WAIT_EXECUTION_TIMEOUT,
+)
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
@@ -49,12 +58,6 @@ from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
 from genesys_cloud.operators.validate_window import GenesysWindowOperator
 from genesys_cloud.sensors import GenesysWaitForDataSensor
-from genesys_cloud.defaults import (
-    AUDITED_DEFAULT_ARGS,
-    EXTRACT_EXECUTION_TIMEOUT,
-    GENESYS_POOL,
-    WAIT_EXECUTION_TIMEOUT,
-)
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
 with DAG(
@@ -68,17 +71,27 @@ with DAG(
     default_args=AUDITED_DEFAULT_ARGS,
     params={
         "interval_start": Param(
-            None, type=["null", "string"], title="Interval start",
+            None,
+            type=["null", "string"],
+            title="Interval start",
             description="ISO-8601 start (e.g. 2024-05-01T00:00:00Z); overrides the data interval with interval_end.",
         ),
         "interval_end": Param(
-            None, type=["null", "string"], title="Interval end",
+            None,
+            type=["null", "string"],
+            title="Interval end",
             description="ISO-8601 end, exclusive; at most genesys_max_job_interval_days after the start.",
         ),
         "force_extract": Param(False, type="boolean", title="Force extract", description="Ignore cached extractions."),
         "lookback_days": Param(
-            None, type=["null", "integer"], minimum=0, title="Lookback days",
-            description="Also re-extract this many previous days (late data); default: Variable genesys_lookback_days (3), 0 in a backfill.",
+            None,
+            type=["null", "integer"],
+            minimum=0,
+            title="Lookback days",
+            description=(
+                "Also re-extract this many previous days (late data); "
+                "default: Variable genesys_lookback_days (3), 0 in a backfill."
+            ),
         ),
     },
 ) as dag:
@@ -142,12 +155,20 @@ with DAG(
         partition=plan["partition"],
         census=aggregates.output["census"],
         audit_inputs={
-            **plan_inputs, "extraction": extract.output, "load": load.output, "follow_up": follow_up_open.output,
+            **plan_inputs,
+            "extraction": extract.output,
+            "load": load.output,
+            "follow_up": follow_up_open.output,
         },
     )
     audit = GenesysAuditOperator(
-        task_id="audit", plan=plan, extraction=extract.output, load=load.output, reconciliation=reconcile.output,
-        authentication=access, follow_up=follow_up_open.output,
+        task_id="audit",
+        plan=plan,
+        extraction=extract.output,
+        load=load.output,
+        reconciliation=reconcile.output,
+        authentication=access,
+        follow_up=follow_up_open.output,
     )
     notify = GenesysSyncNotifyOperator(
         task_id="notify",
@@ -157,5 +178,15 @@ with DAG(
         on_retry_callback=None,
     )
 
-    authenticate >> validate_window >> wait_for_data >> extract >> load >> follow_up_open >> reconcile >> audit >> notify
+    (
+        authenticate
+        >> validate_window
+        >> wait_for_data
+        >> extract
+        >> load
+        >> follow_up_open
+        >> reconcile
+        >> audit
+        >> notify
+    )
     wait_for_data >> aggregates >> reconcile

@@ -16,19 +16,23 @@ table, when the client reads every division).
 
 Weekly, Sundays 06:00 UTC. Rerun a failed day: clear its failed mapped tasks with their downstream tasks.
 """
+
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import DAG, Asset, CronTriggerTimetable, Param
 
+from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
 from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.refresh_plan import (
-    GenesysRefreshPlanOperator, audit_kwargs, extract_kwargs, load_kwargs,
+    GenesysRefreshPlanOperator,
+    audit_kwargs,
+    extract_kwargs,
+    load_kwargs,
 )
-from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
 with DAG(
@@ -42,8 +46,12 @@ with DAG(
     default_args=AUDITED_DEFAULT_ARGS,
     params={
         "first_day": Param(
-            None, type=["null", "string"], title="First day",
-            description="YYYY-MM-DD, inclusive; with last_day, overrides the genesys_refresh_days before the logical date.",
+            None,
+            type=["null", "string"],
+            title="First day",
+            description=(
+                "YYYY-MM-DD, inclusive; with last_day, overrides the genesys_refresh_days before the logical date."
+            ),
         ),
         "last_day": Param(None, type=["null", "string"], title="Last day", description="YYYY-MM-DD, inclusive."),
     },
@@ -51,12 +59,16 @@ with DAG(
     authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
     access = authenticate.output  # division_ids read, all_divisions_read
     plans = GenesysRefreshPlanOperator(  # one plan per day
-        task_id="plan_days", pool=GENESYS_POOL, audit_inputs={"authentication": access},
+        task_id="plan_days",
+        pool=GENESYS_POOL,
+        audit_inputs={"authentication": access},
     ).output
     # extract_kwargs / load_kwargs also give each mapped try its audit_inputs (the day's plan, and
     # extraction for load); the authentication cannot join them (mapped kwargs replace partial ones, the map
     # functions see only the day), so those rows name no divisions.
-    extract = GenesysExtractOperator.partial(task_id="extract", pool=GENESYS_POOL).expand_kwargs(plans.map(extract_kwargs))
+    extract = GenesysExtractOperator.partial(task_id="extract", pool=GENESYS_POOL).expand_kwargs(
+        plans.map(extract_kwargs)
+    )
     load = GenesysLoadOperator.partial(
         task_id="load",
         all_divisions_read=access["all_divisions_read"],  # erasure needs every division

@@ -14,13 +14,14 @@ name columns are NULL. Connections: `genesys_cloud_default`, `genesys_warehouse`
 answer never wipes a filled table (the task fails instead): it almost always means a
 permission or API problem, not an organisation without queues.
 """
+
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import DAG, Asset
 
-from genesys_cloud.operators.reference_data import FETCHERS, GenesysReferenceDataOperator
 from genesys_cloud.defaults import GENESYS_DEFAULT_ARGS, GENESYS_POOL
+from genesys_cloud.operators.reference_data import FETCHERS, GenesysReferenceDataOperator
 
 with DAG(
     dag_id="genesys_reference_data",

@@ -10,22 +10,22 @@ checks that the conversations of each synced day equal the emulator's ground tru
 clock, and stops the emulator. The warehouse is rebuilt on each run (the days move with the
 clock) and kept afterwards for you to query.
 """
+
 from __future__ import annotations
 
 import argparse
 import shutil
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from sqlalchemy import column, create_engine, func, inspect, select, table
 
-from local_env import ROOT, EmulatorProcess, airflow_env, free_port, migrate_metadata_db, run_airflow
-
+from genesys_pipeline.plan.window import Window
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.tables import CONVERSATION_TABLES
-from genesys_pipeline.plan.window import Window
+from local_env import ROOT, EmulatorProcess, airflow_env, free_port, migrate_metadata_db, run_airflow
 
 DEFAULT_DIR = ROOT / ".demo"
 DAG_ID = "genesys_conversations_daily"
@@ -58,10 +58,10 @@ def warehouse_ids_per_day(engine) -> dict[str, set[str]]:
 
 
 def print_table(title: str, header: list[str], rows: list[list[object]]) -> None:
-    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows)]
+    widths = [max(len(str(cell)) for cell in column) for column in zip(header, *rows, strict=True)]
     print(f"\n{title}")
     for line in [header, ["-" * width for width in widths], *rows]:
-        print("  " + "  ".join(str(cell).rjust(width) for cell, width in zip(line, widths)))
+        print("  " + "  ".join(str(cell).rjust(width) for cell, width in zip(line, widths, strict=True)))
 
 
 def parse_args() -> argparse.Namespace:
@@ -88,7 +88,7 @@ def sync_days(emulator: EmulatorProcess, demo_dir: Path, day_count: int) -> tupl
     env = airflow_env(demo_dir / "airflow", emulator.base_url, demo_dir / "warehouse.db", demo_dir / "staging")
     print(f"Emulator at {emulator.base_url}; Airflow home {demo_dir / 'airflow'}")
     migrate_metadata_db(env)
-    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     clock = emulator.control("POST", "clock", json={"now": now})  # the living org holds still from here
     watermark = datetime.fromisoformat(clock["dataAvailabilityDate"].replace("Z", "+00:00"))
     print(f"Org clock pinned at {now}; data available until {clock['dataAvailabilityDate']}")
@@ -106,7 +106,9 @@ def started_per_day(emulator: EmulatorProcess, windows: list[Window]) -> dict[st
     """Ground truth at the pinned clock: the ids of the conversations that started on each day."""
     return {
         window.partition: set(
-            emulator.control("GET", "ground-truth", params={"interval": window.interval, "semantics": "start"})["conversation_ids"]
+            emulator.control("GET", "ground-truth", params={"interval": window.interval, "semantics": "start"})[
+                "conversation_ids"
+            ]
         )
         for window in windows
     }
@@ -125,20 +127,42 @@ def print_report(engine, audit: list[dict], webhooks: list[dict]) -> None:
     print_table(
         "sync_audit",
         ["partition", "try", "status", "fetched", "loaded", "rejected", "complete", "cache", "requests", "retries"],
-        [[r["partition"], r["try_number"], r["status"], r["conversations_fetched"], r["conversations_loaded"],
-          r["conversations_rejected"], r["completeness_rate"], r["cache_hit"], r["api_requests"], r["api_retries"]]
-         for r in audit],
+        [
+            [
+                r["partition"],
+                r["try_number"],
+                r["status"],
+                r["conversations_fetched"],
+                r["conversations_loaded"],
+                r["conversations_rejected"],
+                r["completeness_rate"],
+                r["cache_hit"],
+                r["api_requests"],
+                r["api_retries"],
+            ]
+            for r in audit
+        ],
     )
     bodies = [w.get("body") if isinstance(w.get("body"), dict) else {} for w in webhooks]
     print_table(
         "Webhooks received by the emulator's signature-checking sink",
         ["accepted", "type", "partition", "loaded", "idempotency key"],
-        [[w.get("accepted"), b.get("type"), b.get("partition"), b.get("conversations_loaded"), w.get("idempotency_key")]
-         for w, b in zip(webhooks, bodies)],
+        [
+            [
+                w.get("accepted"),
+                b.get("type"),
+                b.get("partition"),
+                b.get("conversations_loaded"),
+                w.get("idempotency_key"),
+            ]
+            for w, b in zip(webhooks, bodies, strict=True)
+        ],
     )
 
 
-def check_against_ground_truth(engine, audit: list[dict], webhooks: list[dict], expected: dict[str, set[str]]) -> list[str]:
+def check_against_ground_truth(
+    engine, audit: list[dict], webhooks: list[dict], expected: dict[str, set[str]]
+) -> list[str]:
     """Problems found: each synced day's stored conversations versus the ground truth, the audit rows, the webhooks.
 
     A run loads more than its own day (the lookback re-extracts the days before it, and a
@@ -152,7 +176,9 @@ def check_against_ground_truth(engine, audit: list[dict], webhooks: list[dict], 
         have = stored.get(partition, set())
         print(f"{partition}: ground truth {len(ids)} conversations started that day, warehouse {len(have)}")
         if have != ids:
-            problems.append(f"{partition}: warehouse has {len(have - ids)} extra and misses {len(ids - have)} conversations")
+            problems.append(
+                f"{partition}: warehouse has {len(have - ids)} extra and misses {len(ids - have)} conversations"
+            )
         if partition not in latest:
             problems.append(f"{partition}: no successful sync_audit row")
     earlier = {day: len(ids) for day, ids in stored.items() if day < min(expected)}

@@ -8,9 +8,11 @@ button for the Genesys connection; see metadata_settings.py). Ctrl-C stops
 Airflow and the emulator. ``--smoke`` starts everything, waits until the API server answers
 its health check, and stops again (used to check the command works).
 """
+
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import signal
@@ -33,15 +35,17 @@ def standalone_env(emulator_url: str, api_port: int) -> dict[str, str]:
     passwords = HOME / "simple_auth_manager_passwords.json"
     passwords.parent.mkdir(parents=True, exist_ok=True)
     passwords.write_text(json.dumps({DEV_USER: DEV_PASSWORD}))
-    env.update({
-        "AIRFLOW__API__HOST": "127.0.0.1",
-        "AIRFLOW__API__PORT": str(api_port),
-        "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{DEV_USER}:admin",
-        "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
-        "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
-        "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the Connections page's Test button
-    })
+    env.update(
+        {
+            "AIRFLOW__API__HOST": "127.0.0.1",
+            "AIRFLOW__API__PORT": str(api_port),
+            "AIRFLOW__CORE__EXECUTION_API_SERVER_URL": f"http://127.0.0.1:{api_port}/execution/",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_USERS": f"{DEV_USER}:admin",
+            "AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_PASSWORDS_FILE": str(passwords),
+            "AIRFLOW__DAG_PROCESSOR__REFRESH_INTERVAL": "30",
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the Connections page's Test button
+        }
+    )
     return env
 
 
@@ -107,11 +111,17 @@ def main() -> int:
         migrate_metadata_db(env)
         store_in_metadata_db(env, HOME)  # visible and editable in Admin -> Connections / Variables
         create_api_pool(env)
-        process = subprocess.Popen(
-            [AIRFLOW, "standalone"], env=env, cwd=ROOT,
-            start_new_session=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
-            stdout=open(HOME / "standalone.log", "ab") if args.smoke else None, stderr=subprocess.STDOUT if args.smoke else None,
-        )
+        # The child keeps its own copy of the log's descriptor; ours is closed once it has started.
+        with open(HOME / "standalone.log", "ab") if args.smoke else contextlib.nullcontext() as log:
+            process = subprocess.Popen(
+                [AIRFLOW, "standalone"],
+                env=env,
+                cwd=ROOT,
+                start_new_session=True,
+                preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+                stdout=log,
+                stderr=subprocess.STDOUT if args.smoke else None,
+            )
         try:
             wait_healthy(process, args.port)
             print(f"\nAirflow UI: http://127.0.0.1:{args.port}  (user {DEV_USER} / password {DEV_PASSWORD})")

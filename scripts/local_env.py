@@ -5,6 +5,7 @@ Connections and settings are plain environment variables (``AIRFLOW_CONN_*`` JSO
 secret. ``make demo`` uses them as they are; ``make airflow`` moves them into its metadata DB
 so the UI shows them (metadata_settings.py).
 """
+
 from __future__ import annotations
 
 import json
@@ -45,15 +46,26 @@ class EmulatorProcess:
     ) -> None:
         self.port = port
         self.base_url = f"http://127.0.0.1:{port}"
-        self._args = [PYTHON, "-m", "genesys_emulator", "--host", "127.0.0.1", "--port", str(port),
-                      "--seed", str(seed), "--conversations-per-day", str(conversations_per_day)]
+        self._args = [
+            PYTHON,
+            "-m",
+            "genesys_emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--seed",
+            str(seed),
+            "--conversations-per-day",
+            str(conversations_per_day),
+        ]
         if record_cache_size is not None:
             self._args += ["--record-cache", str(record_cache_size)]
         self._log_path = log_path
         self._process: subprocess.Popen | None = None
         self._log = None
 
-    def __enter__(self) -> "EmulatorProcess":
+    def __enter__(self) -> EmulatorProcess:
         self._log = open(self._log_path, "ab") if self._log_path else None
         self._process = subprocess.Popen(
             self._args, stdout=self._log or subprocess.DEVNULL, stderr=subprocess.STDOUT, cwd=ROOT
@@ -90,26 +102,36 @@ class EmulatorProcess:
 def airflow_env(home: Path, emulator_url: str, warehouse_path: Path, staging_root: Path) -> dict[str, str]:
     """Environment for ``airflow`` commands: SQLite metadata in ``home``, this project's DAGs and plugins."""
     env = dict(os.environ)
-    env.update({
-        # airflow standalone launches its components as `airflow` from PATH: make it this venv's.
-        "PATH": os.pathsep.join([str(Path(AIRFLOW).parent), env.get("PATH", "")]),
-        "AIRFLOW_HOME": str(home),
-        "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
-        "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
-        "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
-        "AIRFLOW__CORE__PARALLELISM": "4",
-        "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
-        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({
-            "conn_type": "http", "host": emulator_url,
-            "login": EMULATOR_CLIENT_ID, "password": EMULATOR_CLIENT_SECRET,
-        }),
-        "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse_path)}),
-        "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK": json.dumps({
-            "conn_type": "http", "host": f"{emulator_url}/_emulator/webhooks", "password": EMULATOR_WEBHOOK_SECRET,
-        }),
-        "AIRFLOW_VAR_GENESYS_STAGING_ROOT": str(staging_root),
-        "AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "1",
-    })
+    env.update(
+        {
+            # airflow standalone launches its components as `airflow` from PATH: make it this venv's.
+            "PATH": os.pathsep.join([str(Path(AIRFLOW).parent), env.get("PATH", "")]),
+            "AIRFLOW_HOME": str(home),
+            "AIRFLOW__CORE__DAGS_FOLDER": str(ROOT / "dags"),
+            "AIRFLOW__CORE__PLUGINS_FOLDER": str(ROOT / "plugins"),
+            "AIRFLOW__CORE__LOAD_EXAMPLES": "False",
+            "AIRFLOW__CORE__PARALLELISM": "4",
+            "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{home / 'airflow.db'}",
+            "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps(
+                {
+                    "conn_type": "http",
+                    "host": emulator_url,
+                    "login": EMULATOR_CLIENT_ID,
+                    "password": EMULATOR_CLIENT_SECRET,
+                }
+            ),
+            "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps({"conn_type": "sqlite", "host": str(warehouse_path)}),
+            "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK": json.dumps(
+                {
+                    "conn_type": "http",
+                    "host": f"{emulator_url}/_emulator/webhooks",
+                    "password": EMULATOR_WEBHOOK_SECRET,
+                }
+            ),
+            "AIRFLOW_VAR_GENESYS_STAGING_ROOT": str(staging_root),
+            "AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "1",
+        }
+    )
     return env
 
 

@@ -6,6 +6,7 @@ Starts the emulator CLI as its own process (as ``make emulator`` does) and pages
 with requests, three ways: cold with background prefetch (the default), cold without it, and
 warm (every record already serialized). A fresh seed per cold pass keeps caches empty.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -14,7 +15,7 @@ import statistics
 import subprocess
 import sys
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import orjson
 import requests
@@ -41,9 +42,22 @@ def page_through(session: requests.Session, base_url: str, job_id: str, page_siz
 
 
 def start_emulator(port: int, seed: int, per_day: int) -> subprocess.Popen:
-    process = subprocess.Popen([sys.executable, "-m", "genesys_emulator", "--port", str(port), "--seed", str(seed),
-                                "--conversations-per-day", str(per_day), "--log-level", "warning"],
-                               stdout=subprocess.DEVNULL)
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "genesys_emulator",
+            "--port",
+            str(port),
+            "--seed",
+            str(seed),
+            "--conversations-per-day",
+            str(per_day),
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 30
     while time.monotonic() < deadline:
         try:
@@ -57,14 +71,20 @@ def start_emulator(port: int, seed: int, per_day: int) -> subprocess.Popen:
 
 def measure(base_url: str, interval: str, page_size: int, label: str) -> None:
     session = requests.Session()
-    token = session.post(f"{base_url}/oauth/token", auth=("emulator-client", "emulator-secret"),
-                         data={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
+    token = session.post(
+        f"{base_url}/oauth/token",
+        auth=("emulator-client", "emulator-secret"),
+        data={"grant_type": "client_credentials"},
+        timeout=10,
+    ).json()["access_token"]
     session.headers["Authorization"] = f"Bearer {token}"
     job_id = session.post(f"{base_url}{JOBS}", json={"interval": interval}, timeout=120).json()["jobId"]
     count, pages = page_through(session, base_url, job_id, page_size)
     elapsed = sum(pages)
-    print(f"{label:<28} {count} conversations, {len(pages)} pages of {page_size}: {count / elapsed:>8,.0f} "
-          f"conversations/s, median page {statistics.median(pages) * 1000:6.1f} ms, max {max(pages) * 1000:6.1f} ms")
+    print(
+        f"{label:<28} {count} conversations, {len(pages)} pages of {page_size}: {count / elapsed:>8,.0f} "
+        f"conversations/s, median page {statistics.median(pages) * 1000:6.1f} ms, max {max(pages) * 1000:6.1f} ms"
+    )
 
 
 def main() -> None:
@@ -73,7 +93,7 @@ def main() -> None:
     parser.add_argument("--conversations-per-day", type=int, default=5000)
     parser.add_argument("--page-size", type=int, default=1000)
     args = parser.parse_args()
-    day = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=2)
     interval = f"{day:%Y-%m-%dT%H:%M:%SZ}/{day + timedelta(days=1):%Y-%m-%dT%H:%M:%SZ}"
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -5,13 +5,15 @@
 Times are CPU seconds of this process (time.process_time), so other work on a shared host
 does not distort the single-core figures.
 """
+
 from __future__ import annotations
 
 import argparse
 import statistics
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
-from typing import Callable, TypeVar
+from typing import TypeVar
 
 import orjson
 
@@ -48,12 +50,15 @@ def main() -> None:
     print(f"day_skeleton: {len(skeleton):,} conversations in {seconds * 1000:.0f} ms")
 
     cold = _fresh(args.seed, args.per_day, day)
-    seconds, sizes = _timed(lambda: [len(orjson.dumps(cold.conversation(day, index)))
-                                     for index in range(count)])
-    print(f"conversation() + orjson.dumps: {count / seconds:,.0f} conversations/s single core "
-          f"({seconds / count * 1e6:.1f} us each)")
-    print(f"record JSON size: mean {statistics.mean(sizes) / 1024:.1f} KB, "
-          f"median {statistics.median(sizes) / 1024:.1f} KB, max {max(sizes) / 1024:.1f} KB")
+    seconds, sizes = _timed(lambda: [len(orjson.dumps(cold.conversation(day, index))) for index in range(count)])
+    print(
+        f"conversation() + orjson.dumps: {count / seconds:,.0f} conversations/s single core "
+        f"({seconds / count * 1e6:.1f} us each)"
+    )
+    print(
+        f"record JSON size: mean {statistics.mean(sizes) / 1024:.1f} KB, "
+        f"median {statistics.median(sizes) / 1024:.1f} KB, max {max(sizes) / 1024:.1f} KB"
+    )
 
     def page() -> bytes:
         parts = [cold.conversation_json(day, index) for index in range(1000)]
@@ -61,8 +66,7 @@ def main() -> None:
 
     cold = _fresh(args.seed, args.per_day, day)
     seconds, body = _timed(page)
-    print(f"1,000-record page from conversation_json, cold: {seconds * 1000:.1f} ms "
-          f"({len(body) / 1e6:.1f} MB)")
+    print(f"1,000-record page from conversation_json, cold: {seconds * 1000:.1f} ms ({len(body) / 1e6:.1f} MB)")
     seconds, _ = _timed(page)
     print(f"1,000-record page from conversation_json, cached: {seconds * 1000:.1f} ms")
 

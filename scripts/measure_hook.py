@@ -8,6 +8,7 @@
 2. Wall time of the same extraction with a scripted 429 storm (K consecutive 429s with
    Retry-After R on the results endpoint) versus without.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,9 +20,9 @@ import time
 
 os.environ.setdefault("AIRFLOW_HOME", tempfile.mkdtemp(prefix="measure-hook-airflow-"))
 
-from genesys_cloud.api.auth import TOKEN_CACHE  # noqa: E402  (Airflow reads AIRFLOW_HOME at import)
-from genesys_cloud.hook import GenesysCloudHook  # noqa: E402
-from genesys_emulator.testing import EmulatorServer  # noqa: E402
+from genesys_cloud.api.auth import TOKEN_CACHE
+from genesys_cloud.hook import GenesysCloudHook
+from genesys_emulator.testing import EmulatorServer
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 RESULTS = "get_analytics_conversations_details_job_results"

@@ -9,6 +9,7 @@ transaction) into a fresh SQLite file and a fresh PostgreSQL database. The last 
 summary. In-process stages also report CPU seconds, which stay meaningful when other work
 shares the cores. A measurement, not a test: nothing here asserts a speed.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -17,9 +18,10 @@ import sys
 import tempfile
 import time
 import uuid
-from datetime import date, datetime, timedelta, timezone
+from collections.abc import Iterator
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 
@@ -58,7 +60,7 @@ def stage_pages(root: Path, n: int, page_size: int) -> tuple[StagingArea, Manife
             page = []
     if page:
         writer.write_page(orjson.dumps({"conversations": page}), len(page))
-    return staging, writer.commit(datetime.now(timezone.utc))
+    return staging, writer.commit(datetime.now(UTC))
 
 
 def measure_parse(staging: StagingArea, manifest: Manifest) -> dict[str, Any]:
@@ -66,8 +68,13 @@ def measure_parse(staging: StagingArea, manifest: Manifest) -> dict[str, Any]:
     for raw in staging.iter_pages(manifest):
         orjson.loads(raw)
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"stage": "read+parse", "seconds": round(seconds, 3), "cpu_s": round(cpu, 3),
-            "conv_per_s": rate(manifest.record_count, seconds), "conv_per_cpu_s": rate(manifest.record_count, cpu)}
+    return {
+        "stage": "read+parse",
+        "seconds": round(seconds, 3),
+        "cpu_s": round(cpu, 3),
+        "conv_per_s": rate(manifest.record_count, seconds),
+        "conv_per_cpu_s": rate(manifest.record_count, cpu),
+    }
 
 
 def measure_normalize(staging: StagingArea, manifest: Manifest) -> dict[str, Any]:
@@ -77,9 +84,15 @@ def measure_normalize(staging: StagingArea, manifest: Manifest) -> dict[str, Any
     for batch in normalizer.normalize_pages(staging.iter_pages(manifest)):
         rows += sum(map(len, batch.rows.values()))
     seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"stage": "read+parse+normalize", "seconds": round(seconds, 3), "cpu_s": round(cpu, 3), "rows": rows,
-            "conv_per_s": rate(manifest.record_count, seconds), "rows_per_s": rate(rows, seconds),
-            "conv_per_cpu_s": rate(manifest.record_count, cpu)}
+    return {
+        "stage": "read+parse+normalize",
+        "seconds": round(seconds, 3),
+        "cpu_s": round(cpu, 3),
+        "rows": rows,
+        "conv_per_s": rate(manifest.record_count, seconds),
+        "rows_per_s": rate(rows, seconds),
+        "conv_per_cpu_s": rate(manifest.record_count, cpu),
+    }
 
 
 def measure_load(label: str, url: str, staging: StagingArea, manifest: Manifest, bulk: str = "auto") -> dict[str, Any]:
@@ -89,9 +102,15 @@ def measure_load(label: str, url: str, staging: StagingArea, manifest: Manifest,
     report = warehouse.load_extraction(staging, manifest, "measure")
     seconds = time.perf_counter() - started
     warehouse.dispose()
-    return {"stage": f"load_extraction:{label}", "seconds": round(seconds, 3), "rows": report.rows_loaded,
-            "conversations": report.conversations_loaded, "conv_per_s": rate(report.conversations_loaded, seconds),
-            "rows_per_s": rate(report.rows_loaded, seconds), "timings": report.timings}
+    return {
+        "stage": f"load_extraction:{label}",
+        "seconds": round(seconds, 3),
+        "rows": report.rows_loaded,
+        "conversations": report.conversations_loaded,
+        "conv_per_s": rate(report.conversations_loaded, seconds),
+        "rows_per_s": rate(report.rows_loaded, seconds),
+        "timings": report.timings,
+    }
 
 
 class ScratchDatabase:
@@ -119,8 +138,11 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=50_000, help="conversations to generate")
     parser.add_argument("--page-size", type=int, default=1000)
-    parser.add_argument("--postgres", default="postgresql://postgres@127.0.0.1:5432/postgres",
-                        help="server to create a scratch database on; '' to skip PostgreSQL")
+    parser.add_argument(
+        "--postgres",
+        default="postgresql://postgres@127.0.0.1:5432/postgres",
+        help="server to create a scratch database on; '' to skip PostgreSQL",
+    )
     parser.add_argument("--generic", action="store_true", help="also time the executemany path on PostgreSQL")
     args = parser.parse_args(argv)
 
@@ -128,8 +150,15 @@ def main(argv: list[str] | None = None) -> int:
         started = time.perf_counter()
         staging, manifest = stage_pages(Path(scratch) / "staging", args.n, args.page_size)
         raw_bytes = sum(page.bytes for page in manifest.pages)
-        emit({"stage": "generate+stage", "conversations": args.n, "pages": manifest.page_count,
-              "bytes_per_conv": round(raw_bytes / max(args.n, 1)), "seconds": round(time.perf_counter() - started, 3)})
+        emit(
+            {
+                "stage": "generate+stage",
+                "conversations": args.n,
+                "pages": manifest.page_count,
+                "bytes_per_conv": round(raw_bytes / max(args.n, 1)),
+                "seconds": round(time.perf_counter() - started, 3),
+            }
+        )
         results = {"parse": measure_parse(staging, manifest), "normalize": measure_normalize(staging, manifest)}
         emit(results["parse"])
         emit(results["normalize"])
@@ -141,17 +170,20 @@ def main(argv: list[str] | None = None) -> int:
                 with ScratchDatabase(args.postgres) as url:
                     results[f"postgres_{bulk}"] = measure_load(f"postgresql:{bulk}", url, staging, manifest, bulk)
                 emit(results[f"postgres_{bulk}"])
-    emit({
-        "summary": True, "conversations": args.n,
-        "rows_per_conv": round(results["normalize"]["rows"] / max(args.n, 1), 1),
-        "parse_conv_per_s": results["parse"]["conv_per_s"],
-        "normalize_conv_per_s": results["normalize"]["conv_per_s"],
-        "normalize_conv_per_cpu_s": results["normalize"]["conv_per_cpu_s"],
-        "sqlite_load_conv_per_s": results["sqlite"]["conv_per_s"],
-        "postgres_load_conv_per_s": results.get("postgres_copy", {}).get("conv_per_s"),
-        "postgres_generic_load_conv_per_s": results.get("postgres_executemany", {}).get("conv_per_s"),
-        "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
-    })
+    emit(
+        {
+            "summary": True,
+            "conversations": args.n,
+            "rows_per_conv": round(results["normalize"]["rows"] / max(args.n, 1), 1),
+            "parse_conv_per_s": results["parse"]["conv_per_s"],
+            "normalize_conv_per_s": results["normalize"]["conv_per_s"],
+            "normalize_conv_per_cpu_s": results["normalize"]["conv_per_cpu_s"],
+            "sqlite_load_conv_per_s": results["sqlite"]["conv_per_s"],
+            "postgres_load_conv_per_s": results.get("postgres_copy", {}).get("conv_per_s"),
+            "postgres_generic_load_conv_per_s": results.get("postgres_executemany", {}).get("conv_per_s"),
+            "peak_rss_mb": round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1),
+        }
+    )
     return 0
 
 

@@ -8,6 +8,7 @@ overwritten on every start, because the emulator's port changes. Variables are c
 missing, so values edited in the UI stay. The import files hold a secret (the emulator's), so
 they are written user-only and deleted at once.
 """
+
 from __future__ import annotations
 
 import json
@@ -25,9 +26,13 @@ GENESYS_CONN_TYPE = "genesys_cloud"  # genesys_cloud/provider_info.py: its Test 
 
 def split_settings(env: dict[str, str]) -> tuple[dict[str, dict[str, Any]], dict[str, str]]:
     """Remove the connection and Variable environment variables from ``env``; return them by id / name."""
-    connections = {name[len(CONN_PREFIX):].lower(): json.loads(env.pop(name))
-                   for name in [n for n in env if n.startswith(CONN_PREFIX)]}
-    variables = {name[len(VAR_PREFIX):].lower(): env.pop(name) for name in [n for n in env if n.startswith(VAR_PREFIX)]}
+    connections = {
+        name[len(CONN_PREFIX) :].lower(): json.loads(env.pop(name))
+        for name in [n for n in env if n.startswith(CONN_PREFIX)]
+    }
+    variables = {
+        name[len(VAR_PREFIX) :].lower(): env.pop(name) for name in [n for n in env if n.startswith(VAR_PREFIX)]
+    }
     if GENESYS_CONN_ID in connections:
         connections[GENESYS_CONN_ID]["conn_type"] = GENESYS_CONN_TYPE
     for connection in connections.values():

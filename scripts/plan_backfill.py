@@ -9,6 +9,7 @@ Without ``--daily`` the volume per day comes from the org itself: conversation a
 defaults to that connection's ``rate_budget_per_minute``. Prints one JSON line; after the run,
 ``sync_audit.api_requests`` per partition holds the actual figures to compare.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -19,7 +20,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "include"))
 
-from genesys_pipeline.plan.backfill import BackfillLimits, daily_volume, plan, volume_queries  # noqa: E402
+from genesys_pipeline.plan.backfill import BackfillLimits, daily_volume, plan, volume_queries
 
 
 def org_volume(conn_id: str, first: date, last: date) -> tuple[dict[str, int], int]:
@@ -38,8 +39,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--daily", type=int, help="assume this many conversations every day (no API calls)")
     parser.add_argument("--conn-id", default="genesys_cloud_default")
     parser.add_argument("--budget", type=int, help="requests per minute (default: the connection's, else 240)")
-    parser.add_argument("--job-latency", type=float, default=BackfillLimits.job_latency_seconds,
-                        help="mean seconds a details job runs before its results are ready")
+    parser.add_argument(
+        "--job-latency",
+        type=float,
+        default=BackfillLimits.job_latency_seconds,
+        help="mean seconds a details job runs before its results are ready",
+    )
     parser.add_argument("--job-cap", type=int, default=BackfillLimits.job_cap, help="concurrent details jobs")
     args = parser.parse_args(argv)
     if args.last < args.first:
@@ -51,14 +56,26 @@ def main(argv: list[str] | None = None) -> None:
     else:
         volume, connection_budget = org_volume(args.conn_id, args.first, args.last)
         budget = args.budget or connection_budget
-        volume = {day: volume.get(day, 0) for day in
-                  ((args.first + timedelta(days=offset)).isoformat() for offset in range(days))}
+        volume = {
+            day: volume.get(day, 0)
+            for day in ((args.first + timedelta(days=offset)).isoformat() for offset in range(days))
+        }
     limits = BackfillLimits(requests_per_minute=budget, job_latency_seconds=args.job_latency, job_cap=args.job_cap)
     result = plan(volume.values(), limits).as_dict()
     busiest = max(volume, key=volume.get) if volume else None
-    print(json.dumps({"from": args.first.isoformat(), "to": args.last.isoformat(), **result,
-                      "busiest_day": busiest, "budget_per_minute": budget,
-                      "job_latency_s": args.job_latency, "job_cap": args.job_cap}))
+    print(
+        json.dumps(
+            {
+                "from": args.first.isoformat(),
+                "to": args.last.isoformat(),
+                **result,
+                "busiest_day": busiest,
+                "budget_per_minute": budget,
+                "job_latency_s": args.job_latency,
+                "job_cap": args.job_cap,
+            }
+        )
+    )
 
 
 if __name__ == "__main__":

@@ -5,6 +5,7 @@ so the file opens offline. The warehouse is ``--warehouse-url`` (any SQLAlchemy 
 pipeline supports), by default the demo's ``.demo/warehouse.db``; the file goes to ``--out``
 (default ``.demo/sync_health.html``).
 """
+
 from __future__ import annotations
 
 import argparse
@@ -21,10 +22,15 @@ DEMO_WAREHOUSE = ROOT / ".demo" / "warehouse.db"
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--warehouse-url", default=f"sqlite:///{DEMO_WAREHOUSE}",
-                        help="SQLAlchemy URL of the warehouse (default: the demo's SQLite warehouse)")
+    parser.add_argument(
+        "--warehouse-url",
+        default=f"sqlite:///{DEMO_WAREHOUSE}",
+        help="SQLAlchemy URL of the warehouse (default: the demo's SQLite warehouse)",
+    )
     parser.add_argument("--out", type=Path, default=ROOT / ".demo" / "sync_health.html", help="HTML file to write")
-    parser.add_argument("--days", type=int, default=30, help=f"days to show, ending yesterday (1..{MAX_DAYS}, default 30)")
+    parser.add_argument(
+        "--days", type=int, default=30, help=f"days to show, ending yesterday (1..{MAX_DAYS}, default 30)"
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.days <= MAX_DAYS:
         parser.error(f"--days must be between 1 and {MAX_DAYS}, got {args.days}")

@@ -18,6 +18,7 @@ overrides (``AIRFLOW_CONN_*``, staging root) and the backfill parameters::
         runs = cluster.api.wait_for_runs("my_dag", expected=3, timeout=600,
                                          health_check=cluster.assert_running)
 """
+
 from __future__ import annotations
 
 import json
@@ -31,19 +32,24 @@ from types import TracebackType
 import requests
 from celery import Celery
 
-from genesys_cluster.rest import AirflowRestClient
 from genesys_cluster.config import (
-    AIRFLOW_BIN,
     ADMIN_USER,
+    AIRFLOW_BIN,
     ClusterConfig,
     ClusterPorts,
     build_cluster_env,
     new_jwt_secret,
     worker_env,
 )
-from genesys_cluster.local_servers import dedicated_redis_db, postgres_sqlalchemy_url, redis_url, temporary_postgres_database
-from genesys_cluster.processes import ManagedProcess, stop_all
+from genesys_cluster.local_servers import (
+    dedicated_redis_db,
+    postgres_sqlalchemy_url,
+    redis_url,
+    temporary_postgres_database,
+)
 from genesys_cluster.polling import poll_until
+from genesys_cluster.processes import ManagedProcess, stop_all
+from genesys_cluster.rest import AirflowRestClient
 
 HEALTHY = "healthy"
 
@@ -75,7 +81,7 @@ class AirflowCluster:
         return [f"worker{index + 1}" for index in range(self.config.celery_workers)] if self.uses_celery else []
 
     # --- lifecycle ------------------------------------------------------------------------
-    def __enter__(self) -> "AirflowCluster":
+    def __enter__(self) -> AirflowCluster:
         try:
             self.start()
         except BaseException:
@@ -144,12 +150,14 @@ class AirflowCluster:
             )
 
         processes = [
-            component("api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.ports.api), "--workers", "1"),
+            component(
+                "api-server", "api-server", "--host", "127.0.0.1", "--port", str(self.ports.api), "--workers", "1"
+            ),
             component("scheduler", "scheduler"),
             component("dag-processor", "dag-processor"),
             component("triggerer", "triggerer"),
         ]
-        for name, log_port in zip(self.worker_names, self.ports.worker_logs):
+        for name, log_port in zip(self.worker_names, self.ports.worker_logs, strict=True):
             env = worker_env(self.env, name=name, log_server_port=log_port)
             processes.append(component(name, "celery", "worker", "--celery-hostname", f"{name}@%h", env=env))
         return processes
@@ -175,7 +183,9 @@ class AirflowCluster:
         poll_until(api_healthy, timeout=timeout, what="api-server health", health_check=self.assert_running)
         poll_until(self._scheduler_health, timeout=timeout, what="scheduler health", health_check=self.assert_running)
         if self.uses_celery:
-            poll_until(self._all_workers_answer, timeout=timeout, what="Celery workers", health_check=self.assert_running)
+            poll_until(
+                self._all_workers_answer, timeout=timeout, what="Celery workers", health_check=self.assert_running
+            )
 
     def _scheduler_health(self) -> bool | None:
         response = requests.get(f"http://127.0.0.1:{self.ports.scheduler_health}/health", timeout=5)
@@ -198,15 +208,24 @@ class AirflowCluster:
         )
         if result.returncode != 0:
             raise AssertionError(
-                f"airflow {' '.join(args)} exited {result.returncode}:\n{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
+                f"airflow {' '.join(args)} exited {result.returncode}:\n"
+                f"{result.stdout[-2000:]}\n{result.stderr[-3000:]}"
             )
         return result
 
     def clear_failed_tasks(self, dag_id: str, start: datetime, end: datetime) -> subprocess.CompletedProcess[str]:
         """Rerun a failed partition the way an operator does from the CLI."""
         return self.airflow_cli(
-            "tasks", "clear", dag_id, "--start-date", start.isoformat(), "--end-date", end.isoformat(),
-            "--only-failed", "--downstream", "--yes",
+            "tasks",
+            "clear",
+            dag_id,
+            "--start-date",
+            start.isoformat(),
+            "--end-date",
+            end.isoformat(),
+            "--only-failed",
+            "--downstream",
+            "--yes",
         )
 
     # --- diagnostics ----------------------------------------------------------------------

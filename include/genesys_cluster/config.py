@@ -4,15 +4,17 @@ Kept free of process handling so the environment can be checked by fast unit tes
 environment mirrors the ``x-airflow-common`` block of docker-compose.yaml: one JWT secret, one
 execution API URL, one metadata database and one broker for every component.
 """
+
 from __future__ import annotations
 
 import os
 import secrets
 import socket
 import sys
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal, Mapping
+from typing import Literal
 
 from genesys_cluster.hostname import WORKER_NAME_VARIABLE
 
@@ -53,7 +55,7 @@ class ClusterPorts:
     worker_logs: tuple[int, ...]
 
     @classmethod
-    def allocate(cls, workers: int) -> "ClusterPorts":
+    def allocate(cls, workers: int) -> ClusterPorts:
         ports = free_ports(4 + workers)
         return cls(ports[0], ports[1], ports[2], ports[3], tuple(ports[4:]))
 

@@ -4,6 +4,7 @@ Airflow records ``hostname_callable()`` as each task instance's hostname. Two lo
 would both report the machine's FQDN, so the harness names each worker through an environment
 variable and this callable reports that name (falling back to the FQDN elsewhere).
 """
+
 from __future__ import annotations
 
 import os

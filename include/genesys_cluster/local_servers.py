@@ -3,11 +3,12 @@
 The servers are shared with other test runs, so a cluster only ever gets a uniquely named
 database and a Redis database number nobody is using, and removes exactly those again.
 """
+
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 import psycopg
 import redis

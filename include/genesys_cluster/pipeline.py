@@ -7,28 +7,30 @@ real deployment reaches Genesys; its jobs finish after two status polls, so ``ex
 to the triggerer. Connections and settings go in as ``AIRFLOW_CONN_*`` / ``AIRFLOW_VAR_*``,
 the way docker-compose.yaml's ``.env`` sets them.
 """
+
 from __future__ import annotations
 
 import json
 import shutil
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import requests
-from genesys_emulator.config import DEFAULT_CLIENT, EmulatorConfig
-from genesys_pipeline.staging.area import DATASET, MANIFEST_NAME, Manifest
-from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.warehouse.engine import schema_for
 
 from genesys_cluster.cluster import AirflowCluster
 from genesys_cluster.config import PROJECT_ROOT, ClusterConfig, free_ports
 from genesys_cluster.local_servers import postgres_sqlalchemy_url, temporary_postgres_database
-from genesys_cluster.processes import ManagedProcess
 from genesys_cluster.polling import poll_until
+from genesys_cluster.processes import ManagedProcess
+from genesys_emulator.config import DEFAULT_CLIENT, EmulatorConfig
+from genesys_pipeline.staging.area import DATASET, MANIFEST_NAME, Manifest
+from genesys_pipeline.warehouse import Warehouse
+from genesys_pipeline.warehouse.engine import schema_for
 
 DAILY_DAG_ID = "genesys_conversations_daily"
 DAILY_DAG_FILE = PROJECT_ROOT / "dags" / f"{DAILY_DAG_ID}.py"
@@ -47,12 +49,15 @@ class PipelineTarget:
         """Connections ``genesys_cloud_default`` / ``genesys_warehouse`` / ``genesys_sync_webhook``
         and the ``genesys_*`` Variables every component must see identically."""
         genesys = {
-            "conn_type": "http", "host": self.emulator_url,
-            "login": DEFAULT_CLIENT.client_id, "password": DEFAULT_CLIENT.client_secret,
+            "conn_type": "http",
+            "host": self.emulator_url,
+            "login": DEFAULT_CLIENT.client_id,
+            "password": DEFAULT_CLIENT.client_secret,
             "extra": {"backoff_base_seconds": 0.2, "backoff_max_seconds": 2},
         }
         webhook = {
-            "conn_type": "http", "host": f"{self.emulator_url}/_emulator/webhooks",
+            "conn_type": "http",
+            "host": f"{self.emulator_url}/_emulator/webhooks",
             "password": EmulatorConfig().webhook_secret,
         }
         warehouse = {"conn_type": "generic", "extra": {"sqlalchemy_url": self.warehouse_url}}
@@ -73,8 +78,20 @@ def emulator_process(log_dir: Path, *extra_args: str) -> Iterator[str]:
     The watermark lag is 0 so yesterday is already complete whatever the time of day.
     """
     port = free_ports(1)[0]
-    argv = [sys.executable, "-m", "genesys_emulator", "--port", str(port), "--watermark-lag-seconds", "0",
-            "--job-progression", "polls", "--log-level", "warning", *extra_args]
+    argv = [
+        sys.executable,
+        "-m",
+        "genesys_emulator",
+        "--port",
+        str(port),
+        "--watermark-lag-seconds",
+        "0",
+        "--job-progression",
+        "polls",
+        "--log-level",
+        "warning",
+        *extra_args,
+    ]
     process = ManagedProcess("emulator", argv, {"PATH": "/usr/bin:/bin"}, log_dir / "emulator.log")
     process.start()
     base_url = f"http://127.0.0.1:{port}"
@@ -84,8 +101,12 @@ def emulator_process(log_dir: Path, *extra_args: str) -> Iterator[str]:
             raise AssertionError(f"emulator exited {process.exit_code()}:\n{process.log_tail()}")
 
     try:
-        poll_until(lambda: requests.get(f"{base_url}/_emulator/clock", timeout=2).ok or None,
-                   timeout=30, what="the emulator", health_check=still_running)
+        poll_until(
+            lambda: requests.get(f"{base_url}/_emulator/clock", timeout=2).ok or None,
+            timeout=30,
+            what="the emulator",
+            health_check=still_running,
+        )
         yield base_url
     finally:
         process.stop(timeout=10)
@@ -125,7 +146,7 @@ def days_up_to_yesterday(count: int) -> list[datetime]:
     DAG is unpaused (catchup=False) coincides with the backfill's and is not added: the
     warehouse then holds exactly the backfilled days.
     """
-    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return [today - timedelta(days=offset) for offset in range(count, 0, -1)]
 
 
@@ -135,8 +156,9 @@ def backfill_daily_dag(cluster: AirflowCluster, days: list[datetime], *, timeout
     api.wait_for_dag(DAILY_DAG_ID, timeout=180, health_check=cluster.assert_running)
     api.create_backfill(DAILY_DAG_ID, days[0], days[-1], max_active_runs=len(days))
     api.unpause(DAILY_DAG_ID)
-    return api.wait_for_runs(DAILY_DAG_ID, expected=len(days), timeout=timeout, run_type=None,
-                             health_check=cluster.assert_running)
+    return api.wait_for_runs(
+        DAILY_DAG_ID, expected=len(days), timeout=timeout, run_type=None, health_check=cluster.assert_running
+    )
 
 
 def union_interval(days: list[datetime]) -> str:
@@ -149,7 +171,9 @@ def staged_manifests(staging_root: Path) -> dict[str, Manifest]:
     """Every complete details-job extraction under the staging root, by partition (one window query per
     partition); the open-conversation follow-up's by-id extractions (no interval) are left out."""
     manifests = (Manifest.from_bytes(path.read_bytes()) for path in staging_root.glob(f"{DATASET}/*/*/{MANIFEST_NAME}"))
-    return {manifest.partition: manifest for manifest in manifests if manifest.complete and "interval" in manifest.query}
+    return {
+        manifest.partition: manifest for manifest in manifests if manifest.complete and "interval" in manifest.query
+    }
 
 
 def warehouse_conversation_ids(warehouse_url: str) -> list[str]:

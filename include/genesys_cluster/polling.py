@@ -2,10 +2,12 @@
 
 Tests never assert on durations; deadlines only bound how long a broken cluster can hang CI.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Callable, TypeVar
+from collections.abc import Callable
+from typing import TypeVar
 
 T = TypeVar("T")
 

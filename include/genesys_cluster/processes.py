@@ -6,15 +6,17 @@ the test did not start. Stopping sends SIGTERM to the component itself first: a 
 whole group can hang the scheduler (its children die before it has shut them down), so the
 group only gets SIGKILL, as the last resort and to reap stragglers.
 """
+
 from __future__ import annotations
 
 import os
 import signal
 import subprocess
 import time
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Mapping, Sequence
+from typing import IO
 
 
 @dataclass

@@ -4,10 +4,12 @@ Authentication follows SimpleAuthManager in Airflow 3.3: ``POST /auth/token`` wi
 ``{"username", "password"}`` answers 201 ``{"access_token": <JWT>}``, sent as a Bearer token.
 The token is never logged or put into an error message.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
 from datetime import datetime
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import requests
 
@@ -43,9 +45,7 @@ class AirflowRestClient:
 
     # --- plumbing -------------------------------------------------------------------------
     def _fetch_token(self) -> str:
-        response = self._session.post(
-            f"{self.base_url}/auth/token", json=self._credentials, timeout=self._timeout
-        )
+        response = self._session.post(f"{self.base_url}/auth/token", json=self._credentials, timeout=self._timeout)
         if response.status_code != 201:
             raise AirflowApiError("POST", "/auth/token", response.status_code, response.text)
         return response.json()["access_token"]
@@ -157,8 +157,11 @@ class AirflowRestClient:
 
     def xcom_value(self, dag_id: str, run_id: str, task_id: str, key: str = "return_value") -> Any:
         """One XCom of a task instance, deserialized (``deserialize=true``)."""
-        entry = self._request("GET", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
-                              params={"deserialize": "true", "stringify": "false"})
+        entry = self._request(
+            "GET",
+            f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances/{task_id}/xcomEntries/{key}",
+            params={"deserialize": "true", "stringify": "false"},
+        )
         return entry["value"]
 
     def wait_for_dag(self, dag_id: str, *, timeout: float, health_check: Callable[[], None] | None = None) -> dict:
@@ -192,5 +195,9 @@ class AirflowRestClient:
             return runs if done else None
 
         return poll_until(
-            probe, timeout=timeout, interval=2.0, what=f"{expected} terminal runs of {dag_id!r}", health_check=health_check
+            probe,
+            timeout=timeout,
+            interval=2.0,
+            what=f"{expected} terminal runs of {dag_id!r}",
+            health_check=health_check,
         )

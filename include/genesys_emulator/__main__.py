@@ -1,12 +1,13 @@
 """CLI: ``python -m genesys_emulator --host 127.0.0.1 --port 8089 --seed 42 --conversations-per-day 2000``."""
+
 from __future__ import annotations
 
 import argparse
 
 import uvicorn
 
-from genesys_emulator.service.app import create_app
 from genesys_emulator.config import JOB_PROGRESSIONS, EmulatorConfig
+from genesys_emulator.service.app import create_app
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
@@ -15,14 +16,18 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--port", type=int, default=8089)
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--conversations-per-day", type=int, default=2000)
-    parser.add_argument("--clock", default=None,
-                        help="pin the org's 'now' at this ISO-8601 instant; it then moves only with "
-                             "POST /_emulator/clock/advance (default: real time)")
-    parser.add_argument("--frozen", action="store_true",
-                        help="serve every conversation as generated: no late endings, feedback, "
-                             "corrections, re-opens or erasures")
-    parser.add_argument("--watermark-lag-seconds", type=int, default=3600,
-                        help="dataAvailabilityDate = now - this lag")
+    parser.add_argument(
+        "--clock",
+        default=None,
+        help="pin the org's 'now' at this ISO-8601 instant; it then moves only with "
+        "POST /_emulator/clock/advance (default: real time)",
+    )
+    parser.add_argument(
+        "--frozen",
+        action="store_true",
+        help="serve every conversation as generated: no late endings, feedback, corrections, re-opens or erasures",
+    )
+    parser.add_argument("--watermark-lag-seconds", type=int, default=3600, help="dataAvailabilityDate = now - this lag")
     parser.add_argument("--watermark", default=None, help="fixed dataAvailabilityDate (ISO-8601), overrides the lag")
     parser.add_argument("--job-progression", choices=JOB_PROGRESSIONS, default="immediate")
     parser.add_argument("--job-progression-polls", type=int, default=2)
@@ -30,8 +35,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--rate-limit", type=int, default=300, help="requests per token per window")
     parser.add_argument("--login-path-prefix", default="", help="also serve /oauth/token under this prefix")
     parser.add_argument("--api-path-prefix", default="", help="also serve /api/v2 under this prefix")
-    parser.add_argument("--record-cache", type=int, default=EmulatorConfig.record_cache_size,
-                        help="serialized records kept in memory (~4 KB each); size it to a day to serve repeats fast")
+    parser.add_argument(
+        "--record-cache",
+        type=int,
+        default=EmulatorConfig.record_cache_size,
+        help="serialized records kept in memory (~4 KB each); size it to a day to serve repeats fast",
+    )
     parser.add_argument("--log-level", default="info")
     return parser.parse_args(argv)
 
@@ -57,8 +66,7 @@ def config_from_args(args: argparse.Namespace) -> EmulatorConfig:
 def main(argv: list[str] | None = None) -> None:
     args = parse_args(argv)
     app = create_app(config_from_args(args))
-    print(f"Genesys Cloud emulator on http://{args.host}:{args.port} (default client id emulator-client)",
-          flush=True)
+    print(f"Genesys Cloud emulator on http://{args.host}:{args.port} (default client id emulator-client)", flush=True)
     uvicorn.run(app, host=args.host, port=args.port, log_level=args.log_level, lifespan="off")
 
 

@@ -5,11 +5,12 @@ learns the real value) can change them without touching code. ``EmulatorConfig.w
 is how the control plane applies JSON overrides, so unknown names fail loudly instead of
 being silently ignored.
 """
+
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 from genesys_emulator.world.evolution import EvolutionSettings
@@ -151,7 +152,7 @@ class EmulatorConfig:
         if self.max_job_results < 1:
             raise ValueError("max_job_results must be at least 1")
 
-    def with_overrides(self, **overrides: Any) -> "EmulatorConfig":
+    def with_overrides(self, **overrides: Any) -> EmulatorConfig:
         """A copy with the named settings replaced; ``clients`` may be given as dicts."""
         known = {f.name for f in dataclasses.fields(self)}
         unknown = sorted(set(overrides) - known)

@@ -4,6 +4,7 @@ Apart from the server (``testing.EmulatorServer``) so that benchmarks and script
 an emulator process without importing uvicorn, FastAPI and the emulator app: the pipeline's
 own memory is what benchmarks measure.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -62,8 +63,14 @@ class EmulatorControl:
         """Pin org time at ``now_iso``; it then moves only with ``advance_clock``."""
         return self._call("POST", "/clock", json={"now": now_iso})
 
-    def add_client(self, client_id: str, client_secret: str, *, divisions: list[str] | str = "all",
-                   permissions: list[str] | None = None) -> dict:
+    def add_client(
+        self,
+        client_id: str,
+        client_secret: str,
+        *,
+        divisions: list[str] | str = "all",
+        permissions: list[str] | None = None,
+    ) -> dict:
         body: dict[str, Any] = {"client_id": client_id, "client_secret": client_secret, "divisions": divisions}
         if permissions is not None:
             body["permissions"] = permissions

@@ -4,6 +4,7 @@ driven through ``EmulatorControl`` (a thin HTTP client of the ``/_emulator`` con
 Tests talk to the emulator over real HTTP exactly as the pipeline does, so connection-level
 behaviour (dropped connections, truncated bodies) is exercised for real.
 """
+
 from __future__ import annotations
 
 import socket
@@ -12,9 +13,9 @@ import time
 
 import uvicorn
 
-from genesys_emulator.service.app import create_app
 from genesys_emulator.config import EmulatorConfig
 from genesys_emulator.control_client import EmulatorControl
+from genesys_emulator.service.app import create_app
 
 __all__ = ["EmulatorControl", "EmulatorServer"]
 
@@ -37,11 +38,18 @@ class EmulatorServer:
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
-    def start(self, timeout: float = 10.0) -> "EmulatorServer":
+    def start(self, timeout: float = 10.0) -> EmulatorServer:
         # Idle keep-alive connections live 75 s (a load balancer's usual idle timeout) rather
         # than uvicorn's 5 s, so a test pausing about 5 s between calls does not race the close.
-        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="critical",
-                                access_log=False, lifespan="off", timeout_keep_alive=75)
+        config = uvicorn.Config(
+            self.app,
+            host=self.host,
+            port=self.port,
+            log_level="critical",
+            access_log=False,
+            lifespan="off",
+            timeout_keep_alive=75,
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"genesys-emulator-{self.port}", daemon=True)
         self._thread.start()
@@ -59,7 +67,7 @@ class EmulatorServer:
             self._thread.join(timeout=10)
         self._server = self._thread = None
 
-    def __enter__(self) -> "EmulatorServer":
+    def __enter__(self) -> EmulatorServer:
         return self.start()
 
     def __exit__(self, *exc_info: object) -> None:

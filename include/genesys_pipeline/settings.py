@@ -13,18 +13,20 @@ previous 3 days costs API pages but little warehouse work (only conversations wh
 hash changed are rewritten); the weekly refresh over ``genesys_refresh_days`` catches what
 arrives later, and open conversations are followed up by id whatever their day.
 """
+
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Literal
+from typing import Any, Literal
 
 import orjson
 
-from genesys_pipeline.staging.followup import DEFAULT_FOLLOWUP_BATCH
 from genesys_pipeline.plan.result_cap import DEFAULT_MAX_JOB_RESULTS
 from genesys_pipeline.plan.window import WindowLimits
+from genesys_pipeline.staging.followup import DEFAULT_FOLLOWUP_BATCH
 
 Lookup = Callable[[str], "str | None"]
 
@@ -44,19 +46,71 @@ class SettingSpec:
 
 
 SPECS: tuple[SettingSpec, ...] = (
-    SettingSpec("genesys_staging_root", str, None, "Directory for the staged raw pages and the rejects files (default $AIRFLOW_HOME/genesys_staging)."),
-    SettingSpec("genesys_staging_retention_days", int, 1, "Raw pages and rejects are purged this many days after they were written (default 14; see staging_retention)."),
-    SettingSpec("genesys_cache_ttl_seconds", int, 0, "Reuse a complete extraction of the same query younger than this (default 86400; 0 disables)."),
+    SettingSpec(
+        "genesys_staging_root",
+        str,
+        None,
+        "Directory for the staged raw pages and the rejects files (default $AIRFLOW_HOME/genesys_staging).",
+    ),
+    SettingSpec(
+        "genesys_staging_retention_days",
+        int,
+        1,
+        "Raw pages and rejects are purged this many days after they were written (default 14; see staging_retention).",
+    ),
+    SettingSpec(
+        "genesys_cache_ttl_seconds",
+        int,
+        0,
+        "Reuse a complete extraction of the same query younger than this (default 86400; 0 disables).",
+    ),
     SettingSpec("genesys_retention_days", int, 1, "Oldest window start accepted, in days before now (default 730)."),
-    SettingSpec("genesys_max_job_interval_days", int, 1, "Widest window one details job may cover, in days (default 31)."),
-    SettingSpec("genesys_availability_timeout_seconds", int, 1, "How long wait_for_data waits for the watermark (default 21600)."),
+    SettingSpec(
+        "genesys_max_job_interval_days", int, 1, "Widest window one details job may cover, in days (default 31)."
+    ),
+    SettingSpec(
+        "genesys_availability_timeout_seconds",
+        int,
+        1,
+        "How long wait_for_data waits for the watermark (default 21600).",
+    ),
     SettingSpec("genesys_poll_interval_seconds", int, 1, "Seconds between job-status and watermark polls (default 5)."),
-    SettingSpec("genesys_lookback_days", int, 0, "Also re-extract this many days before each run's day, for late data (default 3)."),
-    SettingSpec("genesys_refresh_days", int, 1, "Complete UTC days the refresh DAG re-extracts before its logical date (default 30)."),
-    SettingSpec("genesys_max_job_results", int, 1, "Results one details job may page through before a window is split (default 400000)."),
-    SettingSpec("genesys_open_followup_batch", int, 1, "Open conversations re-fetched per multi-get request (default 100; Genesys max unconfirmed)."),
-    SettingSpec("genesys_expected_divisions", list, None, 'Divisions the client must read: a JSON list of ids, or "*"/"any" for whatever it can (default: all).'),
-    SettingSpec("genesys_pii_config", str, None, "PII handling as JSON for genesys_pipeline.normalize.pii.PiiConfig (default: its defaults)."),
+    SettingSpec(
+        "genesys_lookback_days",
+        int,
+        0,
+        "Also re-extract this many days before each run's day, for late data (default 3).",
+    ),
+    SettingSpec(
+        "genesys_refresh_days",
+        int,
+        1,
+        "Complete UTC days the refresh DAG re-extracts before its logical date (default 30).",
+    ),
+    SettingSpec(
+        "genesys_max_job_results",
+        int,
+        1,
+        "Results one details job may page through before a window is split (default 400000).",
+    ),
+    SettingSpec(
+        "genesys_open_followup_batch",
+        int,
+        1,
+        "Open conversations re-fetched per multi-get request (default 100; Genesys max unconfirmed).",
+    ),
+    SettingSpec(
+        "genesys_expected_divisions",
+        list,
+        None,
+        'Divisions the client must read: a JSON list of ids, or "*"/"any" for whatever it can (default: all).',
+    ),
+    SettingSpec(
+        "genesys_pii_config",
+        str,
+        None,
+        "PII handling as JSON for genesys_pipeline.normalize.pii.PiiConfig (default: its defaults).",
+    ),
 )
 
 
@@ -89,7 +143,7 @@ class PipelineSettings:
         return plan
 
     @classmethod
-    def from_lookup(cls, lookup: Lookup) -> "PipelineSettings":
+    def from_lookup(cls, lookup: Lookup) -> PipelineSettings:
         """Settings from ``lookup``; unset names keep their defaults, bad values raise ValueError naming them."""
         values: dict[str, Any] = {"staging_root": default_staging_root()}
         for spec in SPECS:

@@ -11,6 +11,7 @@ and a session's ``flow`` object is flattened into ``flow_*`` columns.
 Bump :data:`SCHEMA_VERSION` whenever a column is added; the warehouse adds new columns to
 existing tables itself (additive migration), it never drops or retypes one.
 """
+
 from __future__ import annotations
 
 import re
@@ -64,89 +65,221 @@ def snake_case(name: str) -> str:
 # --- Field lists per record level: JSON key -> column type --------------------------------
 
 CONVERSATION_FIELDS: dict[str, ColumnType] = {
-    "conversationStart": TS, "conversationEnd": TS, "originatingDirection": TEXT,
-    "conversationInitiator": TEXT, "externalTag": TEXT, "associatedConversationId": TEXT,
-    "conferenceStart": TS, "inactivityTimeout": TS, "customerParticipation": BOOL,
-    "originatingSocialMediaPublic": BOOL, "selfServed": BOOL,
-    "mediaStatsMinConversationMos": FLOAT, "mediaStatsMinConversationRFactor": FLOAT,
-    "divisionIds": JSON, "accessAttributes": JSON, "consultationConversationIds": JSON,
+    "conversationStart": TS,
+    "conversationEnd": TS,
+    "originatingDirection": TEXT,
+    "conversationInitiator": TEXT,
+    "externalTag": TEXT,
+    "associatedConversationId": TEXT,
+    "conferenceStart": TS,
+    "inactivityTimeout": TS,
+    "customerParticipation": BOOL,
+    "originatingSocialMediaPublic": BOOL,
+    "selfServed": BOOL,
+    "mediaStatsMinConversationMos": FLOAT,
+    "mediaStatsMinConversationRFactor": FLOAT,
+    "divisionIds": JSON,
+    "accessAttributes": JSON,
+    "consultationConversationIds": JSON,
     "knowledgeBaseIds": JSON,
 }
 
 PARTICIPANT_FIELDS: dict[str, ColumnType] = {
-    "participantName": TEXT, "purpose": TEXT, "userId": TEXT, "externalContactId": TEXT,
-    "externalOrganizationId": TEXT, "flaggedReason": TEXT, "screenRecording": BOOL, "teamId": TEXT,
+    "participantName": TEXT,
+    "purpose": TEXT,
+    "userId": TEXT,
+    "externalContactId": TEXT,
+    "externalOrganizationId": TEXT,
+    "flaggedReason": TEXT,
+    "screenRecording": BOOL,
+    "teamId": TEXT,
 }
 
 SESSION_FIELDS: dict[str, ColumnType] = {
-    "mediaType": TEXT, "direction": TEXT, "ani": TEXT, "dnis": TEXT, "sessionDnis": TEXT,
-    "edgeId": TEXT, "provider": TEXT, "remote": TEXT, "remoteNameDisplayable": TEXT,
-    "peerId": TEXT, "protocolCallId": TEXT, "usedRouting": TEXT, "selectedAgentId": TEXT,
-    "selectedAgentRank": INT, "routingRing": INT, "routingRule": TEXT, "routingRuleType": TEXT,
-    "agentBullseyeRing": INT, "skillExpressionId": TEXT, "assignerId": TEXT, "recording": BOOL,
-    "acwSkipped": BOOL, "flowInType": TEXT, "flowOutType": TEXT, "dispositionAnalyzer": TEXT,
-    "dispositionName": TEXT, "outboundCampaignId": TEXT, "outboundContactId": TEXT,
-    "outboundContactListId": TEXT, "callbackScheduledTime": TS, "callbackUserName": TEXT,
-    "messageType": TEXT, "addressFrom": TEXT, "addressTo": TEXT, "addressSelf": TEXT,
-    "addressOther": TEXT, "roomId": TEXT, "scriptId": TEXT, "timeoutSeconds": INT,
-    "deliveryStatus": TEXT, "deliveryStatusChangeDate": TS, "deliveryPushed": BOOL,
-    "extendedDeliveryStatus": TEXT, "engagementSource": TEXT, "agentAssistantId": TEXT,
-    "agentOwned": BOOL, "authenticated": BOOL, "bargedParticipantId": TEXT, "cleared": BOOL,
-    "coachedParticipantId": TEXT, "cobrowseRole": TEXT, "cobrowseRoomId": TEXT,
-    "detectedSpeechStart": TS, "detectedSpeechEnd": TS, "errorCodeDescription": TEXT,
-    "journeyActionId": TEXT, "journeyActionMapId": TEXT, "journeyActionMapVersion": INT,
-    "journeyCustomerId": TEXT, "journeyCustomerIdType": TEXT, "journeyCustomerSessionId": TEXT,
-    "journeyCustomerSessionIdType": TEXT, "mediaBridgeId": TEXT, "mediaCount": INT,
-    "monitoredParticipantId": TEXT, "screenMonitoredUserId": TEXT, "screenShareAddressSelf": TEXT,
-    "screenShareRoomId": TEXT, "sharingScreen": BOOL, "skipEnabled": BOOL,
-    "snippetRecording": BOOL, "videoAddressSelf": TEXT, "videoRoomId": TEXT,
-    "activeSkillIds": JSON, "removedSkillIds": JSON, "requestedRoutings": JSON, "bcc": JSON,
-    "cc": JSON, "callbackNumbers": JSON, "destinationAddresses": JSON,
-    "eligibleAgentCounts": JSON, "waitingInteractionCounts": JSON, "agentGroups": JSON,
-    "proposedAgents": JSON, "mediaEndpointStats": JSON,
+    "mediaType": TEXT,
+    "direction": TEXT,
+    "ani": TEXT,
+    "dnis": TEXT,
+    "sessionDnis": TEXT,
+    "edgeId": TEXT,
+    "provider": TEXT,
+    "remote": TEXT,
+    "remoteNameDisplayable": TEXT,
+    "peerId": TEXT,
+    "protocolCallId": TEXT,
+    "usedRouting": TEXT,
+    "selectedAgentId": TEXT,
+    "selectedAgentRank": INT,
+    "routingRing": INT,
+    "routingRule": TEXT,
+    "routingRuleType": TEXT,
+    "agentBullseyeRing": INT,
+    "skillExpressionId": TEXT,
+    "assignerId": TEXT,
+    "recording": BOOL,
+    "acwSkipped": BOOL,
+    "flowInType": TEXT,
+    "flowOutType": TEXT,
+    "dispositionAnalyzer": TEXT,
+    "dispositionName": TEXT,
+    "outboundCampaignId": TEXT,
+    "outboundContactId": TEXT,
+    "outboundContactListId": TEXT,
+    "callbackScheduledTime": TS,
+    "callbackUserName": TEXT,
+    "messageType": TEXT,
+    "addressFrom": TEXT,
+    "addressTo": TEXT,
+    "addressSelf": TEXT,
+    "addressOther": TEXT,
+    "roomId": TEXT,
+    "scriptId": TEXT,
+    "timeoutSeconds": INT,
+    "deliveryStatus": TEXT,
+    "deliveryStatusChangeDate": TS,
+    "deliveryPushed": BOOL,
+    "extendedDeliveryStatus": TEXT,
+    "engagementSource": TEXT,
+    "agentAssistantId": TEXT,
+    "agentOwned": BOOL,
+    "authenticated": BOOL,
+    "bargedParticipantId": TEXT,
+    "cleared": BOOL,
+    "coachedParticipantId": TEXT,
+    "cobrowseRole": TEXT,
+    "cobrowseRoomId": TEXT,
+    "detectedSpeechStart": TS,
+    "detectedSpeechEnd": TS,
+    "errorCodeDescription": TEXT,
+    "journeyActionId": TEXT,
+    "journeyActionMapId": TEXT,
+    "journeyActionMapVersion": INT,
+    "journeyCustomerId": TEXT,
+    "journeyCustomerIdType": TEXT,
+    "journeyCustomerSessionId": TEXT,
+    "journeyCustomerSessionIdType": TEXT,
+    "mediaBridgeId": TEXT,
+    "mediaCount": INT,
+    "monitoredParticipantId": TEXT,
+    "screenMonitoredUserId": TEXT,
+    "screenShareAddressSelf": TEXT,
+    "screenShareRoomId": TEXT,
+    "sharingScreen": BOOL,
+    "skipEnabled": BOOL,
+    "snippetRecording": BOOL,
+    "videoAddressSelf": TEXT,
+    "videoRoomId": TEXT,
+    "activeSkillIds": JSON,
+    "removedSkillIds": JSON,
+    "requestedRoutings": JSON,
+    "bcc": JSON,
+    "cc": JSON,
+    "callbackNumbers": JSON,
+    "destinationAddresses": JSON,
+    "eligibleAgentCounts": JSON,
+    "waitingInteractionCounts": JSON,
+    "agentGroups": JSON,
+    "proposedAgents": JSON,
+    "mediaEndpointStats": JSON,
 }
 
 FLOW_FIELDS: dict[str, ColumnType] = {
-    "flowId": TEXT, "flowName": TEXT, "flowVersion": TEXT, "flowType": TEXT, "entryType": TEXT,
-    "entryReason": TEXT, "exitReason": TEXT, "transferType": TEXT, "transferTargetAddress": TEXT,
-    "transferTargetName": TEXT, "issuedCallback": BOOL, "startingLanguage": TEXT,
-    "endingLanguage": TEXT, "recognitionFailureReason": TEXT,
+    "flowId": TEXT,
+    "flowName": TEXT,
+    "flowVersion": TEXT,
+    "flowType": TEXT,
+    "entryType": TEXT,
+    "entryReason": TEXT,
+    "exitReason": TEXT,
+    "transferType": TEXT,
+    "transferTargetAddress": TEXT,
+    "transferTargetName": TEXT,
+    "issuedCallback": BOOL,
+    "startingLanguage": TEXT,
+    "endingLanguage": TEXT,
+    "recognitionFailureReason": TEXT,
 }
 
 FLOW_OUTCOME_FIELDS: dict[str, ColumnType] = {
-    "flowOutcome": TEXT, "flowOutcomeId": TEXT, "flowOutcomeValue": TEXT,
-    "flowOutcomeStartTimestamp": TS, "flowOutcomeEndTimestamp": TS,
+    "flowOutcome": TEXT,
+    "flowOutcomeId": TEXT,
+    "flowOutcomeValue": TEXT,
+    "flowOutcomeStartTimestamp": TS,
+    "flowOutcomeEndTimestamp": TS,
 }
 
 SEGMENT_FIELDS: dict[str, ColumnType] = {
-    "segmentStart": TS, "segmentEnd": TS, "segmentType": TEXT, "queueId": TEXT,
-    "wrapUpCode": TEXT, "wrapUpNote": TEXT, "disconnectType": TEXT, "conference": BOOL,
-    "errorCode": TEXT, "requestedLanguageId": TEXT, "groupId": TEXT, "subject": TEXT,
-    "audioMuted": BOOL, "videoMuted": BOOL, "sourceConversationId": TEXT, "sourceSessionId": TEXT,
-    "destinationConversationId": TEXT, "destinationSessionId": TEXT, "wrapUpTags": JSON,
-    "requestedRoutingSkillIds": JSON, "requestedRoutingUserIds": JSON, "q850ResponseCodes": JSON,
-    "sipResponseCodes": JSON, "scoredAgents": JSON, "properties": JSON,
+    "segmentStart": TS,
+    "segmentEnd": TS,
+    "segmentType": TEXT,
+    "queueId": TEXT,
+    "wrapUpCode": TEXT,
+    "wrapUpNote": TEXT,
+    "disconnectType": TEXT,
+    "conference": BOOL,
+    "errorCode": TEXT,
+    "requestedLanguageId": TEXT,
+    "groupId": TEXT,
+    "subject": TEXT,
+    "audioMuted": BOOL,
+    "videoMuted": BOOL,
+    "sourceConversationId": TEXT,
+    "sourceSessionId": TEXT,
+    "destinationConversationId": TEXT,
+    "destinationSessionId": TEXT,
+    "wrapUpTags": JSON,
+    "requestedRoutingSkillIds": JSON,
+    "requestedRoutingUserIds": JSON,
+    "q850ResponseCodes": JSON,
+    "sipResponseCodes": JSON,
+    "scoredAgents": JSON,
+    "properties": JSON,
 }
 
 METRIC_FIELDS: dict[str, ColumnType] = {"name": TEXT, "value": INT, "emitDate": TS}
 
 EVALUATION_FIELDS: dict[str, ColumnType] = {
-    "evaluationId": TEXT, "evaluationStatus": TEXT, "evaluatorId": TEXT, "eventTime": TS,
-    "formId": TEXT, "formName": TEXT, "queueId": TEXT, "userId": TEXT, "assigneeId": TEXT,
-    "assigneeApplicable": BOOL, "calibrationId": TEXT, "contextId": TEXT, "deleted": BOOL,
-    "released": BOOL, "rescored": BOOL, "systemSubmitted": BOOL, "oTotalCriticalScore": INT,
+    "evaluationId": TEXT,
+    "evaluationStatus": TEXT,
+    "evaluatorId": TEXT,
+    "eventTime": TS,
+    "formId": TEXT,
+    "formName": TEXT,
+    "queueId": TEXT,
+    "userId": TEXT,
+    "assigneeId": TEXT,
+    "assigneeApplicable": BOOL,
+    "calibrationId": TEXT,
+    "contextId": TEXT,
+    "deleted": BOOL,
+    "released": BOOL,
+    "rescored": BOOL,
+    "systemSubmitted": BOOL,
+    "oTotalCriticalScore": INT,
     "oTotalScore": INT,
 }
 
 SURVEY_FIELDS: dict[str, ColumnType] = {
-    "surveyId": TEXT, "surveyStatus": TEXT, "surveyType": TEXT, "eventTime": TS, "queueId": TEXT,
-    "userId": TEXT, "surveyCompletedDate": TS, "surveyFormContextId": TEXT, "surveyFormId": TEXT,
-    "surveyFormName": TEXT, "surveyPartialResponse": BOOL, "surveyPromoterScore": INT,
+    "surveyId": TEXT,
+    "surveyStatus": TEXT,
+    "surveyType": TEXT,
+    "eventTime": TS,
+    "queueId": TEXT,
+    "userId": TEXT,
+    "surveyCompletedDate": TS,
+    "surveyFormContextId": TEXT,
+    "surveyFormId": TEXT,
+    "surveyFormName": TEXT,
+    "surveyPartialResponse": BOOL,
+    "surveyPromoterScore": INT,
     "oSurveyTotalScore": INT,
 }
 
 RESOLUTION_FIELDS: dict[str, ColumnType] = {
-    "eventTime": TS, "queueId": TEXT, "userId": TEXT, "nNextContactAvoided": INT,
+    "eventTime": TS,
+    "queueId": TEXT,
+    "userId": TEXT,
+    "nNextContactAvoided": INT,
 }
 
 
@@ -191,8 +324,11 @@ def _child(name: str, parent: str, index: str, fields: dict[str, ColumnType]) ->
 
 
 CONVERSATIONS = _table(
-    "conversations", (_CONV, Column("conversation_date", DATE)), ("conversation_id",),
-    _fields(CONVERSATION_FIELDS), (Column(CONTENT_HASH, TEXT),),
+    "conversations",
+    (_CONV, Column("conversation_date", DATE)),
+    ("conversation_id",),
+    _fields(CONVERSATION_FIELDS),
+    (Column(CONTENT_HASH, TEXT),),
 )
 PARTICIPANTS = _table(
     "participants", (Column("participant_id", TEXT), _CONV), ("participant_id",), _fields(PARTICIPANT_FIELDS)
@@ -203,23 +339,32 @@ PARTICIPANT_ATTRIBUTES = _table(
     ("participant_id", "name"),
 )
 SESSIONS = _table(
-    "sessions", (Column("session_id", TEXT), Column("participant_id", TEXT), _CONV), ("session_id",),
-    _fields(SESSION_FIELDS), _fields(FLOW_FIELDS, prefix=FLOW_PREFIX),
+    "sessions",
+    (Column("session_id", TEXT), Column("participant_id", TEXT), _CONV),
+    ("session_id",),
+    _fields(SESSION_FIELDS),
+    _fields(FLOW_FIELDS, prefix=FLOW_PREFIX),
 )
 SEGMENTS = _child("segments", "session_id", "segment_index", SEGMENT_FIELDS)
 SESSION_METRICS = _child("session_metrics", "session_id", "metric_index", METRIC_FIELDS)
 SESSION_FLOW_OUTCOMES = _child("session_flow_outcomes", "session_id", "outcome_index", FLOW_OUTCOME_FIELDS)
 CONVERSATION_EVALUATIONS = _child("conversation_evaluations", "conversation_id", "evaluation_index", EVALUATION_FIELDS)
 CONVERSATION_SURVEYS = _child("conversation_surveys", "conversation_id", "survey_index", SURVEY_FIELDS)
-CONVERSATION_RESOLUTIONS = _child(
-    "conversation_resolutions", "conversation_id", "resolution_index", RESOLUTION_FIELDS
-)
+CONVERSATION_RESOLUTIONS = _child("conversation_resolutions", "conversation_id", "resolution_index", RESOLUTION_FIELDS)
 
 # Conversation-keyed tables, parents first. Every one of them has a conversation_id column,
 # which is what replace-by-conversation deletes on.
 CONVERSATION_TABLES: tuple[TableSpec, ...] = (
-    CONVERSATIONS, PARTICIPANTS, PARTICIPANT_ATTRIBUTES, SESSIONS, SEGMENTS, SESSION_METRICS,
-    SESSION_FLOW_OUTCOMES, CONVERSATION_EVALUATIONS, CONVERSATION_SURVEYS, CONVERSATION_RESOLUTIONS,
+    CONVERSATIONS,
+    PARTICIPANTS,
+    PARTICIPANT_ATTRIBUTES,
+    SESSIONS,
+    SEGMENTS,
+    SESSION_METRICS,
+    SESSION_FLOW_OUTCOMES,
+    CONVERSATION_EVALUATIONS,
+    CONVERSATION_SURVEYS,
+    CONVERSATION_RESOLUTIONS,
 )
 TABLES_BY_NAME: dict[str, TableSpec] = {spec.name: spec for spec in CONVERSATION_TABLES}
 
@@ -322,13 +467,21 @@ SYNC_AUDIT = TableSpec(
 PARTITION_FRESHNESS = TableSpec(
     "partition_freshness",
     (
-        Column("partition_date", DATE), Column("last_extracted_at", TS), Column("conversations", INT),
-        Column("open_conversations", INT), Column("changed_last_run", INT), Column("deleted_last_run", INT),
+        Column("partition_date", DATE),
+        Column("last_extracted_at", TS),
+        Column("conversations", INT),
+        Column("open_conversations", INT),
+        Column("changed_last_run", INT),
+        Column("deleted_last_run", INT),
     ),
     ("partition_date",),
 )
 
 # Every table the warehouse holds: ``ensure_schema`` creates and migrates exactly these.
 WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
-    *CONVERSATION_TABLES, *LOOKUP_TABLES, CONVERSATION_AGGREGATES, SYNC_AUDIT, PARTITION_FRESHNESS,
+    *CONVERSATION_TABLES,
+    *LOOKUP_TABLES,
+    CONVERSATION_AGGREGATES,
+    SYNC_AUDIT,
+    PARTITION_FRESHNESS,
 )

@@ -3,6 +3,7 @@
 Transient trouble (an API outage, a warehouse restart) gets a few minutes to clear before a
 try is spent; bad input fails at once in the operators themselves (``AirflowFailException``).
 """
+
 from __future__ import annotations
 
 from datetime import timedelta

@@ -4,14 +4,16 @@ Retries, auth, pacing and accounting live in :class:`~genesys_cloud.api.client.G
 each endpoint method here is a few lines. Large results are iterators of pages or records, so
 memory stays flat however many conversations a window holds.
 """
+
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from functools import cached_property
-from typing import Any, Iterator, Literal, Sequence
+from typing import Any, Literal
 
 from airflow.sdk import BaseHook
 
@@ -110,14 +112,18 @@ class GenesysCloudHook(BaseHook):
             available = self._probe()
         except (GenesysError, ValueError) as error:
             return False, str(error)
-        return True, f"Connected to {self.client.urls.api}; conversation details available up to {available.isoformat()}"
+        return (
+            True,
+            f"Connected to {self.client.urls.api}; conversation details available up to {available.isoformat()}",
+        )
 
     def reserve_job_slot(self, holder: str) -> bool:
         """Take a details-job slot for ``holder`` if one is free now (never waits); a task that
         gets none defers until one frees (``GenesysJobSlotTrigger``) instead of blocking."""
         settings = self.settings
-        return self.client.job_slots.acquire(self.client.budget_key, settings.max_concurrent_jobs, holder,
-                                             settings.job_slot_lease_seconds)
+        return self.client.job_slots.acquire(
+            self.client.budget_key, settings.max_concurrent_jobs, holder, settings.job_slot_lease_seconds
+        )
 
     def submit_details_job(self, body: dict[str, Any], holder: str | None = None) -> str:
         """Submit a job once a details-job slot of this client is free (``max_concurrent_jobs``
@@ -151,7 +157,9 @@ class GenesysCloudHook(BaseHook):
                         "finished jobs that were never deleted still count; waited "
                         f"{self.settings.job_cap_wait_seconds:.0f} s, connection extra 'job_cap_wait_seconds')"
                     ) from error
-                self.log.info("Genesys concurrent-job cap reached; still waiting to submit for %s", body.get("interval"))
+                self.log.info(
+                    "Genesys concurrent-job cap reached; still waiting to submit for %s", body.get("interval")
+                )
 
     def get_details_job(self, job_id: str) -> dict[str, Any]:
         """Job status (HTTP 200 and 202 alike) with ``state`` as a :class:`JobState`; renews the job's slot."""
@@ -253,4 +261,3 @@ class GenesysCloudHook(BaseHook):
             data = self.client.request("GET", path, params=paginator.params).data or {}
             yield from data.get("entities") or []
             paginator.advance(data)
-

@@ -5,9 +5,11 @@ succeeds. The names come from :mod:`genesys_pipeline.report.lineage_names`. This
 them as the provider's datasets, so Marquez or DataHub show the flow with no configuration
 beyond the provider's transport.
 """
+
 from __future__ import annotations
 
-from typing import Any, Iterable
+from collections.abc import Iterable
+from typing import Any
 
 from genesys_pipeline.report.lineage_names import DatasetName
 

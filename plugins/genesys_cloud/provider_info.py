@@ -6,6 +6,7 @@ connection form offers "Genesys Cloud" with its own field labels, and the Test b
 a token and reads the data-availability watermark. A stock ``http`` connection keeps working for
 the pipeline, but its Test button would ask the HTTP provider's hook instead.
 """
+
 from __future__ import annotations
 
 from typing import Any

@@ -5,6 +5,7 @@ extracted once ``dataAvailabilityDate >= target``. The sensor checks once on a w
 defers the waiting to the triggerer. ``GenesysWaitForDataSensor`` is the same sensor with its
 timeout and poll interval as templated fields, so the DAG can feed them from the run plan.
 """
+
 from __future__ import annotations
 
 import time
@@ -87,8 +88,10 @@ class GenesysWaitForDataSensor(GenesysDataAvailabilitySensor, AuditedOperator):
     first and hands ``audit_inputs`` on."""
 
     template_fields = (
-        *AuditedOperator.template_fields, *GenesysDataAvailabilitySensor.template_fields,
-        "availability_timeout_seconds", "poll_interval_seconds",
+        *AuditedOperator.template_fields,
+        *GenesysDataAvailabilitySensor.template_fields,
+        "availability_timeout_seconds",
+        "poll_interval_seconds",
     )
 
     def __init__(self, *, availability_timeout_seconds: Any, poll_interval_seconds: Any, **kwargs: Any) -> None:

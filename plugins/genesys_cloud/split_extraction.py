@@ -14,10 +14,12 @@ records pass through one :class:`~genesys_pipeline.plan.result_cap.Stitcher` int
 writer of the whole window, so the extraction keeps the unsplit job's partition and query hash
 and the load reads it unchanged.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 import orjson
 
@@ -25,7 +27,6 @@ from genesys_cloud.api.error_responses import results_cap_of
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.hook import GenesysCloudHook
-from genesys_pipeline.report import aggregates
 from genesys_pipeline.plan.result_cap import (
     StitchedExtraction,
     hour_aligned_halves,
@@ -33,8 +34,9 @@ from genesys_pipeline.plan.result_cap import (
     split_under_cap,
     stitch_pieces,
 )
-from genesys_pipeline.staging.area import ExtractionWriter
 from genesys_pipeline.plan.window import Window
+from genesys_pipeline.report import aggregates
+from genesys_pipeline.staging.area import ExtractionWriter
 
 
 def is_results_cap_error(error: BaseException) -> bool:
@@ -79,8 +81,13 @@ class SplitExtraction:
 
     def run(self, writer: ExtractionWriter) -> StitchedExtraction:
         pieces = self.predicted_pieces()
-        self.log.info("Splitting %s into %d pieces under the results cap %d: %s",
-                      self.window.interval, len(pieces), self.cap, ", ".join(p.interval for p in pieces))
+        self.log.info(
+            "Splitting %s into %d pieces under the results cap %d: %s",
+            self.window.interval,
+            len(pieces),
+            self.cap,
+            ", ".join(p.interval for p in pieces),
+        )
         availability: dict[str, Any] = {}
 
         def write(records: list[dict[str, Any]]) -> None:
@@ -95,8 +102,12 @@ class SplitExtraction:
         stitched = stitch_pieces(pieces, read_piece, write, is_results_cap_error)
         self.log.info(
             "Stitched %d pieces from %d jobs (%d split again at the cap); dropped %d records owned by another "
-            "piece and %d repeats", len(stitched.pieces), stitched.jobs, stitched.resplits,
-            stitched.dropped_other_piece, stitched.dropped_repeated,
+            "piece and %d repeats",
+            len(stitched.pieces),
+            stitched.jobs,
+            stitched.resplits,
+            stitched.dropped_other_piece,
+            stitched.dropped_repeated,
         )
         return stitched
 

@@ -3,6 +3,7 @@
 The layout below the root belongs to :class:`genesys_pipeline.staging.area.StagingArea`; this
 module only turns the configured string into something pathlib-like it can work on.
 """
+
 from __future__ import annotations
 
 from pathlib import Path

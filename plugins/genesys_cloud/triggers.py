@@ -4,12 +4,14 @@ Both triggers poll with ``asyncio.sleep`` inside the triggerer, so no worker slo
 Genesys works, and each yields exactly one small event. Events carry ids, states and messages,
 never result data; errors become an ``error`` event the task turns into a clear failure.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
 from abc import abstractmethod
-from typing import Any, AsyncIterator
+from collections.abc import AsyncIterator
+from typing import Any
 
 from airflow.sdk import BaseHook
 from airflow.triggers.base import BaseTrigger, TriggerEvent
@@ -61,7 +63,9 @@ class _GenesysPollingTrigger(BaseTrigger):
                         yield TriggerEvent({**self.describe(), **payload})
                         return
                     if time.time() >= self.end_time:
-                        yield TriggerEvent({**self.describe(), "status": TIMEOUT, "message": "gave up waiting: timeout reached"})
+                        yield TriggerEvent(
+                            {**self.describe(), "status": TIMEOUT, "message": "gave up waiting: timeout reached"}
+                        )
                         return
                     await asyncio.sleep(self.poll_interval)
         except (GenesysError, ValueError) as error:
@@ -142,5 +146,8 @@ class GenesysDataAvailabilityTrigger(_GenesysPollingTrigger):
         available = (await client.get_json(endpoints.DATA_AVAILABILITY))["dataAvailabilityDate"]
         if endpoints.parse_timestamp(available) < endpoints.parse_timestamp(self.target):
             return None
-        return {"status": AVAILABLE, "message": f"data available up to {available}", "data_availability_date": available}
-
+        return {
+            "status": AVAILABLE,
+            "message": f"data available up to {available}",
+            "data_availability_date": available,
+        }

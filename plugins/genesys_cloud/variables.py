@@ -8,11 +8,12 @@ the name is not a sensitive one), so the warning is noise. While our settings ar
 dropped, and the masker's warn-once flag is restored afterwards so a genuinely short secret read
 later still gets its warning.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 from genesys_pipeline.normalize.pii import SECRET_VARIABLE as PII_SECRET_VARIABLE
 from genesys_pipeline.normalize.pii import PiiConfig

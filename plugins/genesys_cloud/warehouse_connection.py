@@ -12,6 +12,7 @@ CPU in the database, more in the worker: worth it where PostgreSQL has cores of 
 child process of its own (faster where the worker has a second core; ~70-110 MB more memory
 while it runs); ``false`` keeps it in the task's process.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Engine
@@ -44,7 +45,9 @@ def warehouse_sqlalchemy_url(conn_id: str = WAREHOUSE_CONN_ID) -> URL:
         if not conn.host:
             raise ValueError("a sqlite connection needs host = the database file path")
         return warehouse_url(make_url(SqliteHook(sqlite_conn_id=conn_id).get_uri()))  # no password to leak
-    raise ValueError(f"conn_type {conn.conn_type!r} is not supported; use sqlite or postgres, or set extra.sqlalchemy_url")
+    raise ValueError(
+        f"conn_type {conn.conn_type!r} is not supported; use sqlite or postgres, or set extra.sqlalchemy_url"
+    )
 
 
 def warehouse_bulk_path(conn_id: str = WAREHOUSE_CONN_ID) -> BulkPath:
@@ -66,7 +69,9 @@ def warehouse_normalize_worker(conn_id: str = WAREHOUSE_CONN_ID) -> bool:
 
     chosen = BaseHook.get_connection(conn_id).extra_dejson.get("normalize_worker", True)
     if not isinstance(chosen, bool):
-        raise ValueError(f"connection {conn_id!r}: extra.normalize_worker={chosen!r} is not supported; allowed: true, false")
+        raise ValueError(
+            f"connection {conn_id!r}: extra.normalize_worker={chosen!r} is not supported; allowed: true, false"
+        )
     return chosen
 
 
@@ -74,8 +79,9 @@ def open_warehouse(conn_id: str = WAREHOUSE_CONN_ID, url: URL | None = None) -> 
     """The connection's warehouse with the bulk path and normalize worker it asks for (``url`` when
     the caller has read it already)."""
     worker_min_pages = WORKER_MIN_PAGES if warehouse_normalize_worker(conn_id) else None
-    return Warehouse.from_url(url or warehouse_sqlalchemy_url(conn_id), bulk=warehouse_bulk_path(conn_id),
-                              worker_min_pages=worker_min_pages)
+    return Warehouse.from_url(
+        url or warehouse_sqlalchemy_url(conn_id), bulk=warehouse_bulk_path(conn_id), worker_min_pages=worker_min_pages
+    )
 
 
 def warehouse_engine(conn_id: str = WAREHOUSE_CONN_ID) -> Engine:

@@ -7,6 +7,7 @@ loopback would expose the signed events the same way. Both are refused, naming t
 ``allow_insecure_http: true`` in ``extra`` is the explicit opt-out for a receiver on a private
 network, the same switch as the Genesys connection's.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,12 +18,15 @@ from genesys_cloud.api.regions import _is_loopback
 OPT_OUT = "allow_insecure_http"
 
 
-def checked_webhook_secret(conn_id: str, host: str | None, login: str | None, password: str | None,
-                           extra: dict[str, Any]) -> str:
+def checked_webhook_secret(
+    conn_id: str, host: str | None, login: str | None, password: str | None, extra: dict[str, Any]
+) -> str:
     """The signing secret of a connection that is safe to send through; ValueError names the bad field."""
     if login:
-        raise ValueError(f"connection {conn_id!r} field 'login' must be empty: HttpHook would send the signing "
-                         "secret (the password) as Basic auth")
+        raise ValueError(
+            f"connection {conn_id!r} field 'login' must be empty: HttpHook would send the signing "
+            "secret (the password) as Basic auth"
+        )
     if not password:
         raise ValueError(f"connection {conn_id!r} has no password: set it to the webhook signing secret")
     parts = urlsplit(host or "")
@@ -34,6 +38,8 @@ def checked_webhook_secret(conn_id: str, host: str | None, login: str | None, pa
     if not isinstance(opt_out, bool):
         raise ValueError(f"connection {conn_id!r} extra '{OPT_OUT}' must be true or false, got {opt_out!r}")
     if parts.scheme == "http" and not (opt_out or _is_loopback(parts.hostname)):
-        raise ValueError(f"connection {conn_id!r} field 'host' uses plain http on a non-loopback host; use https "
-                         f"(or set extra '{OPT_OUT}': true for a receiver on a private network)")
+        raise ValueError(
+            f"connection {conn_id!r} field 'host' uses plain http on a non-loopback host; use https "
+            f"(or set extra '{OPT_OUT}': true for a receiver on a private network)"
+        )
     return password

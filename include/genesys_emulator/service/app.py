@@ -3,6 +3,7 @@
 Framework errors (unknown path, wrong method, unparsable parameters) are mapped to the
 platform ErrorBody too, so a client never sees FastAPI's ``{"detail": ...}`` shape.
 """
+
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
@@ -13,7 +14,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from genesys_emulator.config import EmulatorConfig
 from genesys_emulator.service.errors import ApiError, OAuthError, status_error
 from genesys_emulator.service.middleware import EmulatorMiddleware
-from genesys_emulator.service.routes import aggregates, authorization, control, details_jobs, details_query, lookups, oauth
+from genesys_emulator.service.routes import (
+    aggregates,
+    authorization,
+    control,
+    details_jobs,
+    details_query,
+    lookups,
+    oauth,
+)
 from genesys_emulator.service.routes.common import json_response
 from genesys_emulator.service.runtime import EmulatorRuntime
 

@@ -1,4 +1,5 @@
 """The emulator's two clocks: service time and the org's time, advanced by the control plane."""
+
 from __future__ import annotations
 
 import time

@@ -3,6 +3,7 @@
 Handlers raise ``ApiError``/``OAuthError``; the app turns them into responses, filling
 ``contextId`` with the request's correlation id so a client can match logs to errors.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -17,7 +18,9 @@ _DEFAULT_MESSAGES = {
     "unsupported.media.type": "Unsupported Media Type. Expected application/json.",
     "internal.server.error": "The server encountered an unexpected condition.",
     "bad.gateway": "The server received an invalid response from an upstream server.",
-    "service.unavailable": "Service Unavailable - The server is currently unavailable (because it is overloaded or down for maintenance).",
+    "service.unavailable": (
+        "Service Unavailable - The server is currently unavailable (because it is overloaded or down for maintenance)."
+    ),
     "request.timeout": "The request timed out.",
 }
 

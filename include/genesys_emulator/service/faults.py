@@ -3,6 +3,7 @@
 Scripted faults are deterministic so retry tests never flake; the probability mode exists
 only for soak tests and is seeded, so even it replays identically.
 """
+
 from __future__ import annotations
 
 import random
@@ -20,7 +21,7 @@ FAULT_KINDS = (
     "hide_conversations",
 )
 FAULT_STATUSES = (401, 429, 500, 502, 503, 504)
-PROBABILITY_KEYS = tuple(str(s) for s in FAULT_STATUSES) + ("drop", "truncate")
+PROBABILITY_KEYS = (*(str(s) for s in FAULT_STATUSES), "drop", "truncate")
 ANY_ROUTE = "*"
 
 

@@ -6,10 +6,12 @@ filters, one per evaluation/survey/resolution item for those levels. A filter ob
 matches when at least one context satisfies it as a whole, and every filter object of every
 level must match, which is how the real API narrows results.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime
-from typing import Any, Iterator
+from typing import Any
 
 Context = dict[str, Any]
 
@@ -47,6 +49,7 @@ def _item_contexts(key: str):
     def contexts(conversation: dict) -> Iterator[Context]:
         for item in conversation.get(key, []):
             yield {"layers": (item,), "metrics": item}
+
     return contexts
 
 
@@ -97,8 +100,10 @@ def _property_values(ctx: Context, name: str) -> list[str]:
 
 def _in_range(value: float, rng: dict) -> bool:
     return (
-        ("gt" not in rng or value > rng["gt"]) and ("gte" not in rng or value >= rng["gte"])
-        and ("lt" not in rng or value < rng["lt"]) and ("lte" not in rng or value <= rng["lte"])
+        ("gt" not in rng or value > rng["gt"])
+        and ("gte" not in rng or value >= rng["gte"])
+        and ("lt" not in rng or value < rng["lt"])
+        and ("lte" not in rng or value <= rng["lte"])
     )
 
 

@@ -5,6 +5,7 @@ rather than real work, so tests control timing without sleeping. A job snapshots
 conversations at submit time; cursors are HMAC-signed (job id, offset) pairs, so a cursor
 from another job or a tampered one is detectable.
 """
+
 from __future__ import annotations
 
 import base64
@@ -15,9 +16,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from genesys_emulator.config import EmulatorConfig
+from genesys_emulator.service.clock import Clock
 from genesys_emulator.world.dataset import ConversationKey
 from genesys_emulator.world.determinism import iso_ms, stable_uuid
-from genesys_emulator.service.clock import Clock
 
 ACTIVE_STATES = frozenset({"QUEUED", "PENDING"})
 FAILED_MESSAGE = "Query failed: an internal error occurred while processing the job"
@@ -62,12 +63,21 @@ class JobStore:
     _jobs: dict[str, Job] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def submit(self, client_id: str, keys: list[ConversationKey], *, as_of_ms: int, fail: bool,
-               expire_after_pages: int | None) -> Job:
+    def submit(
+        self, client_id: str, keys: list[ConversationKey], *, as_of_ms: int, fail: bool, expire_after_pages: int | None
+    ) -> Job:
         with self._lock:
             job_id = stable_uuid(f"{self.config.seed}:job:{len(self._jobs)}")
-            job = Job(job_id, client_id, keys, self.clock.now_ms(), as_of_ms, self._latency_ms(job_id),
-                      fail, expire_after_pages)
+            job = Job(
+                job_id,
+                client_id,
+                keys,
+                self.clock.now_ms(),
+                as_of_ms,
+                self._latency_ms(job_id),
+                fail,
+                expire_after_pages,
+            )
             self._jobs[job.job_id] = job
         if self.config.job_progression == "immediate" and not job.latency_ms:
             self._finish(job)
@@ -120,9 +130,12 @@ class JobStore:
                 job.polls += 1
             if job.state in ACTIVE_STATES:
                 self._progress(job)
-            if job.state == "FULFILLED" and job.completed_ms is not None:
-                if self.clock.now_ms() >= job.completed_ms + self.retention_ms:
-                    job.state = "EXPIRED"
+            if (
+                job.state == "FULFILLED"
+                and job.completed_ms is not None
+                and self.clock.now_ms() >= job.completed_ms + self.retention_ms
+            ):
+                job.state = "EXPIRED"
         return job
 
     def _progress(self, job: Job) -> None:

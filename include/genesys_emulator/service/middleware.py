@@ -4,11 +4,13 @@ headers, request stats and wire-level faults.
 Pure ASGI rather than a Starlette ``BaseHTTPMiddleware`` because two faults (dropping the
 connection mid-body, truncating the JSON) must control exactly which bytes reach the socket.
 """
+
 from __future__ import annotations
 
 import logging
 import uuid
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import orjson
 from starlette.routing import Match
@@ -57,14 +59,16 @@ class EmulatorMiddleware:
             raise
         except Exception:  # an emulator bug must still look like a Genesys 500, not a bare text page
             logger.exception("emulator handler for %s failed", operation)
-            await self._send_error(ApiError(500, "internal.server.error"), correlation_id, headers, runtime, operation, send)
+            await self._send_error(
+                ApiError(500, "internal.server.error"), correlation_id, headers, runtime, operation, send
+            )
 
     @staticmethod
     def _strip_prefixes(scope: Scope, runtime: EmulatorRuntime) -> Scope:
         path = scope["path"]
         for prefix in (runtime.config.login_path_prefix, runtime.config.api_path_prefix):
             prefix = prefix.rstrip("/")
-            stripped = path[len(prefix):]
+            stripped = path[len(prefix) :]
             if prefix and path.startswith(prefix + "/") and stripped.startswith(_ROUTED_ROOTS):
                 return {**scope, "path": stripped, "raw_path": stripped.encode()}
         return scope
@@ -103,17 +107,36 @@ class EmulatorMiddleware:
                 return kind
         return drawn if drawn in ("drop", "truncate") else None
 
-    async def _send_error(self, error: ApiError, correlation_id: str, headers: dict[str, str],
-                          runtime: EmulatorRuntime, operation: str, send: Send) -> None:
+    async def _send_error(
+        self,
+        error: ApiError,
+        correlation_id: str,
+        headers: dict[str, str],
+        runtime: EmulatorRuntime,
+        operation: str,
+        send: Send,
+    ) -> None:
         body = orjson.dumps(error.body(correlation_id))
-        all_headers = {**headers, **runtime.limiter.idle(runtime.config.rate_limit_requests).headers(),
-                       **error.headers, "content-type": "application/json", "content-length": str(len(body))}
+        all_headers = {
+            **headers,
+            **runtime.limiter.idle(runtime.config.rate_limit_requests).headers(),
+            **error.headers,
+            "content-type": "application/json",
+            "content-length": str(len(body)),
+        }
         runtime.stats.record(operation, error.status)
         await send({"type": "http.response.start", "status": error.status, "headers": _encode(all_headers)})
         await send({"type": "http.response.body", "body": body})
 
-    def _instrumented_send(self, send: Send, scope: Scope, headers: dict[str, str],
-                           runtime: EmulatorRuntime, operation: str, drawn: str | None) -> Send:
+    def _instrumented_send(
+        self,
+        send: Send,
+        scope: Scope,
+        headers: dict[str, str],
+        runtime: EmulatorRuntime,
+        operation: str,
+        drawn: str | None,
+    ) -> Send:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
 
@@ -161,6 +184,7 @@ def _with_headers(send: Send, headers: dict[str, str]) -> Send:
         if message["type"] == "http.response.start":
             message = {**message, "headers": list(message.get("headers", [])) + _encode(headers)}
         await send(message)
+
     return wrapped
 
 

@@ -1,4 +1,5 @@
 """The org's API rate limit as Genesys reports it: a fixed window per token and bucket, inin-ratelimit headers."""
+
 from __future__ import annotations
 
 import math

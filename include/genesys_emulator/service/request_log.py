@@ -1,4 +1,5 @@
 """What tests count: requests per operation and status, and each client's request times."""
+
 from __future__ import annotations
 
 import threading

@@ -3,22 +3,24 @@
 Routes reach it through ``request.app.state.runtime``, never through a module global, so
 two apps in one process (or a reset mid-session) never share state.
 """
+
 from __future__ import annotations
 
 from typing import Any
 
 from genesys_emulator.config import ClientConfig, EmulatorConfig
-from genesys_emulator.world.dataset import ConversationKey, Dataset
-from genesys_emulator.world.determinism import iso_ms
+from genesys_emulator.service.clock import Clock
 from genesys_emulator.service.faults import FaultBook
 from genesys_emulator.service.filters import record_matches
 from genesys_emulator.service.jobs import CursorCodec, JobStore
-from genesys_emulator.service.clock import Clock
 from genesys_emulator.service.rate_limit import RateLimiter
 from genesys_emulator.service.request_log import ClientRequestLog, RequestStats
 from genesys_emulator.service.tokens import TokenStore
 from genesys_emulator.service.validation import DetailsQuery, parse_instant_ms
 from genesys_emulator.service.webhooks import WebhookSink
+from genesys_emulator.world.dataset import ConversationKey, Dataset
+from genesys_emulator.world.determinism import iso_ms
+
 
 def dataset_for(config: EmulatorConfig) -> Dataset:
     evolution = None if config.frozen else config.evolution
@@ -26,8 +28,12 @@ def dataset_for(config: EmulatorConfig) -> Dataset:
 
 
 def _dataset_identity(config: EmulatorConfig) -> tuple:
-    return (config.seed, config.conversations_per_day, config.record_cache_size,
-            None if config.frozen else config.evolution)
+    return (
+        config.seed,
+        config.conversations_per_day,
+        config.record_cache_size,
+        None if config.frozen else config.evolution,
+    )
 
 
 def _org_start(config: EmulatorConfig) -> float | None:
@@ -50,7 +56,10 @@ class EmulatorRuntime:
         self.jobs = JobStore(config, self.clock)
         self.cursors = CursorCodec(config.seed)
         same_data = dataset is not None and (
-            dataset.seed, dataset.conversations_per_day, dataset.record_cache_size, dataset.evolution,
+            dataset.seed,
+            dataset.conversations_per_day,
+            dataset.record_cache_size,
+            dataset.evolution,
         ) == _dataset_identity(config)
         self.dataset = dataset if same_data else dataset_for(config)
         self.webhooks = WebhookSink()
@@ -93,20 +102,26 @@ class EmulatorRuntime:
     def watermark_iso(self) -> str:
         return iso_ms(self.watermark_ms())
 
-    def details_keys(self, query: DetailsQuery, *, semantics: str, available_until_ms: int,
-                     client: ClientConfig | None = None) -> list[ConversationKey]:
+    def details_keys(
+        self, query: DetailsQuery, *, semantics: str, available_until_ms: int, client: ClientConfig | None = None
+    ) -> list[ConversationKey]:
         """The conversations a details query or job returns, filtered and ordered; with a
         ``client``, only those in its divisions. ``available_until_ms`` is also the org
         instant whose records the filters see."""
         if query.start_of_day_matching:
             semantics = "overlap"
-        keys = self.selected(query.start_ms, query.end_ms, semantics, available_until_ms,
-                              force_start_day=query.start_of_day_matching, hide=self.faults.hidden_count())
+        keys = self.selected(
+            query.start_ms,
+            query.end_ms,
+            semantics,
+            available_until_ms,
+            force_start_day=query.start_of_day_matching,
+            hide=self.faults.hidden_count(),
+        )
         if client is not None:
             keys = self.visible_to(client, keys)
         if query.filters:
-            keys = [k for k in keys
-                    if record_matches(self.dataset.record(k, available_until_ms), query.filters)]
+            keys = [k for k in keys if record_matches(self.dataset.record(k, available_until_ms), query.filters)]
         keys = self._ordered(keys, query, available_until_ms)
         return keys[: query.limit] if query.limit else keys
 
@@ -130,8 +145,9 @@ class EmulatorRuntime:
         keys = self.selected(interval_start_ms, interval_end_ms, semantics, self.job_horizon_ms())
         return [self.dataset.conversation_id(k) for k in keys]
 
-    def selected(self, start_ms: int, end_ms: int, semantics: str, as_of_ms: int, *,
-                  force_start_day: bool = False, hide: int = 0) -> list[ConversationKey]:
+    def selected(
+        self, start_ms: int, end_ms: int, semantics: str, as_of_ms: int, *, force_start_day: bool = False, hide: int = 0
+    ) -> list[ConversationKey]:
         """The interval's conversations; overlap selections (fact sheet §11) keep only those
         that started on or after the UTC day of the interval start."""
         keys = self.dataset.matching(start_ms, end_ms, semantics=semantics, available_until_ms=as_of_ms, hide=hide)

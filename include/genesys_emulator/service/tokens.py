@@ -1,4 +1,5 @@
 """Bearer tokens the emulator issues, each with its own expiry on the service clock."""
+
 from __future__ import annotations
 
 import secrets

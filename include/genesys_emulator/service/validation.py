@@ -4,21 +4,18 @@ Strict on purpose: unknown top-level fields, wrong enums and filters at the wron
 400s, so a pipeline built on the tutorials' invented fields fails here instead of silently
 getting everything.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
-from genesys_emulator.world import enums
 from genesys_emulator.service.errors import ApiError, bad_request, invalid_value
+from genesys_emulator.world import enums
 
-SYNC_FIELDS = frozenset(
-    {"interval", "order", "orderBy", "paging", "aggregations", *enums.FILTER_LEVELS}
-)
-ASYNC_FIELDS = frozenset(
-    {"interval", "order", "orderBy", "limit", "startOfDayIntervalMatching", *enums.FILTER_LEVELS}
-)
+SYNC_FIELDS = frozenset({"interval", "order", "orderBy", "paging", "aggregations", *enums.FILTER_LEVELS})
+ASYNC_FIELDS = frozenset({"interval", "order", "orderBy", "limit", "startOfDayIntervalMatching", *enums.FILTER_LEVELS})
 MS_PER_DAY = 86_400_000
 
 
@@ -44,7 +41,7 @@ def parse_instant_ms(text: Any, field_name: str = "interval") -> int:
     except ValueError:
         raise ApiError(400, "invalid.date") from None
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return int(moment.timestamp() * 1000)
 
 
@@ -186,12 +183,15 @@ def validate_details_query(body: Any, *, sync: bool, config) -> DetailsQuery:
         if limit is not None and (not isinstance(limit, int) or limit < 1):
             raise bad_request("limit must be a positive integer")
         return DetailsQuery(
-            start_ms, end_ms, order, order_by, filters, limit=limit,
+            start_ms,
+            end_ms,
+            order,
+            order_by,
+            filters,
+            limit=limit,
             start_of_day_matching=bool(body.get("startOfDayIntervalMatching", False)),
         )
     size, number = _validate_paging(
         body, config.sync_default_page_size, config.sync_max_page_size, config.sync_max_depth
     )
-    return DetailsQuery(
-        start_ms, end_ms, order, order_by, filters, size, number, _validate_aggregations(body)
-    )
+    return DetailsQuery(start_ms, end_ms, order, order_by, filters, size, number, _validate_aggregations(body))

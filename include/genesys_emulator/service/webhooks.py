@@ -3,12 +3,14 @@
 Verification is written independently of the pipeline's signer on purpose: if both sides
 shared code, a bug in the shared code would make tests pass against a wrong signature.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import threading
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import orjson
 
@@ -19,7 +21,9 @@ IDEMPOTENCY_HEADER = "x-genesys-sync-idempotency-key"
 
 def expected_signature(secret: str, timestamp: str, idempotency_key: str, raw_body: bytes) -> str:
     """HMAC-SHA256 over ``timestamp.key.`` and the body: the key is signed, so it cannot be swapped."""
-    digest = hmac.new(secret.encode(), f"{timestamp}.{idempotency_key}.".encode() + raw_body, hashlib.sha256).hexdigest()
+    digest = hmac.new(
+        secret.encode(), f"{timestamp}.{idempotency_key}.".encode() + raw_body, hashlib.sha256
+    ).hexdigest()
     return f"sha256={digest}"
 
 
@@ -59,8 +63,13 @@ class WebhookSink:
             duplicate = idempotency_key is not None and idempotency_key in self._seen_keys
             if idempotency_key is not None:
                 self._seen_keys.add(idempotency_key)
-            event = {"accepted": True, "duplicate": duplicate, "idempotency_key": idempotency_key,
-                     "received_at": received_at, "body": body}
+            event = {
+                "accepted": True,
+                "duplicate": duplicate,
+                "idempotency_key": idempotency_key,
+                "received_at": received_at,
+                "body": body,
+            }
             if not duplicate:
                 self._events.append(event)
         return event

@@ -4,6 +4,7 @@ The single and multi GET endpoints receive bare ids; without this the emulator w
 to scan every day it might serve. The low 64 bits carry (day ordinal, index), masked with a
 hash of the random high 64 bits and the seed, so ids still look random and differ per seed.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -33,14 +34,15 @@ def _mask(high: np.ndarray, seed: int) -> np.ndarray:
 def encode_ids(seed: int, day: date, random_high: np.ndarray) -> list[str]:
     """UUID strings for indexes 0..n-1 of ``day``; ``random_high`` holds n random uint64."""
     high = random_high & _VERSION_CLEAR | _VERSION_SET
-    payload = (np.uint64(day.toordinal()) << np.uint64(_INDEX_BITS)) | np.arange(
-        len(high), dtype=np.uint64)
+    payload = (np.uint64(day.toordinal()) << np.uint64(_INDEX_BITS)) | np.arange(len(high), dtype=np.uint64)
     low = (payload ^ _mask(high, seed)) & _VARIANT_CLEAR | _VARIANT_SET
     pairs = np.empty((len(high), 2), dtype=">u8")
     pairs[:, 0], pairs[:, 1] = high, low
     h = pairs.tobytes().hex()
-    return [f"{h[o:o + 8]}-{h[o + 8:o + 12]}-{h[o + 12:o + 16]}-{h[o + 16:o + 20]}-{h[o + 20:o + 32]}"
-            for o in range(0, len(h), 32)]
+    return [
+        f"{h[o : o + 8]}-{h[o + 8 : o + 12]}-{h[o + 12 : o + 16]}-{h[o + 16 : o + 20]}-{h[o + 20 : o + 32]}"
+        for o in range(0, len(h), 32)
+    ]
 
 
 def decode_id(seed: int, conversation_id: str) -> tuple[date, int] | None:

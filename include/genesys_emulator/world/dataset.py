@@ -5,6 +5,7 @@ One place decides which conversations a details endpoint or the ground truth may
 ground truth and the API can never disagree by accident. Result pages join the
 generator's cached, pre-serialized records; a background thread warms the next page.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -26,8 +27,13 @@ ConversationKey = tuple[date, int]
 class Dataset:
     """Generated conversations plus the rules for which of them an endpoint may serve."""
 
-    def __init__(self, seed: int, conversations_per_day: int, record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE,
-                 evolution: EvolutionSettings | None = None) -> None:
+    def __init__(
+        self,
+        seed: int,
+        conversations_per_day: int,
+        record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE,
+        evolution: EvolutionSettings | None = None,
+    ) -> None:
         """``evolution`` None is a frozen org; otherwise records change with the org clock and
         every ``as_of_ms`` below is the org instant whose state is served."""
         self.seed = seed

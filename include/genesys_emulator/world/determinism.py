@@ -3,13 +3,14 @@
 Every random choice the generator makes is keyed by a string such as ``"42:2024-05-01:17"``
 so a record never depends on what was generated before it or in which order.
 """
+
 from __future__ import annotations
 
 import hashlib
 import random
+from collections.abc import Callable
 from datetime import date
 from functools import lru_cache
-from typing import Callable
 
 MS_PER_DAY = 86_400_000
 IdSource = Callable[[], str]  # mints the next id of the record being built

@@ -7,6 +7,7 @@ its wrap-up code is corrected, when it is erased); the record generator builds t
 record, and ``record_as_of`` cuts it back to what existed at an instant. So evolving costs
 a few comparisons per served record, never a regeneration. ``0`` in a column means "never".
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -79,7 +80,7 @@ class DayEvolution:
     settled_at: list[int]  # from then on the record is final: the serving fast path
     rows: list[tuple[int, ...]]  # the event columns per conversation as Python ints (serving)
 
-    def events(self, index: int) -> "ConversationEvents":
+    def events(self, index: int) -> ConversationEvents:
         return ConversationEvents(*self.rows[index])
 
     def ends_as_of(self, as_of_ms: int, rows: np.ndarray) -> np.ndarray:
@@ -121,11 +122,15 @@ def build_day_evolution(seed: int, skeleton: DaySkeleton, settings: EvolutionSet
     final_end = np.where(reopens, reopen_end, first_end)
 
     surveyed = rng.random(count) < s.survey_share
-    survey_at = np.where(surveyed, first_end + _log_uniform_ms(
-        rng, s.survey_delay_seconds_min, s.survey_delay_seconds_max, count), NEVER)
+    survey_at = np.where(
+        surveyed, first_end + _log_uniform_ms(rng, s.survey_delay_seconds_min, s.survey_delay_seconds_max, count), NEVER
+    )
     evaluated = rng.random(count) < s.evaluation_share
-    evaluation_at = np.where(evaluated, first_end + _log_uniform_ms(
-        rng, s.evaluation_delay_seconds_min, s.evaluation_delay_seconds_max, count), NEVER)
+    evaluation_at = np.where(
+        evaluated,
+        first_end + _log_uniform_ms(rng, s.evaluation_delay_seconds_min, s.evaluation_delay_seconds_max, count),
+        NEVER,
+    )
     fixes = rng.random(count) < s.wrapup_correction_share
     fix_delay = rng.integers(60_000, s.wrapup_correction_delay_seconds_max * 1000 + 1, size=count)
     wrapup_fixed_at = np.where(fixes, first_end + fix_delay, NEVER)
@@ -133,12 +138,25 @@ def build_day_evolution(seed: int, skeleton: DaySkeleton, settings: EvolutionSet
     erase_delay = rng.integers(s.erasure_delay_seconds_min * 1000, s.erasure_delay_seconds_max * 1000 + 1, size=count)
     erased_at = np.where(erasures, final_end + erase_delay, NEVER)
     return DayEvolution(
-        starts=starts, first_end=first_end, reopen_start=reopen_start, reopen_end=reopen_end,
-        survey_at=survey_at, evaluation_at=evaluation_at, wrapup_fixed_at=wrapup_fixed_at,
-        erased_at=erased_at, long_lived=np.flatnonzero(final_end - starts > MAX_DURATION_MS),
+        starts=starts,
+        first_end=first_end,
+        reopen_start=reopen_start,
+        reopen_end=reopen_end,
+        survey_at=survey_at,
+        evaluation_at=evaluation_at,
+        wrapup_fixed_at=wrapup_fixed_at,
+        erased_at=erased_at,
+        long_lived=np.flatnonzero(final_end - starts > MAX_DURATION_MS),
         settled_at=np.maximum.reduce([final_end, survey_at, evaluation_at, wrapup_fixed_at]).tolist(),
-        rows=list(zip(*(c.tolist() for c in (first_end, reopen_start, reopen_end, survey_at,
-                                             evaluation_at, wrapup_fixed_at, erased_at)))),
+        rows=list(
+            zip(
+                *(
+                    c.tolist()
+                    for c in (first_end, reopen_start, reopen_end, survey_at, evaluation_at, wrapup_fixed_at, erased_at)
+                ),
+                strict=True,
+            )
+        ),
     )
 
 
@@ -172,8 +190,14 @@ class ConversationEvents:
         or None while it is in progress and changes continuously (never cached)."""
         if self.end_as_of(as_of_ms) is None:
             return None
-        times = (self.first_end, self.reopen_start, self.reopen_end, self.survey_at,
-                 self.evaluation_at, self.wrapup_fixed_at)
+        times = (
+            self.first_end,
+            self.reopen_start,
+            self.reopen_end,
+            self.survey_at,
+            self.evaluation_at,
+            self.wrapup_fixed_at,
+        )
         return sum(1 for t in times if t and t <= as_of_ms)
 
     def final_version(self) -> int:

@@ -4,6 +4,7 @@ A conversation is addressed as (day, index) within the conversations starting th
 in start order. Everything about it is a pure function of (seed, day, index), so the emulator
 can serve any page of any interval without storing records.
 """
+
 from __future__ import annotations
 
 import dataclasses
@@ -67,7 +68,10 @@ class DataGenerator:
     """
 
     def __init__(
-        self, seed: int = 42, conversations_per_day: int = 2000, record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE,
+        self,
+        seed: int = 42,
+        conversations_per_day: int = 2000,
+        record_cache_size: int = DEFAULT_RECORD_CACHE_SIZE,
         evolution: EvolutionSettings | None = None,
     ) -> None:
         if seed < 0 or conversations_per_day < 0:
@@ -154,15 +158,24 @@ class DataGenerator:
             raise IndexError(f"conversation index {index} out of range for {day}")
         skeleton = self.day_skeleton(day)
         slot = ConversationSlot(
-            day=day, index=index, conversation_id=skeleton.ids[index],
-            start_ms=skeleton.starts_ms[index], activity_end_ms=skeleton.activity_ends_ms[index],
-            media_type=skeleton.media_types[index], ongoing=skeleton.ongoing[index],
+            day=day,
+            index=index,
+            conversation_id=skeleton.ids[index],
+            start_ms=skeleton.starts_ms[index],
+            activity_end_ms=skeleton.activity_ends_ms[index],
+            media_type=skeleton.media_types[index],
+            ongoing=skeleton.ongoing[index],
         )
         if self.living:
             events = self.day_evolution(day).events(index)
             slot = dataclasses.replace(
-                slot, activity_end_ms=events.first_end, ongoing=False, reopen=events.reopen,
-                survey_at_ms=events.survey_at, evaluation_at_ms=events.evaluation_at)
+                slot,
+                activity_end_ms=events.first_end,
+                ongoing=False,
+                reopen=events.reopen,
+                survey_at_ms=events.survey_at,
+                evaluation_at_ms=events.evaluation_at,
+            )
         return self._assembler.build(slot)
 
     def conversations_starting(self, start_ms: int, end_ms: int) -> list[ConversationKey]:

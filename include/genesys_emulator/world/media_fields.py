@@ -1,5 +1,6 @@
 """The parts of a record that depend on the media type or are only sometimes present:
 addresses, media-specific session fields, participant data, surveys and evaluations."""
+
 from __future__ import annotations
 
 import random
@@ -33,34 +34,39 @@ def customer_contact(rng: random.Random) -> CustomerContact:
     digits = rng.randrange(10**9, 10**10)
     name = rng.choice(_CUSTOMER_NAMES)
     return CustomerContact(
-        name=name, phone=f"+1{digits}",
+        name=name,
+        phone=f"+1{digits}",
         email=f"{name.split()[0].lower()}{digits % 10000}@customer.example.com",
-        dnis=f"+1800555{rng.randrange(1000, 10000)}", subject=rng.choice(_SUBJECTS),
+        dnis=f"+1800555{rng.randrange(1000, 10000)}",
+        subject=rng.choice(_SUBJECTS),
     )
 
 
-def customer_session_fields(media: str, contact: CustomerContact, rng: random.Random,
-                            queued_ms: int) -> dict:
+def customer_session_fields(media: str, contact: CustomerContact, rng: random.Random, queued_ms: int) -> dict:
     """Fields only the customer's session carries, per media type (section 5.3). Callbacks
     are "as soon as possible" ones, scheduled for when they enter the queue, so no timestamp
     lies beyond the conversation's activity."""
     if media == "voice":
         return {"ani": f"tel:{contact.phone}", "dnis": f"tel:{contact.dnis}", "provider": "Edge"}
     if media == "callback":
-        return {"callbackNumbers": [f"tel:{contact.phone}"],
-                "callbackScheduledTime": iso_ms(queued_ms),
-                "callbackUserName": contact.name, "provider": "PureCloud"}
+        return {
+            "callbackNumbers": [f"tel:{contact.phone}"],
+            "callbackScheduledTime": iso_ms(queued_ms),
+            "callbackUserName": contact.name,
+            "provider": "PureCloud",
+        }
     if media == "chat":
-        return {"roomId": f"{rng.getrandbits(64):016x}@conference.example.com",
-                "provider": "PureCloud Webchat"}
+        return {"roomId": f"{rng.getrandbits(64):016x}@conference.example.com", "provider": "PureCloud Webchat"}
     if media == "email":
-        return {"addressFrom": contact.email, "addressTo": "support@example.com",
-                "provider": "PureCloud Email"}
+        return {"addressFrom": contact.email, "addressTo": "support@example.com", "provider": "PureCloud Email"}
     message_type = rng.choice(_MESSAGE_TYPES)
     address = contact.phone if message_type in ("sms", "whatsapp") else contact.name
-    return {"messageType": message_type, "addressFrom": address,
-            "addressTo": contact.dnis if message_type == "sms" else "Example Support",
-            "provider": "PureCloud Messaging"}
+    return {
+        "messageType": message_type,
+        "addressFrom": address,
+        "addressTo": contact.dnis if message_type == "sms" else "Example Support",
+        "provider": "PureCloud Messaging",
+    }
 
 
 def voice_quality(rng: random.Random, end_ms: int) -> dict:
@@ -81,32 +87,74 @@ def customer_attributes(rng: random.Random) -> dict[str, str] | None:
     """Participant data set by flows; absent on about half the conversations."""
     if rng.random() >= ATTRIBUTES_SHARE:
         return None
-    return {"ivr.choice": rng.choice(_IVR_CHOICES), "customer.tier": rng.choice(_TIERS),
-            "language": rng.choice(_LANGUAGES), "crm.caseNumber": str(rng.randrange(10**6, 10**7))}
+    return {
+        "ivr.choice": rng.choice(_IVR_CHOICES),
+        "customer.tier": rng.choice(_TIERS),
+        "language": rng.choice(_LANGUAGES),
+        "crm.caseNumber": str(rng.randrange(10**6, 10**7)),
+    }
 
 
-def surveys(rng: random.Random, new_id: IdSource, end_ms: int, queue_id: str, user_id: str,
-            form_id: str, present: bool | None = None) -> list[dict] | None:
+def surveys(
+    rng: random.Random,
+    new_id: IdSource,
+    end_ms: int,
+    queue_id: str,
+    user_id: str,
+    form_id: str,
+    present: bool | None = None,
+) -> list[dict] | None:
     """``present`` None draws whether there is one (frozen org); a living org decides it
     with the arrival time."""
     if not (rng.random() < SURVEY_SHARE if present is None else present):
         return None
     score = rng.randrange(0, 11)
-    return [{"surveyId": new_id(), "surveyFormId": form_id, "surveyFormContextId": form_id,
-             "surveyFormName": "Customer Satisfaction", "surveyStatus": "Finished",
-             "surveyType": rng.choice(("Web", "Voice")), "surveyPromoterScore": score,
-             "oSurveyTotalScore": score * 10, "surveyPartialResponse": False,
-             "queueId": queue_id, "userId": user_id,
-             "eventTime": iso_ms(end_ms), "surveyCompletedDate": iso_ms(end_ms)}]
+    return [
+        {
+            "surveyId": new_id(),
+            "surveyFormId": form_id,
+            "surveyFormContextId": form_id,
+            "surveyFormName": "Customer Satisfaction",
+            "surveyStatus": "Finished",
+            "surveyType": rng.choice(("Web", "Voice")),
+            "surveyPromoterScore": score,
+            "oSurveyTotalScore": score * 10,
+            "surveyPartialResponse": False,
+            "queueId": queue_id,
+            "userId": user_id,
+            "eventTime": iso_ms(end_ms),
+            "surveyCompletedDate": iso_ms(end_ms),
+        }
+    ]
 
 
-def evaluations(rng: random.Random, new_id: IdSource, end_ms: int, queue_id: str, user_id: str,
-                evaluator_id: str, form_id: str, present: bool | None = None) -> list[dict] | None:
+def evaluations(
+    rng: random.Random,
+    new_id: IdSource,
+    end_ms: int,
+    queue_id: str,
+    user_id: str,
+    evaluator_id: str,
+    form_id: str,
+    present: bool | None = None,
+) -> list[dict] | None:
     if not (rng.random() < EVALUATION_SHARE if present is None else present):
         return None
-    return [{"evaluationId": new_id(), "evaluatorId": evaluator_id, "userId": user_id,
-             "queueId": queue_id, "formId": form_id, "formName": "Quality Review",
-             "evaluationStatus": rng.choice(("Finished", "InProgress", "Pending")),
-             "eventTime": iso_ms(end_ms), "released": True, "rescored": False,
-             "deleted": False, "systemSubmitted": False,
-             "oTotalScore": rng.randrange(50, 101), "oTotalCriticalScore": rng.randrange(80, 101)}]
+    return [
+        {
+            "evaluationId": new_id(),
+            "evaluatorId": evaluator_id,
+            "userId": user_id,
+            "queueId": queue_id,
+            "formId": form_id,
+            "formName": "Quality Review",
+            "evaluationStatus": rng.choice(("Finished", "InProgress", "Pending")),
+            "eventTime": iso_ms(end_ms),
+            "released": True,
+            "rescored": False,
+            "deleted": False,
+            "systemSubmitted": False,
+            "oTotalScore": rng.randrange(50, 101),
+            "oTotalCriticalScore": rng.randrange(80, 101),
+        }
+    ]

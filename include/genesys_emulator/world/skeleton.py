@@ -4,6 +4,7 @@ The emulator filters, counts and pages on these cheap columns and only builds th
 records it actually serves. A day's skeleton is a pure function of (seed, day), drawn with
 one vectorised numpy generator, so 100k conversations take a few tens of milliseconds.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -18,8 +19,11 @@ MEDIA_TYPES = ("voice", "callback", "chat", "email", "message")
 _MEDIA_SHARE = np.array([0.62, 0.05, 0.10, 0.08, 0.15])
 # (median seconds, log-normal sigma) of the whole conversation, per media type.
 _DURATION_SHAPE = {
-    "voice": (300.0, 0.8), "callback": (420.0, 0.8), "chat": (600.0, 0.7),
-    "email": (1500.0, 1.0), "message": (900.0, 0.9),
+    "voice": (300.0, 0.8),
+    "callback": (420.0, 0.8),
+    "chat": (600.0, 0.7),
+    "email": (1500.0, 1.0),
+    "message": (900.0, 0.9),
 }
 MIN_DURATION_MS = 15_000
 # Kept far below a day so overlap queries only ever look back one day.
@@ -27,9 +31,35 @@ MAX_DURATION_MS = 4 * 3_600_000
 ONGOING_SHARE = 0.005
 MIDNIGHT_SPANNING_SHARE = 0.02
 # Relative traffic per UTC hour: quiet nights, a morning peak and an afternoon peak.
-_HOURLY_TRAFFIC = np.array([
-    1, 1, 1, 1, 1, 2, 4, 8, 12, 14, 14, 13, 11, 12, 14, 13, 11, 9, 7, 5, 4, 3, 2, 2,
-], dtype=float)
+_HOURLY_TRAFFIC = np.array(
+    [
+        1,
+        1,
+        1,
+        1,
+        1,
+        2,
+        4,
+        8,
+        12,
+        14,
+        14,
+        13,
+        11,
+        12,
+        14,
+        13,
+        11,
+        9,
+        7,
+        5,
+        4,
+        3,
+        2,
+        2,
+    ],
+    dtype=float,
+)
 
 
 @dataclass(frozen=True)
@@ -73,8 +103,7 @@ def build_day_skeleton(seed: int, day: date, count: int) -> DaySkeleton:
 
     order = np.argsort(offsets, kind="stable")
     starts = day_start_ms(day) + offsets[order]
-    random_high = rng.integers(0, np.iinfo(np.uint64).max, size=count, dtype=np.uint64,
-                               endpoint=True)
+    random_high = rng.integers(0, np.iinfo(np.uint64).max, size=count, dtype=np.uint64, endpoint=True)
     return DaySkeleton(
         day=day,
         ids=encode_ids(seed, day, random_high),

@@ -5,6 +5,7 @@ IVR, queue, alert, talk, hold and wrap-up phases whose boundaries add up exactly
 ``t*`` metric later equals the duration of the segment that produced it. IVR, alert, hold and
 wrap-up keep natural lengths; queue waits and talk stretch to fill the span.
 """
+
 from __future__ import annotations
 
 import random
@@ -83,11 +84,23 @@ def _natural_lengths(rng: random.Random, voice: bool) -> dict[str, float]:
     }
 
 
-def _answered_leg(queue_start: int, alert_start: int, answer: int, connected: list[Interval],
-                  wrapup: tuple[int, int] | None, transferred: bool = False) -> AgentLeg:
-    return AgentLeg(queue_start=queue_start, queue_end=answer, answered=True,
-                    alert_start=alert_start, connected=connected, wrapup=wrapup,
-                    transferred=transferred)
+def _answered_leg(
+    queue_start: int,
+    alert_start: int,
+    answer: int,
+    connected: list[Interval],
+    wrapup: tuple[int, int] | None,
+    transferred: bool = False,
+) -> AgentLeg:
+    return AgentLeg(
+        queue_start=queue_start,
+        queue_end=answer,
+        answered=True,
+        alert_start=alert_start,
+        connected=connected,
+        wrapup=wrapup,
+        transferred=transferred,
+    )
 
 
 def _talk_phases(rng: random.Random, n: dict[str, float], with_hold: bool) -> list[Phase]:
@@ -101,12 +114,10 @@ def _talk_phases(rng: random.Random, n: dict[str, float], with_hold: bool) -> li
 def _talk_segments(bounds: list[int], with_hold: bool) -> list[Interval]:
     if not with_hold:
         return [("interact", bounds[0], bounds[1])]
-    return [("interact", bounds[0], bounds[1]), ("hold", bounds[1], bounds[2]),
-            ("interact", bounds[2], bounds[3])]
+    return [("interact", bounds[0], bounds[1]), ("hold", bounds[1], bounds[2]), ("interact", bounds[2], bounds[3])]
 
 
-def plan_conversation(start: int, end: int, rng: random.Random, *, voice: bool,
-                      ongoing: bool) -> ConversationPlan:
+def plan_conversation(start: int, end: int, rng: random.Random, *, voice: bool, ongoing: bool) -> ConversationPlan:
     """Split [start, end] into phases; for an ongoing conversation ``end`` is the moment the
     agent answered, and the talk that follows has no end yet."""
     n = _natural_lengths(rng, voice)
@@ -126,17 +137,27 @@ def plan_conversation(start: int, end: int, rng: random.Random, *, voice: bool,
 
     if draw < ABANDON_SHARE + TRANSFER_SHARE:
         m = _natural_lengths(rng, voice)
-        b = split_span(start, total, [ivr, wait, alert, ("talk", n["talk"]), ("wait", m["wait"]),
-                                      ("alert", m["alert"]), ("talk", m["talk"]), ("acw", m["acw"])])
+        b = split_span(
+            start,
+            total,
+            [
+                ivr,
+                wait,
+                alert,
+                ("talk", n["talk"]),
+                ("wait", m["wait"]),
+                ("alert", m["alert"]),
+                ("talk", m["talk"]),
+                ("acw", m["acw"]),
+            ],
+        )
         first_acw_end = min(b[4] + int(n["acw"] * 1000), end)
-        first = _answered_leg(b[1], b[2], b[3], _talk_segments(b[3:5], False),
-                              (b[4], first_acw_end), transferred=True)
+        first = _answered_leg(b[1], b[2], b[3], _talk_segments(b[3:5], False), (b[4], first_acw_end), transferred=True)
         last = _answered_leg(b[4], b[5], b[6], _talk_segments(b[6:8], False), (b[7], b[8]))
         return ConversationPlan((b[0], b[1]), [first, last], b[7], customer_hung_up)
 
     with_hold = voice and rng.random() < HOLD_SHARE
-    b = split_span(start, total, [ivr, wait, alert, *_talk_phases(rng, n, with_hold),
-                                  ("acw", n["acw"])])
+    b = split_span(start, total, [ivr, wait, alert, *_talk_phases(rng, n, with_hold), ("acw", n["acw"])])
     talk_end = b[-2]
     leg = _answered_leg(b[1], b[2], b[3], _talk_segments(b[3:-1], with_hold), (talk_end, b[-1]))
     return ConversationPlan((b[0], b[1]), [leg], talk_end, customer_hung_up)
@@ -150,9 +171,7 @@ def plan_outbound(start: int, end: int, rng: random.Random, *, ongoing: bool) ->
     customer_hung_up = rng.random() < 0.5
     if ongoing:
         b = split_span(start, end - start, [dialing, ("talk", n["talk"])])
-        return OutboundPlan((b[0], b[1]), [("interact", b[1], b[2]), ("hold", b[2], None)], None,
-                            customer_hung_up)
+        return OutboundPlan((b[0], b[1]), [("interact", b[1], b[2]), ("hold", b[2], None)], None, customer_hung_up)
     with_hold = rng.random() < HOLD_SHARE
     b = split_span(start, end - start, [dialing, *_talk_phases(rng, n, with_hold), ("acw", n["acw"])])
-    return OutboundPlan((b[0], b[1]), _talk_segments(b[1:-1], with_hold), (b[-2], b[-1]),
-                        customer_hung_up)
+    return OutboundPlan((b[0], b[1]), _talk_segments(b[1:-1], with_hold), (b[-2], b[-1]), customer_hung_up)

@@ -4,6 +4,7 @@ Airflow-free so the Airflow plugin (``plugins/genesys_cloud/ui/sync_health.py``)
 ``make report`` (``scripts/report.py``) render the same page: :mod:`.sources` reads the
 warehouse, :mod:`.summary` aggregates per day with pandas, :mod:`.page` draws it with plotly.
 """
+
 from genesys_pipeline.health.page import render_health_page
 
 __all__ = ["render_health_page"]

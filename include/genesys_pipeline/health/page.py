@@ -4,12 +4,13 @@ plotly.js is either inlined (``make report``: a single file that works offline) 
 by URL (the Airflow plugin serves it once, cached, beside the page). The table is pandas'
 Styler; the only hand-written markup is the page frame and its stylesheet.
 """
+
 from __future__ import annotations
 
 import html
 import math
-from datetime import date, datetime, timezone
-from typing import Iterable
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import plotly.graph_objects as go
@@ -22,20 +23,40 @@ from genesys_pipeline.health.summary import MISSING, HealthTotals, default_end, 
 
 INLINE = "inline"
 STATUS_COLORS = {
-    "success": "#2e7d32", "incomplete": "#f9a825", "retry": "#8d6e63", "failed": "#c62828", "missing": "#bdbdbd",
+    "success": "#2e7d32",
+    "incomplete": "#f9a825",
+    "retry": "#8d6e63",
+    "failed": "#c62828",
+    "missing": "#bdbdbd",
 }
 TABLE_COLUMNS = {
-    "partition": "Day", "status": "Status", "attempts": "Attempts", "failed_attempts": "Failed tries",
-    "conversations_fetched": "Fetched", "conversations_loaded": "Loaded", "conversations_rejected": "Rejected",
+    "partition": "Day",
+    "status": "Status",
+    "attempts": "Attempts",
+    "failed_attempts": "Failed tries",
+    "conversations_fetched": "Fetched",
+    "conversations_loaded": "Loaded",
+    "conversations_rejected": "Rejected",
     "completeness_rate": "Completeness",
-    "reconciliation": "Reconciliation", "conversations_delta": "Δ vs aggregates", "genesys_offered": "Offered (Genesys)",
-    "last_extracted_at": "Last extracted", "open_conversations": "Open", "api_requests": "API requests",
-    "api_retries": "Retries", "api_throttled": "429s", "extract_seconds": "Extract s", "load_seconds": "Load s",
+    "reconciliation": "Reconciliation",
+    "conversations_delta": "Δ vs aggregates",
+    "genesys_offered": "Offered (Genesys)",
+    "last_extracted_at": "Last extracted",
+    "open_conversations": "Open",
+    "api_requests": "API requests",
+    "api_retries": "Retries",
+    "api_throttled": "429s",
+    "extract_seconds": "Extract s",
+    "load_seconds": "Load s",
     "run_id": "Latest run",
 }
 _LAYOUT = dict(
-    height=270, margin=dict(l=50, r=20, t=40, b=30), template="plotly_white", barmode="stack",
-    legend=dict(orientation="h", y=-0.2), font=dict(family="system-ui, sans-serif", size=12),
+    height=270,
+    margin=dict(l=50, r=20, t=40, b=30),
+    template="plotly_white",
+    barmode="stack",
+    legend=dict(orientation="h", y=-0.2),
+    font=dict(family="system-ui, sans-serif", size=12),
 )
 
 
@@ -57,43 +78,80 @@ def conversations_chart(summary: pd.DataFrame) -> go.Figure:
     """Loaded conversations per day, coloured by the day's status; rejected stacked on top."""
     attempted = summary[summary["status"] != MISSING]
     traces = [
-        go.Bar(x=rows["partition"], y=rows["conversations_loaded"], name=status, marker_color=STATUS_COLORS.get(status, "#607d8b"))
+        go.Bar(
+            x=rows["partition"],
+            y=rows["conversations_loaded"],
+            name=status,
+            marker_color=STATUS_COLORS.get(status, "#607d8b"),
+        )
         for status, rows in attempted.groupby("status", sort=False)
     ]
-    traces.append(go.Bar(x=summary["partition"], y=summary["conversations_rejected"], name="rejected",
-                         marker_color="#7b1fa2"))
+    traces.append(
+        go.Bar(x=summary["partition"], y=summary["conversations_rejected"], name="rejected", marker_color="#7b1fa2")
+    )
     return _figure("Conversations loaded per day (by status)", summary, traces)
 
 
 def completeness_chart(summary: pd.DataFrame) -> go.Figure:
     """Completeness (loaded ÷ fetched) and the reconciliation delta against Genesys's aggregates."""
     figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(go.Bar(x=summary["partition"], y=summary["conversations_delta"], name="Δ conversations vs aggregates",
-                            marker_color="#90a4ae", opacity=0.7), secondary_y=True)
-    figure.add_trace(go.Scatter(x=summary["partition"], y=summary["completeness_rate"] * 100, name="completeness %",
-                                mode="lines+markers", line_color="#1565c0", connectgaps=False), secondary_y=False)
+    figure.add_trace(
+        go.Bar(
+            x=summary["partition"],
+            y=summary["conversations_delta"],
+            name="Δ conversations vs aggregates",
+            marker_color="#90a4ae",
+            opacity=0.7,
+        ),
+        secondary_y=True,
+    )
+    figure.add_trace(
+        go.Scatter(
+            x=summary["partition"],
+            y=summary["completeness_rate"] * 100,
+            name="completeness %",
+            mode="lines+markers",
+            line_color="#1565c0",
+            connectgaps=False,
+        ),
+        secondary_y=False,
+    )
     deltas = pd.to_numeric(summary["conversations_delta"], errors="coerce").fillna(0)
     low, high = min(0, int(deltas.min())), max(1, int(deltas.max()))
     figure.update_yaxes(title_text="%", range=[0, 105], secondary_y=False)
-    figure.update_yaxes(title_text="Δ", showgrid=False, range=[low, high * 1.1], dtick=max(1, math.ceil((high - low) / 4)),
-                        secondary_y=True)
+    figure.update_yaxes(
+        title_text="Δ",
+        showgrid=False,
+        range=[low, high * 1.1],
+        dtick=max(1, math.ceil((high - low) / 4)),
+        secondary_y=True,
+    )
     figure.update_layout(title=dict(text="Completeness and reconciliation", x=0.01), **_LAYOUT)
     return _days_axis(figure, summary)
 
 
 def api_chart(summary: pd.DataFrame) -> go.Figure:
-    return _figure("Genesys API use per day", summary, [
-        go.Bar(x=summary["partition"], y=summary["api_requests"], name="requests", marker_color="#5c6bc0"),
-        go.Bar(x=summary["partition"], y=summary["api_retries"], name="retries", marker_color="#ffa726"),
-        go.Bar(x=summary["partition"], y=summary["api_throttled"], name="429s", marker_color="#e53935"),
-    ], barmode="group")
+    return _figure(
+        "Genesys API use per day",
+        summary,
+        [
+            go.Bar(x=summary["partition"], y=summary["api_requests"], name="requests", marker_color="#5c6bc0"),
+            go.Bar(x=summary["partition"], y=summary["api_retries"], name="retries", marker_color="#ffa726"),
+            go.Bar(x=summary["partition"], y=summary["api_throttled"], name="429s", marker_color="#e53935"),
+        ],
+        barmode="group",
+    )
 
 
 def duration_chart(summary: pd.DataFrame) -> go.Figure:
-    return _figure("Durations of the latest attempt (seconds)", summary, [
-        go.Bar(x=summary["partition"], y=summary["extract_seconds"], name="extract", marker_color="#26a69a"),
-        go.Bar(x=summary["partition"], y=summary["load_seconds"], name="load", marker_color="#8d6e63"),
-    ])
+    return _figure(
+        "Durations of the latest attempt (seconds)",
+        summary,
+        [
+            go.Bar(x=summary["partition"], y=summary["extract_seconds"], name="extract", marker_color="#26a69a"),
+            go.Bar(x=summary["partition"], y=summary["load_seconds"], name="load", marker_color="#8d6e63"),
+        ],
+    )
 
 
 def _status_cell(status: object) -> str:
@@ -121,15 +179,22 @@ def table_html(summary: pd.DataFrame) -> str:
 
 
 def _tiles(totals: HealthTotals) -> str:
-    statuses = "<br>".join(f'<span style="color:{STATUS_COLORS[s]}">{n} {s}</span>' for s, n in totals.by_status.items())
+    statuses = "<br>".join(
+        f'<span style="color:{STATUS_COLORS[s]}">{n} {s}</span>' for s, n in totals.by_status.items()
+    )
     lowest = "–" if totals.lowest_completeness is None else f"{totals.lowest_completeness:.2%}"
     tiles = [
-        (f"{totals.days} days", f'<span class="small">{statuses}</span>'), ("Conversations loaded", f"{totals.conversations_loaded:,}"),
-        ("Lowest completeness", lowest), ("Open conversations", f"{totals.open_conversations:,}"),
-        ("API requests", f"{totals.api_requests:,}"), ("429 responses", f"{totals.api_throttled:,}"),
+        (f"{totals.days} days", f'<span class="small">{statuses}</span>'),
+        ("Conversations loaded", f"{totals.conversations_loaded:,}"),
+        ("Lowest completeness", lowest),
+        ("Open conversations", f"{totals.open_conversations:,}"),
+        ("API requests", f"{totals.api_requests:,}"),
+        ("429 responses", f"{totals.api_throttled:,}"),
     ]
-    return "".join(f'<div class="tile"><div class="label">{label}</div><div class="value">{value}</div></div>'
-                   for label, value in tiles)
+    return "".join(
+        f'<div class="tile"><div class="label">{label}</div><div class="value">{value}</div></div>'
+        for label, value in tiles
+    )
 
 
 def _plotly_script(plotly_js: str) -> str:
@@ -139,7 +204,8 @@ def _plotly_script(plotly_js: str) -> str:
 
 
 _STYLE = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px 24px; color: #1f2933; background: #fff; }
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px 24px; \
+color: #1f2933; background: #fff; }
 h1 { font-size: 20px; margin: 0 0 4px; } .sub { color: #616e7c; font-size: 13px; margin-bottom: 16px; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; margin-bottom: 16px; }
 .tile { border: 1px solid #e4e7eb; border-radius: 8px; padding: 10px 14px; }
@@ -156,25 +222,40 @@ table.days th, table.days td { border-bottom: 1px solid #e4e7eb; padding: 4px 8p
 
 
 def _document(title: str, body: str, plotly_js: str) -> str:
-    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
-            f"<style>{_STYLE}</style>{_plotly_script(plotly_js)}</head><body>{body}</body></html>")
+    return (
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(title)}</title>'
+        f"<style>{_STYLE}</style>{_plotly_script(plotly_js)}</head><body>{body}</body></html>"
+    )
 
 
 def render_summary(summary: pd.DataFrame, *, generated_at: datetime, plotly_js: str = INLINE, source: str = "") -> str:
     """The page for an already aggregated summary (see :func:`partition_summary`)."""
     first, last = summary["partition"].iloc[0], summary["partition"].iloc[-1]
     title = f"Genesys sync health: {first} to {last}"
-    subtitle = f"{len(summary)} days · generated {generated_at:%Y-%m-%d %H:%M} UTC" + (f" · {html.escape(source)}" if source else "")
+    subtitle = f"{len(summary)} days · generated {generated_at:%Y-%m-%d %H:%M} UTC" + (
+        f" · {html.escape(source)}" if source else ""
+    )
     header = f'<h1>{html.escape(title)}</h1><div class="sub">{subtitle}</div>'
     if summary["attempts"].sum() == 0:
-        body = header + '<div class="empty">No sync has recorded an attempt for these days yet (table <code>sync_audit</code>).</div>'
+        body = (
+            header + '<div class="empty">No sync has recorded an attempt for these days yet '
+            "(table <code>sync_audit</code>).</div>"
+        )
         return _document(title, body, plotly_js)
     charts = "".join(
-        f'<div class="chart">{figure.to_html(full_html=False, include_plotlyjs=False, config={"displayModeBar": False})}</div>'
-        for figure in (conversations_chart(summary), completeness_chart(summary), api_chart(summary), duration_chart(summary))
+        '<div class="chart">'
+        f"{figure.to_html(full_html=False, include_plotlyjs=False, config={'displayModeBar': False})}</div>"
+        for figure in (
+            conversations_chart(summary),
+            completeness_chart(summary),
+            api_chart(summary),
+            duration_chart(summary),
+        )
     )
-    body = (f'{header}<div class="tiles">{_tiles(HealthTotals.of(summary))}</div><div class="charts">{charts}</div>'
-            f'<div class="table-wrap">{table_html(summary)}</div>')
+    body = (
+        f'{header}<div class="tiles">{_tiles(HealthTotals.of(summary))}</div><div class="charts">{charts}</div>'
+        f'<div class="table-wrap">{table_html(summary)}</div>'
+    )
     return _document(title, body, plotly_js)
 
 
@@ -188,4 +269,4 @@ def render_health_page(
     if end is None and not sources.audit.empty:
         last = max(last, date.fromisoformat(sources.audit["partition"].max()))
     summary = partition_summary(sources, days, last)
-    return render_summary(summary, generated_at=datetime.now(timezone.utc), plotly_js=plotly_js, source=source)
+    return render_summary(summary, generated_at=datetime.now(UTC), plotly_js=plotly_js, source=source)

@@ -5,6 +5,7 @@ extracted, how many of its conversations are still open) comes from ``partition_
 which every load upserts. A warehouse that never ran a sync has none of these tables, and the
 page says so instead of failing.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -34,7 +35,9 @@ def read_sources(engine: Engine, since: date) -> HealthSources:
     present = set(inspect(engine).get_table_names(schema=schema_for(engine)))
     audit = pd.DataFrame(read_audit(engine)) if AUDIT_TABLE in present else pd.DataFrame()
     if not audit.empty:  # "unknown": a run whose window never resolved; it has no day to show under
-        audit = audit[audit["partition"].str.fullmatch(r"\d{4}-\d{2}-\d{2}") & (audit["partition"] >= since.isoformat())]
+        audit = audit[
+            audit["partition"].str.fullmatch(r"\d{4}-\d{2}-\d{2}") & (audit["partition"] >= since.isoformat())
+        ]
     return HealthSources(audit, _freshness(engine, present, since), _aggregates(engine, present, since))
 
 
@@ -57,8 +60,10 @@ def _query(engine: Engine, sql: str, since: date, columns: list[str]) -> pd.Data
 def _freshness(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
     if FRESHNESS_TABLE not in present:
         return pd.DataFrame(columns=FRESHNESS_COLUMNS)
-    sql = (f"SELECT partition_date, last_extracted_at, open_conversations FROM {_target(engine, FRESHNESS_TABLE)} "
-           "WHERE partition_date >= :since")
+    sql = (
+        f"SELECT partition_date, last_extracted_at, open_conversations FROM {_target(engine, FRESHNESS_TABLE)} "
+        "WHERE partition_date >= :since"
+    )
     frame = _query(engine, sql, since, FRESHNESS_COLUMNS)
     frame["last_extracted_at"] = pd.to_datetime(frame["last_extracted_at"], utc=True, format="ISO8601")
     return frame
@@ -69,6 +74,8 @@ def _aggregates(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
     if AGGREGATES_TABLE not in present:
         return pd.DataFrame(columns=columns)
     metrics = ", ".join(f"SUM(CASE WHEN metric = '{metric}' THEN \"count\" ELSE 0 END)" for metric in AGGREGATE_METRICS)
-    sql = (f'SELECT "partition", {metrics} FROM {_target(engine, AGGREGATES_TABLE)} '
-           'WHERE "partition" >= CAST(:since AS TEXT) GROUP BY "partition"')
+    sql = (
+        f'SELECT "partition", {metrics} FROM {_target(engine, AGGREGATES_TABLE)} '
+        'WHERE "partition" >= CAST(:since AS TEXT) GROUP BY "partition"'
+    )
     return _query(engine, sql, since, columns)

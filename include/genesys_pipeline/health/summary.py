@@ -6,10 +6,11 @@ reconciliation and durations are the latest attempt's. API use is what the day c
 Genesys job once (every attempt of a run carries its extract's numbers, and a cached
 re-extraction reports zero for the same job), summed over the day's distinct jobs.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import pandas as pd
@@ -21,14 +22,33 @@ MAX_DAYS = 366
 STATUS_ORDER = ("success", "incomplete", "retry", "failed", MISSING)
 API_COLUMNS = ["api_requests", "api_retries", "api_throttled"]
 COLUMNS = [
-    "partition", "status", "attempts", "failed_attempts", "conversations_fetched", "conversations_loaded",
-    "conversations_rejected", "completeness_rate", "reconciliation", "conversations_delta",
-    "last_extracted_at", "open_conversations", *AGGREGATE_METRICS.values(),
-    *API_COLUMNS, "extract_seconds", "load_seconds", "recorded_at", "run_id",
+    "partition",
+    "status",
+    "attempts",
+    "failed_attempts",
+    "conversations_fetched",
+    "conversations_loaded",
+    "conversations_rejected",
+    "completeness_rate",
+    "reconciliation",
+    "conversations_delta",
+    "last_extracted_at",
+    "open_conversations",
+    *AGGREGATE_METRICS.values(),
+    *API_COLUMNS,
+    "extract_seconds",
+    "load_seconds",
+    "recorded_at",
+    "run_id",
 ]
 _LATEST_FIELDS = [
-    "status", "conversations_fetched", "conversations_loaded", "conversations_rejected", "completeness_rate",
-    "recorded_at", "run_id",
+    "status",
+    "conversations_fetched",
+    "conversations_loaded",
+    "conversations_rejected",
+    "completeness_rate",
+    "recorded_at",
+    "run_id",
 ]
 
 
@@ -41,7 +61,7 @@ def window_days(days: int, end: date) -> list[str]:
 
 def default_end(today: date | None = None) -> date:
     """Yesterday (UTC): the newest day a daily sync can have finished."""
-    return (today or datetime.now(timezone.utc).date()) - timedelta(days=1)
+    return (today or datetime.now(UTC).date()) - timedelta(days=1)
 
 
 def _latest_attempts(audit: pd.DataFrame) -> pd.DataFrame:
@@ -93,7 +113,7 @@ class HealthTotals:
     open_conversations: int
 
     @classmethod
-    def of(cls, summary: pd.DataFrame) -> "HealthTotals":
+    def of(cls, summary: pd.DataFrame) -> HealthTotals:
         counts = summary["status"].value_counts()
         lowest = summary["completeness_rate"].min()
 

@@ -7,6 +7,7 @@ value, added evaluation or moved ``conversationEnd`` does. A *context* is hashed
 schema version and the PII settings, because the same record stored under a new column layout
 or another PII config is different warehouse content and must be rewritten once.
 """
+
 from __future__ import annotations
 
 from hashlib import blake2b

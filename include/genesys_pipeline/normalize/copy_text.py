@@ -5,15 +5,15 @@ from a connection), strings in UTF-8, which the COPY statement declares (``ENCOD
 so the server reads them right whatever the session's client encoding. Kept out of the
 warehouse package so the worker starts without SQLAlchemy.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from psycopg._copy_base import format_row_text  # psycopg's C row formatter (pinned in constraints.txt)
 from psycopg.adapt import Transformer
 
 from genesys_pipeline.normalize.table_rows import EncodedRows, spans
-
 
 # One for the process: it caches a dumper per Python type. The global adapters: str as UTF-8,
 # as the COPY's ENCODING says.

@@ -6,18 +6,39 @@ says what the warehouse columns do not hold yet. Keys of the report are field pa
 ``session.fooBar`` for an unknown field and ``session.mediaType=hologram`` for an unknown
 enum value.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from operator import itemgetter
-from typing import Any, Mapping
+from typing import Any
 
 from genesys_pipeline import tables
 
-_PURPOSES = frozenset({
-    "acd", "agent", "api", "botflow", "campaign", "customer", "dialer", "external", "fax", "group",
-    "inbound", "ivr", "manual", "outbound", "station", "user", "voicemail", "voicesurveyflow", "workflow",
-})
+_PURPOSES = frozenset(
+    {
+        "acd",
+        "agent",
+        "api",
+        "botflow",
+        "campaign",
+        "customer",
+        "dialer",
+        "external",
+        "fax",
+        "group",
+        "inbound",
+        "ivr",
+        "manual",
+        "outbound",
+        "station",
+        "user",
+        "voicemail",
+        "voicesurveyflow",
+        "workflow",
+    }
+)
 _DIRECTIONS = frozenset({"inbound", "outbound"})
 
 # level -> {JSON key: allowed values}; reference section 5.
@@ -25,40 +46,130 @@ ENUMS: dict[str, dict[str, frozenset[str]]] = {
     "conversation": {"originatingDirection": _DIRECTIONS, "conversationInitiator": _PURPOSES},
     "participant": {"purpose": _PURPOSES, "flaggedReason": frozenset({"general"})},
     "session": {
-        "mediaType": frozenset({
-            "callback", "chat", "cobrowse", "email", "internalmessage", "message", "screenmonitoring",
-            "screenshare", "unknown", "video", "voice",
-        }),
+        "mediaType": frozenset(
+            {
+                "callback",
+                "chat",
+                "cobrowse",
+                "email",
+                "internalmessage",
+                "message",
+                "screenmonitoring",
+                "screenshare",
+                "unknown",
+                "video",
+                "voice",
+            }
+        ),
         "direction": _DIRECTIONS,
-        "usedRouting": frozenset({
-            "Bullseye", "Conditional", "Direct", "Last", "Manual", "Predictive", "Preferred", "Standard", "Vip",
-        }),
+        "usedRouting": frozenset(
+            {
+                "Bullseye",
+                "Conditional",
+                "Direct",
+                "Last",
+                "Manual",
+                "Predictive",
+                "Preferred",
+                "Standard",
+                "Vip",
+            }
+        ),
         "routingRuleType": frozenset({"Bullseye", "Conditional", "Predictive", "Preferred"}),
-        "deliveryStatus": frozenset({
-            "DeliveryFailed", "DeliveryPushed", "DeliverySuccess", "Failed", "Published", "Queued", "Read",
-            "Received", "Sent",
-        }),
+        "deliveryStatus": frozenset(
+            {
+                "DeliveryFailed",
+                "DeliveryPushed",
+                "DeliverySuccess",
+                "Failed",
+                "Published",
+                "Queued",
+                "Read",
+                "Received",
+                "Sent",
+            }
+        ),
     },
     "flow": {
-        "flowType": frozenset({
-            "BOT", "BUSINESSPROCESS", "COMMONMODULE", "DIGITALBOT", "EMAILSEND", "INBOUNDCALL", "INBOUNDCHAT",
-            "INBOUNDEMAIL", "INBOUNDSHORTMESSAGE", "INQUEUECALL", "INQUEUEEMAIL", "INQUEUESHORTMESSAGE",
-            "OUTBOUNDCALL", "SECURECALL", "SPEECH", "SURVEYINVITE", "VOICE", "VOICEMAIL", "VOICESURVEY",
-            "WORKFLOW", "WORKITEM",
-        }),
+        "flowType": frozenset(
+            {
+                "BOT",
+                "BUSINESSPROCESS",
+                "COMMONMODULE",
+                "DIGITALBOT",
+                "EMAILSEND",
+                "INBOUNDCALL",
+                "INBOUNDCHAT",
+                "INBOUNDEMAIL",
+                "INBOUNDSHORTMESSAGE",
+                "INQUEUECALL",
+                "INQUEUEEMAIL",
+                "INQUEUESHORTMESSAGE",
+                "OUTBOUNDCALL",
+                "SECURECALL",
+                "SPEECH",
+                "SURVEYINVITE",
+                "VOICE",
+                "VOICEMAIL",
+                "VOICESURVEY",
+                "WORKFLOW",
+                "WORKITEM",
+            }
+        ),
         "entryType": frozenset({"agent", "direct", "dnis", "flow", "outbound"}),
     },
     "segment": {
-        "segmentType": frozenset({
-            "alert", "barging", "callback", "coaching", "contacting", "converting", "delay", "dialing", "hold",
-            "interact", "ivr", "monitoring", "parked", "scheduled", "screenmonitoring", "sharing", "system",
-            "transmitting", "unknown", "uploading", "voicemail", "wrapup",
-        }),
-        "disconnectType": frozenset({
-            "client", "conferenceTransfer", "consultTransfer", "dndEndpoint", "dndTransfer", "endpoint", "error",
-            "forwardTransfer", "inactivity", "noAnswerTransfer", "notAvailableTransfer", "other", "peer",
-            "sessionExpired", "spam", "system", "takeover", "timeout", "transfer", "transportFailure", "uncallable",
-        }),
+        "segmentType": frozenset(
+            {
+                "alert",
+                "barging",
+                "callback",
+                "coaching",
+                "contacting",
+                "converting",
+                "delay",
+                "dialing",
+                "hold",
+                "interact",
+                "ivr",
+                "monitoring",
+                "parked",
+                "scheduled",
+                "screenmonitoring",
+                "sharing",
+                "system",
+                "transmitting",
+                "unknown",
+                "uploading",
+                "voicemail",
+                "wrapup",
+            }
+        ),
+        "disconnectType": frozenset(
+            {
+                "client",
+                "conferenceTransfer",
+                "consultTransfer",
+                "dndEndpoint",
+                "dndTransfer",
+                "endpoint",
+                "error",
+                "forwardTransfer",
+                "inactivity",
+                "noAnswerTransfer",
+                "notAvailableTransfer",
+                "other",
+                "peer",
+                "sessionExpired",
+                "spam",
+                "system",
+                "takeover",
+                "timeout",
+                "transfer",
+                "transportFailure",
+                "uncallable",
+            }
+        ),
     },
     "evaluation": {"evaluationStatus": frozenset({"Finished", "InProgress", "InReview", "Pending", "Retracted"})},
     "survey": {"surveyType": frozenset({"Web", "Voice"})},
@@ -81,8 +192,12 @@ KNOWN_KEYS: dict[str, frozenset[str]] = {
 
 
 _ENUM_TABLES = {  # table -> the record level its columns come from
-    "conversations": "conversation", "participants": "participant", "sessions": "session", "segments": "segment",
-    "conversation_evaluations": "evaluation", "conversation_surveys": "survey",
+    "conversations": "conversation",
+    "participants": "participant",
+    "sessions": "session",
+    "segments": "segment",
+    "conversation_evaluations": "evaluation",
+    "conversation_surveys": "survey",
 }
 
 
@@ -91,11 +206,14 @@ def _enum_columns() -> dict[str, list[tuple[int, str, frozenset[str]]]]:
     plan: dict[str, list[tuple[int, str, frozenset[str]]]] = {}
     for table, level in _ENUM_TABLES.items():
         names = tables.TABLES_BY_NAME[table].column_names
-        plan[table] = [(names.index(tables.snake_case(key)), f"{level}.{key}", allowed)
-                       for key, allowed in ENUMS[level].items()]
+        plan[table] = [
+            (names.index(tables.snake_case(key)), f"{level}.{key}", allowed) for key, allowed in ENUMS[level].items()
+        ]
     session_columns = tables.SESSIONS.column_names
-    plan["sessions"] += [(session_columns.index(tables.flow_column(key)), f"flow.{key}", allowed)
-                         for key, allowed in ENUMS["flow"].items()]
+    plan["sessions"] += [
+        (session_columns.index(tables.flow_column(key)), f"flow.{key}", allowed)
+        for key, allowed in ENUMS["flow"].items()
+    ]
     return plan
 
 

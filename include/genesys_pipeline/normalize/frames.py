@@ -3,6 +3,7 @@
 An 8-byte little-endian length, then the pickle. Only for pipes private to a parent and the
 child it started (:mod:`genesys_pipeline.normalize.worker`): never for data from elsewhere.
 """
+
 from __future__ import annotations
 
 import pickle

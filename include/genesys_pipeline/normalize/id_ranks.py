@@ -9,6 +9,7 @@ linear probing, at most 3/4 full: 32 to 64 bytes a conversation, and no object p
 
 Keys are uniformly distributed digests (BLAKE2b), so their low bits index the table directly.
 """
+
 from __future__ import annotations
 
 from array import array
@@ -66,7 +67,7 @@ class IdRanks:
         self._ranks = array("q", [_EMPTY]) * capacity
 
     def _grow(self) -> None:
-        entries = zip(self._high, self._low, self._ranks)  # the old arrays, until the loop ends
+        entries = zip(self._high, self._low, self._ranks, strict=True)  # the old arrays, until the loop ends
         self._allocate(2 * (self._mask + 1))
         self._size = 0
         for high, low, rank in entries:

@@ -17,13 +17,15 @@ dict's 128): the key is a 128-bit BLAKE2b digest of the id, the value the copy's
 integer microseconds. A digest collision would merge two conversations; among 10^9 ids its probability is below
 10^-20, far under the odds of a hardware error, so no full id is kept to check it.
 """
+
 from __future__ import annotations
 
 import gc
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
-from typing import Any, Iterable, Iterator
+from typing import Any
 
 import orjson
 
@@ -32,8 +34,8 @@ from genesys_pipeline.normalize.content_hash import content_hash, hash_context
 from genesys_pipeline.normalize.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.normalize.id_ranks import IdRanks
 from genesys_pipeline.normalize.pii import PiiConfig, apply_transforms
-from genesys_pipeline.staging.rejects import RejectedRecord, RejectsFile
 from genesys_pipeline.normalize.value_fit import ColumnFit
+from genesys_pipeline.staging.rejects import RejectedRecord, RejectsFile
 
 TABLE_NAMES = tuple(spec.name for spec in tables.CONVERSATION_TABLES)
 
@@ -62,7 +64,7 @@ def format_timestamp(value: datetime | str) -> str:
     moment = datetime.fromisoformat(value.replace("Z", "+00:00")) if isinstance(value, str) else value
     if moment.tzinfo is None:
         raise ValueError(f"extracted_at {value!r} has no time zone")
-    return moment.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _json_text(value: Any) -> str | None:
@@ -91,7 +93,7 @@ def _require(record: dict, key: str) -> Any:
     return value
 
 
-_EPOCH = datetime(1970, 1, 1, tzinfo=timezone.utc)
+_EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
 _ONGOING = 0
 _UNREADABLE_END = 1  # ended at a time we cannot parse: beats ongoing, loses to any real end
@@ -108,7 +110,7 @@ def _rank(record: dict) -> int:
     except ValueError:
         return _UNREADABLE_END
     if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=timezone.utc)
+        moment = moment.replace(tzinfo=UTC)
     return max((moment - _EPOCH) // _MICROSECOND, _UNREADABLE_END + 1)
 
 
@@ -260,8 +262,14 @@ class Normalizer:
             unknown("conversation", conv)
         start = conv.get("conversationStart")
         rows["conversations"].append(
-            (cid, start[:10] if start else None, *map(conv.get, _CONVERSATION_SCALARS),
-             *_CONVERSATION_JSON.values(conv), content_hash(conv, self._hash_context), *meta)
+            (
+                cid,
+                start[:10] if start else None,
+                *map(conv.get, _CONVERSATION_SCALARS),
+                *_CONVERSATION_JSON.values(conv),
+                content_hash(conv, self._hash_context),
+                *meta,
+            )
         )
         for key, level, table, keys in _CHILD_LISTS:
             out, known = rows[table], KNOWN_KEYS[level]
@@ -292,10 +300,17 @@ class Normalizer:
         flow = session.get("flow") or _NO_FLOW
         if not flow.keys() <= KNOWN_KEYS["flow"]:
             unknown("flow", flow)
-        rows["sessions"].append((
-            sid, pid, cid, *map(session.get, _SESSION_SCALARS), *_SESSION_JSON.values(session),
-            *map(flow.get, _FLOW_SCALARS), *meta,
-        ))
+        rows["sessions"].append(
+            (
+                sid,
+                pid,
+                cid,
+                *map(session.get, _SESSION_SCALARS),
+                *_SESSION_JSON.values(session),
+                *map(flow.get, _FLOW_SCALARS),
+                *meta,
+            )
+        )
         outcomes, known = rows["session_flow_outcomes"], KNOWN_KEYS["flow_outcome"]
         for index, outcome in enumerate(flow.get("outcomes") or ()):
             if not outcome.keys() <= known:

@@ -10,12 +10,14 @@ which Airflow masks in logs. Key columns (ids,
 list positions, ``_extracted_at``, ``_run_id``) cannot be dropped or hashed: the loader
 needs them. The default (no configuration) keeps everything unchanged.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import orjson
 
@@ -28,9 +30,22 @@ SECRET_VARIABLE = "genesys_pii_secret"
 # Columns that identify people; the README points here when it shows how to hash them.
 # flow_entry_reason holds the dialed number (the DNIS, "tel:+1...") for voice flows.
 PII_COLUMNS = (
-    "ani", "dnis", "session_dnis", "participant_name", "address_from", "address_to", "address_self",
-    "address_other", "cc", "bcc", "callback_numbers", "callback_user_name", "remote",
-    "remote_name_displayable", "flow_entry_reason", "participant_attributes.value",
+    "ani",
+    "dnis",
+    "session_dnis",
+    "participant_name",
+    "address_from",
+    "address_to",
+    "address_self",
+    "address_other",
+    "cc",
+    "bcc",
+    "callback_numbers",
+    "callback_user_name",
+    "remote",
+    "remote_name_displayable",
+    "flow_entry_reason",
+    "participant_attributes.value",
 )
 
 
@@ -57,20 +72,25 @@ class PiiConfig:
         for name in (*self.drop, *self.hash):
             if not _resolve(name, allowed):
                 choices = sorted({c for cols in allowed.values() for c in cols})
-                raise ValueError(f"unknown column {name!r} in PII config; allowed: {', '.join(choices)} "
-                                 "(or table.column)")
+                raise ValueError(
+                    f"unknown column {name!r} in PII config; allowed: {', '.join(choices)} (or table.column)"
+                )
         if self.hash and not self.salt:
-            raise ValueError(f"PII config hashes columns but the Variable {SECRET_VARIABLE} (the hashing key) is not set")
+            raise ValueError(
+                f"PII config hashes columns but the Variable {SECRET_VARIABLE} (the hashing key) is not set"
+            )
 
     @classmethod
-    def from_json(cls, text: str | bytes | None, salt: str = "") -> "PiiConfig":
+    def from_json(cls, text: str | bytes | None, salt: str = "") -> PiiConfig:
         """The config from its JSON, with the hashing key (``salt``) read from the secret Variable."""
         body = orjson.loads(text or b"{}")
         if not isinstance(body, dict):
             raise ValueError("PII config must be a JSON object with 'drop' and 'hash'")
         if "salt" in body:
-            raise ValueError(f"PII config key 'salt' is no longer read from this JSON (a Variable anyone with UI "
-                             f"access sees): move its value to the Variable {SECRET_VARIABLE} (docs/operations.md)")
+            raise ValueError(
+                f"PII config key 'salt' is no longer read from this JSON (a Variable anyone with UI "
+                f"access sees): move its value to the Variable {SECRET_VARIABLE} (docs/operations.md)"
+            )
         unknown = set(body) - {"drop", "hash"}
         if unknown:
             raise ValueError(f"unknown PII config keys {sorted(unknown)}; allowed: drop, hash")
@@ -93,7 +113,6 @@ class PiiConfig:
                 position = TABLES[table].column_names.index(column)
                 plan.setdefault(table, {})[position] = transform
         return {table: sorted(ops.items()) for table, ops in plan.items()}
-
 
     def redact_record(self, record: Any) -> Any:
         """A raw record (as quarantined in rejects) with the config applied by JSON key.
@@ -128,6 +147,7 @@ def _each_value(transform: Transform) -> Transform:
         if not isinstance(attributes, dict):
             return transform(attributes)
         return {name: transform(value) for name, value in attributes.items()}
+
     return apply
 
 

@@ -8,18 +8,20 @@ flight to about one page each way. Whatever fails (the feed, the worker, the loa
 other two: the worker is killed on exit unless it finished, and its error or the feed's is
 raised in the loading thread.
 """
+
 from __future__ import annotations
 
 import os
 import subprocess
 import sys
 import threading
-from typing import Any, Iterable, Iterator
+from collections.abc import Iterable, Iterator
+from typing import Any
 
 from genesys_pipeline.normalize.frames import read_frame, write_frame
 from genesys_pipeline.normalize.normalizer import NormalizeResult, TableBatch
-from genesys_pipeline.normalize.worker import END_OF_PAGES
 from genesys_pipeline.normalize.pii import PiiConfig
+from genesys_pipeline.normalize.worker import END_OF_PAGES
 from genesys_pipeline.staging.rejects import RejectsFile
 
 WORKER_MODULE = "genesys_pipeline.normalize.worker"
@@ -39,7 +41,12 @@ class NormalizeProcess:
     """
 
     def __init__(
-        self, pages: Iterable[bytes], extracted_at: str, run_id: str, pii: PiiConfig | None, rejects: RejectsFile,
+        self,
+        pages: Iterable[bytes],
+        extracted_at: str,
+        run_id: str,
+        pii: PiiConfig | None,
+        rejects: RejectsFile,
     ) -> None:
         self._pages = pages
         self._settings = {"extracted_at": extracted_at, "run_id": run_id, "pii": pii}
@@ -51,14 +58,20 @@ class NormalizeProcess:
         self._feed_error: BaseException | None = None
         self._done = False
 
-    def __enter__(self) -> "NormalizeProcess":
+    def __enter__(self) -> NormalizeProcess:
         # The worker imports this package as the loading process does, wherever that finds it.
         # glibc: buffers from 128 KiB up (pages, frames) are mapped and returned when freed, not
         # kept in the heap: 19 MB less peak for the worker at 20,000 conversations (102 -> 83 MB).
-        env = {MMAP_THRESHOLD_VARIABLE: MMAP_THRESHOLD, **os.environ,
-               "PYTHONPATH": os.pathsep.join(path for path in sys.path if path)}
+        env = {
+            MMAP_THRESHOLD_VARIABLE: MMAP_THRESHOLD,
+            **os.environ,
+            "PYTHONPATH": os.pathsep.join(path for path in sys.path if path),
+        }
         self._child = subprocess.Popen(
-            [sys.executable, "-m", WORKER_MODULE], stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
+            [sys.executable, "-m", WORKER_MODULE],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=env,
         )
         self._feeder = threading.Thread(target=self._feed, name="normalize-feed", daemon=True)
         self._feeder.start()

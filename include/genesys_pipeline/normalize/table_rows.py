@@ -6,10 +6,11 @@ process does no per-row work. A merge still drops or sets aside whole conversati
 ones, other days' ones), so the bytes carry where each conversation's rows end: the normalizer
 writes a conversation's rows of a table one after another, so they form one span.
 """
+
 from __future__ import annotations
 
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from typing import Collection, Sequence, Union
 
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
@@ -29,7 +30,7 @@ class EncodedRows:
     def __len__(self) -> int:
         return self.row_ends[-1] if self.row_ends else 0
 
-    def select(self, ids: Collection[str], keep: bool) -> "EncodedRows":
+    def select(self, ids: Collection[str], keep: bool) -> EncodedRows:
         """The spans of the conversations in ``ids`` (``keep``) or of all others (not ``keep``)."""
         view = memoryview(self.data)
         parts: list[memoryview] = []
@@ -37,7 +38,7 @@ class EncodedRows:
         byte_ends: list[int] = []
         row_ends: list[int] = []
         start = first_row = size = rows = 0
-        for cid, end, row_end in zip(self.ids, self.byte_ends, self.row_ends):
+        for cid, end, row_end in zip(self.ids, self.byte_ends, self.row_ends, strict=True):
             if (cid in ids) == keep:
                 parts.append(view[start:end])
                 size += end - start
@@ -49,7 +50,7 @@ class EncodedRows:
         return EncodedRows(b"".join(parts), tuple(kept_ids), tuple(byte_ends), tuple(row_ends))
 
 
-Rows = Union[list[tuple], EncodedRows]
+Rows = list[tuple] | EncodedRows
 
 
 def select_rows(table: str, rows: Rows, ids: Collection[str], keep: bool) -> Rows:

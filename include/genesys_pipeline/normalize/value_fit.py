@@ -6,9 +6,10 @@ error message (it may be a name). The normalizer therefore checks each record's 
 quarantines a record that does not fit, with a reason naming the column and the JSON kind of
 the value, never the value itself.
 """
+
 from __future__ import annotations
 
-from typing import Sequence
+from collections.abc import Sequence
 
 from genesys_pipeline.tables import BOOL, DATE, FLOAT, INT, JSON, TEXT, TS, ColumnType, TableSpec
 
@@ -40,7 +41,7 @@ class ColumnFit:
         for row in rows:
             if all(map(frozenset.__contains__, accepts, map(type, row))):  # the fast path, all in C
                 continue
-            for column, allowed, value in zip(self._specs[table].columns, accepts, row):
+            for column, allowed, value in zip(self._specs[table].columns, accepts, row, strict=False):
                 if type(value) not in allowed:
                     kind = _JSON_KINDS.get(type(value), type(value).__name__)
                     return f"type drift: {table}.{column.name} expects {column.type}, got {kind}"

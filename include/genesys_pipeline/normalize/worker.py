@@ -15,6 +15,7 @@ NormalizeResult, rejects, seconds)`` and then ``("done",)``, or ``("error",
 exception)`` when normalizing failed. Rejected records travel back to the loading process,
 which owns the rejects file (it may be object storage the worker cannot reach).
 """
+
 from __future__ import annotations
 
 import os

@@ -7,12 +7,14 @@ for seconds to minutes, at most ``job_cap`` of them at once (UNCONFIRMED 4.6). T
 the longer of the two bounds; ``sync_audit`` records each partition's actual ``api_requests``
 so the estimate can be checked after the run.
 """
+
 from __future__ import annotations
 
 import math
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
 from datetime import date, timedelta
-from typing import Any, Iterable, Iterator, Mapping
+from typing import Any
 
 # Per partition: submit, one status poll, delete; plus one request per results page.
 CALLS_PER_JOB = 3
@@ -60,11 +62,18 @@ def plan(daily_conversations: Iterable[int], limits: BackfillLimits = BackfillLi
     polls = max(0, math.ceil(limits.job_latency_seconds / limits.poll_interval_seconds) - 1)
     expected = requests + len(counts) * (CALLS_PER_RUN + polls)
     rate_bound = requests * 60.0 / limits.requests_per_minute
-    jobs_bound = max(limits.job_latency_seconds, len(counts) * limits.job_latency_seconds / limits.job_cap) if counts else 0.0
+    jobs_bound = (
+        max(limits.job_latency_seconds, len(counts) * limits.job_latency_seconds / limits.job_cap) if counts else 0.0
+    )
     return BackfillPlan(
-        days=len(counts), conversations=sum(counts), jobs=len(counts), api_requests=requests,
+        days=len(counts),
+        conversations=sum(counts),
+        jobs=len(counts),
+        api_requests=requests,
         expected_api_requests=expected,
-        rate_bound_s=round(rate_bound, 1), jobs_bound_s=round(jobs_bound, 1), wall_s=round(max(rate_bound, jobs_bound), 1),
+        rate_bound_s=round(rate_bound, 1),
+        jobs_bound_s=round(jobs_bound, 1),
+        wall_s=round(max(rate_bound, jobs_bound), 1),
     )
 
 

@@ -4,10 +4,12 @@ A client scoped to some divisions silently gets a subset of conversations from e
 analytics endpoint, so a run must know before any write whether it reads them all: only then
 may a complete re-extraction erase conversations it no longer returns.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 DETAILS_PERMISSION = "analytics:conversationDetail:view"
 
@@ -65,5 +67,7 @@ def check_division_access(
             parts.append(f"expected but not readable: {_named(known.get(i, {'id': i}) for i in unread)}")
         if extra:
             parts.append(f"readable but not expected: {_named(read[i] for i in extra)}")
-        raise DivisionAccessError(f"genesys_expected_divisions does not match the client's divisions ({'; '.join(parts)})")
+        raise DivisionAccessError(
+            f"genesys_expected_divisions does not match the client's divisions ({'; '.join(parts)})"
+        )
     return access

@@ -10,13 +10,13 @@ is already its neighbours' lookback. There the setting would read every result p
 ``lookback_days + 1`` times (4x the API requests of a year's backfill at the default 3), so
 backfill runs default to no lookback; the run's ``lookback_days`` param still overrides.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
 from typing import Any
 
 from genesys_pipeline.plan.window import Window, WindowError, WindowLimits
-
 
 BACKFILL_RUN_TYPE = "backfill"
 

@@ -6,15 +6,16 @@ surveys and erasures that come later are caught by the periodic refresh, which r
 Only whole days that ended by the data watermark are re-extracted: a job over a later day
 returns partial data, and a partial day must never drive erasure.
 """
+
 from __future__ import annotations
 
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 
 from genesys_pipeline.plan.window import Window, WindowError, WindowLimits, validate_window
 
 
 def day_window(day: date) -> Window:
-    start = datetime.combine(day, time(), tzinfo=timezone.utc)
+    start = datetime.combine(day, time(), tzinfo=UTC)
     return Window(start, start + timedelta(days=1))
 
 
@@ -32,7 +33,9 @@ def requested_days(
     """The days asked for: ``first_day``..``last_day`` (inclusive) when given, else the
     ``refresh_days`` whole UTC days before ``logical_date``."""
     if (first_day is None) != (last_day is None):
-        raise WindowError("first_day" if first_day is None else "last_day", "give both first_day and last_day, or neither")
+        raise WindowError(
+            "first_day" if first_day is None else "last_day", "give both first_day and last_day, or neither"
+        )
     if first_day is not None:
         first, last = parse_day(first_day, "first_day"), parse_day(last_day, "last_day")
         if last < first:
@@ -40,7 +43,7 @@ def requested_days(
     else:
         if refresh_days < 1:
             raise WindowError("refresh_days", f"must be >= 1, got {refresh_days}")
-        last = logical_date.astimezone(timezone.utc).date() - timedelta(days=1)
+        last = logical_date.astimezone(UTC).date() - timedelta(days=1)
         first = last - timedelta(days=refresh_days - 1)
     return [first + timedelta(days=offset) for offset in range((last - first).days + 1)]
 

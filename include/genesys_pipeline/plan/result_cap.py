@@ -18,11 +18,14 @@ prediction count by metric emit time, not by the overlap a job serves, so a piec
 the cap: that piece is halved in place and read again, its already-written records then being
 repeats the stitcher drops. The result is exactly the whole-window job's set of conversations.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Iterator, Mapping, Sequence
+from datetime import datetime, timedelta
+from itertools import pairwise
+from typing import Any
 
 from genesys_pipeline.plan.window import Window
 
@@ -105,10 +108,10 @@ class Stitcher:
         """Piece ``piece_index`` becomes ``halves`` (which tile it): ownership of everything
         else is unchanged, and the first half inherits what started before the window."""
         piece = self.pieces[piece_index]
-        contiguous = all(a.end == b.start for a, b in zip(halves, halves[1:]))
+        contiguous = all(a.end == b.start for a, b in pairwise(halves))
         if not halves or halves[0].start != piece.start or halves[-1].end != piece.end or not contiguous:
             raise ValueError(f"{[h.interval for h in halves]} do not tile {piece.interval}")
-        self.pieces[piece_index:piece_index + 1] = list(halves)
+        self.pieces[piece_index : piece_index + 1] = list(halves)
 
     def keep(self, piece_index: int, records: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
         """The records of one page of piece ``piece_index`` that belong to it, first copy only."""
@@ -139,7 +142,6 @@ def _start_of(record: dict[str, Any]) -> datetime | None:
     except ValueError:
         return None
     return moment if moment.tzinfo else None
-
 
 
 PieceReader = Callable[[Window], Iterator[list[dict[str, Any]]]]
@@ -185,6 +187,4 @@ def stitch_pieces(
             resplits += 1
             continue
         index += 1
-    return StitchedExtraction(
-        stitcher.pieces, jobs, resplits, stitcher.dropped_other_piece, stitcher.dropped_repeated
-    )
+    return StitchedExtraction(stitcher.pieces, jobs, resplits, stitcher.dropped_other_piece, stitcher.dropped_repeated)

@@ -5,10 +5,11 @@ message naming the offending field instead of as a Genesys 400 (or worse, a sile
 partition) halfway through. Times are UTC; partitions are named after the UTC day when the
 window is exactly one day, which is what every scheduled run produces.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 ISO_FORMAT = "%Y-%m-%dT%H:%M:%S.000Z"
@@ -48,7 +49,7 @@ class Window:
         return f"{self.start:%Y%m%dT%H%M%SZ}_{self.end:%Y%m%dT%H%M%SZ}"
 
     @classmethod
-    def from_interval(cls, interval: str, field: str = "interval") -> "Window":
+    def from_interval(cls, interval: str, field: str = "interval") -> Window:
         """The window of a Genesys ``start/end`` interval string."""
         start_text, slash, end_text = str(interval).partition("/")
         if not slash:
@@ -65,7 +66,7 @@ class Window:
 
 
 def format_instant(value: datetime) -> str:
-    return value.astimezone(timezone.utc).strftime(ISO_FORMAT)
+    return value.astimezone(UTC).strftime(ISO_FORMAT)
 
 
 def _midnight(value: datetime) -> datetime:
@@ -81,12 +82,14 @@ def parse_instant(value: Any, field: str) -> datetime:
         try:
             parsed = datetime.fromisoformat(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
         except ValueError:
-            raise WindowError(field, f"{value!r} is not an ISO-8601 date or date-time (e.g. 2024-05-01T00:00:00Z)") from None
+            raise WindowError(
+                field, f"{value!r} is not an ISO-8601 date or date-time (e.g. 2024-05-01T00:00:00Z)"
+            ) from None
     else:
         raise WindowError(field, f"expected an ISO-8601 date-time string, got {value!r}")
     if parsed.tzinfo is None:
-        parsed = parsed.replace(tzinfo=timezone.utc)
-    return parsed.astimezone(timezone.utc)
+        parsed = parsed.replace(tzinfo=UTC)
+    return parsed.astimezone(UTC)
 
 
 def resolve_window(
@@ -104,15 +107,20 @@ def resolve_window(
         return Window(parse_instant(interval_start, "interval_start"), parse_instant(interval_end, "interval_end"))
     if data_interval_start is None or data_interval_end is None:
         raise WindowError("data_interval", "the run has no data interval; pass interval_start and interval_end")
-    return Window(parse_instant(data_interval_start, "data_interval_start"), parse_instant(data_interval_end, "data_interval_end"))
+    return Window(
+        parse_instant(data_interval_start, "data_interval_start"), parse_instant(data_interval_end, "data_interval_end")
+    )
 
 
 def reject_window_params_in_backfill(run_type: Any, interval_start: Any, interval_end: Any) -> None:
     """A backfill syncs each run's own day: window params would make every day sync the same window."""
     if run_type != "backfill":
         return
-    given = [name for name, value in (("interval_start", interval_start), ("interval_end", interval_end))
-             if value not in (None, "")]
+    given = [
+        name
+        for name, value in (("interval_start", interval_start), ("interval_end", interval_end))
+        if value not in (None, "")
+    ]
     if given:
         raise WindowError(
             given[0],
@@ -125,11 +133,15 @@ def reject_window_params_in_backfill(run_type: Any, interval_start: Any, interva
 def validate_window(window: Window, now: datetime, limits: WindowLimits = WindowLimits()) -> Window:
     """Reject windows Genesys cannot serve; a window ending after the watermark but not after ``now`` is fine."""
     if window.end < window.start:
-        raise WindowError("interval_end", f"{format_instant(window.end)} is before interval_start {format_instant(window.start)}")
+        raise WindowError(
+            "interval_end", f"{format_instant(window.end)} is before interval_start {format_instant(window.start)}"
+        )
     if window.end == window.start:
         raise WindowError("interval_end", "equals interval_start: the window is empty")
     if window.end > now:
-        raise WindowError("interval_end", f"{format_instant(window.end)} is in the future (now is {format_instant(now)})")
+        raise WindowError(
+            "interval_end", f"{format_instant(window.end)} is in the future (now is {format_instant(now)})"
+        )
     oldest = now - timedelta(days=limits.retention_days)
     if window.start < oldest:
         raise WindowError(

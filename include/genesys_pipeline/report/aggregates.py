@@ -13,12 +13,14 @@ Aggregates bucket a metric by its ``emitDate`` (not by conversation start), so b
 and the reconciliation use the same metric list: a conversation counts for the partition when
 one of these metrics was emitted inside it.
 """
+
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, Table, delete, insert, select
 
@@ -30,10 +32,23 @@ AGGREGATES_TABLE = CONVERSATION_AGGREGATES.name
 
 # Counts (n*) and durations (t*) an analyst asks for; the census counts conversations emitting any of them.
 METRICS: tuple[str, ...] = (
-    "nOffered", "nConnected", "nTransferred", "nOutbound", "nOverSla",
-    "tAcd", "tAlert", "tAnswered", "tTalk", "tHeld", "tAcw", "tHandle", "tAbandon", "tIvr",
+    "nOffered",
+    "nConnected",
+    "nTransferred",
+    "nOutbound",
+    "nOverSla",
+    "tAcd",
+    "tAlert",
+    "tAnswered",
+    "tTalk",
+    "tHeld",
+    "tAcw",
+    "tHandle",
+    "tAbandon",
+    "tIvr",
 )
 CENSUS_GROUP_BY = ("conversationId", "mediaType")
+
 
 def facet_query(interval: str, metrics: Iterable[str] = METRICS) -> dict[str, Any]:
     """Body of the facet query: no granularity, so the whole interval is one bucket."""
@@ -71,15 +86,21 @@ def _cells(response: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str, M
 
 def flatten(response: Mapping[str, Any], partition: str, run_id: str) -> list[dict[str, Any]]:
     """One row per (bucket, group, metric) with the stats Genesys filled (others stay NULL)."""
-    synced_at = datetime.now(timezone.utc)
+    synced_at = datetime.now(UTC)
     rows = []
     for group, bucket, metric in _cells(response):
         stats = metric.get("stats") or {}
         row = {column: group.get(dimension) for dimension, column in GROUP_COLUMNS.items()}
         row.update(
-            partition=partition, bucket=bucket, metric=metric["metric"],
-            count=stats.get("count"), sum=stats.get("sum"), min=stats.get("min"), max=stats.get("max"),
-            _run_id=run_id, _synced_at=synced_at,
+            partition=partition,
+            bucket=bucket,
+            metric=metric["metric"],
+            count=stats.get("count"),
+            sum=stats.get("sum"),
+            min=stats.get("min"),
+            max=stats.get("max"),
+            _run_id=run_id,
+            _synced_at=synced_at,
         )
         rows.append(row)
     return rows

@@ -4,15 +4,18 @@ Rows are only ever inserted, never updated, so the table is the history of every
 (a rerun adds a row; a failure adds a ``failed`` row from the task failure callback).
 Nested metrics (rows per table, drift, stage latencies, correlation ids) are JSON text so the
 same table works on SQLite and PostgreSQL, where it lives in the warehouse's schema beside
-the data tables. The table is declared in :data:`genesys_pipeline.tables.SYNC_AUDIT`. No secrets are passed in, so none can be stored.
+the data tables. The table is declared in :data:`genesys_pipeline.tables.SYNC_AUDIT`. No secrets are passed in,
+so none can be stored.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 from sqlalchemy import Engine, Table, insert, select
@@ -143,7 +146,7 @@ class AuditRecord:
             row[name] = orjson.dumps(row[name], option=orjson.OPT_SORT_KEYS).decode()
         if row["error"]:
             row["error"] = row["error"][:MAX_ERROR_CHARS]
-        row["recorded_at"] = datetime.now(timezone.utc)
+        row["recorded_at"] = datetime.now(UTC)
         return row
 
 
@@ -175,10 +178,15 @@ def write_audit_reliably(
             if attempt == attempts:
                 log.error(
                     "Audit row NOT written after %d tries (%s: %s); the row: %s",
-                    attempts, type(error).__name__, error, orjson.dumps(record.summary()).decode(),
+                    attempts,
+                    type(error).__name__,
+                    error,
+                    orjson.dumps(record.summary()).decode(),
                 )
                 raise
-            log.warning("Audit write try %d of %d failed (%s: %s); retrying", attempt, attempts, type(error).__name__, error)
+            log.warning(
+                "Audit write try %d of %d failed (%s: %s); retrying", attempt, attempts, type(error).__name__, error
+            )
         finally:
             engine.dispose()
         time.sleep(backoff_s * attempt)

@@ -6,6 +6,7 @@ a SQLite table is ``sqlite://<absolute file path>`` + ``<file stem>.main.table``
 are ``file://<host>`` (or the object store's ``scheme://bucket``) + their path. Credentials
 never enter a name.
 """
+
 from __future__ import annotations
 
 import os

@@ -3,10 +3,11 @@
 A large day takes minutes in either step; without these lines its log said nothing between
 "Submitted job" and the final count. Airflow-free: the caller passes its logger's ``info``.
 """
+
 from __future__ import annotations
 
 import time
-from typing import Callable
+from collections.abc import Callable
 
 
 class PageProgress:

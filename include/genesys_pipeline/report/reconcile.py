@@ -13,12 +13,14 @@ at metrics by ``emit_date`` across the whole warehouse, not only at rows this ru
 conversation that started the day before and was loaded then still counts).
 A positive delta means the details miss something the aggregates saw.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Iterable, Literal, Mapping
+from typing import Any, Literal
 
 from sqlalchemy import Engine, bindparam, text
 
@@ -43,7 +45,13 @@ class Difference:
         return self.aggregates - self.details
 
     def as_dict(self) -> dict[str, Any]:
-        return {"check": self.check, "key": self.key, "details": self.details, "aggregates": self.aggregates, "delta": self.delta}
+        return {
+            "check": self.check,
+            "key": self.key,
+            "details": self.details,
+            "aggregates": self.aggregates,
+            "delta": self.delta,
+        }
 
 
 @dataclass(frozen=True)
@@ -155,4 +163,6 @@ def reconcile(
     census: Mapping[str, int],
     tolerance: float = 0.0,
 ) -> Reconciliation:
-    return compare(detail_counts(engine, interval_start, interval_end), aggregate_counts(aggregate_rows, census), tolerance)
+    return compare(
+        detail_counts(engine, interval_start, interval_end), aggregate_counts(aggregate_rows, census), tolerance
+    )

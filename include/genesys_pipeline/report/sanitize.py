@@ -8,16 +8,18 @@ reported by what identifies it without its data: the exception types, the SQLSTA
 statement's table and how many rows it carried. Other errors (our own, whose messages name
 settings and fields, never record values) pass through, capped in length.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Iterator
 
 MAX_MESSAGE_CHARS = 500
 _DATABASE_MODULES = ("sqlalchemy", "sqlite3", "psycopg", "psycopg2", "asyncpg")
-_TABLE = re.compile(r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|FROM|COPY|INTO|TABLE)\s+((?:\"?[\w]+\"?\.)?\"?[\w]+\"?)",
-                    re.IGNORECASE)
+_TABLE = re.compile(
+    r"\b(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM|FROM|COPY|INTO|TABLE)\s+((?:\"?[\w]+\"?\.)?\"?[\w]+\"?)", re.IGNORECASE
+)
 
 
 class SanitizedError(Exception):

@@ -8,13 +8,15 @@ try. A retried delivery of one event carries the same key, so receivers can drop
 while two different events of one run (``authenticate`` failing, then ``audit`` succeeding
 after a clear) never share one.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import time
-from datetime import datetime, timezone
-from typing import Any, Mapping
+from collections.abc import Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -32,7 +34,9 @@ def idempotency_key(event_type: str, dag_id: str, partition: str, run_id: str, t
     return hashlib.sha256(material).hexdigest()[:32]
 
 
-def build_event(event_type: str, *, dag_id: str, run_id: str, partition: str, status: str, **details: Any) -> dict[str, Any]:
+def build_event(
+    event_type: str, *, dag_id: str, run_id: str, partition: str, status: str, **details: Any
+) -> dict[str, Any]:
     """The event document; ``details`` carries the window, counts and metrics (plain JSON values only)."""
     return {
         "type": event_type,
@@ -40,7 +44,7 @@ def build_event(event_type: str, *, dag_id: str, run_id: str, partition: str, st
         "run_id": run_id,
         "partition": partition,
         "status": status,
-        "sent_at": datetime.now(timezone.utc).isoformat().replace("+00:00", "Z"),
+        "sent_at": datetime.now(UTC).isoformat().replace("+00:00", "Z"),
         **details,
     }
 
@@ -50,8 +54,14 @@ def event_from_audit(event_type: str, summary: Mapping[str, Any]) -> tuple[dict[
     identity = ("dag_id", "run_id", "partition", "status")
     details = {name: value for name, value in summary.items() if name not in identity}
     event = build_event(event_type, **{name: summary[name] for name in identity}, **details)
-    key = idempotency_key(event_type, summary["dag_id"], summary["partition"], summary["run_id"],
-                          summary.get("task_id") or "", summary["try_number"])
+    key = idempotency_key(
+        event_type,
+        summary["dag_id"],
+        summary["partition"],
+        summary["run_id"],
+        summary.get("task_id") or "",
+        summary["try_number"],
+    )
     return event, key
 
 

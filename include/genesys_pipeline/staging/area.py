@@ -3,21 +3,23 @@
 This module alone knows the layout; everything else asks :class:`StagingArea` for a path:
 ``{root}/conversation_details/{partition}/{query_hash}/page-NNNNN.json.gz`` plus
 ``_manifest.json``; rejects at ``{root}/conversation_details_rejects/{partition}/{query_hash}.jsonl``;
-per-install files (the erasure key) at ``{root}/conversation_details/<name>``. ``root`` is a :class:`pathlib.Path` or any pathlib-like object with the
-same methods (Airflow's ``ObjectStoragePath`` for ``s3://`` and friends), so this module never
-imports Airflow. Pages are the API's response bytes exactly as received, so normalization can
-be rerun later without calling Genesys. The manifest is written last, to a temporary file
-renamed into place, so it is either absent or whole: a directory without a readable,
-complete manifest is an interrupted extraction and is never read. On a local disk
+per-install files (the erasure key) at ``{root}/conversation_details/<name>``. ``root`` is a
+:class:`pathlib.Path` or any pathlib-like object with the same methods (Airflow's ``ObjectStoragePath``
+for ``s3://`` and friends), so this module never imports Airflow. Pages are the API's response bytes
+exactly as received, so normalization can be rerun later without calling Genesys. The manifest is
+written last, to a temporary file renamed into place, so it is either absent or whole: a directory
+without a readable, complete manifest is an interrupted extraction and is never read. On a local disk
 everything is private to its owner (see :mod:`.private_files`).
 """
+
 from __future__ import annotations
 
 import gzip
 import hashlib
+from collections.abc import Iterator, Mapping
 from dataclasses import asdict, dataclass, field
-from datetime import datetime, timezone
-from typing import Any, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 import orjson
 
@@ -76,7 +78,7 @@ class Manifest:
         return orjson.dumps(body, option=orjson.OPT_INDENT_2 | orjson.OPT_SORT_KEYS)
 
     @classmethod
-    def from_bytes(cls, raw: bytes) -> "Manifest":
+    def from_bytes(cls, raw: bytes) -> Manifest:
         body = orjson.loads(raw)
         body.pop("page_count", None)
         body["pages"] = [PageEntry(**page) for page in body.get("pages", [])]
@@ -100,8 +102,8 @@ class ExtractionWriter:
         return entry
 
     def commit(self, extracted_at: datetime | None = None, job_id: str | None = None) -> Manifest:
-        when = extracted_at or datetime.now(timezone.utc)
-        self.manifest.extracted_at = when.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
+        when = extracted_at or datetime.now(UTC)
+        self.manifest.extracted_at = when.astimezone(UTC).isoformat().replace("+00:00", "Z")
         self.manifest.job_id = job_id
         self.manifest.complete = True
         temporary = self.directory / MANIFEST_TEMP_NAME
@@ -118,10 +120,12 @@ class StagingArea:
         self.root = root
 
     @classmethod
-    def of_extraction(cls, extraction_dir: Any) -> "StagingArea":
+    def of_extraction(cls, extraction_dir: Any) -> StagingArea:
         """The staging area holding ``extraction_dir`` (a path ``extraction_dir()`` returned)."""
         if extraction_dir.parent.parent.name != DATASET:
-            raise ValueError(f"{extraction_dir} is not an extraction directory (<root>/{DATASET}/<partition>/<query hash>)")
+            raise ValueError(
+                f"{extraction_dir} is not an extraction directory (<root>/{DATASET}/<partition>/<query hash>)"
+            )
         return cls(extraction_dir.parent.parent.parent)
 
     @property
@@ -141,7 +145,7 @@ class StagingArea:
     def extraction_dir(self, partition: str, qhash: str) -> Any:
         return self.extractions_root / partition / qhash
 
-    def rejects_path(self, manifest: "Manifest") -> Any:
+    def rejects_path(self, manifest: Manifest) -> Any:
         """Where a load quarantines the extraction's unloadable records. Beside the extraction,
         not inside it: the writer owns that directory and clears it on a re-extraction."""
         return self.rejects_root / manifest.partition / f"{manifest.query_hash}.jsonl"
@@ -178,7 +182,7 @@ class StagingArea:
         extracted = manifest.extracted_at_datetime() if manifest else None
         if manifest is None or extracted is None:
             return None
-        age = ((now or datetime.now(timezone.utc)) - extracted).total_seconds()
+        age = ((now or datetime.now(UTC)) - extracted).total_seconds()
         return manifest if 0 <= age <= ttl_seconds else None
 
     def iter_pages(self, manifest: Manifest) -> Iterator[bytes]:

@@ -14,11 +14,13 @@ The endpoint's maximum number of ids is UNCONFIRMED (fact sheet §3.5, §11 item
 batch size is the setting ``genesys_open_followup_batch``; its default, 100, is the emulator's
 ``multiget_max_ids`` and the usual cap of Genesys multi-get endpoints.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timezone
-from typing import Any, Callable, Iterable, Iterator, Sequence
+from datetime import UTC, date, datetime
+from typing import Any
 
 import simdjson
 
@@ -36,7 +38,7 @@ def id_batches(ids: Sequence[str], size: int = DEFAULT_FOLLOWUP_BATCH) -> Iterat
         raise ValueError(f"genesys_open_followup_batch: must be >= 1, got {size}")
     unique = list(dict.fromkeys(ids))
     for start in range(0, len(unique), size):
-        yield unique[start:start + size]
+        yield unique[start : start + size]
 
 
 def multiget_params(batch: Sequence[str]) -> dict[str, str]:
@@ -92,7 +94,11 @@ Fetch = Callable[[list[str]], "tuple[bytes, list[dict[str, Any]]]"]  # a batch -
 
 
 def fetch_and_stage(
-    ids: Sequence[str], batch_size: int, fetch: Fetch, staging: StagingArea, partition: str,
+    ids: Sequence[str],
+    batch_size: int,
+    fetch: Fetch,
+    staging: StagingArea,
+    partition: str,
     days: Iterable[date] = (),
 ) -> tuple[Manifest | None, FollowUpSummary]:
     """Multi-get ``ids`` in batches and stage each response byte for byte under ``partition``;
@@ -111,4 +117,4 @@ def fetch_and_stage(
         raw, conversations = fetch(batch)
         writer.write_page(raw, len(conversations))
         summary.add_page(batch, conversations)
-    return writer.commit(datetime.now(timezone.utc)), summary
+    return writer.commit(datetime.now(UTC)), summary

@@ -3,6 +3,7 @@ they are created readable by their owner only, files 0600 and directories 0700, 
 process umask. Object-storage roots (``s3://`` and friends) have no POSIX modes; their access
 is the bucket's policy, so those paths are created as they are.
 """
+
 from __future__ import annotations
 
 import os

@@ -4,6 +4,7 @@ A record missing a required id is not loadable (no primary key), but dropping it
 would lose data, so it is written here whole, with the reason, for someone to look at. The
 file is opened lazily: a clean extraction leaves no file behind.
 """
+
 from __future__ import annotations
 
 from typing import Any, BinaryIO
@@ -45,7 +46,7 @@ class RejectsFile:
             self._handle.close()
             self._handle = None
 
-    def __enter__(self) -> "RejectsFile":
+    def __enter__(self) -> RejectsFile:
         return self
 
     def __exit__(self, *exc: object) -> None:

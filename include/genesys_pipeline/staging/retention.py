@@ -14,12 +14,14 @@ bounded time. The rule, per extraction directory:
 
 A rejects file is kept until ``retention_days`` after it was written.
 """
+
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Iterable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 from genesys_pipeline.staging.area import StagingArea
 
@@ -36,7 +38,7 @@ def purge_expired(staging: StagingArea, retention_days: int, now: datetime | Non
     """Delete what the retention rule above lets go; returns what was deleted."""
     if retention_days < 1:
         raise ValueError(f"setting genesys_staging_retention_days must be >= 1, got {retention_days}")
-    cutoff = (now or datetime.now(timezone.utc)) - timedelta(days=retention_days)
+    cutoff = (now or datetime.now(UTC)) - timedelta(days=retention_days)
     report = PurgeReport()
     for partition_dir in _directories(staging.extractions_root):  # files beside them (the erasure key) stay
         for directory in _directories(partition_dir):
@@ -74,7 +76,7 @@ def _directories(directory: Any) -> list[Any]:
 
 
 def _modified(path: Any) -> datetime:
-    return datetime.fromtimestamp(path.stat().st_mtime, timezone.utc)
+    return datetime.fromtimestamp(path.stat().st_mtime, UTC)
 
 
 def _remove_tree(directory: Any) -> None:

@@ -5,6 +5,7 @@ same data give the same digest whatever order or path (COPY or executemany) wrot
 lineage column ``_run_id`` is left out by default: a rerun is a different Airflow run by
 definition, and "same warehouse contents" is about the data.
 """
+
 from __future__ import annotations
 
 import hashlib

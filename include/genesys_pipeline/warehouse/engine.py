@@ -8,6 +8,7 @@ write lock up front and waits up to ``SQLITE_BUSY_TIMEOUT_S`` for it. A deferred
 that reads and then writes cannot wait (SQLite answers "database is locked" at once when another
 writer committed since its read), which is how two overlapping runs used to fail each other.
 """
+
 from __future__ import annotations
 
 import sqlite3

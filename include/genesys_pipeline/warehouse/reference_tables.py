@@ -6,11 +6,13 @@ transaction: readers see the old snapshot or the new one, never a half-written m
 entity deleted in Genesys disappears. Users are fetched with ``state=any`` upstream, so agents
 who have left still resolve in old conversations.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Iterable, Mapping
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import Engine, Table, delete, func, insert, select
 
@@ -41,7 +43,12 @@ def entity_rows(entities: Iterable[Mapping[str, Any]], synced_at: Any) -> list[d
         entity_id = entity.get("id")
         if not entity_id:
             continue
-        rows[entity_id] = {"id": entity_id, "name": entity.get("name"), "state": entity.get("state"), SYNCED_AT: synced_at}
+        rows[entity_id] = {
+            "id": entity_id,
+            "name": entity.get("name"),
+            "state": entity.get("state"),
+            SYNCED_AT: synced_at,
+        }
     return list(rows.values())
 
 
@@ -56,7 +63,7 @@ def replace_snapshot(
 ) -> SnapshotResult:
     """Replace table ``name`` with ``entities`` atomically (the schema must exist: ``Warehouse.ensure_schema``)."""
     table = lookup_table(engine, name)
-    rows = entity_rows(entities, datetime.now(timezone.utc))
+    rows = entity_rows(entities, datetime.now(UTC))
     with engine.begin() as conn:
         previous = conn.execute(select(func.count()).select_from(table)).scalar_one()
         if not rows and previous and not allow_empty:

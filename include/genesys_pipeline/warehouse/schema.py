@@ -10,15 +10,30 @@ timestamp column takes either ISO text or an aware ``datetime`` on both dialects
 JSON lists are text on both so a value reads the same everywhere. Migration only ever adds
 columns: a column that disappears from a spec stays in the warehouse with its history.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from collections.abc import Collection, Iterable
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Collection, Iterable
+from typing import Any
 
 from sqlalchemy import (
-    BigInteger, Boolean, Column, Connection, Date, Double, Engine, Index, Integer, MetaData, Table, Text, func,
-    inspect, select,
+    BigInteger,
+    Boolean,
+    Column,
+    Connection,
+    Date,
+    Double,
+    Engine,
+    Index,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    func,
+    inspect,
+    select,
 )
 from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Dialect
@@ -47,7 +62,7 @@ class UtcTimestamp(TypeDecorator):
 
     def process_bind_param(self, value: Any, dialect: Dialect) -> Any:
         if isinstance(value, datetime) and dialect.name != "postgresql":
-            return value.astimezone(timezone.utc).strftime(ISO_UTC)
+            return value.astimezone(UTC).strftime(ISO_UTC)
         return value
 
 
@@ -162,7 +177,7 @@ def _add_missing_indexes(conn: Connection, tables: list[Table]) -> None:
 def _record_version(conn: Connection, versions: Table) -> None:
     known = conn.execute(select(versions.c.version).where(versions.c.version == SCHEMA_VERSION)).first()
     if known is None:
-        applied = datetime.now(timezone.utc).isoformat()
+        applied = datetime.now(UTC).isoformat()
         conn.execute(versions.insert().values(version=SCHEMA_VERSION, applied_at=applied))
 
 

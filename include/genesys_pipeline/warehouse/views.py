@@ -5,6 +5,7 @@ creates empty and the reference-data sync fills; the views LEFT JOIN them, so th
 before that sync has ever run (names are NULL until then). Plain SQL that SQLite and
 PostgreSQL both accept; rebuilt on every ``ensure_schema`` so they follow the table specs.
 """
+
 from __future__ import annotations
 
 from sqlalchemy import Connection
@@ -78,8 +79,14 @@ LEFT JOIN {queues} q ON q.id = (
 }
 
 _REFERENCED = (
-    "segments", "sessions", "participants", "session_metrics", "session_flow_outcomes",
-    "users", "queues", "wrapup_codes",
+    "segments",
+    "sessions",
+    "participants",
+    "session_metrics",
+    "session_flow_outcomes",
+    "users",
+    "queues",
+    "wrapup_codes",
 )
 
 

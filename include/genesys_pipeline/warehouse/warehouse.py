@@ -3,30 +3,32 @@
 Chooses the bulk writer by dialect (COPY on PostgreSQL, executemany elsewhere) and wires
 staging -> normalize -> load (``load_extraction``: the load task and the benchmarks).
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Collection, Iterable
 from contextlib import closing
 from datetime import date
-from typing import Any, Callable, Collection, Iterable, Literal
+from typing import Any, Literal
 
 from sqlalchemy import Engine
-from sqlalchemy.exc import DBAPIError
 from sqlalchemy.engine import URL
+from sqlalchemy.exc import DBAPIError
 
-from genesys_pipeline.normalize.normalizer import NormalizeResult, Normalizer, TableBatch
+from genesys_pipeline.normalize.normalizer import Normalizer, NormalizeResult, TableBatch
 from genesys_pipeline.normalize.pii import PiiConfig
 from genesys_pipeline.normalize.prefetch import prefetch
-from genesys_pipeline.staging.rejects import RejectsFile
+from genesys_pipeline.normalize.process import NormalizeProcess
 from genesys_pipeline.staging.area import Manifest, StagingArea
+from genesys_pipeline.staging.rejects import RejectsFile
 from genesys_pipeline.warehouse import contents, schema
 from genesys_pipeline.warehouse.converge.convergence import Convergence
-from genesys_pipeline.warehouse.write.daylocks import extraction_days, is_deadlock
-from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
 from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction
+from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
+from genesys_pipeline.warehouse.write.daylocks import extraction_days, is_deadlock
 from genesys_pipeline.warehouse.write.load import ExecutemanyWriter, LoadReport, RowWriter, Stopwatch, load_batches
 from genesys_pipeline.warehouse.write.merge import ConversationTables, MergeCounts, Progress
-from genesys_pipeline.normalize.process import NormalizeProcess
 from genesys_pipeline.warehouse.write.postgres_copy import CopyWriter
 
 # auto: text COPY on PostgreSQL, executemany elsewhere. copy: binary COPY, opt-in (less backend
@@ -42,7 +44,11 @@ WORKER_MIN_PAGES = 2
 
 class Warehouse:
     def __init__(
-        self, engine: Engine, bulk: BulkPath = "auto", prefetch: bool = True, worker_min_pages: int | None = WORKER_MIN_PAGES,
+        self,
+        engine: Engine,
+        bulk: BulkPath = "auto",
+        prefetch: bool = True,
+        worker_min_pages: int | None = WORKER_MIN_PAGES,
     ) -> None:
         self.engine = engine
         self.prefetch = prefetch  # normalize the next page while the current one loads
@@ -52,8 +58,12 @@ class Warehouse:
 
     @classmethod
     def from_url(
-        cls, url: "str | URL", bulk: BulkPath = "auto", prefetch: bool = True, worker_min_pages: int | None = WORKER_MIN_PAGES,
-    ) -> "Warehouse":
+        cls,
+        url: str | URL,
+        bulk: BulkPath = "auto",
+        prefetch: bool = True,
+        worker_min_pages: int | None = WORKER_MIN_PAGES,
+    ) -> Warehouse:
         return cls(create_warehouse_engine(url), bulk, prefetch, worker_min_pages)
 
     def ensure_schema(self) -> list[str]:

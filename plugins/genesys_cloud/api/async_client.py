@@ -4,10 +4,12 @@ Triggers share the triggerer's event loop with everyone else's, so every wait is
 ``asyncio.sleep`` and every call goes through ``httpx.AsyncClient``. Only small body-less calls
 (job status, availability, job deletion) are offered; bulk reads stay in the sync hook.
 """
+
 from __future__ import annotations
 
 import asyncio
-from typing import Any, Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable, Mapping
+from typing import Any
 
 import httpx
 
@@ -48,7 +50,7 @@ class AsyncGenesysClient:
             timeout=settings.timeout, verify=settings.verify_tls, proxy=proxy, transport=transport
         )
 
-    async def __aenter__(self) -> "AsyncGenesysClient":
+    async def __aenter__(self) -> AsyncGenesysClient:
         return self
 
     async def __aexit__(self, *exc_info: object) -> None:
@@ -60,7 +62,12 @@ class AsyncGenesysClient:
             return cached
         headers, form = token_request(self.config.client_id, self.config.client_secret)
         status, _, content, _ = await self._send(
-            "POST", self.config.urls.login + TOKEN_PATH, TOKEN_PATH, headers, form=form, expect_json=False,
+            "POST",
+            self.config.urls.login + TOKEN_PATH,
+            TOKEN_PATH,
+            headers,
+            form=form,
+            expect_json=False,
             charged=False,
         )
         self.stats.token_requests += 1
@@ -76,7 +83,9 @@ class AsyncGenesysClient:
         for auth_attempt in (1, 2):
             token = await self.token()
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-            status, response_headers, content, data = await self._send(method, self.config.urls.api + path, path, headers)
+            status, response_headers, content, data = await self._send(
+                method, self.config.urls.api + path, path, headers
+            )
             if status == 401 and auth_attempt == 1:
                 self.token_cache.invalidate(self._token_key, token)
                 continue
@@ -105,7 +114,11 @@ class AsyncGenesysClient:
             self.stats.requests += 1
             try:
                 response, content = await read_body_async(
-                    self._http, method, url, headers=headers, data=form,
+                    self._http,
+                    method,
+                    url,
+                    headers=headers,
+                    data=form,
                     max_bytes=self.config.settings.max_response_bytes,
                     deadline_seconds=self.config.settings.request_deadline_seconds,
                 )
@@ -122,13 +135,19 @@ class AsyncGenesysClient:
     async def acquire_job_slot(self, holder: str) -> bool:
         """Take a details-job slot for ``holder`` if one is free (never waits)."""
         settings = self.config.settings
-        return await asyncio.to_thread(self.job_slots.acquire, self._budget_key, settings.max_concurrent_jobs, holder,
-                                       settings.job_slot_lease_seconds)
+        return await asyncio.to_thread(
+            self.job_slots.acquire,
+            self._budget_key,
+            settings.max_concurrent_jobs,
+            holder,
+            settings.job_slot_lease_seconds,
+        )
 
     async def renew_job_slot(self, job_id: str) -> None:
         """Extend the lease of a running job's slot (the sync client's store, off the event loop)."""
-        await asyncio.to_thread(self.job_slots.renew, self._budget_key, job_id,
-                                self.config.settings.job_slot_lease_seconds)
+        await asyncio.to_thread(
+            self.job_slots.renew, self._budget_key, job_id, self.config.settings.job_slot_lease_seconds
+        )
 
     async def release_job_slot(self, job_id: str) -> None:
         await asyncio.to_thread(self.job_slots.release, self._budget_key, job_id)

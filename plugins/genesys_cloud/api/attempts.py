@@ -4,10 +4,11 @@ The sync client sleeps and the async trigger awaits, but both must make the same
 retry or not, how long to wait, what to count and log, and which error to raise once the
 budget is spent. Keeping those decisions here is what makes the two paths behave the same.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Mapping
+from collections.abc import Mapping
 
 from genesys_cloud.api.error_responses import api_error, correlation_id
 from genesys_cloud.api.exceptions import GenesysTransientError
@@ -49,7 +50,9 @@ class RequestAttempts:
             log.warning("%s %s answered HTTP %s (correlation id %s)", self.method, self.path, status, cid)
             return None
         delay = self.state.next_delay(status, headers)
-        log.warning("%s %s answered HTTP %s (correlation id %s); %s", self.method, self.path, status, cid, self._note(delay))
+        log.warning(
+            "%s %s answered HTTP %s (correlation id %s); %s", self.method, self.path, status, cid, self._note(delay)
+        )
         if delay is None:
             raise api_error(status, headers, content, self.method, self.path, retries_exhausted=True)
         self.stats.retries += 1

@@ -6,14 +6,15 @@ Tokens are cached per (login URL, client id, secret fingerprint) until shortly b
 hammering /oauth/token, while a connection with a wrong secret never rides on a token that
 another connection obtained with the right one.
 """
+
 from __future__ import annotations
 
 import base64
 import hashlib
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import orjson
 

@@ -7,11 +7,12 @@ size cap and a whole-request deadline after each piece. Both failures are retrie
 cut off mid-transfer (they may be transient) and, once the retries are spent, fail the task
 naming the limit and its connection setting.
 """
+
 from __future__ import annotations
 
 import asyncio
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import httpx
 import requests
@@ -37,7 +38,8 @@ def read_body(
     deadline: float,
     clock: Callable[[], float] = time.monotonic,
 ) -> bytes:
-    """The decoded body of a ``stream=True`` response, within ``max_bytes`` and before ``deadline`` (a ``clock`` time)."""
+    """The decoded body of a ``stream=True`` response, within ``max_bytes`` and before ``deadline`` (a ``clock``
+    time)."""
     pieces: list[bytes] = []
     total = 0
     try:
@@ -81,7 +83,8 @@ async def read_body_async(
                     total += len(piece)
                     if total > max_bytes:
                         raise ResponseTooLargeError(
-                            f"the decompressed response passed max_response_bytes ({max_bytes} bytes)")
+                            f"the decompressed response passed max_response_bytes ({max_bytes} bytes)"
+                        )
                     pieces.append(piece)
                 return response, b"".join(pieces)
     except TimeoutError:

@@ -5,22 +5,32 @@ one place that decides what is retried, how long to wait and what gets logged. R
 read completely and, when JSON is expected, parsed here: a body cut off mid-transfer is
 retried like a dropped connection instead of reaching a caller half-read.
 """
+
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import orjson
 import requests
 
 from genesys_cloud.api.attempts import RequestAttempts
-from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, mask, parse_token_response, token_key, token_request
+from genesys_cloud.api.auth import (
+    TOKEN_CACHE,
+    TOKEN_PATH,
+    TokenCache,
+    mask,
+    parse_token_response,
+    token_key,
+    token_request,
+)
 from genesys_cloud.api.body_reader import read_body
 from genesys_cloud.api.error_responses import api_error, correlation_id
-from genesys_cloud.api.job_slots import JobSlots, job_slots
 from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
+from genesys_cloud.api.job_slots import JobSlots, job_slots
 from genesys_cloud.api.pacing import RatePacer
 from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
 from genesys_cloud.api.regions import BaseUrls
@@ -148,7 +158,12 @@ class GenesysClient:
             deadline = time.monotonic() + self.settings.request_deadline_seconds
             try:
                 raw = self.session.request(
-                    method, base + path, headers=headers, params=params, data=data, timeout=self.settings.timeout,
+                    method,
+                    base + path,
+                    headers=headers,
+                    params=params,
+                    data=data,
+                    timeout=self.settings.timeout,
                     stream=True,
                 )
                 response = self._read(raw, decode, deadline)
@@ -203,8 +218,9 @@ class GenesysClient:
     def hold_job_slot(self, holder: str, deadline: float) -> None:
         """Wait (polling the shared store) until a details-job slot is ``holder``'s, or fail at ``deadline``."""
         settings = self.settings
-        while not self.job_slots.acquire(self.budget_key, settings.max_concurrent_jobs, holder,
-                                         settings.job_slot_lease_seconds):
+        while not self.job_slots.acquire(
+            self.budget_key, settings.max_concurrent_jobs, holder, settings.job_slot_lease_seconds
+        ):
             if time.monotonic() >= deadline:
                 raise GenesysRateLimitExceeded(
                     f"no details-job slot freed within {settings.job_cap_wait_seconds:.0f} s: "
@@ -229,4 +245,3 @@ class GenesysClient:
         if seconds >= IDLE_CONNECTION_SECONDS:
             for adapter in self.session.adapters.values():
                 adapter.close()  # drops idle pooled connections; the adapter stays usable
-

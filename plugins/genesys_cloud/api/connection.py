@@ -1,4 +1,5 @@
 """Read a stock ``http`` Airflow connection into what the Genesys clients need, with clear errors."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass

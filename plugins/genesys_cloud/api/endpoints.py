@@ -1,4 +1,5 @@
 """Genesys Platform API v2 paths and wire formats, shared by the sync hook and the async triggers."""
+
 from __future__ import annotations
 
 from datetime import datetime

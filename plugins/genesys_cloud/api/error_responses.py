@@ -1,8 +1,9 @@
 """Turn a failed Genesys response into the matching domain error, keeping what support needs."""
+
 from __future__ import annotations
 
 import re
-from typing import Mapping
+from collections.abc import Mapping
 
 import orjson
 
@@ -56,7 +57,8 @@ def api_error(
         )
     if retries_exhausted:
         return GenesysTransientError(
-            f"{method} {path} kept failing with HTTP {status} after the retry budget; last correlation id {cid}: {message}"
+            f"{method} {path} kept failing with HTTP {status} after the retry budget; "
+            f"last correlation id {cid}: {message}"
         )
     if status == 401:
         return GenesysAuthError(

@@ -3,6 +3,7 @@
 Each error carries what an operator needs to act (status, Genesys error code, correlation id
 for a support ticket) and never a token, secret or full request body.
 """
+
 from __future__ import annotations
 
 

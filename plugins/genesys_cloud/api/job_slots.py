@@ -20,11 +20,13 @@ handed to the job id once Genesys answers, so delete and renew need nothing but 
 
 ``acquire`` never sleeps: it answers whether the slot was taken; the caller owns the clock.
 """
+
 from __future__ import annotations
 
 import functools
 import time
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from genesys_cloud.api.rate_budget import RedisRateBudget, SqlRateBudget, create_store_tables, rate_budget
 
@@ -42,8 +44,7 @@ class JobSlots(Protocol):
         """Extend a lease still held; False when it was already lost (expired and reclaimed)."""
         ...
 
-    def release(self, key: str, holder: str) -> None:
-        ...
+    def release(self, key: str, holder: str) -> None: ...
 
 
 class NoJobSlots:
@@ -69,7 +70,9 @@ local now = tonumber(t[1]) + tonumber(t[2]) / 1000000
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now)
 """
 # ARGV = cap, holder, lease seconds
-_REDIS_ACQUIRE = _REDIS_PRELUDE + """
+_REDIS_ACQUIRE = (
+    _REDIS_PRELUDE
+    + """
 local lease = tonumber(ARGV[3])
 if redis.call('ZSCORE', KEYS[1], ARGV[2]) or redis.call('ZCARD', KEYS[1]) < tonumber(ARGV[1]) then
   redis.call('ZADD', KEYS[1], now + lease, ARGV[2])
@@ -78,20 +81,27 @@ if redis.call('ZSCORE', KEYS[1], ARGV[2]) or redis.call('ZCARD', KEYS[1]) < tonu
 end
 return 0
 """
+)
 # ARGV = holder, new holder, lease seconds
-_REDIS_TRANSFER = _REDIS_PRELUDE + """
+_REDIS_TRANSFER = (
+    _REDIS_PRELUDE
+    + """
 if redis.call('ZREM', KEYS[1], ARGV[1]) == 0 then return 0 end
 redis.call('ZADD', KEYS[1], now + tonumber(ARGV[3]), ARGV[2])
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[3])) + 60)
 return 1
 """
+)
 # ARGV = holder, lease seconds
-_REDIS_RENEW = _REDIS_PRELUDE + """
+_REDIS_RENEW = (
+    _REDIS_PRELUDE
+    + """
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then return 0 end
 redis.call('ZADD', KEYS[1], 'XX', now + tonumber(ARGV[2]), ARGV[1])
 redis.call('EXPIRE', KEYS[1], math.ceil(tonumber(ARGV[2])) + 60)
 return 1
 """
+)
 
 
 class RedisJobSlots:
@@ -129,7 +139,8 @@ class SqlJobSlots:
         self.clock = clock
         metadata = sa.MetaData()
         self.slots = sa.Table(
-            "genesys_job_slots", metadata,
+            "genesys_job_slots",
+            metadata,
             sa.Column("client_key", sa.String(300), primary_key=True),
             sa.Column("holder", sa.String(100), primary_key=True),
             sa.Column("expires_at", sa.Float, nullable=False),
@@ -153,8 +164,9 @@ class SqlJobSlots:
     def _set(self, conn: Any, key: str, holder: str, expires_at: float, *, exists: bool) -> None:
         slots = self.slots
         if exists:
-            conn.execute(slots.update().where(slots.c.client_key == key, slots.c.holder == holder)
-                         .values(expires_at=expires_at))
+            conn.execute(
+                slots.update().where(slots.c.client_key == key, slots.c.holder == holder).values(expires_at=expires_at)
+            )
         else:
             conn.execute(slots.insert().values(client_key=key, holder=holder, expires_at=expires_at))
 
@@ -195,14 +207,18 @@ class SqlJobSlots:
 
     def release(self, key: str, holder: str) -> None:
         slots = self.slots
-        self._locked(key, lambda conn, _now: bool(conn.execute(
-            slots.delete().where(slots.c.client_key == key, slots.c.holder == holder)).rowcount))
+        self._locked(
+            key,
+            lambda conn, _now: bool(
+                conn.execute(slots.delete().where(slots.c.client_key == key, slots.c.holder == holder)).rowcount
+            ),
+        )
 
 
 NO_JOB_SLOTS = NoJobSlots()
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def job_slots(backend: str, url: str | None) -> JobSlots:
     """The job slots beside the rate budget ``rate_budget_backend`` / ``rate_budget_url`` select."""
     budget = rate_budget(backend, url)

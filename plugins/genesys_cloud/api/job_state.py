@@ -1,8 +1,10 @@
 """State of a Genesys async details job, shared by the hook, operator, sensor and trigger."""
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 
 class JobState(str, Enum):

@@ -9,14 +9,16 @@ most that cap, never a year. Our own requests-per-minute budget, shared by every
 one OAuth client, is :mod:`genesys_cloud.api.rate_budget`; this pacer only reads what one
 token's answers say.
 """
+
 from __future__ import annotations
 
 import math
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Callable, Mapping
 
 from genesys_cloud.api.retry import header
+
 
 @dataclass(frozen=True)
 class RateLimitSnapshot:

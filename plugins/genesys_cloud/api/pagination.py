@@ -4,9 +4,11 @@ A paginator only decides what to ask for next; the hook does the calls. Handing 
 token we already followed (same cursor, same nextUri, the same page of records again) raises
 :class:`PaginationLoopError` instead of looping until the rate limit or the disk gives out.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 from genesys_cloud.api.exceptions import PaginationLoopError

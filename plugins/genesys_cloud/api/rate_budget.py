@@ -18,13 +18,15 @@ would slow a single partition's page fetches). Three stores, one rule:
 ``take`` never sleeps: it answers 0 (granted and recorded) or how long to wait before asking
 again, so the caller owns the clock (tests inject a fake sleep).
 """
+
 from __future__ import annotations
 
 import functools
 import threading
 import time
 from collections import deque
-from typing import Any, Callable, Protocol
+from collections.abc import Callable
+from typing import Any, Protocol
 
 from genesys_cloud.api.settings import RATE_BUDGET_BACKENDS
 
@@ -138,8 +140,9 @@ class SqlRateBudget:
     the file lock. Time is this host's wall clock, so hosts sharing one database need
     synchronised clocks (NTP), as Airflow's scheduler already does."""
 
-    def __init__(self, engine_or_url: Any, clock: Callable[[], float] = time.time,
-                 window_seconds: float = WINDOW_SECONDS) -> None:
+    def __init__(
+        self, engine_or_url: Any, clock: Callable[[], float] = time.time, window_seconds: float = WINDOW_SECONDS
+    ) -> None:
         import sqlalchemy as sa
 
         self._sa = sa
@@ -150,9 +153,12 @@ class SqlRateBudget:
         if self._sqlite:
             self._sqlite_immediate_transactions()
         metadata = sa.MetaData()
-        self.clients = sa.Table("genesys_rate_budget", metadata, sa.Column("client_key", sa.String(300), primary_key=True))
+        self.clients = sa.Table(
+            "genesys_rate_budget", metadata, sa.Column("client_key", sa.String(300), primary_key=True)
+        )
         self.grants = sa.Table(
-            "genesys_rate_budget_grants", metadata,
+            "genesys_rate_budget_grants",
+            metadata,
             sa.Column("client_key", sa.String(300), nullable=False),
             sa.Column("granted_at", sa.Float, nullable=False),
             sa.Index("ix_genesys_rate_budget_grants_key_time", "client_key", "granted_at"),
@@ -210,16 +216,20 @@ def budget_key(login_url: str, client_id: str) -> str:
 LOCAL_BUDGET = LocalRateBudget()  # one per process, shared by its clients like the token cache
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def rate_budget(backend: str, url: str | None) -> RateBudget:
     """The budget a connection's ``rate_budget_backend`` / ``rate_budget_url`` extras select,
     one per process and store (engines and Redis pools are reused by every client)."""
     if backend == "local":
         return LOCAL_BUDGET
     if not url:
-        raise ValueError(f"Genesys connection extra 'rate_budget_url' is required when rate_budget_backend is {backend!r}")
+        raise ValueError(
+            f"Genesys connection extra 'rate_budget_url' is required when rate_budget_backend is {backend!r}"
+        )
     if backend == "redis":
         return RedisRateBudget(url)
     if backend == "sql":
         return SqlRateBudget(url)
-    raise ValueError(f"Genesys connection extra 'rate_budget_backend' must be one of {list(RATE_BUDGET_BACKENDS)}, got {backend!r}")
+    raise ValueError(
+        f"Genesys connection extra 'rate_budget_backend' must be one of {list(RATE_BUDGET_BACKENDS)}, got {backend!r}"
+    )

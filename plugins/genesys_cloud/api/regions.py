@@ -1,4 +1,5 @@
 """Where a Genesys connection points: a region domain, or a full base URL (emulator, gateway)."""
+
 from __future__ import annotations
 
 import ipaddress
@@ -55,8 +56,10 @@ def resolve_base_urls(host: str | None, allow_insecure_http: bool = False) -> Ba
     if not value:
         raise ValueError("Genesys connection field 'host' is empty: set a region domain such as mypurecloud.ie")
     if "@" in value:  # user:password@ would be echoed by errors and test_connection, and sent nowhere useful
-        raise ValueError("Genesys connection field 'host' must not contain user:password@; the client id and "
-                         "secret belong in the fields 'login' and 'password'")
+        raise ValueError(
+            "Genesys connection field 'host' must not contain user:password@; the client id and "
+            "secret belong in the fields 'login' and 'password'"
+        )
     if "://" in value:
         parts = urlsplit(value)
         if parts.scheme not in ("http", "https") or not parts.hostname:

@@ -6,6 +6,7 @@ then free about 14 MB of Python objects per page (75 ms, two thirds of the extra
 simdjson parses into its own buffer: it still validates the whole document, UTF-8 included,
 so a cut-off or corrupt body is caught here and retried, and reads the fields in about 4 ms.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass

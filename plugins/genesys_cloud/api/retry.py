@@ -6,14 +6,16 @@ once, because repeating the same request cannot change the answer. Retries are b
 in attempts and in total time, and a Retry-After above the cap fails the task clearly instead
 of parking a worker for hours.
 """
+
 from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import httpx
 import orjson
@@ -75,8 +77,8 @@ def parse_retry_after(value: str | None, now: datetime | None = None) -> float |
     except (TypeError, ValueError):
         return None
     if when.tzinfo is None:
-        when = when.replace(tzinfo=timezone.utc)
-    return max(0.0, (when - (now or datetime.now(timezone.utc))).total_seconds())
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 def header(headers: Mapping[str, str], name: str) -> str | None:
@@ -92,7 +94,7 @@ def header(headers: Mapping[str, str], name: str) -> str | None:
 class RetryState:
     """Attempt and time bookkeeping for one logical request."""
 
-    policy: "RetryPolicy"
+    policy: RetryPolicy
     started: float = field(default_factory=time.monotonic)
     attempts: int = 1
 

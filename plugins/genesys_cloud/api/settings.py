@@ -4,10 +4,12 @@ Several Genesys limits are unconfirmed (page-size maxima, Retry-After lengths), 
 settings with the reference's defaults instead of constants; a bad value fails at hook
 creation with the field name and allowed range rather than as a 400 halfway through a run.
 """
+
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, fields
-from typing import Any, Mapping
+from typing import Any
 
 RATE_BUDGET_BACKENDS = ("local", "redis", "sql")
 
@@ -76,26 +78,36 @@ class GenesysSettings:
         for name, (low, high) in _RANGES.items():
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, (int, float)) or not low <= value <= high:
-                raise ValueError(f"Genesys connection extra '{name}' must be a number in [{low}, {high}], got {value!r}")
+                raise ValueError(
+                    f"Genesys connection extra '{name}' must be a number in [{low}, {high}], got {value!r}"
+                )
         for name, maximum in (("results_page_size", self.results_max_page_size),):
             value = getattr(self, name)
             if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= maximum:
-                raise ValueError(f"Genesys connection extra '{name}' must be an integer in [1, {maximum}], got {value!r}")
+                raise ValueError(
+                    f"Genesys connection extra '{name}' must be an integer in [1, {maximum}], got {value!r}"
+                )
         if self.proxies is not None and not isinstance(self.proxies, dict):
-            raise ValueError("Genesys connection extra 'proxies' must be a mapping such as {'https': 'http://proxy:3128'}")
+            raise ValueError(
+                "Genesys connection extra 'proxies' must be a mapping such as {'https': 'http://proxy:3128'}"
+            )
         if self.rate_budget_backend not in RATE_BUDGET_BACKENDS:
             raise ValueError(
                 f"Genesys connection extra 'rate_budget_backend' must be one of {list(RATE_BUDGET_BACKENDS)}, "
                 f"got {self.rate_budget_backend!r}"
             )
         if self.rate_budget_url is not None and not isinstance(self.rate_budget_url, str):
-            raise ValueError("Genesys connection extra 'rate_budget_url' must be a URL string such as redis://host:6379/0")
+            raise ValueError(
+                "Genesys connection extra 'rate_budget_url' must be a URL string such as redis://host:6379/0"
+            )
         for name in ("verify_tls", "allow_insecure_http"):
             if not isinstance(getattr(self, name), bool):
-                raise ValueError(f"Genesys connection extra '{name}' must be true or false, got {getattr(self, name)!r}")
+                raise ValueError(
+                    f"Genesys connection extra '{name}' must be true or false, got {getattr(self, name)!r}"
+                )
 
     @classmethod
-    def from_extra(cls, extra: Mapping[str, Any] | None) -> "GenesysSettings":
+    def from_extra(cls, extra: Mapping[str, Any] | None) -> GenesysSettings:
         """Settings from a connection's extra; unknown keys are refused so typos do not pass silently."""
         extra = dict(extra or {})
         known = {f.name for f in fields(cls)}
@@ -108,6 +120,10 @@ class GenesysSettings:
         """The results page size to request: the given one if allowed, else the configured default."""
         if page_size is None:
             return self.results_page_size
-        if isinstance(page_size, bool) or not isinstance(page_size, int) or not 1 <= page_size <= self.results_max_page_size:
+        if (
+            isinstance(page_size, bool)
+            or not isinstance(page_size, int)
+            or not 1 <= page_size <= self.results_max_page_size
+        ):
             raise ValueError(f"page_size must be an integer in [1, {self.results_max_page_size}], got {page_size!r}")
         return page_size

@@ -1,4 +1,5 @@
 """Request accounting for the extraction audit: what one task cost against the Genesys limits."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

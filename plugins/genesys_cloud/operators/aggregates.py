@@ -4,6 +4,7 @@ It runs beside the details extraction (it needs only the window), so it costs no
 the critical path; ``reconcile`` then compares its census with the loaded details. The DAG
 passes the window and partition as templates, so the task can be cleared and rerun alone.
 """
+
 from __future__ import annotations
 
 import time
@@ -12,6 +13,7 @@ from typing import Any
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline.report import aggregates
+
 
 class GenesysAggregatesOperator(AuditedOperator):
     """Runs the facet and census aggregate queries for the partition and replaces its
@@ -51,8 +53,13 @@ class GenesysAggregatesOperator(AuditedOperator):
             loaded = aggregates.replace_partition(engine, self.partition, rows)
         finally:
             engine.dispose()
-        self.log.info("Aggregates %s: %d rows (replaced %d); conversations by media type %s",
-                      loaded.partition, loaded.rows, loaded.replaced, census)
+        self.log.info(
+            "Aggregates %s: %d rows (replaced %d); conversations by media type %s",
+            loaded.partition,
+            loaded.rows,
+            loaded.replaced,
+            census,
+        )
         return {
             "partition": loaded.partition,
             "rows": loaded.rows,

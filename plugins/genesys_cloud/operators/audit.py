@@ -5,23 +5,25 @@ never reaches the ``audit`` task is still visible. A final failure also sends th
 ``partition_failed`` webhook. Callbacks must never raise: a broken warehouse or webhook is
 logged, and the task's own error stays what the user sees.
 """
+
 from __future__ import annotations
 
 import logging
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
-from sqlalchemy import inspect
 from airflow.sdk.exceptions import AirflowNotFoundException
+from sqlalchemy import inspect
 
 from genesys_cloud.operators.audited import AuditedOperator, rendered_audit_inputs
 from genesys_cloud.operators.notify import post_event
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
+from genesys_pipeline.plan.window import WindowError, resolve_window
 from genesys_pipeline.report import webhook
 from genesys_pipeline.report.audit import AuditRecord, write_audit_reliably
 from genesys_pipeline.report.sanitize import safe_error_message
-from genesys_pipeline.warehouse.engine import schema_for
 from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
-from genesys_pipeline.plan.window import WindowError, resolve_window
+from genesys_pipeline.warehouse.engine import schema_for
 
 log = logging.getLogger(__name__)
 
@@ -80,7 +82,9 @@ def _stage_latencies(results: Mapping[str, Mapping[str, Any] | None]) -> dict[st
     return latencies
 
 
-def write_audit_row(record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID, *, with_open_conversations: bool = False) -> None:
+def write_audit_row(
+    record: AuditRecord, conn_id: str = WAREHOUSE_CONN_ID, *, with_open_conversations: bool = False
+) -> None:
     """Insert one ``sync_audit`` row through short-lived engines (tasks and callbacks are short-lived too),
     retried; a row that cannot be written is logged whole, as an error. ``with_open_conversations``
     first notes what is still open in the warehouse after the run."""
@@ -122,8 +126,14 @@ class GenesysAuditOperator(AuditedOperator):
         warehouse_conn_id: str = WAREHOUSE_CONN_ID,
         **kwargs: Any,
     ) -> None:
-        inputs = {"plan": plan, "extraction": extraction, "load": load, "reconciliation": reconciliation,
-                  "authentication": authentication, "follow_up": follow_up}
+        inputs = {
+            "plan": plan,
+            "extraction": extraction,
+            "load": load,
+            "reconciliation": reconciliation,
+            "authentication": authentication,
+            "follow_up": follow_up,
+        }
         super().__init__(audit_inputs=inputs, **kwargs)
         self.warehouse_conn_id = warehouse_conn_id
 
@@ -132,7 +142,10 @@ class GenesysAuditOperator(AuditedOperator):
         write_audit_row(record, self.warehouse_conn_id, with_open_conversations=True)
         self.log.info(
             "Audit: partition %s fetched=%s loaded=%s completeness=%s",
-            record.partition, record.conversations_fetched, record.conversations_loaded, record.completeness_rate,
+            record.partition,
+            record.conversations_fetched,
+            record.conversations_loaded,
+            record.completeness_rate,
         )
         return record.summary()
 

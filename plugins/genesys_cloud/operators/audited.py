@@ -6,9 +6,11 @@ results by task id (a hidden contract with the DAG files), each task is handed i
 the DAG file, ``audit_inputs={"plan": plan, "extraction": extract.output, ...}``: a templated field,
 so the task runner renders it with the task's other fields, and the callback reads the rendered task.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from airflow.sdk import BaseOperator
 

@@ -1,4 +1,5 @@
 """``authenticate``: get a token and check the client's permissions and divisions before any real work starts."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,7 +47,5 @@ class GenesysAuthenticateOperator(AuditedOperator):
             raise AirflowFailException(f"Genesys division check failed: {error}") from None
         except (AirflowNotFoundException, ValueError) as error:
             raise AirflowFailException(f"Genesys connection {self.genesys_conn_id!r} is unusable: {error}") from None
-        self.log.info(
-            "Authenticated to Genesys; reads %d divisions (all: %s)", len(access.read_ids), access.all_read
-        )
+        self.log.info("Authenticated to Genesys; reads %d divisions (all: %s)", len(access.read_ids), access.all_read)
         return {**access.as_dict(), "api": hook.stats.as_dict()}

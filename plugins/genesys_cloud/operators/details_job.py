@@ -10,28 +10,29 @@ deleted and its window extracted again as hour-aligned piece jobs stitched into 
 extraction (:mod:`genesys_cloud.split_extraction`: synchronous, the worker slot is held; the
 summary's ``pieces`` says how many jobs the staged results came from).
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import cached_property
-from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
-from airflow.sdk import BaseOperator, Context, ObjectStoragePath
+from airflow.sdk import BaseOperator, Context
 
 from genesys_cloud.api.error_responses import results_cap_of
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed, GenesysRateLimitExceeded
-from genesys_cloud.hook import GenesysCloudHook, new_slot_holder
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.api.stats import RequestStats
+from genesys_cloud.hook import GenesysCloudHook, new_slot_holder
 from genesys_cloud.lineage import operator_lineage
 from genesys_cloud.split_extraction import SplitExtraction
 from genesys_cloud.staging import staging_root
 from genesys_cloud.triggers import ERROR, SLOT_TAKEN, TIMEOUT, GenesysDetailsJobTrigger, GenesysJobSlotTrigger
+from genesys_pipeline.plan.result_cap import DEFAULT_MAX_JOB_RESULTS
 from genesys_pipeline.report import lineage_names
 from genesys_pipeline.report.progress import PageProgress
-from genesys_pipeline.plan.result_cap import DEFAULT_MAX_JOB_RESULTS
 from genesys_pipeline.staging.area import Manifest, StagingArea
 
 # Statuses under which the results endpoint says a job's results are gone.
@@ -104,16 +105,21 @@ class GenesysDetailsJobOperator(BaseOperator):
                 self._delete_job_quietly()
             raise
 
-    def _submit_and_wait(self, context: Context, body: dict[str, Any], *, resubmitted: bool,
-                         holder: str | None = None) -> dict[str, Any]:
+    def _submit_and_wait(
+        self, context: Context, body: dict[str, Any], *, resubmitted: bool, holder: str | None = None
+    ) -> dict[str, Any]:
         if holder is None:
             holder = new_slot_holder()
             if not self.hook.reserve_job_slot(holder):
-                self.log.info("All %d details-job slots of this client are taken; waiting deferred for one",
-                              self.hook.settings.max_concurrent_jobs)
+                self.log.info(
+                    "All %d details-job slots of this client are taken; waiting deferred for one",
+                    self.hook.settings.max_concurrent_jobs,
+                )
                 self.defer(
                     trigger=GenesysJobSlotTrigger(
-                        holder=holder, genesys_conn_id=self.genesys_conn_id, poll_interval=self.poll_interval,
+                        holder=holder,
+                        genesys_conn_id=self.genesys_conn_id,
+                        poll_interval=self.poll_interval,
                         end_time=time.time() + self.hook.settings.job_cap_wait_seconds,
                     ),
                     method_name="execute_with_slot",
@@ -153,7 +159,9 @@ class GenesysDetailsJobOperator(BaseOperator):
         status = event["status"]
         with self._deleting_job_on_failure():
             if status in (TIMEOUT, ERROR):
-                raise GenesysError(f"Waiting for Genesys details job {self.job_id} failed ({status}): {event['message']}")
+                raise GenesysError(
+                    f"Waiting for Genesys details job {self.job_id} failed ({status}): {event['message']}"
+                )
             if status != JobState.FULFILLED.value:
                 raise GenesysJobFailed(self.job_id, status, event.get("message"))
             body = self.job_body()
@@ -167,8 +175,12 @@ class GenesysDetailsJobOperator(BaseOperator):
                 if error.status not in RESULTS_GONE_STATUSES:
                     raise
                 if resubmitted:
-                    raise GenesysJobFailed(self.job_id, JobState.EXPIRED.value, "results vanished again after one resubmission") from error
-                self.log.warning("Results of job %s vanished while being read (%s); resubmitting once", self.job_id, error)
+                    raise GenesysJobFailed(
+                        self.job_id, JobState.EXPIRED.value, "results vanished again after one resubmission"
+                    ) from error
+                self.log.warning(
+                    "Results of job %s vanished while being read (%s); resubmitting once", self.job_id, error
+                )
                 self._delete_job_quietly()
                 return self._submit_and_wait(context, body, resubmitted=True)
         self._delete_job_quietly()  # the data is staged; a failed clean-up must not fail the extraction
@@ -178,18 +190,33 @@ class GenesysDetailsJobOperator(BaseOperator):
         """The window again as piece jobs under ``min(max_job_results, org_cap)``, into a fresh writer
         for the same query (the capped job's pages are discarded); returns the manifest and the jobs read."""
         cap = min(int(self.max_job_results), org_cap)
-        self.log.warning("Job %s crossed the results cap (%d results); splitting %s under %d per job",
-                         self.job_id, org_cap, body["interval"], cap)
+        self.log.warning(
+            "Job %s crossed the results cap (%d results); splitting %s under %d per job",
+            self.job_id,
+            org_cap,
+            body["interval"],
+            cap,
+        )
         self._delete_job_quietly()  # its pages are discarded: the pieces are read into a fresh writer
         split = SplitExtraction(
-            self.hook, body, cap=cap, page_size=self.page_size, poll_interval=self.poll_interval,
-            deadline=time.time() + self.timeout, log=self.log, on_job=self._running_job,
+            self.hook,
+            body,
+            cap=cap,
+            page_size=self.page_size,
+            poll_interval=self.poll_interval,
+            deadline=time.time() + self.timeout,
+            log=self.log,
+            on_job=self._running_job,
         )
         writer = self.staging.open_writer(self.partition, body)
         stitched = split.run(writer)
         manifest = writer.commit(job_id=",".join(split.job_ids))
-        self.log.info("Staged %d conversations in %d pages from %d piece jobs",
-                      manifest.record_count, manifest.page_count, stitched.jobs)
+        self.log.info(
+            "Staged %d conversations in %d pages from %d piece jobs",
+            manifest.record_count,
+            manifest.page_count,
+            stitched.jobs,
+        )
         return manifest, stitched.jobs
 
     def _running_job(self, job_id: str | None) -> None:
@@ -203,7 +230,9 @@ class GenesysDetailsJobOperator(BaseOperator):
             # cursor depth: how many result cursors the job's paging has followed so far
             progress.page(page.conversations, f"cursor depth {progress.pages}" if page.cursor else "last page")
         manifest = writer.commit(job_id=self.job_id)
-        self.log.info("Staged %d conversations in %d pages from job %s", manifest.record_count, manifest.page_count, self.job_id)
+        self.log.info(
+            "Staged %d conversations in %d pages from job %s", manifest.record_count, manifest.page_count, self.job_id
+        )
         return manifest
 
     def _summary(self, manifest: Manifest, *, cache_hit: bool, pieces: int = 0) -> dict[str, Any]:

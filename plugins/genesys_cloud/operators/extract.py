@@ -7,6 +7,7 @@ read at parse time.
 After a successful extraction it purges the staged raw pages and rejects older than
 ``staging_retention_days`` (``genesys_pipeline.staging.retention``).
 """
+
 from __future__ import annotations
 
 import time
@@ -24,8 +25,13 @@ class GenesysExtractOperator(GenesysDetailsJobOperator, AuditedOperator):
     reports its duration and purges expired staging."""
 
     template_fields = (
-        *AuditedOperator.template_fields, *GenesysDetailsJobOperator.template_fields,
-        "cache_ttl_seconds", "force_extract", "poll_interval", "staging_retention_days", "max_job_results",
+        *AuditedOperator.template_fields,
+        *GenesysDetailsJobOperator.template_fields,
+        "cache_ttl_seconds",
+        "force_extract",
+        "poll_interval",
+        "staging_retention_days",
+        "max_job_results",
     )
 
     def __init__(self, *, staging_retention_days: int = 14, **kwargs: Any) -> None:
@@ -50,8 +56,9 @@ class GenesysExtractOperator(GenesysDetailsJobOperator, AuditedOperator):
         """Raw pages hold unhashed PII: drop what the retention rule lets go (this extraction is fresh)."""
         purged = purge_expired(self.staging, self.staging_retention_days)
         if purged.extractions or purged.rejects:
-            self.log.info("Purged %d expired extractions and %d rejects files from staging",
-                          purged.extractions, purged.rejects)
+            self.log.info(
+                "Purged %d expired extractions and %d rejects files from staging", purged.extractions, purged.rejects
+            )
 
 
 def _with_duration(result: dict[str, Any], started: float | None) -> dict[str, Any]:

@@ -7,21 +7,25 @@ extraction of their own beside the run's (the data path: no records in XCom) and
 content hash, with no erasure: an id the multi-get does not return is counted, never deleted
 (see ``genesys_pipeline.staging.followup``). Nothing open, no request (not even for a token).
 """
+
 from __future__ import annotations
 
 import time
 from functools import cached_property
 from typing import Any
 
-from airflow.sdk.exceptions import AirflowFailException
-
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.operators.load import staged_extraction
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse
-from genesys_pipeline.staging.followup import DEFAULT_FOLLOWUP_BATCH, fetch_and_stage, ids_to_follow, page_conversation_ids
 from genesys_pipeline.report.sanitize import database_errors_sanitized
+from genesys_pipeline.staging.followup import (
+    DEFAULT_FOLLOWUP_BATCH,
+    fetch_and_stage,
+    ids_to_follow,
+    page_conversation_ids,
+)
 from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
 
 
@@ -69,7 +73,11 @@ class GenesysFollowUpOperator(AuditedOperator):
             fresh = page_conversation_ids(staging.iter_pages(extracted)) if stored_open.count else set()
             ids = ids_to_follow(stored_open.ids, fresh)
             manifest, summary = fetch_and_stage(
-                ids, batch_size, self.hook.get_conversations_by_id, staging, extracted.partition,
+                ids,
+                batch_size,
+                self.hook.get_conversations_by_id,
+                staging,
+                extracted.partition,
                 days={stored_open.day_of[cid] for cid in ids},
             )
             changed = 0
@@ -84,8 +92,15 @@ class GenesysFollowUpOperator(AuditedOperator):
         self.log.info(
             "Open conversations: %d stored, %d just extracted; followed up %d in %d requests: "
             "%d returned (%d ended, %d still open), %d not returned (kept), %d rewritten",
-            stored_open.count, stored_open.count - len(ids), summary.requested, summary.requests,
-            summary.returned, summary.ended, summary.still_open, summary.not_returned, changed,
+            stored_open.count,
+            stored_open.count - len(ids),
+            summary.requested,
+            summary.requests,
+            summary.returned,
+            summary.ended,
+            summary.still_open,
+            summary.not_returned,
+            changed,
         )
         return {
             **summary.as_dict(),

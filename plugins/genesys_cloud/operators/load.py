@@ -6,26 +6,28 @@ a task of its own: staging normalized rows between two tasks (write + read back:
 per 1,000 conversations) cost more than normalizing the raw page again (112 ms), so a separate
 task made every run slower to make a rerun of a failed load no faster (docs/performance.md).
 """
+
 from __future__ import annotations
 
 import secrets
 import time
+from collections.abc import Callable, Mapping
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from genesys_cloud.lineage import operator_lineage
-from genesys_cloud.staging import staging_root
 from genesys_cloud.operators.audited import AuditedOperator
+from genesys_cloud.staging import staging_root
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, open_warehouse, warehouse_sqlalchemy_url
+from genesys_pipeline.normalize.pii import PiiConfig
 from genesys_pipeline.report import lineage_names
 from genesys_pipeline.report.progress import PageProgress
 from genesys_pipeline.report.sanitize import database_errors_sanitized
 from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.tables import CONVERSATION_TABLES
-from genesys_pipeline.warehouse.write.load import BATCH_EVENT
-from genesys_pipeline.normalize.pii import PiiConfig
 from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction, IncompleteExtractionError
+from genesys_pipeline.warehouse.write.load import BATCH_EVENT
 
 ERASURE_SECRET_FILE = ".erasure_secret"  # per-install fallback, beside the staged extractions
 
@@ -38,7 +40,8 @@ def staged_extraction(extraction: Mapping[str, Any]) -> tuple[StagingArea, Manif
     manifest = staging.read_manifest(extraction["partition"], extraction["query_hash"])
     if manifest is None:
         raise FileNotFoundError(
-            f"no complete extraction {extraction['partition']}/{extraction['query_hash']} at {extraction['staging_path']}: "
+            f"no complete extraction {extraction['partition']}/{extraction['query_hash']} "
+            f"at {extraction['staging_path']}: "
             "rerun the extract task"
         )
     return staging, manifest
@@ -49,7 +52,7 @@ def _batch_progress(progress: PageProgress) -> Callable[[str], None]:
 
     def on_event(event: str) -> None:
         if event.startswith(BATCH_EVENT):
-            progress.page(int(event[len(BATCH_EVENT):]))
+            progress.page(int(event[len(BATCH_EVENT) :]))
 
     return on_event
 
@@ -105,7 +108,13 @@ class GenesysLoadOperator(AuditedOperator):
     The PII config is read here rather than from the plan because its salt must stay out of XCom.
     """
 
-    template_fields = (*AuditedOperator.template_fields, "extraction", "interval", "all_divisions_read", "data_available_until")
+    template_fields = (
+        *AuditedOperator.template_fields,
+        "extraction",
+        "interval",
+        "all_divisions_read",
+        "data_available_until",
+    )
     ui_color = "#eef6ee"
 
     def __init__(
@@ -150,19 +159,31 @@ class GenesysLoadOperator(AuditedOperator):
         try:  # the tables exist: validate_window prepared them for this run
             with database_errors_sanitized():
                 report = warehouse.load_extraction(
-                    staging, manifest, context["run_id"], pii, progress=_batch_progress(progress),
-                    complete=complete, erasure_salt=salt,
+                    staging,
+                    manifest,
+                    context["run_id"],
+                    pii,
+                    progress=_batch_progress(progress),
+                    complete=complete,
+                    erasure_salt=salt,
                 )
         finally:
             warehouse.dispose()
         self.log.info(
-            "Loaded %d conversations, %d rows from %d pages (%d rejected, %d duplicates collapsed, %d skipped as older)",
-            report.conversations_loaded, report.rows_loaded, report.batches, report.conversations_rejected,
-            report.duplicates_collapsed, report.conversations_skipped_older,
+            "Loaded %d conversations, %d rows from %d pages "
+            "(%d rejected, %d duplicates collapsed, %d skipped as older)",
+            report.conversations_loaded,
+            report.rows_loaded,
+            report.batches,
+            report.conversations_rejected,
+            report.duplicates_collapsed,
+            report.conversations_skipped_older,
         )
         _label_asset_events(context, self.outlets, manifest.partition, self.interval, report.conversations_loaded)
         if report.conversations_deleted:
-            self.log.info("Erased %d conversations a complete re-extraction no longer returned", report.conversations_deleted)
+            self.log.info(
+                "Erased %d conversations a complete re-extraction no longer returned", report.conversations_deleted
+            )
         return {
             "conversations_loaded": report.conversations_loaded,
             "conversations_new": report.conversations_new,

@@ -3,12 +3,14 @@
 The webhook is optional: without the ``genesys_sync_webhook`` connection the task is skipped,
 not failed. The connection's ``host`` is the receiver's full URL (scheme, port and path) and
 its ``password`` the signing secret; its ``extra`` keys are sent as extra headers by HttpHook.
-Sending reads only the audit summary the DAG passes in, so a failed delivery never touches loaded data and the task can be
-cleared and rerun alone.
+Sending reads only the audit summary the DAG passes in, so a failed delivery never touches loaded data and the
+task can be cleared and rerun alone.
 """
+
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import tenacity
 from airflow.sdk import BaseOperator
@@ -52,7 +54,9 @@ def post_event(
     def send() -> int:
         # None drops the opt-out, which HttpHook would otherwise send as a header like any extra key.
         headers = {**webhook.signed_headers(secret, body, key), OPT_OUT: None}
-        response = hook.run(endpoint="", data=body, headers=headers, extra_options={"timeout": 30, "check_response": False})
+        response = hook.run(
+            endpoint="", data=body, headers=headers, extra_options={"timeout": 30, "check_response": False}
+        )
         if response.status_code >= 400:
             raise WebhookDeliveryError(response.status_code)
         return response.status_code

@@ -4,6 +4,7 @@ A mismatch never fails the task or deletes data: it marks the attempt ``incomple
 audit row and the webhook, a state users can alert on. The DAG passes the window, partition
 and the ``aggregates`` task's census as templates, so the task can be cleared and rerun alone.
 """
+
 from __future__ import annotations
 
 from typing import Any
@@ -49,15 +50,23 @@ class GenesysReconcileOperator(AuditedOperator):
         engine = warehouse_engine(self.warehouse_conn_id)
         try:
             result = reconcile(
-                engine, self.interval_start, self.interval_end,
-                aggregates.read_partition(engine, self.partition), self.census, tolerance,
+                engine,
+                self.interval_start,
+                self.interval_end,
+                aggregates.read_partition(engine, self.partition),
+                self.census,
+                tolerance,
             )
         finally:
             engine.dispose()
         report = result.as_dict()
         if result.incomplete:
-            self.log.warning("Partition %s is INCOMPLETE: details differ from aggregates beyond tolerance %s: %s",
-                             self.partition, tolerance, report["mismatches"][:10])
+            self.log.warning(
+                "Partition %s is INCOMPLETE: details differ from aggregates beyond tolerance %s: %s",
+                self.partition,
+                tolerance,
+                report["mismatches"][:10],
+            )
         else:
             self.log.info("Partition %s reconciles with the aggregates (%s)", self.partition, report["status"])
         return report

@@ -3,9 +3,11 @@
 One task per table, so a client lacking one permission (say ``routing:queue:view``) still
 refreshes the other tables, and each table can be rerun alone.
 """
+
 from __future__ import annotations
 
-from typing import Any, Callable, Iterator
+from collections.abc import Callable, Iterator
+from typing import Any
 
 from airflow.sdk import BaseOperator
 
@@ -42,7 +44,9 @@ class GenesysReferenceDataOperator(BaseOperator):
         from genesys_cloud.hook import GenesysCloudHook
 
         hook = GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)
-        entities = list(FETCHERS[self.table](hook))  # fetched in full before the swap: a failure leaves the old snapshot
+        entities = list(
+            FETCHERS[self.table](hook)
+        )  # fetched in full before the swap: a failure leaves the old snapshot
         warehouse = open_warehouse(self.warehouse_conn_id)
         try:
             warehouse.ensure_schema()

@@ -6,9 +6,10 @@ are; the day's plan (and extraction) are also the mapped tasks' ``audit_inputs``
 re-extracted from Genesys (``force_extract``): a cached extraction would defeat the purpose, and
 only a fresh complete extraction may drive erasure.
 """
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import cached_property
 from typing import Any
 
@@ -40,25 +41,34 @@ class GenesysRefreshPlanOperator(AuditedOperator):
         try:
             _check_warehouse_connection()
             settings = _checked_settings()
-            days = requested_days(context["logical_date"], settings.refresh_days, params.get("first_day"), params.get("last_day"))
+            days = requested_days(
+                context["logical_date"], settings.refresh_days, params.get("first_day"), params.get("last_day")
+            )
         except WindowError as error:
             raise AirflowFailException(f"Invalid refresh range: {error}") from None
         except ValueError as error:
             raise AirflowFailException(f"Invalid pipeline configuration: {error}") from None
         watermark = self.hook.get_data_availability()
         try:
-            windows = refresh_windows(days, watermark, datetime.now(timezone.utc), settings.window_limits)
+            windows = refresh_windows(days, watermark, datetime.now(UTC), settings.window_limits)
         except WindowError as error:
             raise AirflowFailException(f"Invalid refresh range: {error}") from None
         skipped = len(days) - len(windows)
         self.log.info(
             "Refreshing %d days %s..%s (%d past the watermark %s left out)",
-            len(windows), windows[0].partition if windows else "-", windows[-1].partition if windows else "-",
-            skipped, format_instant(watermark),
+            len(windows),
+            windows[0].partition if windows else "-",
+            windows[-1].partition if windows else "-",
+            skipped,
+            format_instant(watermark),
         )
         prepare_warehouse(self.log)
-        common = {**settings.as_plan(), "force_extract": True, "lookback_days": 0,
-                  "data_available_until": format_instant(watermark)}
+        common = {
+            **settings.as_plan(),
+            "force_extract": True,
+            "lookback_days": 0,
+            "data_available_until": format_instant(watermark),
+        }
         return [{**window.as_dict(), **common, "extract_interval": window.interval} for window in windows]
 
 

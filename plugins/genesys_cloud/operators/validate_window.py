@@ -1,7 +1,8 @@
 """``validate_window``: resolve and check the run's window and settings before anything calls Genesys or writes."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowFailException, AirflowNotFoundException
@@ -10,11 +11,13 @@ from sqlalchemy.exc import ArgumentError
 from genesys_cloud.operators.audited import AuditedOperator
 from genesys_cloud.variables import load_pii_config, load_settings
 from genesys_cloud.warehouse_connection import (
-    WAREHOUSE_CONN_ID, warehouse_bulk_path, warehouse_engine, warehouse_normalize_worker, warehouse_sqlalchemy_url,
+    WAREHOUSE_CONN_ID,
+    warehouse_bulk_path,
+    warehouse_engine,
+    warehouse_normalize_worker,
+    warehouse_sqlalchemy_url,
 )
 from genesys_pipeline.plan.lookback import default_lookback_days, lookback_window
-from genesys_pipeline.settings import PipelineSettings
-from genesys_pipeline.warehouse.schema import ensure_schema
 from genesys_pipeline.plan.window import (
     Window,
     WindowError,
@@ -22,6 +25,8 @@ from genesys_pipeline.plan.window import (
     resolve_window,
     validate_window,
 )
+from genesys_pipeline.settings import PipelineSettings
+from genesys_pipeline.warehouse.schema import ensure_schema
 
 
 def _check_warehouse_connection() -> None:
@@ -77,16 +82,14 @@ class GenesysWindowOperator(AuditedOperator):
         try:
             _check_warehouse_connection()
             settings = _checked_settings()
-            reject_window_params_in_backfill(
-                dag_run.run_type, params.get("interval_start"), params.get("interval_end")
-            )
+            reject_window_params_in_backfill(dag_run.run_type, params.get("interval_start"), params.get("interval_end"))
             window: Window = resolve_window(
                 dag_run.data_interval_start,
                 dag_run.data_interval_end,
                 params.get("interval_start"),
                 params.get("interval_end"),
             )
-            now = datetime.now(timezone.utc)
+            now = datetime.now(UTC)
             validate_window(window, now, settings.window_limits)
             lookback_days = _lookback_days(
                 params.get("lookback_days"), default_lookback_days(settings.lookback_days, dag_run.run_type)

@@ -4,10 +4,12 @@ Airflow loads plugins in every component (each task process too), but only the a
 serves ``fastapi_apps``. Registering this stand-in keeps FastAPI, Airflow's API security
 module, pandas and plotly (about 2 s of imports) out of every task's start-up.
 """
+
 from __future__ import annotations
 
 import importlib
-from typing import Any, Awaitable, Callable
+from collections.abc import Awaitable, Callable
+from typing import Any
 
 ASGIApp = Callable[[dict[str, Any], Callable[[], Awaitable[Any]], Callable[[Any], Awaitable[None]]], Awaitable[None]]
 

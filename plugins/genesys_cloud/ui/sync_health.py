@@ -8,6 +8,7 @@ once) through a short-lived engine. Rendering lives in :mod:`genesys_pipeline.he
 Registered by ``plugins/genesys_sync_health_plugin.py`` and imported on the first request
 only (see :mod:`genesys_cloud.ui.lazy_asgi`).
 """
+
 from __future__ import annotations
 
 import html

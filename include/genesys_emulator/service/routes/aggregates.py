@@ -1,5 +1,6 @@
 """POST /api/v2/analytics/conversations/aggregates/query: session metrics rolled up by group
 and time bucket (bucketed by the metric's emitDate, as Genesys does)."""
+
 from __future__ import annotations
 
 import re
@@ -8,18 +9,42 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from fastapi import APIRouter, Request, Response
 
-from genesys_emulator.world import enums
-from genesys_emulator.world.determinism import iso_ms
 from genesys_emulator.service.errors import bad_request
 from genesys_emulator.service.filters import record_matches, session_dimension_values
-from genesys_emulator.service.validation import check_enum, parse_instant_ms, parse_interval, reject_unknown_fields, validate_filter
-from genesys_emulator.service.routes.common import AGGREGATE_PERMISSIONS, authorize, json_response, read_json_body, runtime_of
+from genesys_emulator.service.routes.common import (
+    AGGREGATE_PERMISSIONS,
+    authorize,
+    json_response,
+    read_json_body,
+    runtime_of,
+)
+from genesys_emulator.service.validation import (
+    check_enum,
+    parse_instant_ms,
+    parse_interval,
+    reject_unknown_fields,
+    validate_filter,
+)
+from genesys_emulator.world import enums
+from genesys_emulator.world.determinism import iso_ms
 
 router = APIRouter()
-FIELDS = frozenset({
-    "interval", "granularity", "timeZone", "groupBy", "filter", "metrics", "flattenMultivaluedDimensions",
-    "views", "alternateTimeDimension", "queryType", "limit", "sortMetric",
-})
+FIELDS = frozenset(
+    {
+        "interval",
+        "granularity",
+        "timeZone",
+        "groupBy",
+        "filter",
+        "metrics",
+        "flattenMultivaluedDimensions",
+        "views",
+        "alternateTimeDimension",
+        "queryType",
+        "limit",
+        "sortMetric",
+    }
+)
 _DURATION = re.compile(r"^P(?:(\d+)W)?(?:(\d+)D)?(?:T(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$")
 _MS_PER_DAY = 86_400_000
 
@@ -83,7 +108,9 @@ def _emitted_sessions(conversation: dict, wanted: frozenset[str], start_iso: str
     emitDates share one fixed-width UTC format with the bounds, so comparing text is exact."""
     for participant in conversation.get("participants", []):
         for session in participant.get("sessions", []):
-            emitted = [m for m in session.get("metrics", ()) if m["name"] in wanted and start_iso <= m["emitDate"] < end_iso]
+            emitted = [
+                m for m in session.get("metrics", ()) if m["name"] in wanted and start_iso <= m["emitDate"] < end_iso
+            ]
             if emitted:
                 yield participant, session, emitted
 
@@ -92,7 +119,9 @@ def _emitted_sessions(conversation: dict, wanted: frozenset[str], start_iso: str
 async def post_analytics_conversations_aggregates_query(request: Request) -> Response:
     token = authorize(request, "post_analytics_conversations_aggregates_query", AGGREGATE_PERMISSIONS)
     runtime = runtime_of(request)
-    start_ms, end_ms, granularity, metrics, group_by, query_filter = _validate(await read_json_body(request), runtime.config)
+    start_ms, end_ms, granularity, metrics, group_by, query_filter = _validate(
+        await read_json_body(request), runtime.config
+    )
     now = runtime.org_now_ms()
     keys = runtime.dataset.matching(start_ms, end_ms, semantics="overlap", available_until_ms=now)
     keys = runtime.visible_to(token.client, keys)
@@ -105,13 +134,21 @@ async def post_analytics_conversations_aggregates_query(request: Request) -> Res
         for participant, session, emitted in _emitted_sessions(record, wanted, start_iso, end_iso):
             by_bucket = cells[_session_group(record, participant, session, group_by)]
             for metric in emitted:
-                offset = parse_instant_ms(metric["emitDate"], "emitDate") - start_ms if granularity < end_ms - start_ms else 0
+                offset = (
+                    parse_instant_ms(metric["emitDate"], "emitDate") - start_ms
+                    if granularity < end_ms - start_ms
+                    else 0
+                )
                 by_bucket[start_ms + offset // granularity * granularity][metric["name"]].append(metric["value"])
     results = []
     for group_key in sorted(cells):
         data = [
-            {"interval": f"{iso_ms(bucket)}/{iso_ms(min(bucket + granularity, end_ms))}",
-             "metrics": [{"metric": name, "stats": _stats(name, values)} for name, values in sorted(by_metric.items())]}
+            {
+                "interval": f"{iso_ms(bucket)}/{iso_ms(min(bucket + granularity, end_ms))}",
+                "metrics": [
+                    {"metric": name, "stats": _stats(name, values)} for name, values in sorted(by_metric.items())
+                ],
+            }
             for bucket, by_metric in sorted(cells[group_key].items())
         ]
         results.append({"group": dict(group_key), "data": data})

@@ -1,5 +1,6 @@
 """Which divisions exist and which the caller may read: what a client checks before it trusts
 that a details extraction covers the whole org (a role grants permissions per division)."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response

@@ -1,5 +1,6 @@
 """What every API handler does first: find the runtime, check the bearer token, charge the
 rate limiter, check roles, and read a JSON body with the platform's size and type rules."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -65,7 +66,9 @@ async def read_json_body(request: Request) -> Any:
 
 def payload_too_large(limit: int) -> ApiError:
     return ApiError(
-        413, "request.entity.too.large", f"The request is over the size limit. Maximum bytes: {limit}",
+        413,
+        "request.entity.too.large",
+        f"The request is over the size limit. Maximum bytes: {limit}",
         message_with_params="The request is over the size limit. Maximum bytes: {maxBytes}",
         message_params={"maxBytes": str(limit)},
     )

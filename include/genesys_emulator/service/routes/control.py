@@ -1,5 +1,6 @@
 """The test control plane under ``/_emulator/``: reset, settings, faults, clock, ground truth,
 stats and the webhook sink. Not part of the Genesys API; no auth, no rate limit."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -8,12 +9,12 @@ import orjson
 from fastapi import APIRouter, Request, Response
 
 from genesys_emulator.config import ClientConfig
-from genesys_emulator.world.determinism import iso_ms
 from genesys_emulator.service.errors import bad_request
+from genesys_emulator.service.routes.common import json_response, runtime_of
 from genesys_emulator.service.runtime import EmulatorRuntime
 from genesys_emulator.service.validation import parse_instant_ms, parse_interval
 from genesys_emulator.service.webhooks import IDEMPOTENCY_HEADER, rejection_reason
-from genesys_emulator.service.routes.common import json_response, runtime_of
+from genesys_emulator.world.determinism import iso_ms
 
 router = APIRouter(prefix="/_emulator")
 
@@ -65,7 +66,9 @@ async def add_fault(request: Request) -> Response:
         )
     except (TypeError, ValueError) as exc:
         raise bad_request(str(exc)) from None
-    return json_response({"route": fault.route, "kind": fault.kind, "remaining": fault.remaining, "params": fault.params})
+    return json_response(
+        {"route": fault.route, "kind": fault.kind, "remaining": fault.remaining, "params": fault.params}
+    )
 
 
 @router.get("/faults")
@@ -120,8 +123,14 @@ async def get_clock(request: Request) -> Response:
 
 def _clock_body(runtime: EmulatorRuntime) -> Response:
     """``now`` is org time (epoch seconds), ``pinned`` whether it stands still between advances."""
-    return json_response({"now": runtime.clock.org_now(), "nowIso": iso_ms(runtime.org_now_ms()),
-                          "pinned": runtime.clock.pinned, "dataAvailabilityDate": runtime.watermark_iso()})
+    return json_response(
+        {
+            "now": runtime.clock.org_now(),
+            "nowIso": iso_ms(runtime.org_now_ms()),
+            "pinned": runtime.clock.pinned,
+            "dataAvailabilityDate": runtime.watermark_iso(),
+        }
+    )
 
 
 @router.post("/clients")
@@ -139,8 +148,9 @@ async def add_client(request: Request) -> Response:
         raise _settings_error(exc) from None
     others = tuple(c for c in runtime.config.clients if c.client_id != client.client_id)
     runtime.configure(clients=(*others, client))
-    return json_response({"client_id": client.client_id, "divisions": client.divisions,
-                          "permissions": list(client.roles)})
+    return json_response(
+        {"client_id": client.client_id, "divisions": client.divisions, "permissions": list(client.roles)}
+    )
 
 
 @router.get("/ground-truth")
@@ -151,8 +161,14 @@ async def ground_truth(request: Request) -> Response:
         raise bad_request("semantics must be 'overlap' or 'start'")
     start_ms, end_ms = parse_interval(request.query_params.get("interval"))
     ids = runtime_of(request).ground_truth(start_ms, end_ms, semantics)
-    return json_response({"interval": request.query_params["interval"], "semantics": semantics,
-                          "count": len(ids), "conversation_ids": ids})
+    return json_response(
+        {
+            "interval": request.query_params["interval"],
+            "semantics": semantics,
+            "count": len(ids),
+            "conversation_ids": ids,
+        }
+    )
 
 
 @router.post("/warm")
@@ -188,7 +204,10 @@ async def receive_webhook(request: Request) -> Response:
     now = runtime.clock.now()
     key = request.headers.get(IDEMPOTENCY_HEADER)
     reason = rejection_reason(
-        request.headers, raw, secret=runtime.config.webhook_secret, now=now,
+        request.headers,
+        raw,
+        secret=runtime.config.webhook_secret,
+        now=now,
         tolerance_seconds=runtime.config.webhook_tolerance_seconds,
     )
     if reason is not None:

@@ -1,11 +1,11 @@
 """Async conversation detail jobs: submit, poll, page results by cursor, delete, availability."""
+
 from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
 from genesys_emulator.service.errors import ApiError, bad_request, too_many_requests
 from genesys_emulator.service.jobs import ACTIVE_STATES, Job
-from genesys_emulator.service.validation import validate_details_query
 from genesys_emulator.service.routes.common import (
     AVAILABILITY_PERMISSIONS,
     DETAIL_PERMISSIONS,
@@ -16,6 +16,7 @@ from genesys_emulator.service.routes.common import (
     read_json_body,
     runtime_of,
 )
+from genesys_emulator.service.validation import validate_details_query
 
 router = APIRouter()
 JOBS = "/api/v2/analytics/conversations/details/jobs"

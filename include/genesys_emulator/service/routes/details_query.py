@@ -1,16 +1,23 @@
 """Synchronous conversation details: the paged query and the single/multi get by id."""
+
 from __future__ import annotations
 
 from collections import Counter
 
 from fastapi import APIRouter, Request, Response
 
+from genesys_emulator.config import ClientConfig
 from genesys_emulator.service.errors import ApiError, bad_request
 from genesys_emulator.service.filters import conversation_metric_values, dimension_values
-from genesys_emulator.config import ClientConfig
+from genesys_emulator.service.routes.common import (
+    DETAIL_PERMISSIONS,
+    authorize,
+    json_response,
+    read_json_body,
+    runtime_of,
+)
 from genesys_emulator.service.runtime import EmulatorRuntime
 from genesys_emulator.service.validation import validate_details_query
-from genesys_emulator.service.routes.common import DETAIL_PERMISSIONS, authorize, json_response, read_json_body, runtime_of
 
 router = APIRouter()
 
@@ -28,8 +35,7 @@ def _aggregation_result(agg: dict, records: list[dict]) -> dict:
     for bucket in agg["ranges"]:
         low, high = bucket.get("gte", float("-inf")), bucket.get("lt", float("inf"))
         count = sum(
-            1 for record in records
-            if any(low <= v < high for v in conversation_metric_values(record, agg["metric"]))
+            1 for record in records if any(low <= v < high for v in conversation_metric_values(record, agg["metric"]))
         )
         results.append({**{k: bucket[k] for k in ("gte", "lt") if k in bucket}, "count": count})
     return {"type": "numericRange", "metric": agg["metric"], "count": len(results), "results": results}
@@ -42,8 +48,9 @@ async def post_analytics_conversations_details_query(request: Request) -> Respon
     config = runtime.config
     query = validate_details_query(await read_json_body(request), sync=True, config=config)
     horizon = runtime.sync_horizon_ms()
-    keys = runtime.details_keys(query, semantics=config.sync_interval_semantics, available_until_ms=horizon,
-                                client=token.client)
+    keys = runtime.details_keys(
+        query, semantics=config.sync_interval_semantics, available_until_ms=horizon, client=token.client
+    )
     first = (query.page_number - 1) * query.page_size
     page = keys[first : first + query.page_size]
     body: dict = {"totalHits": len(keys)}

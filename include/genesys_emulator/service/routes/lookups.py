@@ -1,4 +1,5 @@
 """Lookup lists for enrichment: users, routing queues, wrap-up codes (entity-listing envelope)."""
+
 from __future__ import annotations
 
 import math
@@ -39,8 +40,13 @@ def entity_listing(request: Request, entities: list[dict], max_page_size: int) -
 
     body = {
         "entities": entities[(page_number - 1) * page_size : page_number * page_size],
-        "pageSize": page_size, "pageNumber": page_number, "total": total, "pageCount": page_count,
-        "firstUri": uri(1), "selfUri": uri(page_number), "lastUri": uri(page_count),
+        "pageSize": page_size,
+        "pageNumber": page_number,
+        "total": total,
+        "pageCount": page_count,
+        "firstUri": uri(1),
+        "selfUri": uri(page_number),
+        "lastUri": uri(page_count),
     }
     if page_number < page_count:
         body["nextUri"] = uri(page_number + 1)
@@ -93,4 +99,6 @@ async def get_routing_wrapupcodes(request: Request) -> Response:
     sort_by = request.query_params.get("sortBy", "name")
     if sort_by not in ("name", "id"):
         raise bad_request("sortBy must be name or id")
-    return json_response(entity_listing(request, _sorted(codes, request, sort_by), runtime.config.wrapupcodes_max_page_size))
+    return json_response(
+        entity_listing(request, _sorted(codes, request, sort_by), runtime.config.wrapupcodes_max_page_size)
+    )

@@ -1,4 +1,5 @@
 """POST /oauth/token: the client-credentials grant, with OAuth-style (not ErrorBody) errors."""
+
 from __future__ import annotations
 
 import base64
@@ -46,6 +47,9 @@ async def post_token(request: Request) -> Response:
         raise OAuthError(runtime.config.bad_grant_status, "unsupported_grant_type", "grant type not supported")
     token = runtime.tokens.issue(client)
     return json_response(
-        {"access_token": token.value, "token_type": runtime.config.token_type,
-         "expires_in": client.token_lifetime_seconds}
+        {
+            "access_token": token.value,
+            "token_type": runtime.config.token_type,
+            "expires_in": client.token_lifetime_seconds,
+        }
     )

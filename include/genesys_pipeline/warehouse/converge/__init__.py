@@ -1,1 +1,2 @@
-"""Convergence with Genesys: erasure of what a complete extraction no longer returns, partition freshness, open conversations."""
+"""Convergence with Genesys: erasure of what a complete extraction no longer returns, partition freshness, open
+conversations."""

@@ -5,20 +5,24 @@ load's ``finish`` step, erases the conversations a complete re-extraction no lon
 (only with a :class:`~.erasure.CompleteExtraction`) and upserts ``partition_freshness`` for the
 days the extraction covered and the days it changed.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Iterator
 from datetime import date
-from typing import Iterable, Iterator
 
 from genesys_pipeline.normalize.normalizer import NormalizeResult, TableBatch, format_timestamp
+from genesys_pipeline.plan.window import WindowError
 from genesys_pipeline.staging.area import Manifest
 from genesys_pipeline.warehouse.converge.erasure import (
-    CompleteExtraction, IncompleteExtractionError, erase_not_returned, whole_days,
+    CompleteExtraction,
+    IncompleteExtractionError,
+    erase_not_returned,
+    whole_days,
 )
 from genesys_pipeline.warehouse.converge.freshness import upsert_partition_freshness
 from genesys_pipeline.warehouse.write.load import LoadReport
 from genesys_pipeline.warehouse.write.merge import ConversationTables, MergeCounts, Progress
-from genesys_pipeline.plan.window import WindowError
 
 
 class Convergence:
@@ -31,7 +35,9 @@ class Convergence:
         progress: Progress | None = None,
     ) -> None:
         if complete is not None and not erasure_salt:
-            raise ValueError("erasure_salt: required with a CompleteExtraction (deleted ids are kept only as salted hashes)")
+            raise ValueError(
+                "erasure_salt: required with a CompleteExtraction (deleted ids are kept only as salted hashes)"
+            )
         if complete is not None and not complete.describes(manifest):
             raise IncompleteExtractionError(
                 f"the CompleteExtraction given is of {complete.source}, not of the extraction being loaded "

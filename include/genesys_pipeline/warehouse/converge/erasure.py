@@ -11,19 +11,20 @@ watermark, and only when the caller asserts it read every division. Deleted ids 
 audit only as HMAC-SHA256 digests under a salt: the audit proves what was erased without
 keeping it.
 """
+
 from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
-from typing import Collection
 
 from genesys_pipeline.normalize.normalizer import format_timestamp
+from genesys_pipeline.plan.window import Window, parse_instant
 from genesys_pipeline.staging.area import Manifest
 from genesys_pipeline.tables import EXTRACTED_AT
 from genesys_pipeline.warehouse.write.merge import ConversationTables, Progress, placeholders
-from genesys_pipeline.plan.window import Window, parse_instant
 
 # Query keys that do not narrow which conversations a job returns. Anything else (filters,
 # ``limit``, a key we do not know) might, so it makes the extraction unusable for erasure.
@@ -48,9 +49,7 @@ class CompleteExtraction:
             raise IncompleteExtractionError("build a CompleteExtraction with CompleteExtraction.of(...)")
 
     @classmethod
-    def of(
-        cls, manifest: Manifest, *, all_divisions_read: bool, data_available_until: datetime
-    ) -> "CompleteExtraction":
+    def of(cls, manifest: Manifest, *, all_divisions_read: bool, data_available_until: datetime) -> CompleteExtraction:
         """The whole days of ``manifest``'s interval that ended by ``data_available_until``.
 
         ``all_divisions_read`` must be literally True: the caller checked that the client reads
@@ -58,7 +57,9 @@ class CompleteExtraction:
         """
         where = f"extraction {manifest.partition}/{manifest.query_hash}"
         if all_divisions_read is not True:
-            raise IncompleteExtractionError(f"{where}: all_divisions_read must be True to erase (got {all_divisions_read!r})")
+            raise IncompleteExtractionError(
+                f"{where}: all_divisions_read must be True to erase (got {all_divisions_read!r})"
+            )
         if not manifest.complete or not manifest.extracted_at:
             raise IncompleteExtractionError(f"{where} is not complete")
         narrowing = sorted(set(manifest.query) - _NON_NARROWING_KEYS)

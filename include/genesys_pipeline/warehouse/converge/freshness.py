@@ -6,11 +6,12 @@ never disagrees with the data: ``conversations`` and ``open_conversations`` (no
 rewritten conversations) and ``deleted_last_run`` (erased) are what the last touching load did.
 ``last_extracted_at`` moves only for days an extraction covered whole, and never backwards.
 """
+
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date
-from typing import Iterable, Mapping
 
 from sqlalchemy import Connection
 
@@ -59,8 +60,12 @@ def upsert_partition_freshness(
     for day in sorted(touched):
         total, still_open = _day_counts(tables, day)
         row = DayFreshness(
-            day, extracted_at if day in extracted else None, total, still_open,
-            changed_by_day.get(day, 0), deleted.get(day, 0),
+            day,
+            extracted_at if day in extracted else None,
+            total,
+            still_open,
+            changed_by_day.get(day, 0),
+            deleted.get(day, 0),
         )
         _upsert(tables, row)
         written.append(row)
@@ -94,9 +99,7 @@ def read_partition_freshness(conn: Connection, tables: ConversationTables | None
     result = conn.exec_driver_sql(
         f"SELECT {', '.join(map(quote, _COLUMNS))} FROM {target} ORDER BY {quote('partition_date')}"
     )
-    return [
-        DayFreshness(str(r[0])[:10], iso_text(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in result
-    ]
+    return [DayFreshness(str(r[0])[:10], iso_text(r[1]), int(r[2]), int(r[3]), int(r[4]), int(r[5])) for r in result]
 
 
 def _schema(conn: Connection) -> str | None:

@@ -4,6 +4,7 @@ A details job serves partial records of conversations still in progress; their d
 be re-extracted, so the warehouse itself is the list of what is still moving, whatever day it
 started (the partial index ``ix_conversations_open`` keeps this look-up small).
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -11,9 +12,9 @@ from datetime import date
 
 from sqlalchemy import Engine
 
-from genesys_pipeline.warehouse.write.daylocks import conversation_day
-from genesys_pipeline.warehouse.engine import schema_for
 from genesys_pipeline.warehouse.converge.freshness import iso_text
+from genesys_pipeline.warehouse.engine import schema_for
+from genesys_pipeline.warehouse.write.daylocks import conversation_day
 from genesys_pipeline.warehouse.write.merge import ConversationTables
 
 
@@ -39,5 +40,6 @@ def open_conversations(engine: Engine) -> OpenConversations:
             f"WHERE {quote('conversation_end')} IS NULL ORDER BY {start}, {cid}"
         ).all()
     oldest = rows[0][1] if rows else None
-    return OpenConversations([row[0] for row in rows], iso_text(oldest), {row[0]: conversation_day(row[2]) for row in rows})
-
+    return OpenConversations(
+        [row[0] for row in rows], iso_text(oldest), {row[0]: conversation_day(row[2]) for row in rows}
+    )

@@ -14,26 +14,28 @@ query returns only conversations that overlap the interval, so none started afte
 foreign day is always earlier than every own day, and the whole sequence is descending. A load
 without an interval (the follow-up's by-id fetch) owns the days its query lists
 (``LISTED_DAYS_KEY``: the stored days of the ids it asked for, a conversation's day never
-changes), so it too merges as it streams and sets nothing aside. Should a record break the rule (a foreign day later than an own day), its lock is
-taken out of order; PostgreSQL's deadlock detector then aborts one of the loads (SQLSTATE 40P01),
-whose transaction rolls back whole, and :func:`is_deadlock` lets the caller re-run it (loads are
-idempotent).
+changes), so it too merges as it streams and sets nothing aside. Should a record break the rule
+(a foreign day later than an own day), its lock is taken out of order; PostgreSQL's deadlock detector
+then aborts one of the loads (SQLSTATE 40P01), whose transaction rolls back whole, and
+:func:`is_deadlock` lets the caller re-run it (loads are idempotent).
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any, Collection, Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import Connection
 
 from genesys_pipeline.normalize.normalizer import TableBatch
-from genesys_pipeline.staging.followup import LISTED_DAYS_KEY
 from genesys_pipeline.normalize.table_rows import ID_COLUMN, select_rows
+from genesys_pipeline.plan.window import Window, WindowError
+from genesys_pipeline.staging.followup import LISTED_DAYS_KEY
 from genesys_pipeline.tables import TABLES_BY_NAME
 from genesys_pipeline.warehouse.engine import lock_on_postgres
-from genesys_pipeline.plan.window import Window, WindowError
 
 # High 32 bits of every day lock's key (the low bits are the day's ordinal): apart from the
 # schema lock (0x6E6E5358) and any other small key.
@@ -97,8 +99,10 @@ def split_batch(batch: TableBatch, own_days: Collection[date]) -> SplitBatch:
     """Cut ``batch`` by its conversations' days. ``replaces`` follows the ids: a conversation's
     day never changes, so an earlier copy of it sits in a piece of the same class. Rows whose
     conversation has no conversations row in the batch stay with the own piece (as before)."""
-    day_of = {row[ID_COLUMN[_CONVERSATIONS.name]]: conversation_day(row[_DAY_COLUMN])
-              for row in batch.rows.get(_CONVERSATIONS.name, [])}
+    day_of = {
+        row[ID_COLUMN[_CONVERSATIONS.name]]: conversation_day(row[_DAY_COLUMN])
+        for row in batch.rows.get(_CONVERSATIONS.name, [])
+    }
     foreign_ids = {cid for cid, day in day_of.items() if day not in own_days}
     if not foreign_ids:
         return SplitBatch(batch, None, frozenset())
@@ -111,8 +115,12 @@ def _piece(batch: TableBatch, ids: set[str], keep: bool) -> TableBatch | None:
     conversation_ids = [cid for cid in batch.conversation_ids if (cid in ids) == keep]
     if not conversation_ids and not any(rows.values()):
         return None
-    return replace(batch, rows=rows, conversation_ids=conversation_ids,
-                   replaces=frozenset(cid for cid in batch.replaces if (cid in ids) == keep))
+    return replace(
+        batch,
+        rows=rows,
+        conversation_ids=conversation_ids,
+        replaces=frozenset(cid for cid in batch.replaces if (cid in ids) == keep),
+    )
 
 
 class DayLocks:
@@ -135,4 +143,7 @@ class DayLocks:
 def is_deadlock(error: BaseException) -> bool:
     """Whether ``error`` is PostgreSQL's deadlock_detected (the load was rolled back; re-run it)."""
     original = getattr(error, "orig", None)
-    return getattr(original, "sqlstate", None) == DEADLOCK_DETECTED or getattr(original, "pgcode", None) == DEADLOCK_DETECTED
+    return (
+        getattr(original, "sqlstate", None) == DEADLOCK_DETECTED
+        or getattr(original, "pgcode", None) == DEADLOCK_DETECTED
+    )

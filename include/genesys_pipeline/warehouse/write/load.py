@@ -13,19 +13,27 @@ threads, a follow-up's by-id fetch) are set aside and merged at the end, under t
 Loads of different days therefore run in parallel; loads sharing a conversation meet on its
 day's lock. SQLite keeps its single writer (BEGIN IMMEDIATE) and merges every batch in order.
 """
+
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Collection, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date
-from typing import Any, Callable, Collection, Iterable, Iterator, Protocol, Sequence, TypeVar
+from typing import Any, Protocol, TypeVar
 
 from sqlalchemy import Connection, Engine
 
 from genesys_pipeline.normalize.normalizer import NormalizeResult, TableBatch
 from genesys_pipeline.tables import TABLES_BY_NAME, TableSpec
 from genesys_pipeline.warehouse.write.daylocks import split_batch
-from genesys_pipeline.warehouse.write.merge import ConversationTables, MergeCounts, Progress, placeholders, replace_batch
+from genesys_pipeline.warehouse.write.merge import (
+    ConversationTables,
+    MergeCounts,
+    Progress,
+    placeholders,
+    replace_batch,
+)
 from genesys_pipeline.warehouse.write.set_aside import SetAside
 
 T = TypeVar("T")
@@ -33,14 +41,19 @@ BATCH_EVENT = "batch:"  # progress event after each batch (one staged page): "ba
 
 
 class RowWriter(Protocol):
-    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
-        """Append ``rows`` (in ``spec``'s column order) to the (quoted, qualified) table; ``columns`` are quoted names."""
+    def write(
+        self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]
+    ) -> None:
+        """Append ``rows`` (in ``spec``'s column order) to the (quoted, qualified) table; ``columns`` are quoted
+        names."""
 
 
 class ExecutemanyWriter:
     """Generic path: one prepared INSERT run over the whole batch by the DBAPI's executemany."""
 
-    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]) -> None:
+    def write(
+        self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]
+    ) -> None:
         marks = placeholders(conn, len(columns))
         conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows))
 
@@ -68,7 +81,7 @@ class LoadReport:
     rejects_path: str | None = None
     timings: dict[str, float] = field(default_factory=dict)
 
-    def include(self, result: NormalizeResult, rejects_path: str | None = None) -> "LoadReport":
+    def include(self, result: NormalizeResult, rejects_path: str | None = None) -> LoadReport:
         """Fold in what the normalize step found, so the audit gets one report per load."""
         self.conversations_rejected = len(result.rejected)
         self.duplicates_collapsed = result.duplicates_collapsed

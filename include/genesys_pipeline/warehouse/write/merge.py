@@ -12,11 +12,12 @@ merge of a conversation runs under the advisory lock of its ``conversation_date`
 conversation take turns on its day, loads of other days do not wait. Identifiers are always
 quoted; values are always bound parameters.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass, field
-from typing import Callable, Collection, Iterator
 
 from sqlalchemy import Connection
 
@@ -103,7 +104,7 @@ class ConversationTables:
             return
         ordered = sorted(ids)
         for start in range(0, len(ordered), _ID_CHUNK):
-            chunk = tuple(ordered[start:start + _ID_CHUNK])
+            chunk = tuple(ordered[start : start + _ID_CHUNK])
             yield f"{column} IN ({placeholders(self.conn, len(chunk))})", chunk
 
     def stored(self, extracted: dict[str, str]) -> dict[str, StoredVersion]:
@@ -143,11 +144,15 @@ class ConversationTables:
         if not self._postgres or self._analyzed:
             return
         self._analyzed = True
-        never = self.conn.exec_driver_sql(
-            "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
-            "WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.reltuples < 0",
-            (self._schema or "public", list(ID_COLUMN)),
-        ).scalars().all()
+        never = (
+            self.conn.exec_driver_sql(
+                "SELECT c.relname FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace "
+                "WHERE n.nspname = %s AND c.relname = ANY(%s) AND c.reltuples < 0",
+                (self._schema or "public", list(ID_COLUMN)),
+            )
+            .scalars()
+            .all()
+        )
         for table in never:
             # ANALYZE holds its table lock to the commit and conflicts with itself: without
             # SKIP_LOCKED two loads of different days would queue here on a new warehouse.
@@ -180,7 +185,9 @@ def batch_versions(rows: dict[str, Rows]) -> dict[str, BatchVersion]:
     """Conversation id -> extraction time, content hash and day of the batch's conversation rows."""
     id_column = ID_COLUMN[_CONVERSATIONS.name]
     return {
-        row[id_column]: BatchVersion(row[_EXTRACTED_COLUMN], row[_HASH_COLUMN], _day_text(row[_DAY_COLUMN]), row[_RUN_COLUMN])
+        row[id_column]: BatchVersion(
+            row[_EXTRACTED_COLUMN], row[_HASH_COLUMN], _day_text(row[_DAY_COLUMN]), row[_RUN_COLUMN]
+        )
         for row in rows[_CONVERSATIONS.name]
     }
 

@@ -16,13 +16,15 @@ goes through text COPY, so PostgreSQL keeps the last word on what such text mean
 Rows the normalize worker already encoded (:class:`~genesys_pipeline.normalize.table_rows.EncodedRows`,
 :mod:`genesys_pipeline.normalize.copy_text`) are sent as they are: no per-row work here.
 """
+
 from __future__ import annotations
 
 import re
 import threading
+from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from operator import itemgetter
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import psycopg
 from psycopg.adapt import Dumper
@@ -34,9 +36,17 @@ from genesys_pipeline.tables import BOOL, DATE, FLOAT, INT, JSON, TEXT, TS, Colu
 
 # Warehouse column type -> the PostgreSQL type ensure_schema gives it (schema._TYPES).
 PG_TYPES: dict[ColumnType, str] = {
-    TEXT: "text", JSON: "text", INT: "int8", FLOAT: "float8", BOOL: "bool", TS: "timestamptz", DATE: "date",
+    TEXT: "text",
+    JSON: "text",
+    INT: "int8",
+    FLOAT: "float8",
+    BOOL: "bool",
+    TS: "timestamptz",
+    DATE: "date",
 }
-_TIMESTAMP_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})")
+_TIMESTAMP_TEXT = re.compile(
+    r"[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\.[0-9]{1,6})?(?:Z|[+-][0-9]{2}:[0-9]{2})"
+)
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
 _DATE = psycopg.adapters.types["date"].oid
@@ -62,9 +72,11 @@ class CopyWriter:
         if isinstance(rows, EncodedRows):
             if self.binary:
                 raise TypeError("binary COPY cannot send rows encoded as COPY text")
-            with driver_connection.cursor() as cursor:
-                with cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (ENCODING 'UTF8')") as copy:
-                    copy.write(rows.data)
+            with (
+                driver_connection.cursor() as cursor,
+                cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN (ENCODING 'UTF8')") as copy,
+            ):
+                copy.write(rows.data)
             return
         temporal = TemporalValues.of(spec, rows) if self.binary else None
         if temporal is None:
@@ -96,7 +108,7 @@ class TemporalValues:
         self.dates = dates
 
     @classmethod
-    def of(cls, spec: TableSpec, rows: Sequence[tuple]) -> "TemporalValues | None":
+    def of(cls, spec: TableSpec, rows: Sequence[tuple]) -> TemporalValues | None:
         """Encodings of the rows' timestamps and dates, or None if one is not plain ISO-8601."""
         timestamps = _encoded(spec, rows, TS, _timestamp)
         if timestamps is None:
@@ -104,7 +116,7 @@ class TemporalValues:
         dates = _encoded(spec, rows, DATE, _date)
         return None if dates is None else cls(timestamps, dates)
 
-    def __enter__(self) -> "TemporalValues":
+    def __enter__(self) -> TemporalValues:
         """Hand these encodings to the dumpers of COPYs started on this thread until exit."""
         _current.values = self
         return self

@@ -8,10 +8,12 @@ between 20,000 and 200,000 conversations. They are spooled instead to an anonymo
 file (unlinked at creation, private to this process, gone when closed or when the process
 dies) and read back in order.
 """
+
 from __future__ import annotations
 
 import tempfile
-from typing import IO, Iterator
+from collections.abc import Iterator
+from typing import IO
 
 from genesys_pipeline.normalize.frames import read_frame, write_frame
 from genesys_pipeline.normalize.normalizer import TableBatch
@@ -26,7 +28,8 @@ class SetAside:
 
     def add(self, batch: TableBatch) -> None:
         if self._file is None:
-            self._file = tempfile.TemporaryFile(prefix="genesys-set-aside-")
+            # Not a with block: the spool outlives this call; close() / __exit__ closes it.
+            self._file = tempfile.TemporaryFile(prefix="genesys-set-aside-")  # noqa: SIM115
         write_frame(self._file, batch)
         self.count += 1
 
@@ -42,7 +45,7 @@ class SetAside:
             self._file.close()
             self._file = None
 
-    def __enter__(self) -> "SetAside":
+    def __enter__(self) -> SetAside:
         return self
 
     def __exit__(self, *exc: object) -> None:
