@@ -18,6 +18,8 @@ from typing import Iterator
 
 import pytest
 
+pytest_plugins = ["tests.support.fixtures_airflow"]
+
 ROOT = Path(__file__).resolve().parents[1]
 AIRFLOW_HOME = Path(tempfile.mkdtemp(prefix="genesys-airflow-home-"))
 

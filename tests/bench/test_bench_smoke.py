@@ -7,12 +7,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import orjson
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 SUMMARY_KEYS = {
     "conversations", "ours_conv_per_s", "floor_conv_per_s", "ratio_to_floor", "baseline_conv_per_s",
     "speedup_vs_baseline", "peak_rss_mb_small", "peak_rss_mb_large", "api_requests", "min_api_requests",

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 import pytest
 
-from daily_dag_harness import DAG_ID, DAGS_FOLDER
+from tests.support.daily_dag_harness import DAG_ID, DAGS_FOLDER
 
 DAG_FILES = sorted(path.name for path in DAGS_FOLDER.glob("*.py"))
 REFRESH_DAG_ID = "genesys_conversations_refresh"

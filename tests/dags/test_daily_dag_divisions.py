@@ -8,9 +8,10 @@ import json
 import pytest
 from sqlalchemy import inspect, text
 
-from daily_dag_harness import data_snapshot, day_interval, past_day, run_day, task_states
-from emulator.support import require_module
+from tests.support.daily_dag_harness import data_snapshot, day_interval, past_day, run_day, task_states
+from tests.support.emulator_api import require_module
 from genesys_pipeline.report.audit import read_audit
+from tests.support.connections import set_genesys_cloud_connection
 
 PureCloud = require_module("PureCloudPlatformClientV2")  # the oracle: fails, never skips, under CI
 
@@ -23,11 +24,8 @@ def full_sdk(emulator):
 
 def use_scoped_client(emulator, monkeypatch, division_ids: list[str]) -> None:
     emulator.control.add_client(*SCOPED, divisions=division_ids)
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT",
-        json.dumps({"conn_type": "http", "host": emulator.base_url, "login": SCOPED[0], "password": SCOPED[1],
-                    "extra": {"backoff_base_seconds": 0.1, "backoff_max_seconds": 1}}),
-    )
+    set_genesys_cloud_connection(monkeypatch, emulator.base_url, login=SCOPED[0], password=SCOPED[1],
+                                 extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1})
 
 
 def ids_in_divisions(sdk, ids: list[str], divisions: set[str]) -> set[str]:

@@ -6,7 +6,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import column, select, table
 
-from daily_dag_harness import data_snapshot, day_interval, details_job_calls, past_day, run_day, task_states
+from tests.support.daily_dag_harness import data_snapshot, day_interval, details_job_calls, past_day, run_day, task_states
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.report.webhook import EVENT_SYNCED

@@ -6,7 +6,7 @@ import json
 import pytest
 from sqlalchemy import inspect
 
-from daily_dag_harness import data_snapshot, day_interval, details_job_calls, free_port_url, past_day, run_day, task_states
+from tests.support.daily_dag_harness import data_snapshot, day_interval, details_job_calls, free_port_url, past_day, run_day, task_states
 from genesys_pipeline.report.audit import read_audit
 
 

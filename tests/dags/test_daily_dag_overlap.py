@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from daily_dag_harness import past_day, run_day, task_states
+from tests.support.daily_dag_harness import past_day, run_day, task_states
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
 

@@ -9,18 +9,15 @@ and every table equal to what the same DAG loads from one uncapped job. The emul
 """
 from __future__ import annotations
 
-import sys
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 
-from daily_dag_harness import data_snapshot, past_day, run_day, task_states
+from tests.support.daily_dag_harness import data_snapshot, past_day, run_day, task_states
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "operations"))  # the week test's independent reads
-from living_week import differences, truth_at_clock, warehouse_facts  # noqa: E402
+from tests.operations.living_week import differences, truth_at_clock, warehouse_facts  # the week test's independent reads
 
 # ~1 min a dialect (two DAG runs); the fast tier covers splitting and stitching against the emulator
 # in tests/hook/test_results_cap_split.py.

@@ -10,11 +10,12 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from daily_dag_harness import DAG_ID, past_day, run_day, task_states
+from tests.support.daily_dag_harness import DAG_ID, past_day, run_day, task_states
 from genesys_pipeline.report.lineage_names import genesys_details, staged_files, warehouse_tables
 from genesys_pipeline.tables import CONVERSATION_TABLES
+from tests.support.paths import SCRIPTS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))  # local_env: the demo's Airflow set-up
+sys.path.insert(0, str(SCRIPTS))  # local_env: the demo's Airflow set-up
 
 
 def test_dataset_names_follow_the_openlineage_naming_spec_and_hold_no_credentials():

@@ -6,12 +6,12 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[2]
-sys.path.insert(0, str(ROOT / "scripts"))
+from tests.support.paths import ROOT, SCRIPTS
+
+sys.path.insert(0, str(SCRIPTS))
 
 from local_env import AIRFLOW, airflow_env, migrate_metadata_db  # noqa: E402
 from metadata_settings import store_in_metadata_db  # noqa: E402

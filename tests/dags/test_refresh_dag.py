@@ -8,7 +8,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from sqlalchemy import text
 
-from daily_dag_harness import DAGS_FOLDER, params_restored, past_day
+from tests.support.daily_dag_harness import DAGS_FOLDER, params_restored, past_day
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.engine import qualified_name
 

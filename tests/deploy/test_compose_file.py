@@ -14,7 +14,7 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from compose_file import (
+from tests.support.compose_file import (
     COMPOSE_PATH,
     ROOT,
     MissingRequiredVariable,

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from compose_file import ROOT
+from tests.support.compose_file import ROOT
 
 DOCKERFILE = (ROOT / "Dockerfile").read_text()
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import ApiClient
+from tests.support.emulator_api import ApiClient
 
 
 @pytest.fixture()

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import ApiClient
+from tests.support.emulator_api import ApiClient
 
 AGGREGATES = "/api/v2/analytics/conversations/aggregates/query"
 INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"

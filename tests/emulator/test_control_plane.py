@@ -10,7 +10,7 @@ import requests
 
 from genesys_emulator.testing import EmulatorControl, EmulatorServer
 
-from .support import JOBS, ApiClient, day_interval, hour_interval
+from tests.support.emulator_api import JOBS, ApiClient, day_interval, hour_interval
 
 SECRET = "emulator-webhook-secret"
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import JOBS, ApiClient, day_interval, hour_interval
+from tests.support.emulator_api import JOBS, ApiClient, day_interval, hour_interval
 
 
 def test_submit_poll_and_page_match_ground_truth(emulator, api: ApiClient):

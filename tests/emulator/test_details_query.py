@@ -5,7 +5,7 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from .support import DETAILS, ApiClient, day_interval, hour_interval
+from tests.support.emulator_api import DETAILS, ApiClient, day_interval, hour_interval
 
 QUERY = DETAILS + "/query"
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 from genesys_emulator.config import EmulatorConfig
 from genesys_emulator.testing import EmulatorServer
 
-from .support import DETAILS, JOBS, ApiClient
+from tests.support.emulator_api import DETAILS, JOBS, ApiClient
 
 INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 FIXED = dict(watermark="2024-06-01T00:00:00.000Z", conversations_per_day=300)

@@ -7,7 +7,7 @@ import json
 import pytest
 import requests
 
-from .support import DETAILS, JOBS, ApiClient, day_interval, hour_interval
+from tests.support.emulator_api import DETAILS, JOBS, ApiClient, day_interval, hour_interval
 
 RESULTS_OP = "get_analytics_conversations_details_job_results"
 

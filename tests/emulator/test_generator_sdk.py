@@ -12,8 +12,8 @@ from genesys_emulator.world.evolution import EvolutionSettings
 from genesys_emulator.world.generator import DataGenerator, without_attributes
 from genesys_emulator.world.records import ConversationAssembler, ConversationSlot
 
-from .sdk_audit import audit, dropped_keys
-from .support import require_module
+from tests.support.sdk_audit import audit, dropped_keys
+from tests.support.emulator_api import require_module
 
 PureCloud = require_module("PureCloudPlatformClientV2")
 DAY = date(2024, 5, 1)

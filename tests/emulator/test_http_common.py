@@ -6,7 +6,7 @@ import uuid
 import pytest
 import requests
 
-from .support import DETAILS, JOBS, ApiClient, day_interval
+from tests.support.emulator_api import DETAILS, JOBS, ApiClient, day_interval
 
 QUERY = DETAILS + "/query"
 

@@ -14,7 +14,7 @@ from genesys_emulator.world.determinism import iso_ms
 from genesys_emulator.world.evolution import EvolutionSettings
 from genesys_emulator.world.generator import DataGenerator
 
-from .support import DETAILS, JOBS, ApiClient
+from tests.support.emulator_api import DETAILS, JOBS, ApiClient
 
 DAY = date(2024, 5, 1)
 _GENERATOR = DataGenerator(42, 2000, evolution=EvolutionSettings())

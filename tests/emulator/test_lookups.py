@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import ApiClient
+from tests.support.emulator_api import ApiClient
 
 ENVELOPE = {"entities", "pageSize", "pageNumber", "total", "pageCount", "firstUri", "selfUri", "lastUri"}
 

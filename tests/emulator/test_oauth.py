@@ -6,7 +6,7 @@ import base64
 import pytest
 import requests
 
-from .support import ApiClient, fetch_token
+from tests.support.emulator_api import ApiClient, fetch_token
 
 TOKEN_FORM = {"grant_type": "client_credentials"}
 USERS = "/api/v2/users"

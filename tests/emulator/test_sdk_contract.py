@@ -12,8 +12,8 @@ import time
 import pytest
 import requests
 
-from .sdk_audit import audit, dropped_keys
-from .support import DETAILS, JOBS, fetch_token, hour_interval, require_module
+from tests.support.sdk_audit import audit, dropped_keys
+from tests.support.emulator_api import DETAILS, JOBS, fetch_token, hour_interval, require_module
 
 PureCloud = require_module("PureCloudPlatformClientV2")
 from PureCloudPlatformClientV2.rest import ApiException  # noqa: E402

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import pytest
 
-from .support import DETAILS, ApiClient
+from tests.support.emulator_api import DETAILS, ApiClient
 
 DAY_START = "2024-05-01T00:00:00.000Z"
 INTERVAL = "2024-05-01T10:00:00.000Z/2024-05-01T14:00:00.000Z"

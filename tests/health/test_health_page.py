@@ -12,7 +12,7 @@ from genesys_pipeline.health import render_health_page
 from genesys_pipeline.health.summary import default_end
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 
-from health_world import END, write_attempts
+from tests.support.health_world import END, write_attempts
 
 
 @pytest.fixture()

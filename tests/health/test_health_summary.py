@@ -12,7 +12,7 @@ from genesys_pipeline.health.summary import MISSING, HealthTotals, default_end, 
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 from genesys_pipeline.warehouse.schema import warehouse_table
 
-from health_world import ATTEMPTS, END, Attempt, EXTRACTED_AT, load_conversations, write_aggregates, write_attempts
+from tests.support.health_world import ATTEMPTS, END, Attempt, EXTRACTED_AT, load_conversations, write_aggregates, write_attempts
 
 DAYS = 7  # 2026-11-18 .. 2026-11-24
 

@@ -3,15 +3,15 @@ from __future__ import annotations
 
 import subprocess
 import sys
-from pathlib import Path
 
 from plotly.offline import get_plotlyjs
 
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 
-from health_world import write_attempts
+from tests.support.health_world import write_attempts
+from tests.support.paths import SCRIPTS
 
-SCRIPT = Path(__file__).resolve().parents[2] / "scripts" / "report.py"
+SCRIPT = SCRIPTS / "report.py"
 
 
 def run_report(*args: str) -> subprocess.CompletedProcess[str]:

@@ -9,16 +9,9 @@ import pytest
 
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 
-from health_world import write_attempts
+from tests.support.health_world import write_attempts
 
-pytestmark = pytest.mark.usefixtures("airflow_db")
-
-
-@pytest.fixture(scope="module")
-def airflow_db() -> None:
-    from airflow.utils.db import initdb
-
-    initdb()
+pytestmark = pytest.mark.usefixtures("airflow_db")  # the shared one: tests/support/fixtures_airflow.py
 
 
 @pytest.fixture(scope="module")

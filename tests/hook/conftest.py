@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from hook_connection import FAKE_BASE, set_connection
+from tests.support.connections import FAKE_BASE, set_connection
 
 
 @pytest.fixture()

@@ -2,7 +2,6 @@
 operator, serializes the trigger, runs it inline, resumes ``execute_complete`` and stages pages."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
@@ -11,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from genesys_pipeline.staging.area import StagingArea
+from tests.support.connections import GENESYS_CLOUD_CONNECTION, genesys_connection_json
 
 DAG_FILE = '''
 import pendulum
@@ -39,9 +39,8 @@ def test_dags_test_defers_and_resumes(emulator, tmp_path: Path):
         "AIRFLOW_HOME": str(tmp_path),
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
-        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps(
-            {"conn_type": "http", "host": emulator.base_url, "login": "emulator-client", "password": "emulator-secret"}
-        ),
+        GENESYS_CLOUD_CONNECTION: genesys_connection_json(emulator.base_url, login="emulator-client",
+                                                          password="emulator-secret"),
     }
     airflow = str(Path(sys.executable).with_name("airflow"))
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)

@@ -8,7 +8,7 @@ from airflow.sdk.exceptions import AirflowSensorTimeout, TaskDeferred
 from genesys_cloud.api.exceptions import GenesysError
 from genesys_cloud.sensors import GenesysDataAvailabilitySensor
 from genesys_cloud.triggers import GenesysDataAvailabilityTrigger
-from genesys_responses import AVAILABILITY_URL, TOKEN_URL, token_ok
+from tests.genesys_cloud.genesys_responses import AVAILABILITY_URL, TOKEN_URL, token_ok
 
 TARGET = "2024-05-02T00:00:00+00:00"
 

@@ -11,9 +11,9 @@ import requests_mock as rm
 
 from genesys_cloud.api.body_reader import ResponseDeadlineError, read_body
 from genesys_cloud.api.exceptions import GenesysTransientError
-from genesys_responses import AVAILABILITY_URL, TOKEN_URL, token_ok
-from hook_connection import FAKE_BASE, set_connection
-from hostile_server import hostile_servers, http_answer
+from tests.genesys_cloud.genesys_responses import AVAILABILITY_URL, TOKEN_URL, token_ok
+from tests.support.connections import FAKE_BASE, set_connection
+from tests.support.hostile_server import hostile_servers, http_answer
 
 pytestmark = pytest.mark.timeout(30)
 CAP = 1024 * 1024

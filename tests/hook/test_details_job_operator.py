@@ -12,7 +12,7 @@ from genesys_cloud.api.exceptions import GenesysError, GenesysJobFailed
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_cloud.triggers import GenesysDetailsJobTrigger
 from genesys_pipeline.staging.area import StagingArea
-from genesys_responses import JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
+from tests.genesys_cloud.genesys_responses import JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
 
 INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 JOB_URL = f"{JOBS_URL}/job-1"

@@ -14,7 +14,7 @@ import orjson
 import pytest
 from urllib3.connection import HTTPConnection
 
-from hook_connection import set_connection
+from tests.support.connections import set_connection
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysJobFailed, GenesysRateLimitExceeded, GenesysTransientError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator

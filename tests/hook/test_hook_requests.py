@@ -17,7 +17,7 @@ from genesys_cloud.api.exceptions import (
     PaginationLoopError,
 )
 from genesys_cloud.api.job_state import JobState
-from genesys_responses import AVAILABILITY_URL, JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
+from tests.genesys_cloud.genesys_responses import AVAILABILITY_URL, JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
 
 AVAILABLE = {"json": {"dataAvailabilityDate": "2024-05-02T03:15:00.000Z"}}
 # Loop-shaped tests take at most this many pages, so a broken loop guard fails instead of spinning.

@@ -12,9 +12,11 @@ import json
 import os
 import subprocess
 import sys
-from pathlib import Path
 
 import pytest
+
+from tests.support.connections import GENESYS_CLOUD_CONNECTION, genesys_connection_json
+from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -22,7 +24,7 @@ CAP = 2
 THREADS = 3
 JOBS_PER_THREAD = 2
 SUBMIT = "post_analytics_conversations_details_jobs"
-WORKER = Path(__file__).with_name("job_cap_worker.py")
+WORKER = ROOT / "tests" / "genesys_cloud" / "api" / "job_cap_worker.py"
 
 
 def run_two_workers(base_url: str, backend: str, store_url: str | None) -> list[dict[str, int]]:
@@ -30,9 +32,8 @@ def run_two_workers(base_url: str, backend: str, store_url: str | None) -> list[
              "job_cap_wait_seconds": 0 if backend == "local" else 60, "job_slot_lease_seconds": 30}
     if store_url:
         extra["rate_budget_url"] = store_url
-    conn = {"conn_type": "http", "host": base_url, "login": "emulator-client", "password": "emulator-secret",
-            "extra": extra}
-    env = {**os.environ, "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps(conn)}
+    conn = genesys_connection_json(base_url, login="emulator-client", password="emulator-secret", extra=extra)
+    env = {**os.environ, GENESYS_CLOUD_CONNECTION: conn}
     workers = [
         subprocess.Popen([sys.executable, str(WORKER), str(THREADS), str(JOBS_PER_THREAD)], env=env,
                          stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)

@@ -12,7 +12,7 @@ import uuid
 import pytest
 from airflow.sdk.exceptions import TaskDeferred
 
-from hook_connection import set_connection
+from tests.support.connections import set_connection
 from genesys_cloud.api.job_slots import job_slots
 from genesys_cloud.api.rate_budget import budget_key
 from genesys_cloud.hook import GenesysCloudHook

@@ -9,7 +9,7 @@ import time
 
 import pytest
 
-from hook_connection import set_connection
+from tests.support.connections import set_connection
 from genesys_cloud.api import async_client, client
 from genesys_cloud.api.exceptions import GenesysAuthError
 from genesys_cloud.hook import GenesysCloudHook

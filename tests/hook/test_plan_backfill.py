@@ -5,14 +5,14 @@ import json
 import math
 import sys
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from hook_connection import set_connection
+from tests.support.connections import set_connection
 from genesys_pipeline.plan.backfill import BackfillLimits, daily_volume, plan, volume_queries
+from tests.support.paths import SCRIPTS
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "scripts"))
+sys.path.insert(0, str(SCRIPTS))
 import plan_backfill  # noqa: E402
 
 

@@ -16,7 +16,7 @@ from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.plan.result_cap import ResultCapError
 from genesys_pipeline.staging.area import StagingArea
-from hook_connection import set_connection
+from tests.support.connections import set_connection
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 RESULTS_PATH = "/api/v2/analytics/conversations/details/jobs/j-1/results"

@@ -128,7 +128,7 @@ def test_async_client_caps_the_decompressed_body_like_the_sync_one(monkeypatch):
 
     from genesys_cloud.api.exceptions import GenesysTransientError
     from genesys_cloud.hook import GenesysCloudHook
-    from hook_connection import FAKE_BASE, set_connection
+    from tests.support.connections import FAKE_BASE, set_connection
 
     set_connection(monkeypatch, FAKE_BASE, {"max_response_bytes": 1024 * 1024, "max_attempts": 2})
     bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
@@ -150,7 +150,7 @@ def test_async_client_caps_the_decompressed_body_like_the_sync_one(monkeypatch):
 def test_async_client_draws_api_calls_from_the_shared_budget_but_not_the_token(monkeypatch):
     from genesys_cloud.api.connection import config_from_connection
     from genesys_cloud.hook import GenesysCloudHook
-    from hook_connection import FAKE_BASE, set_connection
+    from tests.support.connections import FAKE_BASE, set_connection
 
     set_connection(monkeypatch, FAKE_BASE, {"rate_budget_per_minute": 90})
     hook = GenesysCloudHook()

@@ -14,7 +14,7 @@ from datetime import date, datetime, timedelta
 import requests
 from sqlalchemy import text
 
-from emulator_day import EMULATOR_CLIENT
+from tests.support.emulator_day import EMULATOR_CLIENT
 from genesys_pipeline.tables import CONTENT_HASH
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, qualified_name
 

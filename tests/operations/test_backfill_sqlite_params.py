@@ -17,7 +17,7 @@ import pytest
 
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
-from test_scheduler_backfill import DAG_ID, RUN_TIMEOUT, AirflowCluster, cluster_config, emulator_process, today
+from tests.operations.test_scheduler_backfill import DAG_ID, RUN_TIMEOUT, AirflowCluster, cluster_config, emulator_process, today
 
 pytestmark = [pytest.mark.slow]
 

@@ -11,7 +11,7 @@ from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.report.webhook import EVENT_SYNCED
 
-from emulator_day import day_window, past_day
+from tests.support.emulator_day import day_window, past_day
 
 WEBHOOK_SECRET = "emulator-webhook-secret"
 HIDDEN = 3

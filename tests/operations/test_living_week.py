@@ -15,18 +15,17 @@ from __future__ import annotations
 
 import time
 from datetime import date, datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
-from emulator_day import point_genesys_connection, point_warehouse_connection
-from living_week import (
+from tests.support.emulator_day import point_genesys_connection, point_warehouse_connection
+from tests.support.paths import DAGS_FOLDER
+from tests.operations.living_week import (
     DayCost, WeekLog, audit_requests, content_hashes, differences, served_requests, truth_at_clock, warehouse_facts,
 )
 
 pytestmark = pytest.mark.slow
 
-DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 D = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a fixed past Monday: the org's history is the same every run
 DAYS = 7
 PER_DAY = 300

@@ -17,10 +17,10 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from sqlalchemy import text
 
-from emulator_day import point_genesys_connection, point_warehouse_connection
+from tests.support.emulator_day import point_genesys_connection, point_warehouse_connection
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, qualified_name
-from living_week import differences, truth_at_clock, warehouse_facts
+from tests.operations.living_week import differences, truth_at_clock, warehouse_facts
 
 pytestmark = pytest.mark.slow  # two DAG runs: ~40 s a warehouse; the operator tests cover the same in the fast tier
 

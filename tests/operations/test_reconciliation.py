@@ -10,7 +10,7 @@ from genesys_pipeline.report import aggregates
 from genesys_pipeline.report.reconcile import reconcile
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 
-from emulator_day import day_window, load_day, past_day
+from tests.support.emulator_day import day_window, load_day, past_day
 
 HIDDEN = 3
 

@@ -1,17 +1,15 @@
 """The reference-data DAG against the emulator: lookup snapshots, atomic replace, names in the category views."""
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 from sqlalchemy import text
 
 from genesys_pipeline.warehouse.reference_tables import EmptySnapshotError, replace_snapshot
 from genesys_pipeline.warehouse import Warehouse
 
-from emulator_day import day_window, load_day, past_day
+from tests.support.emulator_day import day_window, load_day, past_day
+from tests.support.paths import DAGS_FOLDER
 
-DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
 
 
 @pytest.fixture(scope="module")

@@ -30,14 +30,15 @@ from genesys_cluster.config import ClusterConfig, free_ports  # noqa: E402
 from genesys_cluster.processes import ManagedProcess  # noqa: E402
 from genesys_cluster.polling import poll_until  # noqa: E402
 
-from emulator_day import EMULATOR_CLIENT  # noqa: E402
+from tests.support.connections import EMULATOR_CLIENT, GENESYS_CLOUD_CONNECTION, genesys_connection_json
 from genesys_emulator.testing import EmulatorControl  # noqa: E402
 from genesys_pipeline.report.audit import read_audit  # noqa: E402
 from genesys_pipeline.warehouse import Warehouse  # noqa: E402
+from tests.support.paths import DAGS_FOLDER
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
-DAG_FILE = Path(__file__).resolve().parents[2] / "dags" / "genesys_conversations_daily.py"
+DAG_FILE = DAGS_FOLDER / "genesys_conversations_daily.py"
 DAG_ID = "genesys_conversations_daily"
 DAYS = 5
 RUN_TIMEOUT = 600.0
@@ -83,9 +84,8 @@ def cluster_config(tmp_path: Path, emulator_url: str, warehouse_url: str) -> Clu
     shutil.copy(DAG_FILE, dags)
     client_id, secret = EMULATOR_CLIENT
     env = {
-        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT": json.dumps({
-            "conn_type": "http", "host": emulator_url, "login": client_id, "password": secret,
-            "extra": {"backoff_base_seconds": 0.2, "backoff_max_seconds": 2}}),
+        GENESYS_CLOUD_CONNECTION: genesys_connection_json(
+            emulator_url, login=client_id, password=secret, extra={"backoff_base_seconds": 0.2, "backoff_max_seconds": 2}),
         "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": warehouse_url}}),
         "AIRFLOW_VAR_GENESYS_STAGING_ROOT": str(tmp_path / "staging"),
         "AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "1",

@@ -9,7 +9,7 @@ from typing import Callable
 
 import orjson
 import pytest
-from pipeline_records import DAY, EXTRACTED_D, SAMPLE_RECORD, pages_of
+from tests.genesys_pipeline.pipeline_records import DAY, EXTRACTED_D, SAMPLE_RECORD, pages_of
 
 from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse

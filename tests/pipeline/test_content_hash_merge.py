@@ -14,7 +14,7 @@ from genesys_pipeline.normalize.pii import PiiConfig
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID
 from genesys_pipeline.warehouse import Warehouse
 
-from pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY = date(2024, 5, 1)
 LATER = EXTRACTED_D + timedelta(days=1)

@@ -9,7 +9,7 @@ from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
 from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction
 from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
 
-from pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY = date(2024, 5, 1)
 

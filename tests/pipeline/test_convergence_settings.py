@@ -5,6 +5,7 @@ import orjson
 import pytest
 
 from genesys_pipeline.settings import SPECS, PipelineSettings
+from tests.support.paths import DOCS
 
 
 def test_convergence_defaults():
@@ -15,9 +16,7 @@ def test_convergence_defaults():
 
 
 def test_every_setting_is_documented_in_operations_md():
-    from pathlib import Path
-
-    doc = (Path(__file__).parents[2] / "docs" / "operations.md").read_text()
+    doc = (DOCS / "operations.md").read_text()
     assert [spec.name for spec in SPECS if f"`{spec.name}`" not in doc] == []
 
 

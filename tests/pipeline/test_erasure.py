@@ -15,7 +15,7 @@ from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.tables import CONVERSATION_TABLES
 from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction, IncompleteExtractionError, whole_days
 
-from pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY, NEXT = date(2024, 5, 1), date(2024, 5, 2)
 LATER = EXTRACTED_D + timedelta(days=3)

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import orjson
 import pytest
-from pipeline_records import DAY, EXTRACTED_D, EXTRACTED_D1
+from tests.genesys_pipeline.pipeline_records import DAY, EXTRACTED_D, EXTRACTED_D1
 
 from genesys_pipeline.normalize.copy_text import encode_text
 from genesys_pipeline.normalize.normalizer import Normalizer

@@ -15,7 +15,7 @@ from genesys_pipeline.staging.followup import (
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
 
-from pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY = date(2024, 5, 1)
 

@@ -8,7 +8,7 @@ from datetime import date, timedelta
 from genesys_pipeline.warehouse.converge.freshness import read_partition_freshness, upsert_partition_freshness
 from genesys_pipeline.warehouse.write.merge import ConversationTables
 
-from pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY, NEXT = date(2024, 5, 1), date(2024, 5, 2)
 

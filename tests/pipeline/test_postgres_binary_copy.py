@@ -12,7 +12,7 @@ from datetime import date, datetime, timezone
 
 import psycopg
 import pytest
-from pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 from genesys_pipeline.warehouse import Warehouse
 

@@ -14,13 +14,13 @@ from pathlib import Path
 
 import orjson
 import pytest
-from pipeline_records import EXTRACTED_D, EXTRACTED_D1
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
 from sqlalchemy import text
 
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
-from test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
+from tests.pipeline.test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
 

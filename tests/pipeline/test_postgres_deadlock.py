@@ -15,7 +15,7 @@ import time
 
 import psycopg
 import pytest
-from pipeline_records import EXTRACTED_D, EXTRACTED_D1
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
 from sqlalchemy.engine import make_url
 
 from genesys_pipeline.staging.area import Manifest, StagingArea
@@ -23,8 +23,8 @@ from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.converge.freshness import read_partition_freshness
 from genesys_pipeline.warehouse.write.load import BATCH_EVENT, LoadReport
 
-from test_postgres_day_locks import ADVISORY_LOCKS, _reset, _rows
-from test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
+from tests.pipeline.test_postgres_day_locks import ADVISORY_LOCKS, _reset, _rows
+from tests.pipeline.test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
 

@@ -11,7 +11,7 @@ import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from pipeline_records import EXTRACTED_D, EXTRACTED_D1
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
 
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.write.load import ExecutemanyWriter

@@ -1,7 +1,7 @@
 """The set-aside spool: batches come back equal and in order, and nothing stays behind."""
 from __future__ import annotations
 
-from pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.normalize.worker import encode_batch

@@ -11,7 +11,7 @@ from genesys_pipeline.tables import SCHEMA_VERSION
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.engine import warehouse_url
 
-from pipeline_records import EXTRACTED_D, EXTRACTED_D1
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
 
 DAY_D, DAY_D1 = date(2024, 5, 1), date(2024, 5, 2)
 

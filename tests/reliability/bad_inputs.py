@@ -13,8 +13,8 @@ from typing import Any, Callable
 
 import pytest
 
-from daily_dag_harness import EMULATOR_CLIENT
-from reliability_runs import genesys_connection
+from tests.support.daily_dag_harness import EMULATOR_CLIENT
+from tests.reliability.reliability_runs import genesys_connection
 
 
 @dataclass

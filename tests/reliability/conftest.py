@@ -2,42 +2,22 @@
 baseline per warehouse, and the report plugin that writes docs/reliability.md.
 
 The DAG fixtures (metadata DB, DAG, connections as environment variables) are the DAG tests'
-own, loaded from tests/dags/conftest.py, so both suites run the DAG under the same contract.
+own (tests/support/fixtures_airflow.py), so both suites run the DAG under the same contract.
 """
 from __future__ import annotations
 
-import importlib.util
 import os
-import sys
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from pathlib import Path
 from typing import Any, Callable, Iterator
 
 import pytest
 
-DAG_TESTS = Path(__file__).resolve().parents[1] / "dags"
-sys.path.insert(0, str(DAG_TESTS))
-
-
-def _load_dag_fixtures() -> Any:
-    spec = importlib.util.spec_from_file_location("dag_test_fixtures", DAG_TESTS / "conftest.py")
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
-
-
-_dag_fixtures = _load_dag_fixtures()
-airflow_db = _dag_fixtures.airflow_db
-daily_dag = _dag_fixtures.daily_dag
-pipeline_env = _dag_fixtures.pipeline_env
-
-from daily_dag_harness import past_day  # noqa: E402  (needs the path above)
-from reliability_report import REPORT_ENV, ReliabilityReport  # noqa: E402
-from reliability_runs import backend_of, data_tables, genesys_connection, measured_run  # noqa: E402
-
-from genesys_cloud.api.auth import TOKEN_CACHE  # noqa: E402
+from genesys_cloud.api.auth import TOKEN_CACHE
+from tests.reliability.reliability_report import REPORT_ENV, ReliabilityReport
+from tests.reliability.reliability_runs import backend_of, data_tables, genesys_connection, measured_run
+from tests.support.daily_dag_harness import past_day
 
 # A small day with several result pages (see RESULTS_PAGE_SIZE), so mid-pagination faults have pages to hit.
 CONVERSATIONS_PER_DAY = 400

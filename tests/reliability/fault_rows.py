@@ -21,7 +21,7 @@ import pytest
 from genesys_emulator.testing import EmulatorControl
 from genesys_pipeline.staging.area import ExtractionWriter
 from genesys_pipeline.warehouse import Warehouse
-from reliability_runs import unused_port_url
+from tests.reliability.reliability_runs import unused_port_url
 
 RESULTS = "get_analytics_conversations_details_job_results"
 SUBMIT = "post_analytics_conversations_details_jobs"

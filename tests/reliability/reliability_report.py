@@ -14,8 +14,10 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
+from tests.support.paths import DOCS
+
 REPORT_ENV = "GENESYS_WRITE_RELIABILITY_DOC"
-DOC_PATH = Path(__file__).resolve().parents[2] / "docs" / "reliability.md"
+DOC_PATH = DOCS / "reliability.md"
 
 
 @dataclass(frozen=True)

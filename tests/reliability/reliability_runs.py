@@ -5,7 +5,6 @@ clock), so a fault that the pipeline hides from its own accounting still shows u
 """
 from __future__ import annotations
 
-import json
 import socket
 import time
 from dataclasses import dataclass
@@ -15,7 +14,8 @@ from typing import Any
 from sqlalchemy import MetaData, inspect, select
 from sqlalchemy.engine import make_url
 
-from daily_dag_harness import EMULATOR_CLIENT, day_interval, run_day, task_states
+from tests.support.connections import set_genesys_cloud_connection
+from tests.support.daily_dag_harness import EMULATOR_CLIENT, day_interval, run_day, task_states
 from genesys_emulator.testing import EmulatorControl
 from genesys_pipeline.report.audit import AUDIT_TABLE, read_audit
 from genesys_pipeline.tables import PARTITION_FRESHNESS
@@ -33,9 +33,8 @@ FAST_RETRIES = {"backoff_base_seconds": 0.1, "backoff_max_seconds": 1}
 def genesys_connection(monkeypatch: Any, host: str, *, login: str | None = EMULATOR_CLIENT[0],
                        password: str | None = EMULATOR_CLIENT[1], **extra: Any) -> None:
     """Point ``genesys_cloud_default`` at ``host`` with the suite's page size and fast retry waits."""
-    conn = {"conn_type": "http", "host": host, "login": login, "password": password,
-            "extra": {**FAST_RETRIES, "results_page_size": RESULTS_PAGE_SIZE, **extra}}
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT", json.dumps(conn))
+    set_genesys_cloud_connection(monkeypatch, host, login=login, password=password,
+                                 extra={**FAST_RETRIES, "results_page_size": RESULTS_PAGE_SIZE, **extra})
 
 
 def total_requests(stats: dict[str, dict[str, int]]) -> int:

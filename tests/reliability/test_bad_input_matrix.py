@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from bad_inputs import BAD_INPUTS, BadInput, InputContext
+from tests.reliability.bad_inputs import BAD_INPUTS, BadInput, InputContext
 from genesys_cloud.api.exceptions import GenesysApiError
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
-from reliability_runs import data_tables, failure_messages, measured_run
+from tests.reliability.reliability_runs import data_tables, failure_messages, measured_run
 
 pytestmark = pytest.mark.slow
 ERROR_CHARS = 160

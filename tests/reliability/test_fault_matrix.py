@@ -10,8 +10,8 @@ import re
 import pytest
 
 from genesys_pipeline.tables import CONVERSATION_TABLES
-from fault_rows import COMPLETES, FAILS, FAULT_ROWS, FaultContext, FaultRow
-from reliability_runs import (
+from tests.reliability.fault_rows import COMPLETES, FAILS, FAULT_ROWS, FaultContext, FaultRow
+from tests.reliability.reliability_runs import (
     backend_of,
     data_tables,
     failure_messages,

@@ -10,7 +10,7 @@ from sqlalchemy import column, insert, select, table, text
 
 from genesys_pipeline.staging.area import ExtractionWriter
 from genesys_pipeline.warehouse import Warehouse
-from reliability_runs import measured_run
+from tests.reliability.reliability_runs import measured_run
 
 pytestmark = pytest.mark.slow
 INJECTION = "x'); DROP TABLE users;--"

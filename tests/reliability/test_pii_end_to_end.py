@@ -16,7 +16,7 @@ from sqlalchemy import MetaData, select
 from genesys_pipeline.normalize.pii import PII_COLUMNS
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
-from reliability_runs import audit_rows, backend_of, measured_run
+from tests.reliability.reliability_runs import audit_rows, backend_of, measured_run
 
 pytestmark = pytest.mark.slow
 SALT = "reliability-suite-salt"

@@ -20,8 +20,8 @@ import pytest
 
 from genesys_pipeline.normalize import normalizer as normalize
 from genesys_pipeline.staging.area import ExtractionWriter
-from reliability_runs import audit_rows, measured_run, warehouse_ids
-from test_secret_leaks import debug_log_file, files_under  # noqa: F401  (a fixture and its helper)
+from tests.reliability.reliability_runs import audit_rows, measured_run, warehouse_ids
+from tests.reliability.test_secret_leaks import debug_log_file, files_under  # noqa: F401  (a fixture and its helper)
 
 pytestmark = pytest.mark.slow
 

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import pytest
 
-from reliability_report import ReliabilityReport
+from tests.reliability.reliability_report import ReliabilityReport
 
 
 def test_rows_carry_their_test_verdict_and_cells_are_escaped(tmp_path):

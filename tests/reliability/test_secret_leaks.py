@@ -19,11 +19,11 @@ from typing import Iterator
 
 import pytest
 
-from fault_rows import RESULTS, FaultContext, expire_tokens_after_first_page
-from reliability_runs import audit_rows, genesys_connection, measured_run
+from tests.reliability.fault_rows import RESULTS, FaultContext, expire_tokens_after_first_page
+from tests.reliability.reliability_runs import audit_rows, genesys_connection, measured_run
+from tests.support.paths import ROOT, SCRIPTS
 
 pytestmark = pytest.mark.slow
-ROOT = Path(__file__).resolve().parents[2]
 CLIENT_ID = "leak-check-client"
 NOISY_LOGGERS = ("", "airflow", "airflow.task", "genesys_cloud", "genesys_pipeline", "urllib3", "requests", "httpx")
 
@@ -113,7 +113,7 @@ def test_demo_leaves_no_credential_behind(tmp_path, monkeypatch, report_row):
     scanned for the credentials it uses and for any bearer header or token field. Its tokens die with
     its emulator, so exact-token matching is the in-process test's job above. The emulator's own log
     is the fake Genesys server's side: it announces its fixed, public test client there on purpose."""
-    monkeypatch.syspath_prepend(str(ROOT / "scripts"))
+    monkeypatch.syspath_prepend(str(SCRIPTS))
     from local_env import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_WEBHOOK_SECRET
 
     demo_dir = tmp_path / "demo"

@@ -11,19 +11,17 @@ import json
 import os
 import re
 import stat
-import sys
 import time
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 
 import pytest
 
 from genesys_pipeline.report import webhook
 from genesys_pipeline.staging.area import MANIFEST_NAME, StagingArea
 from genesys_pipeline.staging.retention import purge_expired
-from reliability_runs import genesys_connection
+from tests.reliability.reliability_runs import genesys_connection
+from tests.support.paths import ROOT
 
-ROOT = Path(__file__).resolve().parents[2]
 YEAR_SECONDS = 31_536_000
 
 
@@ -75,8 +73,7 @@ def test_a_year_long_ratelimit_reset_delays_at_most_the_cap(emulator, monkeypatc
 def test_bombs_and_drips_over_real_sockets_fail_clearly(monkeypatch, recorded_hook, report_row):
     from genesys_cloud.api.exceptions import GenesysTransientError
 
-    sys.path.insert(0, str(ROOT / "tests" / "hook"))
-    from hostile_server import hostile_servers, http_answer
+    from tests.support.hostile_server import hostile_servers, http_answer
 
     token = http_answer(b'{"access_token": "t", "token_type": "bearer", "expires_in": 86400}')
     bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
@@ -205,8 +202,7 @@ def test_staging_of_a_real_extraction_is_private_redacted_and_purged(emulator, m
 
 
 def test_compose_publishes_only_the_ui_on_loopback(report_row):
-    sys.path.insert(0, str(ROOT / "tests" / "deploy"))
-    from compose_file import active_services, emulator_env, filled_env_example, load_compose
+    from tests.support.compose_file import active_services, emulator_env, filled_env_example, load_compose
 
     default = load_compose(filled_env_example())
     started = active_services(default)

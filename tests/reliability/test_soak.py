@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from daily_dag_harness import past_day
-from reliability_runs import audit_rows, ground_truth_ids, measured_run, warehouse_ids
+from tests.support.daily_dag_harness import past_day
+from tests.reliability.reliability_runs import audit_rows, ground_truth_ids, measured_run, warehouse_ids
 
 pytestmark = pytest.mark.slow
 FAULT_RATES = {"429": 0.05, "503": 0.02}

@@ -4,7 +4,6 @@ the call before any credential is sent."""
 from __future__ import annotations
 
 import http.server
-import json
 import ssl
 import subprocess
 import threading
@@ -16,6 +15,7 @@ import pytest
 from genesys_cloud.api.exceptions import GenesysTransientError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.api.regions import REGION_DOMAINS, resolve_base_urls
+from tests.support.connections import set_genesys_cloud_connection
 
 NON_LOOPBACK_HTTP = ("http://api.mypurecloud.ie", "http://10.1.2.3:8089", "http://emulator.internal:8089",
                      "http://127.0.0.1.nip.io:8089")
@@ -23,8 +23,7 @@ LOOPBACK_HTTP = ("http://127.0.0.1:8089", "http://localhost:8089", "http://[::1]
 
 
 def use_connection(monkeypatch: pytest.MonkeyPatch, host: str, **extra: object) -> GenesysCloudHook:
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT", json.dumps(
-        {"conn_type": "http", "host": host, "login": "client", "password": "transport-secret", "extra": extra}))
+    set_genesys_cloud_connection(monkeypatch, host, login="client", password="transport-secret", extra=extra)
     return GenesysCloudHook()
 
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 
 from genesys_pipeline.report import webhook
-from reliability_report import WEBHOOK_VERIFICATION_DOC
+from tests.reliability.reliability_report import WEBHOOK_VERIFICATION_DOC
 
 SECRET = "emulator-webhook-secret"  # the emulator sink's default
 EVENT = {"type": webhook.EVENT_SYNCED, "partition": "2024-05-01", "conversations_loaded": 400}

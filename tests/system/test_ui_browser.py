@@ -15,7 +15,7 @@ from typing import Iterator
 
 import pytest
 
-from airflow_ui import CHROMIUM_ARGS, VIEWPORT, AirflowUI, chromium_or_skip
+from tests.system.airflow_ui import CHROMIUM_ARGS, VIEWPORT, AirflowUI, chromium_or_skip
 from genesys_cluster.config import ADMIN_USER
 from genesys_cluster.pipeline import DAILY_DAG_ID, PipelineTarget, daily_dag_config, days_up_to_yesterday, pipeline_target
 

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from .operator_support import set_genesys_connection, set_warehouse_connection
+from tests.genesys_cloud.operators.operator_support import set_genesys_connection, set_warehouse_connection
 
 
 # A quieter org than the default 2,000 conversations a day: every branch still sees several

@@ -11,7 +11,7 @@ import pytest
 from genesys_cloud.api.exceptions import GenesysApiError
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_pipeline.report.aggregates import METRICS
-from .operator_support import (
+from tests.genesys_cloud.operators.operator_support import (
     RUN_ID, day_interval, make_context, metric_emits, parse_instant, past_day, qualified, select_rows, stage_day,
     staged_conversations, table_count,
 )

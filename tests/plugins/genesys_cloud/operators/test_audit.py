@@ -10,7 +10,7 @@ import pytest
 
 from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
 from genesys_cloud.operators.audited import AuditedOperator
-from .operator_support import (
+from tests.genesys_cloud.operators.operator_support import (
     DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, RecordingTaskInstance, iso, make_context, past_day, qualified,
     select_rows,
 )

@@ -8,7 +8,7 @@ from airflow.sdk.exceptions import AirflowFailException
 
 from genesys_cloud.api.exceptions import GenesysTransientError
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
-from .operator_support import make_context, set_genesys_connection
+from tests.genesys_cloud.operators.operator_support import make_context, set_genesys_connection
 
 DETAILS_PERMISSION = "analytics:conversationDetail:view"
 

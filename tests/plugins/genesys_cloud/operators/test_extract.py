@@ -11,7 +11,7 @@ from airflow.sdk.exceptions import TaskDeferred
 from genesys_cloud.api.exceptions import GenesysError, GenesysJobFailed
 from genesys_cloud.operators.extract import STARTED_AT_KEY, GenesysExtractOperator
 from genesys_cloud.triggers import ERROR, TIMEOUT
-from .operator_support import day_interval, make_context, past_day, staged_conversations
+from tests.genesys_cloud.operators.operator_support import day_interval, make_context, past_day, staged_conversations
 
 SUBMIT = "post_analytics_conversations_details_jobs"
 DAY = past_day(2)

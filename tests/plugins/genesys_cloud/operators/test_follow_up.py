@@ -16,7 +16,7 @@ import requests
 
 from genesys_cloud.operators.follow_up import GenesysFollowUpOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
-from .operator_support import (
+from tests.genesys_cloud.operators.operator_support import (
     EMULATOR_CLIENT, iso, make_context, prepare_warehouse, qualified, select_rows, set_genesys_connection,
     stage_day, staged_conversations,
 )

@@ -10,7 +10,7 @@ import pytest
 
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_pipeline.staging.area import StagingIntegrityError
-from .operator_support import make_context, prepare_warehouse, past_day, stage_day, staged_conversations, table_count
+from tests.genesys_cloud.operators.operator_support import make_context, prepare_warehouse, past_day, stage_day, staged_conversations, table_count
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")

@@ -13,7 +13,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowSkipException
 
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator, WebhookDeliveryError
-from .operator_support import DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, make_context, past_day
+from tests.genesys_cloud.operators.operator_support import DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, make_context, past_day
 
 PARTITION = past_day(2).strftime("%Y-%m-%d")
 SUMMARY = {"dag_id": DAG_ID, "run_id": RUN_ID, "partition": PARTITION, "status": "success", "try_number": 1,

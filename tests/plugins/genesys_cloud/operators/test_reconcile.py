@@ -7,7 +7,7 @@ import pytest
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
-from .operator_support import day_interval, make_context, prepare_warehouse, past_day, stage_day, table_count
+from tests.genesys_cloud.operators.operator_support import day_interval, make_context, prepare_warehouse, past_day, stage_day, table_count
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")

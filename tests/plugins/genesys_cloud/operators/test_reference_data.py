@@ -7,7 +7,7 @@ import requests
 
 from genesys_cloud.api.exceptions import GenesysPermissionError
 from genesys_cloud.operators.reference_data import GenesysReferenceDataOperator
-from .operator_support import EMULATOR_CLIENT, make_context, qualified, select_rows, set_genesys_connection
+from tests.genesys_cloud.operators.operator_support import EMULATOR_CLIENT, make_context, qualified, select_rows, set_genesys_connection
 
 LISTINGS = {
     "users": ("/api/v2/users", {"state": "any"}),

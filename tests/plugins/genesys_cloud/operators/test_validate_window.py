@@ -8,7 +8,7 @@ import pytest
 from airflow.sdk.exceptions import AirflowFailException
 
 from genesys_cloud.operators.validate_window import GenesysWindowOperator
-from .operator_support import iso, make_context, past_day, set_warehouse_connection
+from tests.genesys_cloud.operators.operator_support import iso, make_context, past_day, set_warehouse_connection
 
 
 @pytest.fixture()

@@ -1,15 +1,15 @@
-"""Helpers shared by the DAG tests: run one day with ``dag.test()`` and read the outcome."""
+"""Helpers shared by the suites that run the daily DAG in process: run one day with ``dag.test()``
+and read the outcome (tests/dags, tests/operations, tests/reliability)."""
 from __future__ import annotations
 
 from contextlib import contextmanager
 from datetime import datetime, timedelta, timezone
-from pathlib import Path
 from typing import Iterator
 
-DAGS_FOLDER = Path(__file__).resolve().parents[2] / "dags"
+from tests.support.connections import EMULATOR_CLIENT, EMULATOR_WEBHOOK_SECRET  # noqa: F401  (re-exported)
+from tests.support.paths import DAGS_FOLDER  # noqa: F401  (re-exported)
+
 DAG_ID = "genesys_conversations_daily"
-EMULATOR_CLIENT = ("emulator-client", "emulator-secret")
-EMULATOR_WEBHOOK_SECRET = "emulator-webhook-secret"
 
 
 def past_day(days_ago: int = 2, now: datetime | None = None) -> datetime:

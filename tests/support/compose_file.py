@@ -13,7 +13,8 @@ from typing import Any, Iterator, Mapping
 
 import yaml
 
-ROOT = Path(__file__).resolve().parents[2]
+from tests.support.paths import ROOT
+
 COMPOSE_PATH = ROOT / "docker-compose.yaml"
 ENV_EXAMPLE_PATH = ROOT / ".env.example"
 EMULATOR_ENV_PATH = ROOT / "emulator.env"

@@ -12,11 +12,10 @@ from pathlib import Path
 
 import pytest
 
+from genesys_pipeline.plan.window import Window
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.plan.window import Window
-
-EMULATOR_CLIENT = ("emulator-client", "emulator-secret")
+from tests.support.connections import EMULATOR_CLIENT, set_genesys_cloud_connection
 
 
 def past_day(days_ago: int = 2) -> datetime:
@@ -30,11 +29,8 @@ def day_window(day: datetime) -> Window:
 
 def point_genesys_connection(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
     client_id, secret = EMULATOR_CLIENT
-    monkeypatch.setenv(
-        "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT",
-        json.dumps({"conn_type": "http", "host": base_url, "login": client_id, "password": secret,
-                    "extra": {"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.5}}),
-    )
+    set_genesys_cloud_connection(monkeypatch, base_url, login=client_id, password=secret,
+                                 extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.5})
 
 
 def point_warehouse_connection(monkeypatch: pytest.MonkeyPatch, url: str) -> None:

@@ -1,8 +1,7 @@
 """Helpers of the operator tests: a minimal task context, connections as ``AIRFLOW_CONN_*`` env vars,
 and oracles that read staged pages and warehouse tables directly (not through the operators).
 
-A module of its own: test modules import it (relative import; this folder is a package so its test
-module names, such as ``test_reference_data``, do not clash with rootless test files elsewhere).
+A module of its own: test modules import it (``from tests.genesys_cloud.operators.operator_support import ...``).
 """
 from __future__ import annotations
 
@@ -15,8 +14,12 @@ from typing import Any, Iterator
 
 import pytest
 
-EMULATOR_CLIENT = ("emulator-client", "emulator-secret")
-EMULATOR_WEBHOOK_SECRET = "emulator-webhook-secret"
+from tests.support.connections import (  # noqa: F401  (the constants are re-exported to the operator tests)
+    EMULATOR_CLIENT,
+    EMULATOR_WEBHOOK_SECRET,
+    set_genesys_cloud_connection,
+)
+
 DAG_ID = "genesys_conversations_daily"
 RUN_ID = "manual__operator_tests"
 
@@ -85,9 +88,8 @@ def set_genesys_connection(
     monkeypatch: pytest.MonkeyPatch, host: str, client: tuple[str, str] = EMULATOR_CLIENT, **extra: Any
 ) -> None:
     login, password = client
-    conn = {"conn_type": "http", "host": host, "login": login, "password": password,
-            "extra": {"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **extra}}
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT", json.dumps(conn))
+    set_genesys_cloud_connection(monkeypatch, host, login=login, password=password,
+                                 extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **extra})
 
 
 def set_warehouse_connection(monkeypatch: pytest.MonkeyPatch, url: str) -> None:

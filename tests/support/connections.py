@@ -1,0 +1,37 @@
+"""Airflow connections of the tests, set as ``AIRFLOW_CONN_*`` environment variables exactly as an
+operator would set them. ``set_genesys_cloud_connection`` is the one place that writes
+``AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT``; each suite's own helper only chooses its defaults."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+GENESYS_CLOUD_CONNECTION = "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"
+EMULATOR_CLIENT = ("emulator-client", "emulator-secret")  # the emulator's default OAuth client
+EMULATOR_WEBHOOK_SECRET = "emulator-webhook-secret"  # the emulator webhook sink's default secret
+FAKE_BASE = "http://127.0.0.1:9"  # loopback, never contacted: requests_mock intercepts
+CLIENT_ID = "unit-client"
+CLIENT_SECRET = "unit-secret-7f3a9c"
+
+
+def genesys_connection_json(host: str, *, login: str | None, password: str | None,
+                            extra: dict[str, Any] | None = None, **fields: Any) -> str:
+    """The ``genesys_cloud_default`` connection as the JSON an ``AIRFLOW_CONN_*`` variable holds."""
+    conn = {"conn_type": "http", "host": host, "login": login, "password": password, "extra": extra or {}}
+    conn.update(fields)
+    return json.dumps(conn)
+
+
+def set_genesys_cloud_connection(monkeypatch: pytest.MonkeyPatch, host: str, *, login: str | None,
+                                 password: str | None, extra: dict[str, Any] | None = None, **fields: Any) -> None:
+    """Point ``genesys_cloud_default`` at ``host`` (``fields``: further connection fields, e.g. ``port``)."""
+    monkeypatch.setenv(GENESYS_CLOUD_CONNECTION,
+                       genesys_connection_json(host, login=login, password=password, extra=extra, **fields))
+
+
+def set_connection(monkeypatch: pytest.MonkeyPatch, host: str, extra: dict[str, Any] | None = None, **fields: Any) -> None:
+    """The hook tests' connection: the unit client unless ``fields`` name another login/password."""
+    credentials = {"login": CLIENT_ID, "password": CLIENT_SECRET, **fields}
+    set_genesys_cloud_connection(monkeypatch, host, extra=extra, **credentials)
