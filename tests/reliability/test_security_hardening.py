@@ -1,8 +1,8 @@
 """Security hardening end to end (issue 16): each check drives the real component over real
 sockets, files or the real compose file, and adds its row to docs/reliability.md.
 
-The per-function details live in the unit tests (tests/hook, tests/pipeline, tests/deploy,
-tests/dags); these are the deployment-shaped runs behind the published rows.
+The per-function details live in the unit tests (tests/genesys_cloud, tests/genesys_pipeline,
+tests/deploy, tests/dags); these are the deployment-shaped runs behind the published rows.
 """
 from __future__ import annotations
 
@@ -198,7 +198,7 @@ def test_staging_of_a_real_extraction_is_private_redacted_and_purged(emulator, m
     report_row("security", check=f"a real {manifest.page_count}-page extraction from the emulator staged under umask 022; "
                "its manifest torn, then restored and aged 15 days (retention 14)",
                result="files 0600, directories 0700; the torn manifest read as absent (re-extract); the expired "
-                      "extraction purged (rejects carry the PII config: tests/pipeline/test_staging_security.py)")
+                      "extraction purged (rejects carry the PII config: tests/genesys_pipeline/staging/test_rejects.py)")
 
 
 def test_compose_publishes_only_the_ui_on_loopback(report_row):

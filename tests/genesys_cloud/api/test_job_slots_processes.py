@@ -12,11 +12,11 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from tests.support.connections import GENESYS_CLOUD_CONNECTION, genesys_connection_json
-from tests.support.paths import ROOT
 
 pytestmark = pytest.mark.slow
 
@@ -24,7 +24,7 @@ CAP = 2
 THREADS = 3
 JOBS_PER_THREAD = 2
 SUBMIT = "post_analytics_conversations_details_jobs"
-WORKER = ROOT / "tests" / "genesys_cloud" / "api" / "job_cap_worker.py"
+WORKER = Path(__file__).with_name("job_cap_worker.py")
 
 
 def run_two_workers(base_url: str, backend: str, store_url: str | None) -> list[dict[str, int]]:

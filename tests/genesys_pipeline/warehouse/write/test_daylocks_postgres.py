@@ -20,7 +20,7 @@ from sqlalchemy import text
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
-from tests.pipeline.test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
+from tests.genesys_pipeline.warehouse.test_warehouse import DAY_D, DAY_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
 

@@ -20,7 +20,7 @@ from genesys_pipeline.warehouse import Warehouse
 from tests.operations.living_week import differences, truth_at_clock, warehouse_facts  # the week test's independent reads
 
 # ~1 min a dialect (two DAG runs); the fast tier covers splitting and stitching against the emulator
-# in tests/hook/test_results_cap_split.py.
+# in tests/genesys_cloud/test_split_extraction.py.
 pytestmark = pytest.mark.slow
 
 CAP = 700  # a day holds ~2000 conversations (the emulator's default volume)

@@ -23,8 +23,8 @@ from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.converge.freshness import read_partition_freshness
 from genesys_pipeline.warehouse.write.load import BATCH_EVENT, LoadReport
 
-from tests.pipeline.test_postgres_day_locks import ADVISORY_LOCKS, _reset, _rows
-from tests.pipeline.test_warehouse_load import DAY_D, DAY_D1, spanning_midnight
+from tests.genesys_pipeline.warehouse.write.test_daylocks_postgres import ADVISORY_LOCKS, _reset, _rows
+from tests.genesys_pipeline.warehouse.test_warehouse import DAY_D, DAY_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
 

@@ -10,19 +10,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
 from genesys_cloud.api.rate_budget import guarded_span
-from tests.hook.test_rate_budget import max_in_window
-from tests.support.paths import ROOT
+from tests.genesys_cloud.api.test_rate_budget import max_in_window
 
 pytestmark = pytest.mark.slow
 
 WINDOW = 3.0
 PER_WINDOW = 60
 SECONDS = 7.0
-WORKER = ROOT / "tests" / "genesys_cloud" / "api" / "budget_worker.py"
+WORKER = Path(__file__).with_name("budget_worker.py")
 
 
 def run_two_workers(base_url: str, backend: str, store_url: str) -> list[int]:

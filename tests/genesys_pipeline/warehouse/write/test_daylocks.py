@@ -15,7 +15,7 @@ from genesys_pipeline.warehouse.write.daylocks import (
 )
 from genesys_pipeline.warehouse.schema import SCHEMA_LOCK_KEY
 
-from tests.pipeline.test_warehouse_load import DAY_D, DAY_D1
+from tests.genesys_pipeline.warehouse.test_warehouse import DAY_D, DAY_D1
 
 
 def test_a_day_lock_key_is_stable_distinct_per_day_and_a_positive_bigint():
