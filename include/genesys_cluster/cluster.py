@@ -176,6 +176,7 @@ class AirflowCluster:
         timeout = self.config.startup_timeout
 
         def api_healthy() -> dict | None:
+            assert self.api is not None  # set by start(), before the wait
             health = self.api.health()
             statuses = [health[key]["status"] for key in ("metadatabase", "scheduler", "triggerer", "dag_processor")]
             return health if all(status == HEALTHY for status in statuses) else None

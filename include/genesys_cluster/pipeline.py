@@ -153,6 +153,7 @@ def days_up_to_yesterday(count: int) -> list[datetime]:
 def backfill_daily_dag(cluster: AirflowCluster, days: list[datetime], *, timeout: float) -> list[dict]:
     """Backfill ``days`` through the REST API as the UI does, one run per day at once; wait for all."""
     api = cluster.api
+    assert api is not None, "the cluster is not started"
     api.wait_for_dag(DAILY_DAG_ID, timeout=180, health_check=cluster.assert_running)
     api.create_backfill(DAILY_DAG_ID, days[0], days[-1], max_active_runs=len(days))
     api.unpause(DAILY_DAG_ID)

@@ -58,6 +58,7 @@ class ManagedProcess:
     def request_stop(self) -> None:
         """Ask the component (not its group) to shut down gracefully."""
         if self.is_running():
+            assert self._popen is not None
             self._popen.send_signal(signal.SIGTERM)
 
     def wait_stopped(self, timeout: float) -> None:
@@ -83,6 +84,7 @@ class ManagedProcess:
     def _kill_group(self) -> None:
         # The child was started with start_new_session, so its pid is its process group id;
         # the group holds only processes descended from this component.
+        assert self._popen is not None  # wait_stopped returns early when it was never started
         try:
             os.killpg(self._popen.pid, signal.SIGKILL)
         except (ProcessLookupError, PermissionError):

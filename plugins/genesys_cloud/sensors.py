@@ -26,7 +26,7 @@ from genesys_cloud.triggers import AVAILABLE, TIMEOUT, GenesysDataAvailabilityTr
 class GenesysDataAvailabilitySensor(BaseSensorOperator):
     """Succeeds when conversation details are available up to ``target`` (ISO-8601, templated)."""
 
-    template_fields = ("target",)
+    template_fields: tuple[str, ...] = ("target",)
 
     def __init__(
         self,

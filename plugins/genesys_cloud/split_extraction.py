@@ -17,9 +17,8 @@ and the load reads it unchanged.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 import orjson
 
@@ -43,6 +42,14 @@ def is_results_cap_error(error: BaseException) -> bool:
     return results_cap_of(error) is not None
 
 
+class Log(Protocol):
+    """What a :class:`SplitExtraction` logs through: a ``logging.Logger`` or an operator's ``self.log``."""
+
+    def info(self, msg: Any, /, *args: Any) -> Any: ...
+
+    def warning(self, msg: Any, /, *args: Any) -> Any: ...
+
+
 class SplitExtraction:
     """One whole-window extraction made of piece jobs; ``job_ids`` lists every job it submitted."""
 
@@ -55,7 +62,7 @@ class SplitExtraction:
         page_size: int | None,
         poll_interval: float,
         deadline: float,
-        log: logging.Logger,
+        log: Log,
         on_job: Callable[[str | None], None],
     ) -> None:
         self.hook = hook

@@ -23,7 +23,7 @@ from genesys_pipeline.warehouse.warehouse import WORKER_MIN_PAGES, BulkPath, War
 
 WAREHOUSE_CONN_ID = "genesys_warehouse"
 POSTGRES_TYPES = frozenset({"postgres", "postgresql"})
-COPY_FORMATS = {"text": "auto", "binary": "copy"}  # extra.copy_format -> Warehouse(bulk=...)
+COPY_FORMATS: dict[str, BulkPath] = {"text": "auto", "binary": "copy"}  # extra.copy_format -> Warehouse(bulk=...)
 
 
 def warehouse_sqlalchemy_url(conn_id: str = WAREHOUSE_CONN_ID) -> URL:
@@ -59,7 +59,7 @@ def warehouse_bulk_path(conn_id: str = WAREHOUSE_CONN_ID) -> BulkPath:
         raise ValueError(
             f"connection {conn_id!r}: extra.copy_format={chosen!r} is not supported; allowed: {', '.join(COPY_FORMATS)}"
         )
-    return COPY_FORMATS[chosen]  # type: ignore[return-value]
+    return COPY_FORMATS[chosen]
 
 
 def warehouse_normalize_worker(conn_id: str = WAREHOUSE_CONN_ID) -> bool:

@@ -60,9 +60,11 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app.state.runtime = EmulatorRuntime(base_config)
     for module in (oauth, details_jobs, details_query, aggregates, lookups, authorization, control):
         app.include_router(module.router)
-    app.add_exception_handler(ApiError, _api_error)
-    app.add_exception_handler(OAuthError, _oauth_error)
-    app.add_exception_handler(StarletteHTTPException, _http_error)
-    app.add_exception_handler(RequestValidationError, _validation_error)
+    # Starlette types every handler as taking Exception, though it calls one only with the class it was
+    # added for: a handler of a subclass (as here) does not fit that type.
+    app.add_exception_handler(ApiError, _api_error)  # type: ignore[arg-type]
+    app.add_exception_handler(OAuthError, _oauth_error)  # type: ignore[arg-type]
+    app.add_exception_handler(StarletteHTTPException, _http_error)  # type: ignore[arg-type]
+    app.add_exception_handler(RequestValidationError, _validation_error)  # type: ignore[arg-type]
     app.add_middleware(EmulatorMiddleware, runtime_source=lambda: app.state.runtime)
     return app

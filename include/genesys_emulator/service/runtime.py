@@ -61,7 +61,7 @@ class EmulatorRuntime:
             dataset.record_cache_size,
             dataset.evolution,
         ) == _dataset_identity(config)
-        self.dataset = dataset if same_data else dataset_for(config)
+        self.dataset: Dataset = dataset if dataset is not None and same_data else dataset_for(config)
         self.webhooks = WebhookSink()
         self._sync_calls = 0
 

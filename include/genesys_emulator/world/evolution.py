@@ -201,7 +201,9 @@ class ConversationEvents:
         return sum(1 for t in times if t and t <= as_of_ms)
 
     def final_version(self) -> int:
-        return self.version(max(self.final_end, self.survey_at, self.evaluation_at, self.wrapup_fixed_at))
+        version = self.version(max(self.final_end, self.survey_at, self.evaluation_at, self.wrapup_fixed_at))
+        assert version is not None  # by its final end every conversation has ended
+        return version
 
 
 _OPEN_SEGMENT_DROPS = ("segmentEnd", "disconnectType", "wrapUpCode", "wrapUpNote")

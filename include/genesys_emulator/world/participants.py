@@ -21,7 +21,7 @@ def metric(name: str, value: int, at_ms: int) -> dict:
 
 
 def segment(segment_type: str, start_ms: int, end_ms: int | None, **fields: object) -> dict:
-    built = {"segmentStart": iso_ms(start_ms)}
+    built: dict[str, object] = {"segmentStart": iso_ms(start_ms)}
     if end_ms is not None:
         built["segmentEnd"] = iso_ms(end_ms)
     built["segmentType"] = segment_type
@@ -112,6 +112,7 @@ def _talk_and_wrapup(
     if wrapup is None:
         return segments, metrics
     talk_end = connected[-1][2]
+    assert talk_end is not None  # a wrap-up follows an ended talk
     metrics.append(metric("tTalkComplete", talk, talk_end))
     if held:
         metrics.append(metric("tHeldComplete", held, talk_end))

@@ -163,7 +163,7 @@ class ConversationAssembler:
         session["segments"] = [parts.segment("interact", start_ms, end_ms, **fields)]
         if media == "voice" and end_ms is not None:
             session["mediaEndpointStats"] = [media_fields.voice_quality(rng, end_ms)]
-        participant = {
+        participant: dict[str, object] = {
             "participantId": new_id(),
             "participantName": contact.phone if media in _VOICE_LIKE else contact.name,
             "purpose": "customer" if session["direction"] == "inbound" else "external",

@@ -23,9 +23,10 @@ DIGEST_BYTES = 16
 
 def hash_context(pii: PiiConfig | None) -> bytes:
     """What besides the record decides the stored rows: schema version and PII handling."""
-    changes_rows = pii is not None and bool(pii.drop or pii.hash)  # an empty config is no config
-    # The key enters as its id only: the secret itself is never part of anything derived and stored.
-    settings = [sorted(pii.drop), sorted(pii.hash), pii.key_id if pii.hash else ""] if changes_rows else None
+    settings = None
+    if pii is not None and (pii.drop or pii.hash):  # an empty config is no config
+        # The key enters as its id only: the secret itself is never part of anything derived and stored.
+        settings = [sorted(pii.drop), sorted(pii.hash), pii.key_id if pii.hash else ""]
     return orjson.dumps({"schema": SCHEMA_VERSION, "pii": settings}, option=orjson.OPT_SORT_KEYS)
 
 

@@ -21,7 +21,7 @@ integer microseconds. A digest collision would merge two conversations; among 10
 from __future__ import annotations
 
 import gc
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from hashlib import blake2b
@@ -34,17 +34,19 @@ from genesys_pipeline.normalize.content_hash import content_hash, hash_context
 from genesys_pipeline.normalize.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.normalize.id_ranks import IdRanks
 from genesys_pipeline.normalize.pii import PiiConfig, apply_transforms
+from genesys_pipeline.normalize.table_rows import Rows
 from genesys_pipeline.normalize.value_fit import ColumnFit
-from genesys_pipeline.staging.rejects import RejectedRecord, RejectsFile
+from genesys_pipeline.staging.rejects import RejectedRecord, RejectSink
 
 TABLE_NAMES = tuple(spec.name for spec in tables.CONVERSATION_TABLES)
 
 
 @dataclass
 class TableBatch:
-    """Rows of one page: ``rows[table]`` is a list of tuples in that table's column order."""
+    """Rows of one page: ``rows[table]`` is a list of tuples in that table's column order (or, from the
+    normalize worker, those rows already encoded as COPY text: :func:`.worker.encode_batch`)."""
 
-    rows: dict[str, list[tuple]]
+    rows: Mapping[str, Rows]
     conversation_ids: list[str]
     replaces: frozenset[str] = frozenset()  # ids an earlier batch of the same extraction emitted
 
@@ -150,7 +152,7 @@ class Normalizer:
         extracted_at: datetime | str,
         run_id: str,
         pii: PiiConfig | None = None,
-        rejects: RejectsFile | None = None,
+        rejects: RejectSink | None = None,
     ) -> None:
         self._meta = (format_timestamp(extracted_at), run_id)
         self._transforms = pii.transforms() if pii else {}

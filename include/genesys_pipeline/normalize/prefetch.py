@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import queue
 import threading
-from collections.abc import Iterable, Iterator
+from collections.abc import Generator, Iterable
 from typing import TypeVar
 
 T = TypeVar("T")
@@ -24,7 +24,7 @@ class _Failure:
         self.error = error
 
 
-def prefetch(items: Iterable[T], depth: int = 1) -> Iterator[T]:
+def prefetch(items: Iterable[T], depth: int = 1) -> Generator[T, None, None]:
     """Yield ``items`` in order, computing up to ``depth`` of them ahead in a thread."""
     ready: queue.Queue = queue.Queue(maxsize=depth)
     stop = threading.Event()

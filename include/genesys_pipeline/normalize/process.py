@@ -16,7 +16,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterable, Iterator
-from typing import Any
+from typing import IO, Any
 
 from genesys_pipeline.normalize.frames import read_frame, write_frame
 from genesys_pipeline.normalize.normalizer import NormalizeResult, TableBatch
@@ -73,34 +73,43 @@ class NormalizeProcess:
             stdout=subprocess.PIPE,
             env=env,
         )
-        self._feeder = threading.Thread(target=self._feed, name="normalize-feed", daemon=True)
+        self._feeder = threading.Thread(target=self._feed, args=(self._child,), name="normalize-feed", daemon=True)
         self._feeder.start()
         return self
 
-    def _feed(self) -> None:
+    def _feed(self, child: subprocess.Popen[bytes]) -> None:
+        stdin = child.stdin
+        assert stdin is not None  # started with stdin=PIPE
         try:
-            if self._send(self._settings) and all(self._send(raw) for raw in self._pages):
-                self._send(END_OF_PAGES)
+            if self._send(stdin, self._settings) and all(self._send(stdin, raw) for raw in self._pages):
+                self._send(stdin, END_OF_PAGES)
         except BaseException as error:  # e.g. a corrupt staged page: stop the worker, raise it there
             self._feed_error = error
-            self._child.kill()  # type: ignore[union-attr]
+            child.kill()
         finally:
             try:
-                self._child.stdin.close()  # type: ignore[union-attr]
+                stdin.close()
             except OSError:
                 pass
 
-    def _send(self, message: Any) -> bool:
+    def _send(self, stdin: IO[bytes], message: Any) -> bool:
         """False when the worker is gone or the loader closed the pipe: the reading side says why.
         Only the write is guarded: an error of the pages themselves must never end the feed quietly."""
         try:
-            write_frame(self._child.stdin, message)  # type: ignore[union-attr, arg-type]
+            write_frame(stdin, message)
             return True
         except (BrokenPipeError, ValueError):  # ValueError: write to a closed file
             return False
 
+    def _started(self) -> tuple[subprocess.Popen[bytes], threading.Thread]:
+        """The worker and the thread feeding it, both started by ``__enter__``."""
+        assert self._child is not None and self._feeder is not None, "use NormalizeProcess inside with"
+        return self._child, self._feeder
+
     def batches(self) -> Iterator[TableBatch]:
-        stdout = self._child.stdout  # type: ignore[union-attr]
+        child, feeder = self._started()
+        stdout = child.stdout
+        assert stdout is not None  # started with stdout=PIPE
         while True:
             try:
                 message = read_frame(stdout)
@@ -109,7 +118,7 @@ class NormalizeProcess:
             kind = message[0]
             if kind == "done":
                 self._done = True
-                self._feeder.join()  # type: ignore[union-attr]  # it closed the pipe: it has finished
+                feeder.join()  # it closed the pipe: it has finished
                 if self._feed_error is not None:  # belt and braces: a failed feed never ends cleanly
                     raise self._feed_error
                 return
@@ -126,10 +135,11 @@ class NormalizeProcess:
         self.normalize_s += seconds
 
     def _ended_early(self) -> BaseException:
-        self._feeder.join()  # type: ignore[union-attr]  # it set _feed_error before killing the worker
+        child, feeder = self._started()
+        feeder.join()  # it set _feed_error before killing the worker
         if self._feed_error is not None:
             return self._feed_error
-        code = self._child.wait(timeout=EXIT_WAIT_S)  # type: ignore[union-attr]
+        code = child.wait(timeout=EXIT_WAIT_S)
         return NormalizeWorkerError(f"the normalize worker ended without finishing (exit status {code})")
 
     def __exit__(self, *exc: object) -> None:
@@ -139,7 +149,8 @@ class NormalizeProcess:
         if not self._done:  # failed or abandoned: the worker may be blocked writing, stop it
             child.kill()
         child.wait(timeout=EXIT_WAIT_S)
-        self._feeder.join(timeout=EXIT_WAIT_S)  # type: ignore[union-attr]
+        _, feeder = self._started()
+        feeder.join(timeout=EXIT_WAIT_S)
         for stream in (child.stdin, child.stdout):
             if stream is not None:
                 try:

@@ -22,7 +22,7 @@ import os
 import pickle
 import sys
 import time
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, cast
 
 from genesys_pipeline.normalize.copy_text import encode_text
 from genesys_pipeline.normalize.frames import read_frame, write_frame
@@ -51,7 +51,10 @@ class _CollectedRejects:
 def encode_batch(batch: TableBatch) -> TableBatch:
     """The batch with every child table's rows as COPY text; ``conversations`` stays tuples."""
     rows = {
-        table: table_rows if table in ENCODED_TABLES_SKIP or not table_rows else encode_text(table, table_rows)
+        # the normalizer's batches hold tuples only
+        table: table_rows
+        if table in ENCODED_TABLES_SKIP or not table_rows
+        else encode_text(table, cast("list[tuple]", table_rows))
         for table, table_rows in batch.rows.items()
     }
     return TableBatch(rows=rows, conversation_ids=batch.conversation_ids, replaces=batch.replaces)
@@ -60,7 +63,7 @@ def encode_batch(batch: TableBatch) -> TableBatch:
 def serve(source: BinaryIO, sink: BinaryIO) -> None:
     settings = read_frame(source)
     rejects = _CollectedRejects()
-    normalizer = Normalizer(settings["extracted_at"], settings["run_id"], pii=settings["pii"], rejects=rejects)  # type: ignore[arg-type]
+    normalizer = Normalizer(settings["extracted_at"], settings["run_id"], pii=settings["pii"], rejects=rejects)
     while True:
         raw = read_frame(source)  # EOFError before END: the loading process is gone, stop
         if raw is END_OF_PAGES:

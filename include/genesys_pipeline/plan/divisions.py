@@ -7,7 +7,7 @@ may a complete re-extraction erase conversations it no longer returns.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, Literal
 
@@ -32,8 +32,8 @@ def _named(divisions: Iterable[Mapping[str, Any]]) -> str:
 
 
 def check_division_access(
-    all_divisions: list[Mapping[str, Any]],
-    readable: list[Mapping[str, Any]],
+    all_divisions: Sequence[Mapping[str, Any]],
+    readable: Sequence[Mapping[str, Any]],
     expected: tuple[str, ...] | Literal["any"] | None,
     *,
     all_permitted: bool = False,

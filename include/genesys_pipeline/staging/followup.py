@@ -20,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, cast
 
 import simdjson
 
@@ -55,7 +55,8 @@ def page_conversation_ids(pages: Iterable[bytes]) -> set[str]:
         document = simdjson.Parser().parse(raw)  # a fresh parser: no proxy outlives its page
         conversations = document.get("conversations") if isinstance(document, simdjson.Object) else None
         if isinstance(conversations, simdjson.Array):
-            ids.update(str(c.get("conversationId")) for c in conversations if c.get("conversationId"))
+            records = cast("Iterable[simdjson.Object]", conversations)  # conversation records are objects
+            ids.update(str(c.get("conversationId")) for c in records if c.get("conversationId"))
     return ids
 
 

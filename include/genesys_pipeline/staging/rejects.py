@@ -7,7 +7,7 @@ file is opened lazily: a clean extraction leaves no file behind.
 
 from __future__ import annotations
 
-from typing import Any, BinaryIO
+from typing import Any, BinaryIO, Protocol
 
 import orjson
 
@@ -20,6 +20,13 @@ class RejectedRecord(ValueError):
     def __init__(self, reason: str) -> None:
         super().__init__(reason)
         self.reason = reason
+
+
+class RejectSink(Protocol):
+    """Where the normalizer puts the records it rejects: a :class:`RejectsFile`, or the normalize
+    worker's collector, which sends them back to the loading process."""
+
+    def write(self, conversation_id: str | None, reason: str, record: Any) -> None: ...
 
 
 class RejectsFile:

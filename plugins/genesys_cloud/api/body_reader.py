@@ -13,6 +13,7 @@ from __future__ import annotations
 import asyncio
 import time
 from collections.abc import Callable
+from typing import Any
 
 import httpx
 import requests
@@ -71,7 +72,7 @@ def _read_piece(response: requests.Response) -> bytes:
 
 
 async def read_body_async(
-    client: httpx.AsyncClient, method: str, url: str, *, max_bytes: int, deadline_seconds: float, **kwargs: object
+    client: httpx.AsyncClient, method: str, url: str, *, max_bytes: int, deadline_seconds: float, **kwargs: Any
 ) -> tuple[httpx.Response, bytes]:
     """The async client's request: the same cap, and the deadline over the whole request."""
     try:

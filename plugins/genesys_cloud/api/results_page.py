@@ -10,6 +10,7 @@ so a cut-off or corrupt body is caught here and retried, and reads the fields in
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import cast
 
 import simdjson
 
@@ -32,6 +33,7 @@ def scan_results_page(content: bytes) -> ResultsPageSummary:
     conversations = document.get("conversations")
     return ResultsPageSummary(
         conversations=len(conversations) if isinstance(conversations, simdjson.Array) else 0,
-        cursor=document.get("cursor"),
-        data_availability_date=document.get("dataAvailabilityDate"),
+        # strings on the wire (simdjson types a value by what it parsed; passed on as it is)
+        cursor=cast("str | None", document.get("cursor")),
+        data_availability_date=cast("str | None", document.get("dataAvailabilityDate")),
     )

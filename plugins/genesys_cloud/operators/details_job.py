@@ -40,7 +40,7 @@ RESULTS_GONE_STATUSES = frozenset({404, 410})
 
 
 class GenesysDetailsJobOperator(BaseOperator):
-    template_fields = ("interval", "staging_root", "partition", "query_overrides")
+    template_fields: tuple[str, ...] = ("interval", "staging_root", "partition", "query_overrides")
 
     def __init__(
         self,
@@ -223,6 +223,7 @@ class GenesysDetailsJobOperator(BaseOperator):
         self.job_id = job_id
 
     def _stage(self, body: dict[str, Any]) -> Manifest:
+        assert self.job_id is not None  # execute_complete set it from the trigger's event
         writer = self.staging.open_writer(self.partition, body)
         progress = PageProgress("Extract", self.log.info)
         for page in self.hook.iter_details_job_pages(self.job_id, self.page_size):
@@ -255,6 +256,8 @@ class GenesysDetailsJobOperator(BaseOperator):
     def _delete_job_quietly(self) -> None:
         """Delete the current job once: afterwards neither a failure guard nor ``on_kill`` deletes it again."""
         job_id, self.job_id = self.job_id, None
+        if job_id is None:  # none submitted, or already deleted
+            return
         try:
             self.hook.delete_details_job(job_id)
         except GenesysError as error:

@@ -65,8 +65,8 @@ async def post_analytics_conversations_details_query(request: Request) -> Respon
 def _locate_records(runtime: EmulatorRuntime, client: ClientConfig, conversation_ids: list[str]) -> list[dict]:
     """The org's records now (frozen: those ended by now), in the client's divisions."""
     now = runtime.org_now_ms()
-    keys = [runtime.dataset.locate(i) for i in conversation_ids]
-    keys = [k for k in keys if k is not None and runtime.dataset.exists_as_of(k, now)]
+    located = [runtime.dataset.locate(i) for i in conversation_ids]
+    keys = [k for k in located if k is not None and runtime.dataset.exists_as_of(k, now)]
     return [runtime.dataset.record_without_attributes(k, now) for k in runtime.visible_to(client, keys)]
 
 

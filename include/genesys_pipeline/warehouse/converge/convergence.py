@@ -60,19 +60,20 @@ class Convergence:
     def __call__(self, tables: ConversationTables, counts: MergeCounts, report: LoadReport) -> None:
         deleted_by_day: dict[str, int] = {}
         if self.complete is not None:
-            deleted_by_day = self._erase(tables, report)
+            deleted_by_day = self._erase(tables, report, self.complete)
         extracted_days = _extracted_days(self.manifest)
         extracted_at = format_timestamp(self.manifest.extracted_at) if self.manifest.extracted_at else None
         rows = upsert_partition_freshness(tables, extracted_days, extracted_at, counts.written_by_day, deleted_by_day)
         report.freshness = [vars(row) for row in rows]
 
-    def _erase(self, tables: ConversationTables, report: LoadReport) -> dict[str, int]:
+    def _erase(self, tables: ConversationTables, report: LoadReport, complete: CompleteExtraction) -> dict[str, int]:
         rejected = [entry.get("conversation_id") for entry in self.normalized.rejected]
         if any(not cid for cid in rejected):
             # a record we could not even identify was returned: we cannot tell what is gone
             report.erasure_skipped = "a rejected record has no conversationId"
             return {}
-        erasure = erase_not_returned(tables, self.complete, self.returned | set(rejected), self.salt, self.progress)
+        rejected_ids = {cid for cid in rejected if cid}  # every one, as checked above
+        erasure = erase_not_returned(tables, complete, self.returned | rejected_ids, self.salt, self.progress)
         report.conversations_deleted = erasure.conversations
         report.deleted_id_hashes = erasure.hashed_ids
         return erasure.by_day

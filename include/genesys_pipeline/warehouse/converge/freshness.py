@@ -11,7 +11,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
+from typing import cast
 
 from sqlalchemy import Connection
 
@@ -47,7 +48,7 @@ def upsert_partition_freshness(
     tables: ConversationTables,
     extracted_days: Iterable[date | str],
     extracted_at: str | None,
-    changed_by_day: Mapping[str, int],
+    changed_by_day: Mapping[str | None, int],
     deleted_by_day: Mapping[str, int] | None = None,
 ) -> list[DayFreshness]:
     """Upsert the rows of ``extracted_days`` (stamped ``extracted_at``) and of every other day
@@ -110,4 +111,4 @@ def iso_text(value: object) -> str | None:
     """A timestamp read back from either dialect as ISO text (SQLite stores text already)."""
     if value is None or isinstance(value, str):
         return value
-    return format_timestamp(value)  # type: ignore[arg-type]
+    return format_timestamp(cast(datetime, value))  # PostgreSQL: a datetime

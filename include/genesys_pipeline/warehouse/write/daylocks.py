@@ -26,7 +26,7 @@ import time
 from collections.abc import Collection, Iterable, Mapping
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection
 
@@ -99,10 +99,9 @@ def split_batch(batch: TableBatch, own_days: Collection[date]) -> SplitBatch:
     """Cut ``batch`` by its conversations' days. ``replaces`` follows the ids: a conversation's
     day never changes, so an earlier copy of it sits in a piece of the same class. Rows whose
     conversation has no conversations row in the batch stay with the own piece (as before)."""
-    day_of = {
-        row[ID_COLUMN[_CONVERSATIONS.name]]: conversation_day(row[_DAY_COLUMN])
-        for row in batch.rows.get(_CONVERSATIONS.name, [])
-    }
+    # Never EncodedRows: the worker keeps the conversations table as tuples (worker.ENCODED_TABLES_SKIP).
+    conversation_rows = cast("list[tuple]", batch.rows.get(_CONVERSATIONS.name, []))
+    day_of = {row[ID_COLUMN[_CONVERSATIONS.name]]: conversation_day(row[_DAY_COLUMN]) for row in conversation_rows}
     foreign_ids = {cid for cid, day in day_of.items() if day not in own_days}
     if not foreign_ids:
         return SplitBatch(batch, None, frozenset())

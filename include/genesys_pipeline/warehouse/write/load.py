@@ -25,6 +25,7 @@ from typing import Any, Protocol, TypeVar
 from sqlalchemy import Connection, Engine
 
 from genesys_pipeline.normalize.normalizer import NormalizeResult, TableBatch
+from genesys_pipeline.normalize.table_rows import EncodedRows, Rows
 from genesys_pipeline.tables import TABLES_BY_NAME, TableSpec
 from genesys_pipeline.warehouse.write.daylocks import split_batch
 from genesys_pipeline.warehouse.write.merge import (
@@ -41,19 +42,17 @@ BATCH_EVENT = "batch:"  # progress event after each batch (one staged page): "ba
 
 
 class RowWriter(Protocol):
-    def write(
-        self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]
-    ) -> None:
+    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Rows) -> None:
         """Append ``rows`` (in ``spec``'s column order) to the (quoted, qualified) table; ``columns`` are quoted
-        names."""
+        names. :class:`EncodedRows` come only to a writer whose ``takes_encoded`` is true."""
 
 
 class ExecutemanyWriter:
     """Generic path: one prepared INSERT run over the whole batch by the DBAPI's executemany."""
 
-    def write(
-        self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Sequence[tuple]
-    ) -> None:
+    def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Rows) -> None:
+        if isinstance(rows, EncodedRows):  # never sent here: this writer has no takes_encoded
+            raise TypeError("executemany cannot send rows encoded as COPY text")
         marks = placeholders(conn, len(columns))
         conn.exec_driver_sql(f"INSERT INTO {table} ({', '.join(columns)}) VALUES ({marks})", list(rows))
 
@@ -73,7 +72,7 @@ class LoadReport:
     conversations_deleted: int = 0  # erased: a complete re-extraction of their day no longer returns them
     deleted_id_hashes: list[str] = field(default_factory=list)  # HMAC-SHA256, never raw ids
     erasure_skipped: str | None = None  # why a requested erasure did not run
-    changed_by_day: dict[str, int] = field(default_factory=dict)  # new or changed, per conversation_date
+    changed_by_day: dict[str | None, int] = field(default_factory=dict)  # new or changed, per conversation_date
     freshness: list[dict[str, Any]] = field(default_factory=list)  # partition_freshness rows upserted
     duplicates_collapsed: int = 0
     batches: int = 0

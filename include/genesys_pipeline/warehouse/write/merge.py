@@ -16,8 +16,9 @@ quoted; values are always bound parameters.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Collection, Iterator
+from collections.abc import Callable, Collection, Iterator, Mapping
 from dataclasses import dataclass, field
+from typing import cast
 
 from sqlalchemy import Connection
 
@@ -49,7 +50,7 @@ class MergeCounts:
     conversations_unchanged: int = 0
     conversations_skipped_older: int = 0
     rows: dict[str, int] = field(default_factory=lambda: dict.fromkeys(ID_COLUMN, 0))
-    written_by_day: dict[str, int] = field(default_factory=lambda: defaultdict(int))
+    written_by_day: dict[str | None, int] = field(default_factory=lambda: defaultdict(int))
 
     @property
     def conversations_loaded(self) -> int:
@@ -181,14 +182,16 @@ class BatchVersion:
     run_id: str
 
 
-def batch_versions(rows: dict[str, Rows]) -> dict[str, BatchVersion]:
+def batch_versions(rows: Mapping[str, Rows]) -> dict[str, BatchVersion]:
     """Conversation id -> extraction time, content hash and day of the batch's conversation rows."""
     id_column = ID_COLUMN[_CONVERSATIONS.name]
+    # Never EncodedRows: the worker keeps the conversations table as tuples (worker.ENCODED_TABLES_SKIP).
+    conversation_rows = cast("list[tuple]", rows[_CONVERSATIONS.name])
     return {
         row[id_column]: BatchVersion(
             row[_EXTRACTED_COLUMN], row[_HASH_COLUMN], _day_text(row[_DAY_COLUMN]), row[_RUN_COLUMN]
         )
-        for row in rows[_CONVERSATIONS.name]
+        for row in conversation_rows
     }
 
 
@@ -196,7 +199,7 @@ def _day_text(value: object) -> str | None:
     return None if value is None else str(value)[:10]
 
 
-def without_conversations(rows: dict[str, Rows], dropped: set[str]) -> dict[str, Rows]:
+def without_conversations(rows: Mapping[str, Rows], dropped: set[str]) -> Mapping[str, Rows]:
     """The batch's rows minus every row of the ``dropped`` conversations."""
     if not dropped:
         return rows
@@ -205,11 +208,11 @@ def without_conversations(rows: dict[str, Rows], dropped: set[str]) -> dict[str,
 
 def replace_batch(
     tables: ConversationTables,
-    rows: dict[str, Rows],
+    rows: Mapping[str, Rows],
     replaces: Collection[str],
     counts: MergeCounts,
     progress: Progress,
-) -> dict[str, Rows]:
+) -> Mapping[str, Rows]:
     """Make room for one batch; returns the rows still to write (fresher and unchanged copies dropped).
 
     ``replaces`` are ids an earlier batch of this load already wrote (and counted): their

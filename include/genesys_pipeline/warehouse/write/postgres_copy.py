@@ -24,9 +24,10 @@ import threading
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from operator import itemgetter
-from typing import Any
+from typing import Any, cast
 
 import psycopg
+from psycopg.abc import Buffer
 from psycopg.adapt import Dumper
 from psycopg.pq import Format
 from sqlalchemy import Connection
@@ -50,9 +51,11 @@ _TIMESTAMP_TEXT = re.compile(
 _DATE_TEXT = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TIMESTAMPTZ = psycopg.adapters.types["timestamptz"].oid
 _DATE = psycopg.adapters.types["date"].oid
-# psycopg's own (C) binary encoders, fed the parsed values once per distinct text.
-_ENCODE_TIMESTAMPTZ = psycopg.adapters.get_dumper_by_oid(_TIMESTAMPTZ, Format.BINARY)(datetime).dump
-_ENCODE_DATE = psycopg.adapters.get_dumper_by_oid(_DATE, Format.BINARY)(date).dump
+# psycopg's own (C) binary encoders, fed the parsed values once per distinct text. ``Dumper.dump`` may
+# return None (SQL NULL) in general; these two never do for a datetime / date.
+_Encode = Callable[[Any], Buffer]
+_ENCODE_TIMESTAMPTZ = cast(_Encode, psycopg.adapters.get_dumper_by_oid(_TIMESTAMPTZ, Format.BINARY)(datetime).dump)
+_ENCODE_DATE = cast(_Encode, psycopg.adapters.get_dumper_by_oid(_DATE, Format.BINARY)(date).dump)
 _COPY_TYPES: dict[ColumnType, Any] = {**PG_TYPES, TS: _TIMESTAMPTZ, DATE: _DATE}
 
 
@@ -68,7 +71,7 @@ class CopyWriter:
         return not self.binary
 
     def write(self, conn: Connection, spec: TableSpec, table: str, columns: Sequence[str], rows: Rows) -> None:
-        driver_connection = conn.connection.driver_connection  # psycopg.Connection
+        driver_connection = cast("psycopg.Connection[Any]", conn.connection.driver_connection)
         if isinstance(rows, EncodedRows):
             if self.binary:
                 raise TypeError("binary COPY cannot send rows encoded as COPY text")
