@@ -151,3 +151,13 @@ def fresh_token_cache():
     auth = sys.modules.get("genesys_cloud.api.auth")
     if auth is not None:
         auth.TOKEN_CACHE.clear()
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """End-to-end runs (``slow``) first, the rest in their usual order after them.
+
+    Under ``-n`` each worker starts on the long real-Airflow runs at once and the short tests fill
+    the gaps (with ``--dist worksteal``), instead of one long run starting last and holding the
+    whole suite's end. The sort is stable, so tests within each group keep their file order.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

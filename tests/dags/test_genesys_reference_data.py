@@ -4,12 +4,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import text
 
-from genesys_pipeline.warehouse.reference_tables import EmptySnapshotError, replace_snapshot
 from genesys_pipeline.warehouse import Warehouse
 
 from tests.support.emulator_day import day_window, load_day, past_day
 from tests.support.paths import DAGS_FOLDER
-
 
 
 @pytest.fixture(scope="module")
@@ -63,16 +61,3 @@ def test_category_views_show_agent_queue_and_wrapup_names(reference_dag, genesys
     assert user_names == user_ids and queue_names == queue_ids > 0
     routing_total, routing_named = query(warehouse_connection, "SELECT COUNT(*), COUNT(queue_name) FROM {s}v_routing")[0]
     assert routing_total == routing_named > 0
-
-
-def test_an_empty_answer_never_wipes_a_filled_table(sqlite_url):
-    warehouse = Warehouse.from_url(sqlite_url)
-    try:
-        warehouse.ensure_schema()
-        replace_snapshot(warehouse.engine, "queues", [{"id": "q1", "name": "Sales"}])
-        with pytest.raises(EmptySnapshotError, match="keeping the 1 rows"):
-            replace_snapshot(warehouse.engine, "queues", [])
-        assert replace_snapshot(warehouse.engine, "queues", [], allow_empty=True).replaced == 1
-    finally:
-        warehouse.dispose()
-    assert query(sqlite_url, "SELECT COUNT(*) FROM {s}queues") == [(0,)]

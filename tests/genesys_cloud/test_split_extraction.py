@@ -1,4 +1,5 @@
-"""The results cap: recognising its error, and the details-job operator splitting a window under it.
+"""The results cap: the details-job operator splitting a window under it (recognising its error:
+api/test_error_responses.py).
 
 The operator tests run against the emulator over HTTP with ``max_job_results`` lowered below the
 day's volume; the oracle is the emulator's ground truth and its own request counts.
@@ -10,8 +11,8 @@ from pathlib import Path
 import orjson
 import pytest
 
-from genesys_cloud.api.error_responses import api_error, results_cap_of
-from genesys_cloud.api.exceptions import GenesysApiError, GenesysTransientError
+from genesys_cloud.api.error_responses import results_cap_of
+from genesys_cloud.api.exceptions import GenesysApiError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.plan.result_cap import ResultCapError
@@ -19,33 +20,10 @@ from genesys_pipeline.staging.area import StagingArea
 from tests.support.connections import set_connection
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
-RESULTS_PATH = "/api/v2/analytics/conversations/details/jobs/j-1/results"
 SUBMIT = "post_analytics_conversations_details_jobs"
 RESULTS = "get_analytics_conversations_details_job_results"
 DELETE = "delete_analytics_conversations_details_job"
 AGGREGATES = "post_analytics_conversations_aggregates_query"
-
-
-def error_of(status: int, message: str) -> Exception:
-    body = orjson.dumps({"status": status, "code": "bad.request", "message": message})
-    return api_error(status, {}, body, "GET", RESULTS_PATH)
-
-
-@pytest.mark.parametrize("status, message, cap", [
-    (400, "pagination may not exceed 400000 results", 400_000),
-    (400, "Pagination may not exceed 700 results.", 700),
-    (400, "The cursor is invalid or does not belong to this job", None),
-    (400, "pagination may not exceed some results", None),
-    (404, "pagination may not exceed 400000 results", None),
-    (500, "pagination may not exceed 400000 results", None),
-])
-def test_the_cap_error_is_recognised_precisely(status, message, cap):
-    assert results_cap_of(error_of(status, message)) == cap
-
-
-def test_errors_that_are_not_api_answers_are_not_the_cap():
-    assert results_cap_of(GenesysTransientError("pagination may not exceed 5 results")) is None
-    assert results_cap_of(ValueError("pagination may not exceed 5 results")) is None
 
 
 @pytest.fixture()

@@ -1,16 +1,12 @@
-"""Fast checks of the harness's building blocks: shared env, process-group stopping, polling."""
+"""What a local Airflow cluster is made of: the environment every process shares, per-worker identities, free ports."""
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pytest
 
 from genesys_cluster import hostname as cluster_hostname
 from genesys_cluster.config import ClusterConfig, ClusterPorts, build_cluster_env, free_ports, worker_env
-from genesys_cluster.processes import ManagedProcess, stop_all
-from genesys_cluster.polling import WaitTimeout, poll_until
 
 PORTS = ClusterPorts(api=18080, scheduler_health=18974, triggerer_logs=18794, scheduler_logs=18793, worker_logs=(18801, 18802))
 
@@ -60,49 +56,3 @@ def test_celery_without_a_broker_is_refused(tmp_path):
 def test_free_ports_are_distinct():
     ports = free_ports(6)
     assert len(set(ports)) == 6
-
-
-def test_hostname_callable_reports_the_worker_name(monkeypatch):
-    monkeypatch.setenv(cluster_hostname.WORKER_NAME_VARIABLE, "worker7")
-    assert cluster_hostname.worker_name() == "worker7"
-
-
-def process_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    return True
-
-
-def test_stop_reaches_children_and_kills_what_ignores_sigterm(tmp_path):
-    # The parent ignores SIGTERM and leaves a child behind: both must be gone after stop.
-    script = "import signal, subprocess, sys, time; signal.signal(signal.SIGTERM, signal.SIG_IGN); " \
-             "child = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(120)']); " \
-             "print(child.pid, flush=True); time.sleep(120)"
-    process = ManagedProcess("stubborn", [sys.executable, "-c", script], dict(os.environ), tmp_path / "stubborn.log")
-    process.start()
-    child_pid = poll_until(lambda: (process.log_path.read_text().strip() or None), timeout=60, what="child pid", interval=0.1)
-    stop_all([process], timeout=1.0)
-    assert process.exit_code() is not None and not process.is_running()
-    # SIGKILL to the group is delivered asynchronously: the orphaned child dies a moment later.
-    poll_until(lambda: not process_alive(int(child_pid)) or _is_zombie(int(child_pid)) or None,
-               timeout=10, what="the child to die", interval=0.05)
-
-
-def _is_zombie(pid: int) -> bool:
-    status = Path(f"/proc/{pid}/status")
-    return status.exists() and "State:\tZ" in status.read_text()
-
-
-def test_poll_until_surfaces_a_dead_component_at_once():
-    def dead() -> None:
-        raise AssertionError("scheduler exited with 1")
-
-    with pytest.raises(AssertionError, match="scheduler exited"):
-        poll_until(lambda: None, timeout=60, what="never", health_check=dead)
-
-
-def test_poll_until_times_out_with_what_it_waited_for():
-    with pytest.raises(WaitTimeout, match="the impossible"):
-        poll_until(lambda: None, timeout=0.2, interval=0.05, what="the impossible")

@@ -45,9 +45,14 @@ SAMPLE_RECORD = {
 DAY = date(2024, 5, 1)
 EXTRACTED_D = datetime(2024, 5, 2, 1, 0, tzinfo=timezone.utc)
 EXTRACTED_D1 = datetime(2024, 5, 3, 1, 0, tzinfo=timezone.utc)
+DAY_D, DAY_D1 = date(2024, 5, 1), date(2024, 5, 2)  # two adjacent days, D the fact sheet's
 
 
 def pages_of(records: list[dict], page_size: int = 100) -> list[bytes]:
     """Result pages as the async-job results endpoint returns them."""
     chunks = [records[i:i + page_size] for i in range(0, len(records), page_size)] or [[]]
     return [orjson.dumps({"conversations": chunk, "cursor": f"c{n}"}) for n, chunk in enumerate(chunks)]
+
+
+def spanning_midnight(records: list[dict]) -> list[dict]:
+    return [r for r in records if r.get("conversationEnd", "9999")[:10] > r["conversationStart"][:10]]

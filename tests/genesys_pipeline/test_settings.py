@@ -1,4 +1,5 @@
-"""The convergence settings: defaults, parsing, and errors that name the setting and its allowed values."""
+"""Pipeline settings: defaults, overrides, the convergence settings, and errors that name the setting and its
+allowed values; every setting documented in docs/operations.md."""
 from __future__ import annotations
 
 import orjson
@@ -43,3 +44,18 @@ def test_bad_expected_divisions_name_the_setting_and_the_allowed_values(raw):
 def test_bad_counts_name_the_setting(name, raw):
     with pytest.raises(ValueError, match=name):
         PipelineSettings.from_lookup({name: raw}.get)
+
+
+def test_settings_defaults_and_overrides(monkeypatch, tmp_path):
+    monkeypatch.setenv("AIRFLOW_HOME", str(tmp_path))
+    defaults = PipelineSettings.from_lookup(lambda name: None)
+    assert defaults.staging_root == str(tmp_path / "genesys_staging")
+    assert (defaults.cache_ttl_seconds, defaults.retention_days, defaults.max_job_interval_days) == (86400, 730, 31)
+    custom = PipelineSettings.from_lookup({"genesys_cache_ttl_seconds": "60", "genesys_staging_root": "/x"}.get)
+    assert (custom.cache_ttl_seconds, custom.staging_root) == (60, "/x")
+
+
+@pytest.mark.parametrize("value", ["abc", "-1"])
+def test_bad_setting_values_name_the_setting(value):
+    with pytest.raises(ValueError, match="genesys_cache_ttl_seconds"):
+        PipelineSettings.from_lookup({"genesys_cache_ttl_seconds": value}.get)

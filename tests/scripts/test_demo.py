@@ -9,7 +9,6 @@ import pytest
 from tests.support.paths import ROOT
 
 
-
 @pytest.mark.slow
 def test_demo_syncs_a_day_that_matches_ground_truth(tmp_path):
     result = subprocess.run(

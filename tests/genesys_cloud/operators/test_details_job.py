@@ -1,7 +1,12 @@
-"""GenesysDetailsJobOperator: defer/resume, staging, cache hits, job failures, resubmission, on_kill."""
+"""GenesysDetailsJobOperator: defer/resume, staging, cache hits, job failures, resubmission, on_kill, and the
+deferred wait for a details-job slot when the concurrent-job cap is full.
+
+(The same operator under ``airflow dags test``: test_details_job_airflow.py.)"""
 from __future__ import annotations
 
+import asyncio
 import gzip
+import uuid
 from pathlib import Path
 
 import pytest
@@ -9,14 +14,19 @@ import requests_mock as rm
 from airflow.sdk.exceptions import TaskDeferred
 
 from genesys_cloud.api.exceptions import GenesysError, GenesysJobFailed
+from genesys_cloud.api.job_slots import job_slots
+from genesys_cloud.api.rate_budget import budget_key
+from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
-from genesys_cloud.triggers import GenesysDetailsJobTrigger
+from genesys_cloud.triggers import SLOT_TAKEN, GenesysDetailsJobTrigger, GenesysJobSlotTrigger
 from genesys_pipeline.staging.area import StagingArea
 from tests.genesys_cloud.genesys_responses import JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
+from tests.support.connections import set_connection
 
 INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 JOB_URL = f"{JOBS_URL}/job-1"
 RESULTS_URL = f"{JOB_URL}/results"
+SLOT_INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-01T02:00:00.000Z"
 
 
 class RecordingTaskInstance:
@@ -160,3 +170,52 @@ def test_object_storage_root_with_a_scheme(fake_connection, tmp_path, context):
         summary = op.execute_complete(context, {"status": "FULFILLED", "job_id": "job-1", "message": ""})
     assert summary["records"] == 3
     assert (tmp_path / "store" / "conversation_details" / "p" / summary["query_hash"] / "_manifest.json").exists()
+
+
+# --- a full details-job cap: the extract waits deferred, not in its worker ----------------------
+# Blocking in the task would hold a worker and a pool slot that the extracts holding the job slots may
+# need to resume, read their results and give the slots back: a backfill then stalls (seen in a 14-day
+# backfill with a pool of 4 and a cap of 5). Real emulator over HTTP, real Redis.
+
+async def first_event(trigger: GenesysJobSlotTrigger, timeout: float) -> dict:
+    async def first() -> dict:
+        async for event in trigger.run():
+            return event.payload
+        raise AssertionError("the trigger ended without an event")
+
+    return await asyncio.wait_for(first(), timeout)
+
+
+def test_a_full_cap_defers_until_a_slot_frees_then_submits_under_it(emulator, redis_server, monkeypatch, tmp_path):
+    client_id = f"slot-client-{uuid.uuid4().hex[:8]}"  # its own slots, whatever earlier tests left
+    emulator.control.add_client(client_id, "slot-secret")
+    set_connection(monkeypatch, emulator.base_url, {"rate_budget_backend": "redis", "rate_budget_url": redis_server,
+                                                     "max_concurrent_jobs": 1}, login=client_id, password="slot-secret")
+    hook = GenesysCloudHook()
+    slots, key = job_slots("redis", redis_server), budget_key(hook.client.urls.login, client_id)
+    assert slots.acquire(key, 1, "another-partition", 60)
+    operator = GenesysDetailsJobOperator(task_id="extract", interval=SLOT_INTERVAL, staging_root=str(tmp_path),
+                                         partition="2024-05-01", poll_interval=0.2, timeout=60)
+    context = {"ti": RecordingTaskInstance()}
+
+    with pytest.raises(TaskDeferred) as deferred:
+        operator.execute(context)
+    trigger = deferred.value.trigger
+    assert isinstance(trigger, GenesysJobSlotTrigger) and deferred.value.method_name == "execute_with_slot"
+    assert emulator.control.stats().get("post_analytics_conversations_details_jobs") is None, "nothing submitted yet"
+
+    async def free_the_slot_later() -> dict:
+        releaser = asyncio.get_running_loop().call_later(0.5, slots.release, key, "another-partition")
+        try:
+            return await first_event(trigger, timeout=10)
+        finally:
+            releaser.cancel()
+
+    event = asyncio.run(free_the_slot_later())
+    assert event["status"] == SLOT_TAKEN and event["holder"] == trigger.holder
+    assert not slots.acquire(key, 1, "a-third-partition", 60), "the trigger holds the slot for the task"
+
+    summary = operator.execute_with_slot(context, event, **deferred.value.kwargs)  # the job finishes at once
+    assert summary["records"] == len(emulator.control.ground_truth(SLOT_INTERVAL)["conversation_ids"])
+    assert slots.acquire(key, 1, "a-third-partition", 60), "deleting the job gave the slot back"
+    slots.release(key, "a-third-partition")

@@ -1,5 +1,6 @@
 """Scripted faults over real HTTP: statuses, dropped and truncated bodies, job faults,
-cursor rejection, hidden conversations, and the seeded probability mode."""
+cursor rejection, hidden conversations, and the seeded probability mode; then the fault book
+itself (consumed in order and by route, seeded probabilities) without HTTP."""
 from __future__ import annotations
 
 import json
@@ -7,6 +8,7 @@ import json
 import pytest
 import requests
 
+from genesys_emulator.service.faults import FaultBook
 from tests.support.emulator_api import DETAILS, JOBS, ApiClient, day_interval, hour_interval
 
 RESULTS_OP = "get_analytics_conversations_details_job_results"
@@ -138,3 +140,27 @@ def test_body_fault_waits_for_a_successful_response(emulator, api: ApiClient):
     assert emulator.control.faults()[0]["remaining"] == 1
     with pytest.raises(requests.exceptions.JSONDecodeError):
         api.get("/api/v2/users").json()
+
+
+# --- the fault book itself, without HTTP ----------------------------------------------------------
+
+def test_fault_book_consumes_in_order_and_by_route():
+    book = FaultBook()
+    book.add("op_a", "status", count=2, status=503)
+    book.add("*", "drop")
+    assert book.take("status", "op_b") is None
+    assert [book.take("status", "op_a").params["status"] for _ in range(2)] == [503, 503]
+    assert book.take("status", "op_a") is None
+    assert book.take("drop", "op_b") is not None and book.take("drop", "op_b") is None
+
+
+def test_fault_book_probability_mode_is_seeded():
+    def draws(seed: int) -> list:
+        book = FaultBook()
+        book.set_probabilities({"503": 0.5}, seed=seed)
+        return [book.draw() for _ in range(50)]
+
+    assert draws(1) == draws(1) and set(draws(1)) == {"503", None}
+    assert FaultBook().draw() is None
+    with pytest.raises(ValueError):
+        FaultBook().set_probabilities({"418": 1.0})

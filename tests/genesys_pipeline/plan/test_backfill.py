@@ -1,19 +1,12 @@
-"""The backfill planner: its arithmetic recomputed by hand, and a smoke run against the emulator."""
+"""The backfill planner: its arithmetic recomputed by hand (the script's smoke run against the emulator:
+tests/scripts/test_plan_backfill.py)."""
 from __future__ import annotations
 
-import json
-import math
-import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import date
 
 import pytest
 
-from tests.support.connections import set_connection
 from genesys_pipeline.plan.backfill import BackfillLimits, daily_volume, plan, volume_queries
-from tests.support.paths import SCRIPTS
-
-sys.path.insert(0, str(SCRIPTS))
-import plan_backfill  # noqa: E402
 
 
 def test_plan_is_the_longer_of_the_rate_and_the_job_bounds():
@@ -35,30 +28,6 @@ def test_volume_queries_cover_the_range_in_31_day_chunks():
         "2025-03-04T00:00:00.000Z/2025-03-06T00:00:00.000Z",
     ]
     assert all(b["granularity"] == "P1D" for b in bodies)
-
-
-def test_smoke_plan_from_the_emulators_volume(emulator, monkeypatch, capsys):
-    emulator.control.reset(conversations_per_day=300, clock=datetime.now(timezone.utc).isoformat())
-    set_connection(monkeypatch, emulator.base_url, {"rate_budget_per_minute": 120},
-                   login="emulator-client", password="emulator-secret")
-    last = datetime.now(timezone.utc).date() - timedelta(days=1)
-    first = last - timedelta(days=2)
-    plan_backfill.main(["--from", first.isoformat(), "--to", last.isoformat()])
-    result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])
-    truth = sum(
-        emulator.control.ground_truth(f"{day}T00:00:00.000Z/{day + timedelta(days=1)}T00:00:00.000Z")["count"]
-        for day in (first + timedelta(days=offset) for offset in range(3))
-    )
-    assert result["days"] == result["jobs"] == 3
-    assert result["budget_per_minute"] == 120
-    assert 0.7 * truth <= result["conversations"] <= 1.3 * truth  # offered + outbound approximates the count
-    assert result["api_requests"] >= 3 * (3 + math.ceil(result["conversations"] / 3 / 1000))
-
-
-def test_reversed_range_is_refused(capsys):
-    with pytest.raises(SystemExit):
-        plan_backfill.main(["--from", "2025-02-01", "--to", "2025-01-01", "--daily", "10"])
-    assert "--to (2025-01-01) is before --from (2025-02-01)" in capsys.readouterr().err
 
 
 def test_daily_volume_sums_the_day_buckets():

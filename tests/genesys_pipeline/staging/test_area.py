@@ -1,13 +1,17 @@
-"""The staged raw-page format: round trip, cache freshness, interrupted extractions, integrity."""
+"""The staged raw-page format: round trip, cache freshness, interrupted extractions, integrity, and
+manifests that a crash or a torn write never leave half-readable."""
 from __future__ import annotations
 
 import gzip
 from datetime import datetime, timedelta, timezone
+from pathlib import Path
 
 import orjson
 import pytest
 
-from genesys_pipeline.staging.area import MANIFEST_NAME, StagingArea, StagingIntegrityError, query_hash
+from genesys_pipeline.staging.area import MANIFEST_NAME, Manifest, StagingArea, StagingIntegrityError, query_hash
+from tests.genesys_pipeline.staging.one_page import NOW, PAGE, stage_one_page
+from tests.genesys_pipeline.staging.one_page import QUERY as ONE_PAGE_QUERY
 
 QUERY = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z", "order": "asc"}
 PAGES = [orjson.dumps({"conversations": [{"conversationId": f"c-{i}"}], "cursor": str(i)}) for i in range(3)]
@@ -68,3 +72,26 @@ def test_corrupt_page_is_detected(tmp_path):
 
     with pytest.raises(StagingIntegrityError, match="page-00002"):
         list(area.iter_pages(manifest))
+
+
+def test_manifest_is_renamed_into_place_so_a_crash_leaves_none(tmp_path, monkeypatch):
+    area = StagingArea(tmp_path)
+    writer = area.open_writer("2024-05-01", ONE_PAGE_QUERY)
+    writer.write_page(PAGE, records=1)
+    monkeypatch.setattr(Path, "rename", lambda self, target: (_ for _ in ()).throw(OSError("killed")))
+    with pytest.raises(OSError):
+        writer.commit(extracted_at=NOW)
+    monkeypatch.undo()
+    assert not (writer.directory / MANIFEST_NAME).exists()
+    assert area.read_manifest("2024-05-01", query_hash(ONE_PAGE_QUERY)) is None
+
+
+@pytest.mark.parametrize("content", [b'{"partition": "2024-05-01", "pag', b"", b"[]", b'{"unexpected": 1}'])
+def test_unreadable_manifest_is_treated_as_absent_and_a_rerun_recovers(tmp_path, content):
+    area = StagingArea(tmp_path)
+    directory = stage_one_page(area)
+    (directory / MANIFEST_NAME).write_bytes(content)
+    assert area.read_manifest("2024-05-01", query_hash(ONE_PAGE_QUERY)) is None
+    assert area.find_fresh("2024-05-01", ONE_PAGE_QUERY, ttl_seconds=10**9, now=NOW) is None
+    stage_one_page(area)
+    assert isinstance(area.read_manifest("2024-05-01", query_hash(ONE_PAGE_QUERY)), Manifest)

@@ -19,8 +19,7 @@ from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
-from tests.genesys_pipeline.warehouse.test_warehouse import DAY_D, DAY_D1, spanning_midnight
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 
 LOADS_PER_PROCESS = 3
 JOIN_TIMEOUT_S = 120

@@ -1,14 +1,15 @@
-"""One registry, one path: ensure_schema creates every table the project writes, with one timestamp type."""
+"""One registry, one path: ensure_schema creates every table the project writes, with one timestamp type,
+and upgrades an older warehouse additively in place (SQLite and PostgreSQL)."""
 from __future__ import annotations
 
 from datetime import datetime, timedelta, timezone
 
-from sqlalchemy import inspect, select
+from sqlalchemy import inspect, select, text
 
 from genesys_pipeline.report import aggregates
 from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
 from genesys_pipeline.warehouse.reference_tables import replace_snapshot
-from genesys_pipeline.tables import TS, WAREHOUSE_TABLES
+from genesys_pipeline.tables import SCHEMA_VERSION, TS, WAREHOUSE_TABLES
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
 from genesys_pipeline.warehouse.schema import ensure_schema, warehouse_table
 
@@ -65,3 +66,28 @@ def test_a_partial_ensure_creates_only_the_named_tables(sqlite_url):
         assert inspect(engine).get_table_names() == ["sync_audit"]
     finally:
         engine.dispose()
+
+
+def test_an_older_warehouse_gains_the_hash_column_the_freshness_table_and_the_indexes(warehouse):
+    prefix = "genesys." if warehouse.schema else ""
+    with warehouse.engine.begin() as conn:
+        conn.execute(text(f"DROP INDEX {prefix}ix_conversations_open"))
+        conn.execute(text(f"DROP INDEX {prefix}ix_conversations_conversation_date"))
+        conn.execute(text(f"DROP TABLE {prefix}partition_freshness"))
+        conn.execute(text(f"ALTER TABLE {prefix}conversations DROP COLUMN _content_hash"))
+    assert warehouse.ensure_schema() == ["conversations._content_hash"]
+    inspector = inspect(warehouse.engine)
+    indexes = {index["name"] for index in inspector.get_indexes("conversations", schema=warehouse.schema)}
+    assert {"ix_conversations_open", "ix_conversations_conversation_date"} <= indexes
+    assert inspector.has_table("partition_freshness", schema=warehouse.schema)
+    assert warehouse.schema_version() == SCHEMA_VERSION == 2
+
+
+def test_schema_version_and_additive_migration(warehouse):
+    assert warehouse.schema_version() == SCHEMA_VERSION
+    prefix = "genesys." if warehouse.schema else ""
+    with warehouse.engine.begin() as conn:
+        conn.execute(text(f"ALTER TABLE {prefix}sessions DROP COLUMN flow_ending_language"))
+    assert warehouse.ensure_schema() == ["sessions.flow_ending_language"]
+    assert warehouse.ensure_schema() == []
+    assert warehouse.schema_version() == SCHEMA_VERSION

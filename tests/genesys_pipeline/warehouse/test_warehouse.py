@@ -2,28 +2,18 @@
 from __future__ import annotations
 
 import copy
-from datetime import date
 
-import pytest
 from sqlalchemy import text
 
-from genesys_pipeline.tables import SCHEMA_VERSION
 from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.warehouse.engine import warehouse_url
 
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
-
-DAY_D, DAY_D1 = date(2024, 5, 1), date(2024, 5, 2)
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 
 
 def query(wh: Warehouse, sql: str, **params) -> list[tuple]:
     prefix = "genesys." if wh.schema else ""
     with wh.engine.connect() as conn:
         return [tuple(row) for row in conn.execute(text(sql.replace("{s}", prefix)), params)]
-
-
-def spanning_midnight(records: list[dict]) -> list[dict]:
-    return [r for r in records if r.get("conversationEnd", "9999")[:10] > r["conversationStart"][:10]]
 
 
 def test_loading_the_same_day_twice_leaves_identical_tables(warehouse, stage, generated_day):
@@ -132,58 +122,3 @@ def test_hostile_names_and_values_are_data(warehouse, stage, sample_record):
     assert attributes == sorted([(HOSTILE, HOSTILE), ('quo"te', "back\\slash\ttab\nnewline")])
     assert query(warehouse, "SELECT COUNT(*) FROM {s}users") == [(0,)]
     assert warehouse.table_counts()["conversations"] == 1
-
-
-def test_views_resolve_names_from_lookup_tables(warehouse, stage, sample_record):
-    staging, manifest = stage([sample_record])
-    warehouse.load_extraction(staging, manifest, "run-1")
-    assert query(warehouse, "SELECT wrap_up_code_id, wrap_up_code_name FROM {s}v_wrapups") == [("w-1", None)]
-    with warehouse.engine.begin() as conn:
-        prefix = "genesys." if warehouse.schema else ""
-        conn.execute(text(f"INSERT INTO {prefix}wrapup_codes (id, name) VALUES ('w-1', 'Resolved')"))
-        conn.execute(text(f"INSERT INTO {prefix}queues (id, name) VALUES ('q-1', 'Support')"))
-        conn.execute(text(f"INSERT INTO {prefix}users (id, name, state) VALUES ('u-1', 'Ada', 'active')"))
-    assert query(warehouse, "SELECT user_name, queue_name, wrap_up_code_name, wrap_up_note FROM {s}v_wrapups") == [
-        ("Ada", "Support", "Resolved", "resolved")]
-    dispositions = query(warehouse, "SELECT session_id, disconnect_type, disconnected_by FROM {s}v_dispositions "
-                                    "ORDER BY session_id")
-    assert dispositions == [("s-1", "endpoint", "customer"), ("s-2", "transfer", "transfer"), ("s-3", "client", "agent")]
-    routing = query(warehouse, "SELECT session_id, queue_name, used_routing, time_in_queue_ms, answered, abandoned "
-                               "FROM {s}v_routing")
-    assert routing == [("s-2", "Support", "Standard", 30000, True, False)]
-
-
-def test_routing_view_marks_an_abandoned_queue_session(warehouse, stage, sample_record):
-    acd_session = sample_record["participants"][1]["sessions"][0]
-    acd_session["metrics"] = [{"name": "nOffered", "value": 1, "emitDate": "2024-05-01T10:00:30.000Z"},
-                              {"name": "tAbandon", "value": 25000, "emitDate": "2024-05-01T10:00:55.000Z"}]
-    del sample_record["participants"][2]  # no agent ever answered
-    staging, manifest = stage([sample_record])
-    warehouse.load_extraction(staging, manifest, "run-1")
-    routing = query(warehouse, "SELECT queue_id, time_in_queue_ms, answered, abandoned FROM {s}v_routing")
-    assert routing == [("q-1", 25000, False, True)]
-
-
-def test_schema_version_and_additive_migration(warehouse):
-    assert warehouse.schema_version() == SCHEMA_VERSION
-    prefix = "genesys." if warehouse.schema else ""
-    with warehouse.engine.begin() as conn:
-        conn.execute(text(f"ALTER TABLE {prefix}sessions DROP COLUMN flow_ending_language"))
-    assert warehouse.ensure_schema() == ["sessions.flow_ending_language"]
-    assert warehouse.ensure_schema() == []
-    assert warehouse.schema_version() == SCHEMA_VERSION
-
-
-@pytest.mark.parametrize("url, driver", [
-    ("postgresql://u@h/db", "postgresql+psycopg"),
-    ("postgresql+psycopg2://u@h/db", "postgresql+psycopg"),
-    ("postgres://u@h/db", "postgresql+psycopg"),
-    ("sqlite:///w.db", "sqlite"),
-])
-def test_urls_are_normalized(url, driver):
-    assert warehouse_url(url).drivername == driver
-
-
-def test_unsupported_dialect_names_scheme_and_supported_ones():
-    with pytest.raises(ValueError, match=r"'mysql\+pymysql'.*supported: sqlite, postgresql"):
-        Warehouse.from_url("mysql+pymysql://u@h/db")

@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import date
 
 import pytest
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, pages_of
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, pages_of
 
 from genesys_pipeline.normalize.normalizer import Normalizer, TableBatch
 from genesys_pipeline.tables import TABLES_BY_NAME
@@ -14,8 +14,6 @@ from genesys_pipeline.warehouse.write.daylocks import (
     split_batch,
 )
 from genesys_pipeline.warehouse.schema import SCHEMA_LOCK_KEY
-
-from tests.genesys_pipeline.warehouse.test_warehouse import DAY_D, DAY_D1
 
 
 def test_a_day_lock_key_is_stable_distinct_per_day_and_a_positive_bigint():

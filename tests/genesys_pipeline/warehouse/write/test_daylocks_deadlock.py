@@ -15,7 +15,7 @@ import time
 
 import psycopg
 import pytest
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 from sqlalchemy.engine import make_url
 
 from genesys_pipeline.staging.area import Manifest, StagingArea
@@ -24,7 +24,6 @@ from genesys_pipeline.warehouse.converge.freshness import read_partition_freshne
 from genesys_pipeline.warehouse.write.load import BATCH_EVENT, LoadReport
 
 from tests.genesys_pipeline.warehouse.write.test_daylocks_postgres import ADVISORY_LOCKS, _reset, _rows
-from tests.genesys_pipeline.warehouse.test_warehouse import DAY_D, DAY_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
 

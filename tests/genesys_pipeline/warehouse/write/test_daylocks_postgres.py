@@ -14,13 +14,12 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 from sqlalchemy import text
 
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
 
-from tests.genesys_pipeline.warehouse.test_warehouse import DAY_D, DAY_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
 

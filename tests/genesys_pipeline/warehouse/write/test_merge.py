@@ -3,14 +3,11 @@ conversations whose content changed, and an older extraction still never overwri
 from __future__ import annotations
 
 import copy
-import hashlib
-import json
 from datetime import date, timedelta
 
 from sqlalchemy import text
 
 from genesys_pipeline.normalize.content_hash import content_hash, hash_context
-from genesys_pipeline.normalize.pii import PiiConfig
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID
 from genesys_pipeline.warehouse import Warehouse
 
@@ -46,25 +43,6 @@ def late_changes(records: list[dict]) -> tuple[list[dict], set[str]]:
         record["evaluations"] = [{"evaluationId": f"ev-{record['conversationId']}", "eventTime": "2024-05-03T09:00:00.000Z"}]
         changed.add(record["conversationId"])
     return later, changed
-
-
-def test_the_hash_is_canonical_json_under_a_context():
-    record = {"b": [1, {"y": 2, "x": "é"}], "a": None}
-    reordered = {"a": None, "b": [1, {"x": "é", "y": 2}]}
-    canonical = json.dumps(record, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
-    expected = hashlib.blake2b(b"ctx" + canonical, digest_size=16).hexdigest()  # independent recomputation
-    assert content_hash(record, b"ctx") == content_hash(reordered, b"ctx") == expected
-    assert content_hash({**record, "a": 0}, b"ctx") != expected
-    assert content_hash(record, b"other") != expected
-
-
-def test_pii_settings_that_change_rows_change_the_context():
-    assert hash_context(None) == hash_context(PiiConfig()) == hash_context(PiiConfig.from_json("{}"))
-    dropping = hash_context(PiiConfig.from_json('{"drop": ["ani"]}'))
-    assert dropping != hash_context(None)
-    salted = [hash_context(PiiConfig.from_json('{"hash": ["ani"]}', salt=salt)) for salt in ("key-a", "key-b")]
-    assert salted[0] != salted[1] != dropping
-    assert all(b"key-a" not in context and b"key-b" not in context for context in salted)  # only a key id
 
 
 def test_a_reextraction_rewrites_only_changed_conversations(warehouse, stage_days, generated_day, tmp_path):
