@@ -1,6 +1,7 @@
 """The one definition of the fixtures every suite that runs the DAGs in process shares (tests/dags,
 tests/operations, tests/reliability, tests/genesys_cloud/ui, tests/genesys_pipeline/report), loaded
-as a pytest plugin by ``pytest_plugins`` in tests/conftest.py.
+as a pytest plugin by ``pytest_plugins`` in tests/conftest.py: ``airflow_db``, ``daily_dag``,
+``pipeline_env``, ``warehouse`` (through ``pipeline_env``), ``genesys``, ``warehouse_connection``.
 
 A migrated metadata DB, the daily DAG as the DAG processor parses it, and the connections and
 settings a run reads, as environment variables (``AIRFLOW_CONN_*``, ``AIRFLOW_VAR_*``) exactly as an
@@ -80,3 +81,15 @@ def warehouse_connection(monkeypatch, warehouse_url):
     """``warehouse_url`` (SQLite and PostgreSQL) as connection ``genesys_warehouse``."""
     point_warehouse_connection(monkeypatch, warehouse_url)
     return warehouse_url
+
+
+@pytest.fixture()
+def warehouse(pipeline_env, warehouse_url):
+    """The test's warehouse (SQLite or PostgreSQL), wired as connection genesys_warehouse. (The
+    pipeline tests have a ``warehouse`` of their own, with its schema: tests/genesys_pipeline/conftest.py.)"""
+    from genesys_pipeline.warehouse import Warehouse
+
+    pipeline_env(warehouse_url)
+    warehouse = Warehouse.from_url(warehouse_url)
+    yield warehouse
+    warehouse.dispose()
