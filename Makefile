@@ -13,7 +13,7 @@ AUDIT_VENV := .audit-venv
 PIP_AUDIT_VERSION := 2.10.1
 AUDIT_SERVICE ?= pypi
 
-.PHONY: install test test-fast demo report emulator airflow bench bench-backfill plan-backfill audit clean
+.PHONY: install lint mutation test test-fast demo report emulator airflow bench bench-backfill plan-backfill audit clean
 
 install: $(STAMP)
 
@@ -24,11 +24,27 @@ $(STAMP): requirements.txt requirements-dev.txt constraints.txt pyproject.toml
 	$(PY) -m pip install -q --disable-pip-version-check --no-deps --no-build-isolation -e .
 	@touch $(STAMP)
 
-test: install
-	$(PY) -m pytest $(PYTEST_ARGS)
+# Both cores: the slow end-to-end runs start first (tests/conftest.py) and worksteal keeps both
+# workers busy to the end. WORKERS=0 runs in one process (e.g. to write docs/reliability.md).
+WORKERS ?= 2
+PYTEST_PARALLEL = $(if $(filter 0,$(WORKERS)),,-n $(WORKERS) --dist worksteal)
+LINT_PATHS := include plugins dags scripts benchmarks tests
 
-test-fast: install
-	$(PY) -m pytest -m "not slow" $(PYTEST_ARGS)
+# ruff (lint + format check) and mypy (include/ and plugins/, configured in pyproject.toml).
+lint: install
+	$(VENV)/bin/ruff check $(LINT_PATHS)
+	$(VENV)/bin/ruff format --check $(LINT_PATHS)
+	$(VENV)/bin/mypy
+
+test: lint
+	$(PY) -m pytest $(PYTEST_PARALLEL) $(PYTEST_ARGS)
+
+test-fast: lint
+	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
+
+# Ten deliberate bugs across the pipeline, each run against the suite: every one must be caught.
+mutation: install
+	$(PY) scripts/mutation_check.py --pytest-args "$(PYTEST_PARALLEL)"
 
 demo: install
 	$(PY) scripts/demo.py

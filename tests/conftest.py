@@ -4,6 +4,7 @@ Airflow reads its configuration at import time, so the environment is set here, 
 test module imports Airflow. Tests that need PostgreSQL or Redis skip with a reason when the
 server does not answer, except under CI (``CI=true``), where a missing server is a failure.
 """
+
 from __future__ import annotations
 
 import os
@@ -11,10 +12,10 @@ import socket
 import sys
 import tempfile
 import uuid
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -127,7 +128,7 @@ def emulator(emulator_server):
     """The session's emulator, reset to default state (seed 42) before each test, with the org
     clock pinned at the real "now": the living org then changes only when a test advances
     the clock, so ground truth always equals what was served a moment before."""
-    now = datetime.now(timezone.utc).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    now = datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
     emulator_server.control.reset(clock=now)
     return emulator_server
 

@@ -1,4 +1,5 @@
 """``benchmarks/airflow_overhead.py`` on a tiny day: the DAG run and the core pipeline load the same day."""
+
 from __future__ import annotations
 
 import subprocess
@@ -9,14 +10,16 @@ import pytest
 
 from tests.support.paths import ROOT
 
-
 pytestmark = [pytest.mark.postgres, pytest.mark.slow]
 
 
 def test_dags_test_and_core_pipeline_load_the_same_conversations(postgres_server_url, tmp_path):
     result = subprocess.run(
         [sys.executable, "benchmarks/airflow_overhead.py", "--n", "1000", "--home", str(tmp_path)],
-        cwd=ROOT, capture_output=True, text=True, timeout=540,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=540,
     )
     assert result.returncode == 0, result.stderr[-3000:]
     warm, core, rollup, summary = (orjson.loads(line) for line in result.stdout.splitlines())

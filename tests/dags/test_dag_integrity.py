@@ -1,4 +1,5 @@
 """DAG integrity over the real DagBag: imports cleanly, owned, tagged, retried, and inert at parse time."""
+
 from __future__ import annotations
 
 import socket
@@ -73,7 +74,13 @@ def test_every_audited_task_carries_its_audit_inputs(bag):
     daily = bag.dags[DAG_ID]
     for task_id in ("wait_for_data", "extract", "load", "follow_up_open", "aggregates", "reconcile", "audit"):
         assert {"plan", "authentication"} <= set(daily.get_task(task_id).audit_inputs), task_id
-    assert set(daily.get_task("reconcile").audit_inputs) == {"plan", "authentication", "extraction", "load", "follow_up"}
+    assert set(daily.get_task("reconcile").audit_inputs) == {
+        "plan",
+        "authentication",
+        "extraction",
+        "load",
+        "follow_up",
+    }
 
 
 def test_daily_dag_shape(bag):
@@ -81,8 +88,16 @@ def test_daily_dag_shape(bag):
     assert dag.doc_md and "UTC day" in dag.doc_md
     assert dag.catchup is False and dag.max_active_runs >= 1
     assert [task.task_id for task in dag.tasks] == [
-        "authenticate", "validate_window", "wait_for_data", "extract", "load", "follow_up_open",
-        "aggregates", "reconcile", "audit", "notify",
+        "authenticate",
+        "validate_window",
+        "wait_for_data",
+        "extract",
+        "load",
+        "follow_up_open",
+        "aggregates",
+        "reconcile",
+        "audit",
+        "notify",
     ]
     pooled = {t.task_id for t in dag.tasks if t.pool == "genesys_api"}
     assert pooled == {"authenticate", "wait_for_data", "extract", "follow_up_open", "aggregates"}
@@ -99,7 +114,11 @@ def test_refresh_dag_shape(bag):
     assert dag.doc_md and "genesys_refresh_days" in dag.doc_md
     assert dag.catchup is False and dag.max_active_runs == 1
     assert [task.task_id for task in dag.tasks] == ["authenticate", "plan_days", "extract", "load", "audit"]
-    mapped = {task.task_id for task in dag.tasks if getattr(task, "is_mapped", False) or type(task).__name__ == "MappedOperator"}
+    mapped = {
+        task.task_id
+        for task in dag.tasks
+        if getattr(task, "is_mapped", False) or type(task).__name__ == "MappedOperator"
+    }
     assert mapped == {"extract", "load", "audit"}
     pooled = {t.task_id for t in dag.tasks if t.pool == "genesys_api"}
     assert pooled == {"authenticate", "plan_days", "extract"}

@@ -1,11 +1,11 @@
 """The daily DAG end to end with ``dag.test()`` against the emulator over HTTP, on SQLite and PostgreSQL:
 a clean day, idempotent reruns, failures and retries, overlapping days, asset events, reconciliation and
 lookback. (Divisions, judged by the official SDK: test_genesys_conversations_daily_sdk.py.)"""
+
 from __future__ import annotations
 
-from datetime import timedelta
-
 import json
+from datetime import timedelta
 
 import pytest
 from sqlalchemy import column, inspect, select, table
@@ -116,7 +116,9 @@ def test_pii_config_variable_hashes_columns(daily_dag, warehouse, emulator, monk
     with warehouse.engine.connect() as conn:
         values = list(conn.execute(select(sessions.c.ani).where(sessions.c.ani.is_not(None))).scalars())
     assert values and all(len(value) == 64 and int(value, 16) >= 0 for value in values)
-    plan = [ti for ti in dag_run.get_task_instances() if ti.task_id == "validate_window"][0].xcom_pull(task_ids="validate_window")
+    plan = [ti for ti in dag_run.get_task_instances() if ti.task_id == "validate_window"][0].xcom_pull(
+        task_ids="validate_window"
+    )
     assert plan["partition"] and "pepper" not in str(plan)
 
 
@@ -163,6 +165,7 @@ def test_a_retried_try_gets_its_own_audit_row(daily_dag, warehouse, emulator, mo
 
 # --- when things go wrong: webhook outage or absence, rejected credentials, a bad window ----------
 
+
 def test_webhook_outage_leaves_the_data_alone(daily_dag, warehouse, emulator, monkeypatch):
     notify = daily_dag.get_task("notify")
     monkeypatch.setattr(notify, "retries", 0)
@@ -197,7 +200,9 @@ def test_webhook_is_skipped_without_its_connection(daily_dag, warehouse, emulato
 def test_rejected_credentials_fail_fast_without_retries(daily_dag, warehouse, emulator, monkeypatch):
     monkeypatch.setenv(
         "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT",
-        json.dumps({"conn_type": "http", "host": emulator.base_url, "login": "emulator-client", "password": "wrong-secret"}),
+        json.dumps(
+            {"conn_type": "http", "host": emulator.base_url, "login": "emulator-client", "password": "wrong-secret"}
+        ),
     )
 
     dag_run = run_day(daily_dag, past_day())
@@ -213,7 +218,9 @@ def test_rejected_credentials_fail_fast_without_retries(daily_dag, warehouse, em
 
 
 def test_missing_permission_is_named_and_not_retried(daily_dag, warehouse, emulator, monkeypatch):
-    emulator.control.reset(clients=[{"client_id": "no-analytics", "client_secret": "s3cret", "roles": ["routing:queue:view"]}])
+    emulator.control.reset(
+        clients=[{"client_id": "no-analytics", "client_secret": "s3cret", "roles": ["routing:queue:view"]}]
+    )
     monkeypatch.setenv(
         "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT",
         json.dumps({"conn_type": "http", "host": emulator.base_url, "login": "no-analytics", "password": "s3cret"}),
@@ -244,7 +251,9 @@ def test_reversed_window_fails_before_any_write(daily_dag, warehouse, emulator):
         ({"conn_type": "oracle", "host": "db"}, "not supported"),
     ],
 )
-def test_unusable_warehouse_connection_fails_before_extracting(daily_dag, emulator, monkeypatch, pipeline_env, connection, message):
+def test_unusable_warehouse_connection_fails_before_extracting(
+    daily_dag, emulator, monkeypatch, pipeline_env, connection, message
+):
     monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(connection))
 
     dag_run = run_day(daily_dag, past_day())
@@ -259,6 +268,7 @@ def test_unusable_warehouse_connection_fails_before_extracting(daily_dag, emulat
 # The earlier day's conversations that run past midnight are also in the later day's extraction.
 # When the later day's (fresher) copy is already loaded, the earlier day's load keeps it ("skipped
 # as older"); those conversations are in the warehouse, so they count as loaded: complete, not 0.97.
+
 
 def test_an_earlier_day_loaded_after_the_later_one_is_complete_on_the_first_try(
     daily_dag, pipeline_env, sqlite_url, emulator
@@ -279,12 +289,15 @@ def test_an_earlier_day_loaded_after_the_later_one_is_complete_on_the_first_try(
     reloaded = audit[-1]
     assert reloaded["cache_hit"] is True and reloaded["partition"] == f"{earlier:%Y-%m-%d}"
     assert reloaded["conversations_skipped_older"] > 0, "the days share conversations spanning midnight"
-    assert reloaded["conversations_loaded"] + reloaded["conversations_skipped_older"] == reloaded["conversations_fetched"]
+    assert (
+        reloaded["conversations_loaded"] + reloaded["conversations_skipped_older"] == reloaded["conversations_fetched"]
+    )
     assert [row["status"] for row in audit] == ["success"] * 3  # every failed or retried try would have a row
     assert [row["completeness_rate"] for row in audit] == [1.0] * 3
 
 
 # --- what a run reports about its data: the synced day on each table's asset event --------------
+
 
 def test_each_table_asset_event_names_the_synced_day(daily_dag, pipeline_env, sqlite_url, emulator):
     from airflow.models.asset import AssetEvent

@@ -4,17 +4,17 @@ erases what a complete re-extraction of a finished day no longer returns.
 
 The oracle is the official Genesys SDK (``require_module``: skipped without it, a failure under CI),
 so these runs have a module of their own: a missing SDK must not skip the rest of the daily DAG's tests."""
+
 from __future__ import annotations
 
 import json
 
-import pytest
 from sqlalchemy import inspect, text
 
-from tests.support.daily_dag_harness import data_snapshot, day_interval, past_day, run_day, task_states
-from tests.support.emulator_api import require_module
 from genesys_pipeline.report.audit import read_audit
 from tests.support.connections import set_genesys_cloud_connection
+from tests.support.daily_dag_harness import data_snapshot, day_interval, past_day, run_day, task_states
+from tests.support.emulator_api import require_module
 
 PureCloud = require_module("PureCloudPlatformClientV2")  # the oracle: fails, never skips, under CI
 
@@ -22,13 +22,20 @@ SCOPED = ("scoped-client", "scoped-secret")
 
 
 def full_sdk(emulator):
-    return PureCloud.ApiClient(host=emulator.base_url).get_client_credentials_token("emulator-client", "emulator-secret")
+    return PureCloud.ApiClient(host=emulator.base_url).get_client_credentials_token(
+        "emulator-client", "emulator-secret"
+    )
 
 
 def use_scoped_client(emulator, monkeypatch, division_ids: list[str]) -> None:
     emulator.control.add_client(*SCOPED, divisions=division_ids)
-    set_genesys_cloud_connection(monkeypatch, emulator.base_url, login=SCOPED[0], password=SCOPED[1],
-                                 extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1})
+    set_genesys_cloud_connection(
+        monkeypatch,
+        emulator.base_url,
+        login=SCOPED[0],
+        password=SCOPED[1],
+        extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1},
+    )
 
 
 def ids_in_divisions(sdk, ids: list[str], divisions: set[str]) -> set[str]:
@@ -37,7 +44,7 @@ def ids_in_divisions(sdk, ids: list[str], divisions: set[str]) -> set[str]:
     analytics = PureCloud.AnalyticsApi(sdk)
     kept: set[str] = set()
     for start in range(0, len(ids), 100):
-        listing = analytics.get_analytics_conversations_details(id=ids[start:start + 100])
+        listing = analytics.get_analytics_conversations_details(id=ids[start : start + 100])
         kept |= {c.conversation_id for c in listing.conversations or [] if set(c.division_ids or []) & divisions}
     return kept
 
@@ -88,8 +95,12 @@ def test_a_complete_reextraction_erases_what_genesys_no_longer_returns(daily_dag
     names = ", ".join(f'"{name}"' for name in columns)
     copied = ", ".join("'ghost-conversation'" if name == "conversation_id" else f'"{name}"' for name in columns)
     with warehouse.engine.begin() as conn:  # a conversation of that day Genesys has since erased
-        conn.execute(text(f"INSERT INTO {target} ({names}) SELECT {copied} FROM {target} "
-                          f"WHERE conversation_date = '{day:%Y-%m-%d}' LIMIT 1"))
+        conn.execute(
+            text(
+                f"INSERT INTO {target} ({names}) SELECT {copied} FROM {target} "
+                f"WHERE conversation_date = '{day:%Y-%m-%d}' LIMIT 1"
+            )
+        )
 
     dag_run = run_day(daily_dag, day, force_extract=True)
 

@@ -1,16 +1,17 @@
 """The refresh DAG for real (``dag.test()`` against the emulator): one mapped job per day, never past
 the watermark, erasure reaching the warehouse, bad day ranges refused before any call."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import datetime, timedelta
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
 from sqlalchemy import text
 
-from tests.support.daily_dag_harness import DAGS_FOLDER, params_restored, past_day
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.engine import qualified_name
+from tests.support.daily_dag_harness import DAGS_FOLDER, params_restored, past_day
 
 REFRESH_DAG_ID = "genesys_conversations_refresh"
 
@@ -36,16 +37,20 @@ def _mapped(run, task_id: str) -> dict[int, str]:
 def _ids_by_day(warehouse) -> dict[str, set[str]]:
     per_day: dict[str, set[str]] = {}
     with warehouse.engine.connect() as conn:
-        for cid, day in conn.execute(text(f"SELECT conversation_id, conversation_date FROM {qualified_name(warehouse.engine, 'conversations')}")):
+        for cid, day in conn.execute(
+            text(f"SELECT conversation_id, conversation_date FROM {qualified_name(warehouse.engine, 'conversations')}")
+        ):
             per_day.setdefault(str(day)[:10], set()).add(cid)
     return per_day
 
 
 def _truth_by_day(emulator, days: list[datetime]) -> dict[str, set[str]]:
     return {
-        f"{day:%Y-%m-%d}": set(emulator.control.ground_truth(
-            f"{day:%Y-%m-%dT%H:%M:%S.000Z}/{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S.000Z}", semantics="start"
-        )["conversation_ids"])
+        f"{day:%Y-%m-%d}": set(
+            emulator.control.ground_truth(
+                f"{day:%Y-%m-%dT%H:%M:%S.000Z}/{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S.000Z}", semantics="start"
+            )["conversation_ids"]
+        )
         for day in days
     }
 
@@ -67,8 +72,10 @@ def test_a_day_range_is_refreshed_day_by_day_and_erasures_reach_the_warehouse(re
         assert ids and stored.get(day) == ids, day
     with warehouse.engine.connect() as conn:
         rows = conn.execute(
-            text(f"SELECT \"partition\", conversations_deleted FROM {qualified_name(warehouse.engine, 'sync_audit')} "
-                 "WHERE run_id = :run AND status = 'success'"),
+            text(
+                f'SELECT "partition", conversations_deleted FROM {qualified_name(warehouse.engine, "sync_audit")} '
+                "WHERE run_id = :run AND status = 'success'"
+            ),
             {"run": second.run_id},
         ).all()
     assert sorted(partition for partition, _ in rows) == sorted(truth)
@@ -77,7 +84,9 @@ def test_a_day_range_is_refreshed_day_by_day_and_erasures_reach_the_warehouse(re
 
 def test_days_past_the_watermark_are_left_to_the_daily_run(refresh_dag, warehouse, emulator, monkeypatch):
     today = past_day(0)
-    emulator.control.set_clock((today + timedelta(minutes=30)).isoformat().replace("+00:00", "Z"))  # watermark: yesterday 23:30
+    emulator.control.set_clock(
+        (today + timedelta(minutes=30)).isoformat().replace("+00:00", "Z")
+    )  # watermark: yesterday 23:30
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_REFRESH_DAYS", "2")
     run = _run(refresh_dag, today)
     assert str(run.state) == "success"
@@ -109,9 +118,11 @@ def test_a_failed_day_is_audited_under_its_own_partition(refresh_dag, warehouse,
     assert _mapped(run, "load") == {0: "failed", 1: "failed"}
     with warehouse.engine.connect() as conn:
         rows = conn.execute(
-            text(f"SELECT \"partition\", interval_start, query_hash, conversations_fetched, error "
-                 f"FROM {qualified_name(warehouse.engine, 'sync_audit')} WHERE run_id = :run AND status = 'failed' "
-                 "AND task_id = 'load'"),
+            text(
+                f'SELECT "partition", interval_start, query_hash, conversations_fetched, error '
+                f"FROM {qualified_name(warehouse.engine, 'sync_audit')} WHERE run_id = :run AND status = 'failed' "
+                "AND task_id = 'load'"
+            ),
             {"run": run.run_id},
         ).all()
     assert sorted(row.partition for row in rows) == [f"{day:%Y-%m-%d}" for day in days]

@@ -1,11 +1,11 @@
 """The reference-data DAG against the emulator: lookup snapshots, atomic replace, names in the category views."""
+
 from __future__ import annotations
 
 import pytest
 from sqlalchemy import text
 
 from genesys_pipeline.warehouse import Warehouse
-
 from tests.support.emulator_day import day_window, load_day, past_day
 from tests.support.paths import DAGS_FOLDER
 
@@ -53,11 +53,13 @@ def test_category_views_show_agent_queue_and_wrapup_names(reference_dag, genesys
     load_day(warehouse_connection, day_window(past_day(2)), tmp_path / "staging")
     wrapups = query(
         warehouse_connection,
-        "SELECT COUNT(*), COUNT(user_name), COUNT(queue_name), COUNT(wrap_up_code_name), COUNT(user_id), COUNT(queue_id) "
-        "FROM {s}v_wrapups",
+        "SELECT COUNT(*), COUNT(user_name), COUNT(queue_name), COUNT(wrap_up_code_name), "
+        "COUNT(user_id), COUNT(queue_id) FROM {s}v_wrapups",
     )[0]
     total, user_names, queue_names, code_names, user_ids, queue_ids = wrapups
     assert total > 0 and code_names == total
     assert user_names == user_ids and queue_names == queue_ids > 0
-    routing_total, routing_named = query(warehouse_connection, "SELECT COUNT(*), COUNT(queue_name) FROM {s}v_routing")[0]
+    routing_total, routing_named = query(warehouse_connection, "SELECT COUNT(*), COUNT(queue_name) FROM {s}v_routing")[
+        0
+    ]
     assert routing_total == routing_named > 0

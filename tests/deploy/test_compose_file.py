@@ -4,6 +4,7 @@ No Docker engine runs here, so these checks stand in for ``docker compose config
 first ``docker compose up``: schema validity, one shared Airflow configuration, the env every
 multi-process Airflow 3 deployment needs, consistent ports/volumes/health, and no secrets.
 """
+
 from __future__ import annotations
 
 import re
@@ -93,7 +94,9 @@ def test_compose_file_validates_against_the_compose_specification():
     checker = Path(sys.executable).with_name("check-jsonschema")
     result = subprocess.run(
         [str(checker), "--builtin-schema", "vendor.compose-spec", str(COMPOSE_PATH)],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert result.returncode == 0, result.stdout + result.stderr
 
@@ -249,7 +252,7 @@ def test_connections_come_from_a_file_never_from_a_command_line(services):
     secret_vars = [name for name in init["environment"] if SECRET_NAME.search(name)]
     for name in secret_vars:  # read by the Python writer from its environment, never expanded into argv
         assert f"${{{name}}}" not in script and f"$${{{name}}}" not in script, name
-    assert '0o600' in script and "genesys_connections.json" in script
+    assert "0o600" in script and "genesys_connections.json" in script
     common = services["airflow-scheduler"]["environment"]
     assert common["AIRFLOW__SECRETS__BACKEND"] == "airflow.secrets.local_filesystem.LocalFilesystemBackend"
     assert "/opt/airflow/config/genesys_connections.json" in common["AIRFLOW__SECRETS__BACKEND_KWARGS"]
@@ -260,8 +263,11 @@ def test_connections_writer_produces_what_the_pipeline_accepts(services, tmp_pat
     script = "\n".join(services["airflow-init"]["command"])
     writer = re.search(r"python - <<'PYTHON'\n(.*?)\nPYTHON", script, flags=re.S)[1]
     target = tmp_path / "genesys_connections.json"
-    for name, value in {"GENESYS_ALLOW_INSECURE_HTTP": "false", "GENESYS_WEBHOOK_URL": "", **{
-            key: value for key, value in emulator_env().items() if key.startswith(("GENESYS_", "WAREHOUSE_"))}}.items():
+    for name, value in {
+        "GENESYS_ALLOW_INSECURE_HTTP": "false",
+        "GENESYS_WEBHOOK_URL": "",
+        **{key: value for key, value in emulator_env().items() if key.startswith(("GENESYS_", "WAREHOUSE_"))},
+    }.items():
         monkeypatch.setenv(name, value)
     monkeypatch.setenv("GENESYS_ALLOW_INSECURE_HTTP", "false")
     monkeypatch.setenv("GENESYS_WEBHOOK_URL", "")

@@ -1,4 +1,5 @@
 """The image docker-compose.yaml builds runs the same pinned stack as the tested venv."""
+
 from __future__ import annotations
 
 import re
@@ -17,13 +18,15 @@ def pinned(path: str, package: str) -> str:
 def test_base_image_matches_the_pinned_airflow_and_python():
     base = re.search(r"^FROM apache/airflow:(?P<airflow>[\d.]+)-python(?P<python>[\d.]+)$", DOCKERFILE, re.MULTILINE)
     assert base, "Dockerfile must start from an apache/airflow:<version>-python<version> image"
-    assert base["airflow"] == pinned("requirements.txt", "apache-airflow") == pinned("constraints.txt", "apache-airflow")
+    assert (
+        base["airflow"] == pinned("requirements.txt", "apache-airflow") == pinned("constraints.txt", "apache-airflow")
+    )
     assert base["python"] == "3.11"
 
 
 def test_requirements_install_with_the_constraints_before_the_project():
     install_requirements = DOCKERFILE.index("-r /opt/airflow/project/requirements.txt")
-    assert "-c /opt/airflow/project/constraints.txt" in DOCKERFILE[install_requirements:install_requirements + 200]
+    assert "-c /opt/airflow/project/constraints.txt" in DOCKERFILE[install_requirements : install_requirements + 200]
     install_project = DOCKERFILE.index("pip install --no-cache-dir --no-deps -e /opt/airflow/project")
     copy_project = DOCKERFILE.index("COPY --chown=airflow:0 . /opt/airflow/project")
     assert install_requirements < copy_project < install_project

@@ -1,4 +1,5 @@
 """Fixtures of the hook tests: a Genesys connection from an env var, no real sleeping."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Canned Genesys responses for requests_mock-based unit tests."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -16,7 +17,15 @@ def token_ok(value: str = "tok-aaaaaaaa", expires_in: int = 86400) -> dict[str, 
 def error_body(status: int, code: str, message: str, **extra: Any) -> dict[str, Any]:
     return {
         "status_code": status,
-        "json": {"message": message, "code": code, "status": status, "contextId": "ctx-1", "details": [], "errors": [], **extra},
+        "json": {
+            "message": message,
+            "code": code,
+            "status": status,
+            "contextId": "ctx-1",
+            "details": [],
+            "errors": [],
+            **extra,
+        },
         "headers": {"ININ-Correlation-Id": f"corr-{status}"},
     }
 

@@ -1,4 +1,5 @@
 """Hook + funnel behaviour against requests_mock: auth, retries, error mapping, endpoint methods."""
+
 from __future__ import annotations
 
 from itertools import islice
@@ -17,7 +18,14 @@ from genesys_cloud.api.exceptions import (
     PaginationLoopError,
 )
 from genesys_cloud.api.job_state import JobState
-from tests.genesys_cloud.genesys_responses import AVAILABILITY_URL, JOBS_URL, TOKEN_URL, conversations, error_body, token_ok
+from tests.genesys_cloud.genesys_responses import (
+    AVAILABILITY_URL,
+    JOBS_URL,
+    TOKEN_URL,
+    conversations,
+    error_body,
+    token_ok,
+)
 
 AVAILABLE = {"json": {"dataAvailabilityDate": "2024-05-02T03:15:00.000Z"}}
 # Loop-shaped tests take at most this many pages, so a broken loop guard fails instead of spinning.
@@ -88,11 +96,15 @@ def test_403_names_the_missing_permission(hook):
     permission = "analytics:conversationDetail:view"
     with rm.Mocker() as m:
         m.post(TOKEN_URL, **token_ok())
-        m.get(AVAILABILITY_URL, **error_body(
-            403, "missing.any.permissions",
-            f"You must have at least one of the following permissions assigned: {permission}",
-            messageParams={"permissions": permission},
-        ))
+        m.get(
+            AVAILABILITY_URL,
+            **error_body(
+                403,
+                "missing.any.permissions",
+                f"You must have at least one of the following permissions assigned: {permission}",
+                messageParams={"permissions": permission},
+            ),
+        )
         with pytest.raises(GenesysPermissionError, match=f"missing permission\\(s\\): {permission}") as caught:
             hook.check_permissions()
         assert caught.value.correlation_id == "corr-403"
@@ -191,11 +203,22 @@ def test_job_lifecycle(hook):
     with rm.Mocker() as m:
         m.post(TOKEN_URL, **token_ok())
         m.post(JOBS_URL, status_code=202, json={"jobId": "job-1"})
-        m.get(f"{JOBS_URL}/job-1", [{"status_code": 202, "json": {"state": "PENDING"}}, {"json": {"state": "FULFILLED"}}])
-        m.get(results, [
-            {"json": {"conversations": conversations(0, 2), "cursor": "cur-1", "dataAvailabilityDate": "2024-05-02T00:00:00Z"}},
-            {"json": {"conversations": conversations(2, 1), "dataAvailabilityDate": "2024-05-02T00:00:00Z"}},
-        ])
+        m.get(
+            f"{JOBS_URL}/job-1", [{"status_code": 202, "json": {"state": "PENDING"}}, {"json": {"state": "FULFILLED"}}]
+        )
+        m.get(
+            results,
+            [
+                {
+                    "json": {
+                        "conversations": conversations(0, 2),
+                        "cursor": "cur-1",
+                        "dataAvailabilityDate": "2024-05-02T00:00:00Z",
+                    }
+                },
+                {"json": {"conversations": conversations(2, 1), "dataAvailabilityDate": "2024-05-02T00:00:00Z"}},
+            ],
+        )
         m.delete(f"{JOBS_URL}/job-1", status_code=204)
         job_id = hook.submit_details_job({"interval": "x"})
         assert hook.get_details_job(job_id)["state"] is JobState.PENDING
@@ -224,11 +247,20 @@ def test_users_follow_next_uri_with_state_any(hook):
     users = "http://127.0.0.1:9/api/v2/users"
     with rm.Mocker() as m:
         m.post(TOKEN_URL, **token_ok())
-        m.get(users, [
-            {"json": {"entities": [{"id": "u1"}], "pageNumber": 1, "pageCount": 2,
-                      "nextUri": "/api/v2/users?pageSize=100&pageNumber=2&state=any"}},
-            {"json": {"entities": [{"id": "u2"}], "pageNumber": 2, "pageCount": 2}},
-        ])
+        m.get(
+            users,
+            [
+                {
+                    "json": {
+                        "entities": [{"id": "u1"}],
+                        "pageNumber": 1,
+                        "pageCount": 2,
+                        "nextUri": "/api/v2/users?pageSize=100&pageNumber=2&state=any",
+                    }
+                },
+                {"json": {"entities": [{"id": "u2"}], "pageNumber": 2, "pageCount": 2}},
+            ],
+        )
         assert [u["id"] for u in hook.iter_users()] == ["u1", "u2"]
         assert m.request_history[1].qs["state"] == ["any"]
 
@@ -246,7 +278,11 @@ def test_aggregates_query_posts_the_body(hook):
     with rm.Mocker() as m:
         m.post(TOKEN_URL, **token_ok())
         m.post(url, json={"results": [{"group": {"queueId": "q1"}, "data": []}]})
-        body = {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "metrics": ["nOffered"], "groupBy": ["queueId"]}
+        body = {
+            "interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z",
+            "metrics": ["nOffered"],
+            "groupBy": ["queueId"],
+        }
         assert hook.query_conversation_aggregates(body)["results"][0]["group"] == {"queueId": "q1"}
         assert m.last_request.json() == body
 

@@ -3,6 +3,7 @@
 Each fault test ends in one of two outcomes: the complete, duplicate-free result (checked
 against the emulator's ground truth) or a clear domain error. Never silent loss.
 """
+
 from __future__ import annotations
 
 import math
@@ -14,11 +15,16 @@ import orjson
 import pytest
 from urllib3.connection import HTTPConnection
 
-from tests.support.connections import set_connection
-from genesys_cloud.api.exceptions import GenesysApiError, GenesysJobFailed, GenesysRateLimitExceeded, GenesysTransientError
+from genesys_cloud.api.exceptions import (
+    GenesysApiError,
+    GenesysJobFailed,
+    GenesysRateLimitExceeded,
+    GenesysTransientError,
+)
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.staging.area import StagingArea
+from tests.support.connections import set_connection
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 RESULTS = "get_analytics_conversations_details_job_results"
@@ -27,7 +33,13 @@ SUBMIT = "post_analytics_conversations_details_jobs"
 
 @pytest.fixture()
 def hook(emulator, monkeypatch) -> GenesysCloudHook:
-    set_connection(monkeypatch, emulator.base_url, {"backoff_base_seconds": 0.05}, login="emulator-client", password="emulator-secret")
+    set_connection(
+        monkeypatch,
+        emulator.base_url,
+        {"backoff_base_seconds": 0.05},
+        login="emulator-client",
+        password="emulator-secret",
+    )
     return GenesysCloudHook()
 
 
@@ -100,8 +112,13 @@ def test_token_expiry_mid_pagination(hook, emulator):
 
 
 def test_concurrent_job_cap_fails_clearly_after_the_configured_wait(emulator, monkeypatch):
-    set_connection(monkeypatch, emulator.base_url, {"backoff_base_seconds": 0.05, "job_cap_wait_seconds": 0},
-                   login="emulator-client", password="emulator-secret")
+    set_connection(
+        monkeypatch,
+        emulator.base_url,
+        {"backoff_base_seconds": 0.05, "job_cap_wait_seconds": 0},
+        login="emulator-client",
+        password="emulator-secret",
+    )
     hook = GenesysCloudHook()
     emulator.control.reset(job_progression="polls", job_progression_polls=100, job_max_active_per_client=2)
     first = hook.submit_details_job({"interval": DAY})
@@ -144,7 +161,9 @@ def test_retry_after_a_long_wait_opens_a_fresh_connection(hook, emulator, monkey
 
 
 def make_operator(tmp_path: Path) -> GenesysDetailsJobOperator:
-    return GenesysDetailsJobOperator(task_id="extract", interval=DAY, staging_root=str(tmp_path), partition="2024-05-01", page_size=500)
+    return GenesysDetailsJobOperator(
+        task_id="extract", interval=DAY, staging_root=str(tmp_path), partition="2024-05-01", page_size=500
+    )
 
 
 class RecordingTaskInstance:
@@ -183,7 +202,9 @@ def test_pacing_keeps_a_busy_run_under_the_rate_limit(hook, emulator):
 
 
 def test_random_fault_soak_still_yields_every_conversation_once(hook, emulator):
-    emulator.control.set_fault_probabilities({"500": 0.05, "502": 0.05, "503": 0.05, "drop": 0.05, "truncate": 0.05}, seed=7)
+    emulator.control.set_fault_probabilities(
+        {"500": 0.05, "502": 0.05, "503": 0.05, "drop": 0.05, "truncate": 0.05}, seed=7
+    )
     hook.client.retry_policy.max_attempts = 10
     ids = extract_day(hook, page_size=200)
     assert_complete(ids, emulator)

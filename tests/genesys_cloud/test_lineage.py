@@ -1,6 +1,7 @@
 """OpenLineage for the operators: Genesys -> staged pages (extract) -> warehouse tables (load), through the
 provider's file transport in an ``airflow dags test`` run of the daily DAG. (The dataset names themselves:
 tests/genesys_pipeline/report/test_lineage_names.py; the asset events: tests/dags.)"""
+
 from __future__ import annotations
 
 import json
@@ -11,8 +12,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from tests.support.daily_dag_harness import DAG_ID, past_day
 from genesys_pipeline.tables import CONVERSATION_TABLES
+from tests.support.daily_dag_harness import DAG_ID, past_day
 from tests.support.paths import SCRIPTS
 
 sys.path.insert(0, str(SCRIPTS))  # local_env: the demo's Airflow set-up
@@ -44,9 +45,11 @@ def test_extract_and_load_report_genesys_to_the_warehouse_tables(emulator, tmp_p
     assert {"extract", "load"} <= set(events), sorted(events)
     extract, load = events["extract"], events["load"]
     assert [(d["namespace"], d["name"]) for d in extract["inputs"]] == [
-        (f"genesys://{urlsplit(emulator.base_url).netloc}", "/api/v2/analytics/conversations/details/jobs")]
+        (f"genesys://{urlsplit(emulator.base_url).netloc}", "/api/v2/analytics/conversations/details/jobs")
+    ]
     staging = [(d["namespace"], d["name"]) for d in extract["outputs"]]
     assert len(staging) == 1 and staging[0][1] == str(tmp_path / "staging" / "conversation_details")
     assert [(d["namespace"], d["name"]) for d in load["inputs"]] == staging  # the two jobs join on the staged pages
     assert {(d["namespace"], d["name"]) for d in load["outputs"]} == {
-        (f"sqlite://{warehouse_file}", f"warehouse.main.{spec.name}") for spec in CONVERSATION_TABLES}
+        (f"sqlite://{warehouse_file}", f"warehouse.main.{spec.name}") for spec in CONVERSATION_TABLES
+    }

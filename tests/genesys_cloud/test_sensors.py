@@ -1,4 +1,5 @@
 """GenesysDataAvailabilitySensor: immediate success, deferral, and resume outcomes."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,7 +38,12 @@ def test_defers_to_the_trigger_when_not_yet_available(sensor):
 
 
 def test_execute_complete_outcomes(sensor):
-    available = {"status": "available", "message": "ok", "data_availability_date": "2024-05-02T01:00:00.000Z", "target": TARGET}
+    available = {
+        "status": "available",
+        "message": "ok",
+        "data_availability_date": "2024-05-02T01:00:00.000Z",
+        "target": TARGET,
+    }
     assert sensor.execute_complete({}, available) == "2024-05-02T01:00:00.000Z"
     with pytest.raises(AirflowSensorTimeout):
         sensor.execute_complete({}, {"status": "timeout", "message": "gave up", "target": TARGET})

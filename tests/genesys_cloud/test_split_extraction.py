@@ -4,6 +4,7 @@ api/test_error_responses.py).
 The operator tests run against the emulator over HTTP with ``max_job_results`` lowered below the
 day's volume; the oracle is the emulator's ground truth and its own request counts.
 """
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -28,8 +29,13 @@ AGGREGATES = "post_analytics_conversations_aggregates_query"
 
 @pytest.fixture()
 def hook(emulator, monkeypatch) -> GenesysCloudHook:
-    set_connection(monkeypatch, emulator.base_url, {"backoff_base_seconds": 0.05},
-                   login="emulator-client", password="emulator-secret")
+    set_connection(
+        monkeypatch,
+        emulator.base_url,
+        {"backoff_base_seconds": 0.05},
+        login="emulator-client",
+        password="emulator-secret",
+    )
     return GenesysCloudHook()
 
 
@@ -53,8 +59,13 @@ class RecordingTaskInstance:
 
 def extract(tmp_path: Path, **kwargs) -> dict:
     operator = GenesysDetailsJobOperator(
-        task_id="extract", interval=DAY, staging_root=str(tmp_path), partition="2024-05-01",
-        poll_interval=0.2, timeout=120, **kwargs,
+        task_id="extract",
+        interval=DAY,
+        staging_root=str(tmp_path),
+        partition="2024-05-01",
+        poll_interval=0.2,
+        timeout=120,
+        **kwargs,
     )
     return operator.execute({"ti": RecordingTaskInstance()})  # the emulator's jobs finish at once: no deferral
 

@@ -1,4 +1,5 @@
 """Trigger serialization round-trip and async polling against an httpx mock transport."""
+
 from __future__ import annotations
 
 import asyncio
@@ -31,7 +32,9 @@ def test_details_job_trigger_serialization_roundtrip():
 
 
 def test_availability_trigger_serialization_roundtrip():
-    trigger = GenesysDataAvailabilityTrigger(target="2024-05-02T00:00:00+00:00", genesys_conn_id="gc", poll_interval=1, end_time=5.0)
+    trigger = GenesysDataAvailabilityTrigger(
+        target="2024-05-02T00:00:00+00:00", genesys_conn_id="gc", poll_interval=1, end_time=5.0
+    )
     rebuilt, classpath, _ = roundtrip(trigger)
     assert classpath == "genesys_cloud.triggers.GenesysDataAvailabilityTrigger"
     assert rebuilt.serialize() == trigger.serialize()
@@ -59,6 +62,7 @@ def fake_genesys(monkeypatch, fake_connection):
         client = functools.partial(AsyncGenesysClient, transport=httpx.MockTransport(fake), sleep=_no_sleep)
         monkeypatch.setattr(triggers, "AsyncGenesysClient", client)
         return fake
+
     return install
 
 
@@ -72,52 +76,81 @@ async def first_event(trigger):
 
 
 def test_job_trigger_polls_until_terminal_and_yields_one_small_event(fake_genesys):
-    fake = fake_genesys({f"GET {JOB_PATH}": [
-        httpx.Response(202, json={"state": "QUEUED"}),
-        httpx.Response(503, json={"message": "busy", "code": "service.unavailable", "status": 503}),
-        httpx.Response(202, json={"state": "PENDING"}),
-        httpx.Response(200, json={"state": "FULFILLED"}),
-    ]})
-    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60)
+    fake = fake_genesys(
+        {
+            f"GET {JOB_PATH}": [
+                httpx.Response(202, json={"state": "QUEUED"}),
+                httpx.Response(503, json={"message": "busy", "code": "service.unavailable", "status": 503}),
+                httpx.Response(202, json={"state": "PENDING"}),
+                httpx.Response(200, json={"state": "FULFILLED"}),
+            ]
+        }
+    )
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
+    )
     event = asyncio.run(first_event(trigger))
     assert event == {"job_id": "job-7", "status": "FULFILLED", "message": "job job-7 is FULFILLED"}
     assert fake.calls.count(("GET", JOB_PATH)) == 4
 
 
 def test_job_trigger_reports_failure_message(fake_genesys):
-    fake_genesys({f"GET {JOB_PATH}": [httpx.Response(200, json={"state": "FAILED", "errorMessage": "query too large"})]})
-    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60)
+    fake_genesys(
+        {f"GET {JOB_PATH}": [httpx.Response(200, json={"state": "FAILED", "errorMessage": "query too large"})]}
+    )
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
+    )
     assert asyncio.run(first_event(trigger)) == {"job_id": "job-7", "status": "FAILED", "message": "query too large"}
 
 
 def test_job_trigger_times_out(fake_genesys):
     fake_genesys({f"GET {JOB_PATH}": [httpx.Response(202, json={"state": "PENDING"})]})
-    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() - 1)
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() - 1
+    )
     assert asyncio.run(first_event(trigger))["status"] == "timeout"
 
 
 def test_job_trigger_turns_api_errors_into_an_error_event(fake_genesys):
-    fake_genesys({f"GET {JOB_PATH}": [httpx.Response(404, json={"message": "The requested resource was not found.", "code": "not.found"})]})
-    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60)
+    fake_genesys(
+        {
+            f"GET {JOB_PATH}": [
+                httpx.Response(404, json={"message": "The requested resource was not found.", "code": "not.found"})
+            ]
+        }
+    )
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
+    )
     event = asyncio.run(first_event(trigger))
     assert event["status"] == "error" and "HTTP 404" in event["message"]
 
 
 def test_job_trigger_on_kill_deletes_the_job(fake_genesys):
     fake = fake_genesys({f"DELETE {JOB_PATH}": [httpx.Response(204)]})
-    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=0)
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=0
+    )
     asyncio.run(trigger.on_kill())
     assert ("DELETE", JOB_PATH) in fake.calls
 
 
 def test_availability_trigger_waits_for_the_watermark(fake_genesys):
     path = "GET /api/v2/analytics/conversations/details/jobs/availability"
-    fake_genesys({path: [
-        httpx.Response(200, json={"dataAvailabilityDate": "2024-05-01T23:00:00.000Z"}),
-        httpx.Response(200, json={"dataAvailabilityDate": "2024-05-02T01:00:00.000Z"}),
-    ]})
+    fake_genesys(
+        {
+            path: [
+                httpx.Response(200, json={"dataAvailabilityDate": "2024-05-01T23:00:00.000Z"}),
+                httpx.Response(200, json={"dataAvailabilityDate": "2024-05-02T01:00:00.000Z"}),
+            ]
+        }
+    )
     trigger = GenesysDataAvailabilityTrigger(
-        target="2024-05-02T00:00:00+00:00", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
+        target="2024-05-02T00:00:00+00:00",
+        genesys_conn_id="genesys_cloud_default",
+        poll_interval=0,
+        end_time=time.time() + 60,
     )
     event = asyncio.run(first_event(trigger))
     assert event["status"] == "available" and event["data_availability_date"] == "2024-05-02T01:00:00.000Z"
@@ -132,8 +165,13 @@ def test_async_client_caps_the_decompressed_body_like_the_sync_one(monkeypatch):
 
     set_connection(monkeypatch, FAKE_BASE, {"max_response_bytes": 1024 * 1024, "max_attempts": 2})
     bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
-    fake = FakeGenesys({"GET /api/v2/analytics/conversations/details/jobs/availability": [
-        httpx.Response(200, content=bomb, headers={"Content-Encoding": "gzip"})]})
+    fake = FakeGenesys(
+        {
+            "GET /api/v2/analytics/conversations/details/jobs/availability": [
+                httpx.Response(200, content=bomb, headers={"Content-Encoding": "gzip"})
+            ]
+        }
+    )
     from genesys_cloud.api.connection import config_from_connection
 
     hook = GenesysCloudHook()
@@ -166,11 +204,14 @@ def test_async_client_draws_api_calls_from_the_shared_budget_but_not_the_token(m
         slept.append(seconds)
 
     path = "/api/v2/analytics/conversations/details/jobs/availability"
-    fake = FakeGenesys({f"GET {path}": [httpx.Response(200, json={"dataAvailabilityDate": "2024-05-02T00:00:00.000Z"})]})
+    fake = FakeGenesys(
+        {f"GET {path}": [httpx.Response(200, json={"dataAvailabilityDate": "2024-05-02T00:00:00.000Z"})]}
+    )
 
     async def fetch():
-        async with AsyncGenesysClient(config, transport=httpx.MockTransport(fake), sleep=record_sleep,
-                                      budget=Recording()) as client:
+        async with AsyncGenesysClient(
+            config, transport=httpx.MockTransport(fake), sleep=record_sleep, budget=Recording()
+        ) as client:
             return await client.get_json(path)
 
     asyncio.run(fetch())

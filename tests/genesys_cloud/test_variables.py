@@ -1,4 +1,6 @@
-"""Short non-secret settings ("1", "0.05") read without Airflow's too-short-secret warning; real secrets still masked."""
+"""Short non-secret settings ("1", "0.05") read without Airflow's too-short-secret warning; real
+secrets still masked."""
+
 from __future__ import annotations
 
 import logging

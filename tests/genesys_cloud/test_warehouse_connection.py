@@ -1,4 +1,5 @@
 """The warehouse Airflow connection -> a SQLAlchemy ``URL`` object, through the provider hooks."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """What a local Airflow cluster is made of: the environment every process shares, per-worker identities, free ports."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,7 +9,9 @@ import pytest
 from genesys_cluster import hostname as cluster_hostname
 from genesys_cluster.config import ClusterConfig, ClusterPorts, build_cluster_env, free_ports, worker_env
 
-PORTS = ClusterPorts(api=18080, scheduler_health=18974, triggerer_logs=18794, scheduler_logs=18793, worker_logs=(18801, 18802))
+PORTS = ClusterPorts(
+    api=18080, scheduler_health=18974, triggerer_logs=18794, scheduler_logs=18793, worker_logs=(18801, 18802)
+)
 
 
 def cluster_env(tmp_path: Path, **config) -> dict[str, str]:
@@ -20,7 +23,12 @@ def cluster_env(tmp_path: Path, **config) -> dict[str, str]:
         jwt_secret="jwt-secret",
         broker_url="redis://127.0.0.1:6379/9",
         result_backend="db+postgresql://postgres@127.0.0.1:5432/airflow_cluster_x",
-        environ={"PATH": "/usr/bin", "AIRFLOW_HOME": "/leaked", "AIRFLOW__CORE__EXECUTOR": "Leaked", "AIRFLOW_CONN_X": "y"},
+        environ={
+            "PATH": "/usr/bin",
+            "AIRFLOW_HOME": "/leaked",
+            "AIRFLOW__CORE__EXECUTOR": "Leaked",
+            "AIRFLOW_CONN_X": "y",
+        },
     )
 
 
@@ -49,7 +57,11 @@ def test_celery_without_a_broker_is_refused(tmp_path):
     with pytest.raises(ValueError, match="broker"):
         build_cluster_env(
             ClusterConfig(dags_folder=tmp_path, executor="CeleryExecutor"),
-            home=tmp_path, ports=PORTS, metadata_url="sqlite://", jwt_secret="s", environ={},
+            home=tmp_path,
+            ports=PORTS,
+            metadata_url="sqlite://",
+            jwt_secret="s",
+            environ={},
         )
 
 

@@ -1,4 +1,5 @@
 """``[core] hostname_callable`` for local Celery workers: each reports its own worker name."""
+
 from __future__ import annotations
 
 from genesys_cluster import hostname as cluster_hostname

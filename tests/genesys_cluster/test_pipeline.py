@@ -1,8 +1,9 @@
 """The daily DAG's cluster helpers: complete staged extractions only, a config parsing the daily DAG alone,
 the union interval."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 from genesys_cluster.pipeline import (
     DAILY_DAG_FILE,
@@ -20,19 +21,20 @@ def test_staged_manifests_lists_only_complete_extractions(tmp_path):
     staging = StagingArea(tmp_path)
     committed = staging.open_writer("2024-01-01", {"interval": "a"})
     committed.write_page(b'{"conversations": []}', 3)
-    committed.commit(datetime(2024, 1, 2, tzinfo=timezone.utc), "job-1")
+    committed.commit(datetime(2024, 1, 2, tzinfo=UTC), "job-1")
     staging.open_writer("2024-01-02", {"interval": "b"}).write_page(b"{}", 5)  # interrupted: no manifest
     follow_up = staging.open_writer("2024-01-01", {FOLLOWUP_QUERY_KEY: ["c1"]})  # by id: not the day's window
     follow_up.write_page(b'{"conversations": []}', 1)
-    follow_up.commit(datetime(2024, 1, 3, tzinfo=timezone.utc), None)
+    follow_up.commit(datetime(2024, 1, 3, tzinfo=UTC), None)
 
     assert {p: m.record_count for p, m in staged_manifests(tmp_path).items()} == {"2024-01-01": 3}
 
 
 def test_daily_dag_config_parses_only_the_daily_dag_and_layers_overrides(tmp_path):
     target = PipelineTarget("http://127.0.0.1:1", "postgresql+psycopg://postgres@127.0.0.1:5432/w", tmp_path / "s")
-    config = daily_dag_config(tmp_path, target, executor="CeleryExecutor",
-                              env_overrides={"AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "5"})
+    config = daily_dag_config(
+        tmp_path, target, executor="CeleryExecutor", env_overrides={"AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "5"}
+    )
 
     # the daily DAG and the module it imports beside it (default args, pool): no other DAG
     assert sorted(path.name for path in config.dags_folder.iterdir()) == [DAILY_DAG_FILE.name]
@@ -43,5 +45,5 @@ def test_daily_dag_config_parses_only_the_daily_dag_and_layers_overrides(tmp_pat
 
 
 def test_union_interval_covers_the_first_to_the_day_after_the_last():
-    days = [datetime(2024, 2, 28, tzinfo=timezone.utc), datetime(2024, 2, 29, tzinfo=timezone.utc)]
+    days = [datetime(2024, 2, 28, tzinfo=UTC), datetime(2024, 2, 29, tzinfo=UTC)]
     assert union_interval(days) == "2024-02-28T00:00:00.000Z/2024-03-01T00:00:00.000Z"

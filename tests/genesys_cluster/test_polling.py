@@ -1,4 +1,5 @@
 """Waiting with a deadline: a dead component surfaces at once, a timeout names what it waited for."""
+
 from __future__ import annotations
 
 import pytest

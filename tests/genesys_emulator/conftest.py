@@ -1,4 +1,5 @@
 """Fixtures for the emulator's contract tests."""
+
 from __future__ import annotations
 
 import pytest

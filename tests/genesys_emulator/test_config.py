@@ -1,4 +1,5 @@
 """The emulator's settings: overrides validated, a bad watermark refused."""
+
 from __future__ import annotations
 
 import pytest

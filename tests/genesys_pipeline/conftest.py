@@ -1,18 +1,19 @@
 """Fixtures for the normalize/load tests: records (fact-sheet sample and emulator generator)
 and staged extractions built from them exactly as the extract step writes them."""
+
 from __future__ import annotations
 
 import copy
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from pathlib import Path
-from typing import Callable
 
 import orjson
 import pytest
-from tests.genesys_pipeline.pipeline_records import DAY, EXTRACTED_D, SAMPLE_RECORD, pages_of
 
 from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
+from tests.genesys_pipeline.pipeline_records import DAY, EXTRACTED_D, SAMPLE_RECORD, pages_of
 
 
 @pytest.fixture()
@@ -43,8 +44,9 @@ def stage(tmp_path: Path) -> Callable[..., tuple[StagingArea, Manifest]]:
     """Stage records as one complete extraction; returns (staging area, manifest)."""
     staging = StagingArea(tmp_path / "staging")
 
-    def write(records: list[dict], extracted_at: datetime = EXTRACTED_D, partition: str = "2024-05-01",
-              page_size: int = 100) -> tuple[StagingArea, Manifest]:
+    def write(
+        records: list[dict], extracted_at: datetime = EXTRACTED_D, partition: str = "2024-05-01", page_size: int = 100
+    ) -> tuple[StagingArea, Manifest]:
         writer = staging.open_writer(partition, {"interval": partition, "pageSize": page_size})
         for page in pages_of(records, page_size):
             writer.write_page(page, records=len(orjson.loads(page)["conversations"]))
@@ -67,8 +69,9 @@ def stage_days(tmp_path: Path) -> Callable[..., tuple[StagingArea, Manifest]]:
     """Stage records as one complete extraction of whole UTC days, with the real query shape."""
     staging = StagingArea(tmp_path / "staging-days")
 
-    def write(records: list[dict], first: date, days: int = 1, extracted_at: datetime = EXTRACTED_D,
-              **query: object) -> tuple[StagingArea, Manifest]:
+    def write(
+        records: list[dict], first: date, days: int = 1, extracted_at: datetime = EXTRACTED_D, **query: object
+    ) -> tuple[StagingArea, Manifest]:
         end = first + timedelta(days=days)
         interval = f"{first.isoformat()}T00:00:00.000Z/{end.isoformat()}T00:00:00.000Z"
         writer = staging.open_writer(first.isoformat(), {"interval": interval, "pageSize": 100, **query})

@@ -1,5 +1,6 @@
 """Pipeline settings: defaults, overrides, the convergence settings, and errors that name the setting and its
 allowed values; every setting documented in docs/operations.md."""
+
 from __future__ import annotations
 
 import orjson
@@ -21,12 +22,15 @@ def test_every_setting_is_documented_in_operations_md():
     assert [spec.name for spec in SPECS if f"`{spec.name}`" not in doc] == []
 
 
-@pytest.mark.parametrize("raw, parsed", [
-    ('["d-1", "d-2", "d-1"]', ("d-1", "d-2")),
-    ("*", "any"),
-    ("ANY", "any"),
-    ("", None),
-])
+@pytest.mark.parametrize(
+    "raw, parsed",
+    [
+        ('["d-1", "d-2", "d-1"]', ("d-1", "d-2")),
+        ("*", "any"),
+        ("ANY", "any"),
+        ("", None),
+    ],
+)
 def test_expected_divisions(raw, parsed):
     settings = PipelineSettings.from_lookup({"genesys_expected_divisions": raw}.get)
     assert settings.expected_divisions == parsed

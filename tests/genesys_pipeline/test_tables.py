@@ -1,4 +1,5 @@
 """Table specs against the Genesys record models: every documented scalar has a column."""
+
 from __future__ import annotations
 
 import importlib
@@ -8,8 +9,21 @@ import pytest
 from genesys_pipeline import tables
 
 # Nested levels (their own tables or flattened) and the ids that become key columns.
-NOT_COLUMNS = {"participants", "sessions", "segments", "metrics", "flow", "outcomes", "evaluations", "surveys",
-               "resolutions", "attributes", "conversationId", "participantId", "sessionId"}
+NOT_COLUMNS = {
+    "participants",
+    "sessions",
+    "segments",
+    "metrics",
+    "flow",
+    "outcomes",
+    "evaluations",
+    "surveys",
+    "resolutions",
+    "attributes",
+    "conversationId",
+    "participantId",
+    "sessionId",
+}
 
 MODELS = {
     "analytics_conversation.AnalyticsConversation": tables.CONVERSATION_FIELDS,
@@ -23,8 +37,7 @@ MODELS = {
     "analytics_survey.AnalyticsSurvey": tables.SURVEY_FIELDS,
     "analytics_resolution.AnalyticsResolution": tables.RESOLUTION_FIELDS,
 }
-SDK_TYPES = {"str": tables.TEXT, "int": tables.INT, "float": tables.FLOAT, "bool": tables.BOOL,
-             "datetime": tables.TS}
+SDK_TYPES = {"str": tables.TEXT, "int": tables.INT, "float": tables.FLOAT, "bool": tables.BOOL, "datetime": tables.TS}
 
 
 @pytest.mark.parametrize("model", sorted(MODELS))
@@ -57,10 +70,16 @@ def test_every_table_carries_conversation_and_lineage_columns():
         assert len(set(spec.column_names)) == len(spec.column_names), spec.name
 
 
-@pytest.mark.parametrize("camel, snake", [
-    ("conversationId", "conversation_id"), ("mediaStatsMinConversationRFactor", "media_stats_min_conversation_r_factor"),
-    ("q850ResponseCodes", "q850_response_codes"), ("oTotalScore", "o_total_score"), ("ani", "ani"),
-])
+@pytest.mark.parametrize(
+    "camel, snake",
+    [
+        ("conversationId", "conversation_id"),
+        ("mediaStatsMinConversationRFactor", "media_stats_min_conversation_r_factor"),
+        ("q850ResponseCodes", "q850_response_codes"),
+        ("oTotalScore", "o_total_score"),
+        ("ani", "ani"),
+    ],
+)
 def test_snake_case(camel, snake):
     assert tables.snake_case(camel) == snake
 

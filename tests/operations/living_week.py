@@ -4,6 +4,7 @@
 emulator's current clock) and recomputes what each table must say from the raw records: it shares
 no code with the pipeline's extract, normalize or load, nor with the emulator's selection.
 """
+
 from __future__ import annotations
 
 import time
@@ -14,9 +15,9 @@ from datetime import date, datetime, timedelta
 import requests
 from sqlalchemy import text
 
-from tests.support.emulator_day import EMULATOR_CLIENT
 from genesys_pipeline.tables import CONTENT_HASH
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, qualified_name
+from tests.support.emulator_day import EMULATOR_CLIENT
 
 JOBS = "/api/v2/analytics/conversations/details/jobs"
 
@@ -32,7 +33,8 @@ class Facts:
 
 
 def _instant(value: object) -> str | None:
-    """Timestamps of either side as ``YYYY-MM-DDTHH:MM:SS.mmm`` (PostgreSQL gives datetimes, SQLite text, the API Z strings)."""
+    """Timestamps of either side as ``YYYY-MM-DDTHH:MM:SS.mmm`` (PostgreSQL gives datetimes, SQLite
+    text, the API Z strings)."""
     if value is None:
         return None
     moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
@@ -44,7 +46,9 @@ def truth_at_clock(base_url: str, start: date, days: int) -> dict[str, Facts]:
     first = datetime(start.year, start.month, start.day)
     interval = f"{first:%Y-%m-%dT00:00:00.000Z}/{first + timedelta(days=days):%Y-%m-%dT00:00:00.000Z}"
     session = requests.Session()
-    token = session.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=EMULATOR_CLIENT, timeout=30)
+    token = session.post(
+        f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=EMULATOR_CLIENT, timeout=30
+    )
     token.raise_for_status()
     session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     job_id = session.post(f"{base_url}{JOBS}", json={"interval": interval}, timeout=30).json()["jobId"]
@@ -55,7 +59,9 @@ def truth_at_clock(base_url: str, start: date, days: int) -> dict[str, Facts]:
     facts: dict[str, Facts] = {}
     cursor = None
     for _ in range(10_000):
-        page = session.get(f"{base_url}{JOBS}/{job_id}/results", params={"cursor": cursor} if cursor else None, timeout=60)
+        page = session.get(
+            f"{base_url}{JOBS}/{job_id}/results", params={"cursor": cursor} if cursor else None, timeout=60
+        )
         page.raise_for_status()
         body = page.json()
         for record in body.get("conversations") or []:
@@ -91,24 +97,35 @@ def warehouse_facts(url: str, start: date, days: int) -> dict[str, Facts]:
     engine = create_warehouse_engine(url)
     try:
         with engine.connect() as conn:
-            stored = f"SELECT conversation_id, conversation_date, conversation_end FROM {qualified_name(engine, 'conversations')}"
+            stored = (
+                "SELECT conversation_id, conversation_date, conversation_end "
+                f"FROM {qualified_name(engine, 'conversations')}"
+            )
             conversations = {
                 cid: _instant(end)
                 for cid, day, end in conn.execute(text(stored))
                 if start.isoformat() <= str(day)[:10] <= last.isoformat()
             }
             counts = {
-                name: _count_by_conversation(conn, qualified_name(engine, name)) for name in ("conversation_evaluations", "conversation_surveys")
+                name: _count_by_conversation(conn, qualified_name(engine, name))
+                for name in ("conversation_evaluations", "conversation_surveys")
             }
             wrapups: dict[str, list[str]] = defaultdict(list)
-            coded = f"SELECT conversation_id, wrap_up_code FROM {qualified_name(engine, 'segments')} WHERE wrap_up_code IS NOT NULL"
+            coded = (
+                f"SELECT conversation_id, wrap_up_code FROM {qualified_name(engine, 'segments')} "
+                "WHERE wrap_up_code IS NOT NULL"
+            )
             for cid, code in conn.execute(text(coded)):
                 wrapups[cid].append(code)
     finally:
         engine.dispose()
     return {
-        cid: Facts(end, counts["conversation_evaluations"].get(cid, 0), counts["conversation_surveys"].get(cid, 0),
-                   tuple(sorted(wrapups.get(cid, []))))
+        cid: Facts(
+            end,
+            counts["conversation_evaluations"].get(cid, 0),
+            counts["conversation_surveys"].get(cid, 0),
+            tuple(sorted(wrapups.get(cid, []))),
+        )
         for cid, end in conversations.items()
     }
 
@@ -121,7 +138,11 @@ def content_hashes(url: str) -> dict[str, str]:
     engine = create_warehouse_engine(url)
     try:
         with engine.connect() as conn:
-            return dict(conn.execute(text(f"SELECT conversation_id, {CONTENT_HASH} FROM {qualified_name(engine, 'conversations')}")).all())
+            return dict(
+                conn.execute(
+                    text(f"SELECT conversation_id, {CONTENT_HASH} FROM {qualified_name(engine, 'conversations')}")
+                ).all()
+            )
     finally:
         engine.dispose()
 
@@ -131,7 +152,10 @@ def audit_requests(url: str, run_id: str) -> int:
     engine = create_warehouse_engine(url)
     try:
         with engine.connect() as conn:
-            audit = f"SELECT SUM(api_requests) FROM {qualified_name(engine, 'sync_audit')} WHERE run_id = :run AND status = 'success'"
+            audit = (
+                f"SELECT SUM(api_requests) FROM {qualified_name(engine, 'sync_audit')} "
+                "WHERE run_id = :run AND status = 'success'"
+            )
             total = conn.execute(text(audit), {"run": run_id}).scalar()
     finally:
         engine.dispose()

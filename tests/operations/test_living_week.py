@@ -11,22 +11,30 @@ Per simulated day it prints API requests (``sync_audit`` and the emulator's own 
 time, with lookback and refresh and without, and the share of conversations that changed after
 their first load: the numbers the runbook's "How fresh is the warehouse" quotes.
 """
+
 from __future__ import annotations
 
 import time
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from tests.operations.living_week import (
+    DayCost,
+    WeekLog,
+    audit_requests,
+    content_hashes,
+    differences,
+    served_requests,
+    truth_at_clock,
+    warehouse_facts,
+)
 from tests.support.emulator_day import point_genesys_connection, point_warehouse_connection
 from tests.support.paths import DAGS_FOLDER
-from tests.operations.living_week import (
-    DayCost, WeekLog, audit_requests, content_hashes, differences, served_requests, truth_at_clock, warehouse_facts,
-)
 
 pytestmark = pytest.mark.slow
 
-D = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a fixed past Monday: the org's history is the same every run
+D = datetime(2026, 3, 2, tzinfo=UTC)  # a fixed past Monday: the org's history is the same every run
 DAYS = 7
 PER_DAY = 300
 LOOKBACK = 3
@@ -63,7 +71,9 @@ def _run(dag, logical_date: datetime, emulator, url: str, label: str) -> DayCost
     seconds = time.monotonic() - started
     states = {(ti.task_id, ti.map_index): str(ti.state) for ti in run.get_task_instances()}
     assert str(run.state) == "success", f"{dag.dag_id} {label}: {states}"
-    return DayCost(label, seconds, audit_requests(url, run.run_id), served_requests(emulator.control.stats()) - served_before)
+    return DayCost(
+        label, seconds, audit_requests(url, run.run_id), served_requests(emulator.control.stats()) - served_before
+    )
 
 
 def play_week(daily, emulator, url: str, log: WeekLog) -> None:
@@ -90,7 +100,9 @@ def test_a_week_with_lookback_and_refresh_equals_the_truth(dags, week_env, monke
     assert recent_truth, "the oracle read no conversations"
     recent_diff = differences(recent_truth, warehouse_facts(warehouse_url, recent, LOOKBACK + 1))
     assert recent_diff == {"missing": [], "extra": [], "differing": {}, "differing_count": 0}, recent_diff
-    stale_before_refresh = differences(truth_at_clock(emulator.base_url, D.date(), DAYS), warehouse_facts(warehouse_url, D.date(), DAYS))
+    stale_before_refresh = differences(
+        truth_at_clock(emulator.base_url, D.date(), DAYS), warehouse_facts(warehouse_url, D.date(), DAYS)
+    )
 
     log.days.append(_run(refresh, D + timedelta(days=DAYS), emulator, warehouse_url, "refresh"))
 
@@ -103,10 +115,17 @@ def test_a_week_with_lookback_and_refresh_equals_the_truth(dags, week_env, monke
     changed, of = log.changed_after_first_load(content_hashes(warehouse_url), set(truth))
     erased = {cid for cid in log.first_hash if cid not in truth} - set(content_hashes(warehouse_url))
     print()
-    print(log.table(f"Living week ({warehouse_url.split(':')[0]}), lookback {LOOKBACK} + refresh, {PER_DAY} conversations/day"))
-    print(f"before the refresh D..D+6 differed in {len(stale_before_refresh['missing'])} missing, "
-          f"{len(stale_before_refresh['extra'])} extra, {stale_before_refresh['differing_count']} differing conversations; "
-          f"e.g. (truth, warehouse): {stale_before_refresh['differing']}")
+    print(
+        log.table(
+            f"Living week ({warehouse_url.split(':')[0]}), lookback {LOOKBACK} + refresh, {PER_DAY} conversations/day"
+        )
+    )
+    print(
+        f"before the refresh D..D+6 differed in {len(stale_before_refresh['missing'])} missing, "
+        f"{len(stale_before_refresh['extra'])} extra, "
+        f"{stale_before_refresh['differing_count']} differing conversations; "
+        f"e.g. (truth, warehouse): {stale_before_refresh['differing']}"
+    )
     print(f"changed after their first load: {changed}/{of} = {changed / of:.1%}; loaded then erased: {len(erased)}")
     assert changed > 0  # a living week: the test exercised late changes
 
@@ -124,5 +143,8 @@ def test_a_week_without_lookback_or_refresh_goes_stale(dags, week_env, monkeypat
     diff = differences(truth_at_clock(emulator.base_url, D.date(), DAYS), warehouse_facts(sqlite_url, D.date(), DAYS))
     print()
     print(log.table(f"Living week (sqlite), no lookback, no refresh, {PER_DAY} conversations/day"))
-    print(f"stale at the end: {len(diff['missing'])} missing, {len(diff['extra'])} extra, {diff['differing_count']} differing")
+    print(
+        f"stale at the end: {len(diff['missing'])} missing, {len(diff['extra'])} extra, "
+        f"{diff['differing_count']} differing"
+    )
     assert diff["differing_count"] + len(diff["extra"]) + len(diff["missing"]) > 0

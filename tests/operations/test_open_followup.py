@@ -9,22 +9,23 @@ job read by ``living_week.truth_at_clock``), at the cost of ⌈open ÷ batch⌉ 
 counted by the emulator. The D run itself, whose extraction has just read every open
 conversation, makes none.
 """
+
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
 
-from tests.support.emulator_day import point_genesys_connection, point_warehouse_connection
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, qualified_name
 from tests.operations.living_week import differences, truth_at_clock, warehouse_facts
+from tests.support.emulator_day import point_genesys_connection, point_warehouse_connection
 
 pytestmark = pytest.mark.slow  # two DAG runs: ~40 s a warehouse; the operator tests cover the same in the fast tier
 
-D = datetime(2026, 3, 2, tzinfo=timezone.utc)  # a fixed past day: the org's history is the same every run
+D = datetime(2026, 3, 2, tzinfo=UTC)  # a fixed past day: the org's history is the same every run
 PER_DAY = 1000  # ongoing conversations are 0.5 %: 7 of day D are still open the next morning
 BATCH = 3  # small, so the follow-up takes several requests
 MULTIGET = "get_analytics_conversations_details"
@@ -40,7 +41,9 @@ def org(monkeypatch, emulator, tmp_path, warehouse_url):
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_OPEN_FOLLOWUP_BATCH", str(BATCH))
     monkeypatch.delenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", raising=False)  # notify skips without it
     emulator.control.reset(
-        clock=_iso(D + timedelta(days=1, hours=6)), conversations_per_day=PER_DAY, overlap_from_interval_start_day=True,
+        clock=_iso(D + timedelta(days=1, hours=6)),
+        conversations_per_day=PER_DAY,
+        overlap_from_interval_start_day=True,
     )
     return emulator
 
@@ -63,7 +66,9 @@ def _stored_open(url: str) -> set[str]:
     engine = create_warehouse_engine(url)
     try:
         with engine.connect() as conn:
-            query = f"SELECT conversation_id FROM {qualified_name(engine, 'conversations')} WHERE conversation_end IS NULL"
+            query = (
+                f"SELECT conversation_id FROM {qualified_name(engine, 'conversations')} WHERE conversation_end IS NULL"
+            )
             return {row[0] for row in conn.execute(text(query))}
     finally:
         engine.dispose()
@@ -102,6 +107,12 @@ def test_open_conversations_are_followed_up_until_they_end(daily_dag, org, wareh
     assert multigets == math.ceil(len(still_open) / BATCH)
     audit = _audit_row(warehouse_url, second.run_id)
     assert (audit["followup_requested"], audit["followup_returned"], audit["followup_ended"]) == (len(still_open),) * 3
-    assert (audit["followup_still_open"], audit["followup_not_returned"], audit["followup_requests"]) == (0, 0, multigets)
-    print(f"\nfollow-up ({warehouse_url.split(':')[0]}): {len(still_open)} open conversations of {D:%Y-%m-%d}, "
-          f"batch {BATCH}: {multigets} multi-get requests")
+    assert (audit["followup_still_open"], audit["followup_not_returned"], audit["followup_requests"]) == (
+        0,
+        0,
+        multigets,
+    )
+    print(
+        f"\nfollow-up ({warehouse_url.split(':')[0]}): {len(still_open)} open conversations of {D:%Y-%m-%d}, "
+        f"batch {BATCH}: {multigets} multi-get requests"
+    )

@@ -7,17 +7,21 @@ pipeline's own reading: the emulator's ground truth (ids), facts recomputed from
 an uncapped oracle job (``living_week.truth_at_clock``: ends, evaluations, surveys, wrap-up codes),
 and every table equal to what the same DAG loads from one uncapped job. The emulator counts the jobs.
 """
+
 from __future__ import annotations
 
 from datetime import timedelta
 
 import pytest
 
-from tests.support.daily_dag_harness import data_snapshot, past_day, run_day, task_states
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
-
-from tests.operations.living_week import differences, truth_at_clock, warehouse_facts  # the week test's independent reads
+from tests.operations.living_week import (
+    differences,
+    truth_at_clock,
+    warehouse_facts,
+)  # the week test's independent reads
+from tests.support.daily_dag_harness import data_snapshot, past_day, run_day, task_states
 
 # ~1 min a dialect (two DAG runs); the fast tier covers splitting and stitching against the emulator
 # in tests/genesys_cloud/test_split_extraction.py.
@@ -43,7 +47,14 @@ def stamp(moment) -> str:
 
 
 def test_a_daily_run_over_the_results_cap_loads_exactly_the_truth(
-    daily_dag, warehouse, warehouse_url, second_warehouse_url, pipeline_env, emulator, monkeypatch, tmp_path,
+    daily_dag,
+    warehouse,
+    warehouse_url,
+    second_warehouse_url,
+    pipeline_env,
+    emulator,
+    monkeypatch,
+    tmp_path,
 ):
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS", str(LOOKBACK))
     day = past_day()
@@ -87,7 +98,9 @@ def test_a_daily_run_over_the_results_cap_loads_exactly_the_truth(
     assert sum(map(len, expected.values())) > len(ids)
     for name, rows in expected.items():
         assert capped[name] == rows, f"table {name} differs from the uncapped run's"
-    print(f"\nresults cap {CAP}: {truth['count']} conversations in {LOOKBACK + 1} days; {jobs} jobs submitted "
-          f"({pieces} pieces), {served_since(before, after, RESULTS, '200')} result pages, "
-          f"{sum(sum(s.values()) for s in after.values()) - sum(sum(s.values()) for s in before.values())} requests "
-          f"served (uncapped: 1 job)")
+    print(
+        f"\nresults cap {CAP}: {truth['count']} conversations in {LOOKBACK + 1} days; {jobs} jobs submitted "
+        f"({pieces} pieces), {served_since(before, after, RESULTS, '200')} result pages, "
+        f"{sum(sum(s.values()) for s in after.values()) - sum(sum(s.values()) for s in before.values())} requests "
+        f"served (uncapped: 1 job)"
+    )

@@ -8,32 +8,31 @@ knows nothing about it. Retry delays are capped to seconds through Airflow's glo
 ``max_task_retry_delay`` so the failing load exhausts its retries quickly. Wall time is
 printed (``-s``), never asserted.
 """
+
 from __future__ import annotations
 
 import json
 import shutil
 import sys
 import time
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Iterator
 
 import psycopg
 import pytest
 import requests
 from psycopg import sql
 
-
-from genesys_cluster.cluster import AirflowCluster  # noqa: E402
-from genesys_cluster.config import ClusterConfig, free_ports  # noqa: E402
-from genesys_cluster.processes import ManagedProcess  # noqa: E402
-from genesys_cluster.polling import poll_until  # noqa: E402
-
+from genesys_cluster.cluster import AirflowCluster
+from genesys_cluster.config import ClusterConfig, free_ports
+from genesys_cluster.polling import poll_until
+from genesys_cluster.processes import ManagedProcess
+from genesys_emulator.testing import EmulatorControl
+from genesys_pipeline.report.audit import read_audit
+from genesys_pipeline.warehouse import Warehouse
 from tests.support.connections import EMULATOR_CLIENT, GENESYS_CLOUD_CONNECTION, genesys_connection_json
-from genesys_emulator.testing import EmulatorControl  # noqa: E402
-from genesys_pipeline.report.audit import read_audit  # noqa: E402
-from genesys_pipeline.warehouse import Warehouse  # noqa: E402
 from tests.support.paths import DAGS_FOLDER
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -45,7 +44,7 @@ RUN_TIMEOUT = 600.0
 
 
 def today() -> datetime:
-    return datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    return datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
 
 
 def backfill_days() -> list[datetime]:
@@ -60,14 +59,29 @@ def emulator_process(log_dir: Path) -> Iterator[str]:
     watermark is pinned at today's midnight: every backfilled day is available, and extraction
     and ground truth see the same conversations even if the test runs just after midnight."""
     port = free_ports(1)[0]
-    argv = [sys.executable, "-m", "genesys_emulator", "--port", str(port), "--watermark", f"{today():%Y-%m-%dT%H:%M:%SZ}",
-            "--job-progression", "polls", "--log-level", "warning"]
+    argv = [
+        sys.executable,
+        "-m",
+        "genesys_emulator",
+        "--port",
+        str(port),
+        "--watermark",
+        f"{today():%Y-%m-%dT%H:%M:%SZ}",
+        "--job-progression",
+        "polls",
+        "--log-level",
+        "warning",
+    ]
     process = ManagedProcess("emulator", argv, {"PATH": "/usr/bin:/bin"}, log_dir / "emulator.log")
     process.start()
     base_url = f"http://127.0.0.1:{port}"
     try:
-        poll_until(lambda: requests.get(f"{base_url}/_emulator/clock", timeout=2).ok or None,
-                   timeout=30, what="the emulator", health_check=lambda: _alive(process))
+        poll_until(
+            lambda: requests.get(f"{base_url}/_emulator/clock", timeout=2).ok or None,
+            timeout=30,
+            what="the emulator",
+            health_check=lambda: _alive(process),
+        )
         yield base_url
     finally:
         process.stop(timeout=10)
@@ -85,8 +99,14 @@ def cluster_config(tmp_path: Path, emulator_url: str, warehouse_url: str) -> Clu
     client_id, secret = EMULATOR_CLIENT
     env = {
         GENESYS_CLOUD_CONNECTION: genesys_connection_json(
-            emulator_url, login=client_id, password=secret, extra={"backoff_base_seconds": 0.2, "backoff_max_seconds": 2}),
-        "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": warehouse_url}}),
+            emulator_url,
+            login=client_id,
+            password=secret,
+            extra={"backoff_base_seconds": 0.2, "backoff_max_seconds": 2},
+        ),
+        "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps(
+            {"conn_type": "generic", "extra": {"sqlalchemy_url": warehouse_url}}
+        ),
         "AIRFLOW_VAR_GENESYS_STAGING_ROOT": str(tmp_path / "staging"),
         "AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS": "1",
         "AIRFLOW_VAR_GENESYS_LOOKBACK_DAYS": "0",  # the backfilled days alone, as the assertions expect
@@ -103,12 +123,16 @@ def _pg_connect(warehouse_url: str) -> psycopg.Connection:
 def warehouse_refusing(warehouse_url: str, run_id: str) -> Iterator[None]:
     """Until the block exits, inserting a ``conversations`` row loaded by run ``run_id`` raises."""
     with _pg_connect(warehouse_url) as conn:
-        conn.execute("CREATE FUNCTION genesys.refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
-                     "$$ BEGIN RAISE EXCEPTION 'warehouse refuses run %', NEW._run_id; END $$")
-        conn.execute(sql.SQL(
-            "CREATE TRIGGER refuse_partition BEFORE INSERT ON genesys.conversations FOR EACH ROW "
-            "WHEN (NEW._run_id = {run_id}) EXECUTE FUNCTION genesys.refuse_row()"
-        ).format(run_id=sql.Literal(run_id)))
+        conn.execute(
+            "CREATE FUNCTION genesys.refuse_row() RETURNS trigger LANGUAGE plpgsql AS "
+            "$$ BEGIN RAISE EXCEPTION 'warehouse refuses run %', NEW._run_id; END $$"
+        )
+        conn.execute(
+            sql.SQL(
+                "CREATE TRIGGER refuse_partition BEFORE INSERT ON genesys.conversations FOR EACH ROW "
+                "WHEN (NEW._run_id = {run_id}) EXECUTE FUNCTION genesys.refuse_row()"
+            ).format(run_id=sql.Literal(run_id))
+        )
     try:
         yield
     finally:
@@ -130,7 +154,8 @@ def warehouse_conversations(warehouse_url: str) -> tuple[list[str], int]:
     with _pg_connect(warehouse_url) as conn:
         ids = [row[0] for row in conn.execute("SELECT conversation_id FROM genesys.conversations")]
         duplicate_sessions = conn.execute(
-            "SELECT COUNT(*) - COUNT(DISTINCT session_id) FROM genesys.sessions").fetchone()[0]
+            "SELECT COUNT(*) - COUNT(DISTINCT session_id) FROM genesys.sessions"
+        ).fetchone()[0]
     return ids, duplicate_sessions
 
 
@@ -147,28 +172,37 @@ def test_backfill_failed_partition_and_rerun_through_the_scheduler(postgres_url,
             api = cluster.api
             api.wait_for_dag(DAG_ID, timeout=120, health_check=cluster.assert_running)
             api.create_backfill(DAG_ID, days[0], days[-1], max_active_runs=2)  # runs queued; the DAG is still paused
-            failing_run = next(run["dag_run_id"] for run in api.dag_runs(DAG_ID, "backfill")
-                               if run["logical_date"][:10] == failing_day)
+            failing_run = next(
+                run["dag_run_id"] for run in api.dag_runs(DAG_ID, "backfill") if run["logical_date"][:10] == failing_day
+            )
             with warehouse_refusing(postgres_url, failing_run):
                 api.unpause(DAG_ID)
-                runs = api.wait_for_runs(DAG_ID, expected=DAYS, timeout=RUN_TIMEOUT, run_type=None,
-                                         health_check=cluster.assert_running)
+                runs = api.wait_for_runs(
+                    DAG_ID, expected=DAYS, timeout=RUN_TIMEOUT, run_type=None, health_check=cluster.assert_running
+                )
             backfilled = time.monotonic()
 
             assert len(runs) == DAYS and {run["run_type"] for run in runs} == {"backfill"}
             states = {run["logical_date"][:10]: run["state"] for run in runs}
-            assert states == {day.date().isoformat(): "failed" if day.date().isoformat() == failing_day else "success"
-                              for day in days}
-            failed = [(ti["logical_date"][:10], ti["task_id"]) for ti in api.task_instances(DAG_ID) if ti["state"] == "failed"]
+            assert states == {
+                day.date().isoformat(): "failed" if day.date().isoformat() == failing_day else "success" for day in days
+            }
+            failed = [
+                (ti["logical_date"][:10], ti["task_id"]) for ti in api.task_instances(DAG_ID) if ti["state"] == "failed"
+            ]
             assert failed == [(failing_day, "load")]
 
             cluster.clear_failed_tasks(DAG_ID, days[2], days[2])
-            rerun = api.wait_for_runs(DAG_ID, expected=DAYS, timeout=RUN_TIMEOUT, run_type=None,
-                                      health_check=cluster.assert_running)
+            rerun = api.wait_for_runs(
+                DAG_ID, expected=DAYS, timeout=RUN_TIMEOUT, run_type=None, health_check=cluster.assert_running
+            )
             rerun_done = time.monotonic()
             assert {run["state"] for run in rerun} == {"success"}
-            load_tries = {ti["logical_date"][:10]: ti["try_number"] for ti in api.task_instances(DAG_ID)
-                          if ti["task_id"] == "load"}
+            load_tries = {
+                ti["logical_date"][:10]: ti["try_number"]
+                for ti in api.task_instances(DAG_ID)
+                if ti["task_id"] == "load"
+            }
             assert load_tries[failing_day] > 1 and {n for d, n in load_tries.items() if d != failing_day} == {1}
             deferred = cluster.tasks_run_by_triggerer(DAG_ID)
             assert {(run["dag_run_id"], "extract") for run in runs} <= deferred
@@ -190,7 +224,11 @@ def test_backfill_failed_partition_and_rerun_through_the_scheduler(postgres_url,
     # time) aggregates but not yet in the details, the late data that ``incomplete`` reports.
     assert newest["status"] in ("success", "incomplete")
     assert all(mismatch["delta"] > 0 for mismatch in newest["reconciliation"]["mismatches"])
-    assert [row["status"] for row in audit if row["partition"] == failing_day and row["task_id"] == "load"][-1] == "failed"
-    print(f"\nscheduler test: start {healthy - started:.1f}s, {DAYS}-day backfill with a failing partition "
-          f"{backfilled - healthy:.1f}s, rerun {rerun_done - backfilled:.1f}s, total {time.monotonic() - started:.1f}s; "
-          f"newest day {newest['status']} (conversations delta {newest['reconciliation']['conversations_delta']})")
+    assert [row["status"] for row in audit if row["partition"] == failing_day and row["task_id"] == "load"][
+        -1
+    ] == "failed"
+    print(
+        f"\nscheduler test: start {healthy - started:.1f}s, {DAYS}-day backfill with a failing partition "
+        f"{backfilled - healthy:.1f}s, rerun {rerun_done - backfilled:.1f}s, total {time.monotonic() - started:.1f}s; "
+        f"newest day {newest['status']} (conversations delta {newest['reconciliation']['conversations_delta']})"
+    )

@@ -4,17 +4,19 @@ the resulting error must name.
 Each ``apply`` changes exactly one input (a run param, a connection, a Variable, the emulator's
 client) and returns the run conf; everything else is the suite's working configuration.
 """
+
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 
-from tests.support.daily_dag_harness import EMULATOR_CLIENT
 from tests.reliability.reliability_runs import genesys_connection
+from tests.support.daily_dag_harness import EMULATOR_CLIENT
 
 
 @dataclass
@@ -43,9 +45,11 @@ def window(start: Callable[[InputContext], Any], end: Callable[[InputContext], A
 
 def connection(host: str | None = None, **options: Any) -> Callable[[InputContext], dict]:
     """The working Genesys connection with ``host`` and/or ``options`` (login, password, extra keys) changed."""
+
     def apply(ctx: InputContext) -> dict:
         genesys_connection(ctx.monkeypatch, host or ctx.emulator.base_url, **options)
         return {}
+
     return apply
 
 
@@ -53,6 +57,7 @@ def variable(name: str, value: str) -> Callable[[InputContext], dict]:
     def apply(ctx: InputContext) -> dict:
         ctx.monkeypatch.setenv(f"AIRFLOW_VAR_{name.upper()}", value)
         return {}
+
     return apply
 
 
@@ -62,9 +67,11 @@ def missing_connection(ctx: InputContext) -> dict:
 
 
 def client_without_analytics(ctx: InputContext) -> dict:
-    ctx.emulator.control.reset(clients=[
-        {"client_id": EMULATOR_CLIENT[0], "client_secret": EMULATOR_CLIENT[1], "roles": ["routing:queue:view"]},
-    ])
+    ctx.emulator.control.reset(
+        clients=[
+            {"client_id": EMULATOR_CLIENT[0], "client_secret": EMULATOR_CLIENT[1], "roles": ["routing:queue:view"]},
+        ]
+    )
     return {}
 
 
@@ -77,38 +84,109 @@ def unsupported_warehouse(ctx: InputContext) -> dict:
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 BAD_INPUTS: tuple[BadInput, ...] = (
-    BadInput("reversed", "reversed interval", "validate_window", "interval_end",
-             window(lambda c: _iso(c.day + timedelta(days=1)), lambda c: _iso(c.day))),
-    BadInput("zero-length", "zero-length interval", "validate_window", "interval_end",
-             window(lambda c: _iso(c.day), lambda c: _iso(c.day))),
-    BadInput("future", "interval ending in the future", "validate_window", "interval_end",
-             window(lambda c: _iso(_now() - timedelta(hours=1)), lambda c: _iso(_now() + timedelta(days=1)))),
-    BadInput("over-retention", "interval older than the 730-day retention", "validate_window", "interval_start",
-             window(lambda c: _iso(c.day - timedelta(days=800)), lambda c: _iso(c.day - timedelta(days=799)))),
-    BadInput("over-job-limit", "40-day interval, over the 31-day job limit", "validate_window", "interval_end",
-             window(lambda c: _iso(c.day - timedelta(days=40)), lambda c: _iso(c.day))),
-    BadInput("malformed-date", "malformed date string in params (2024-13-45T25:00)", "validate_window",
-             "interval_start", window(lambda c: "2024-13-45T25:00", lambda c: _iso(c.day))),
-    BadInput("unknown-region", "unknown region in the connection host (mars_north_1)", "authenticate", "host",
-             connection(host="mars_north_1")),
-    BadInput("missing-connection", "missing Genesys connection", "authenticate", "genesys_cloud_default",
-             missing_connection),
-    BadInput("wrong-secret", "wrong client secret", "authenticate", "password (client secret)",
-             connection(password="not-the-secret")),
-    BadInput("no-analytics-permission", "OAuth client without analytics permission", "authenticate",
-             "analytics:conversationDetail:view", client_without_analytics),
-    BadInput("page-size-over-max", "results_page_size 5000 in the connection extra (max 1000)", "authenticate",
-             "results_page_size", connection(results_page_size=5000)),
-    BadInput("pii-unknown-column", "PII config hashing an unknown column", "validate_window", "genesys_pii_config",
-             variable("genesys_pii_config", '{"hash": ["social_security_number"]}')),
-    BadInput("pii-salt-in-config", "PII config still holding its salt (now the secret Variable genesys_pii_secret)",
-             "validate_window", "genesys_pii_secret", variable("genesys_pii_config", '{"hash": ["ani"], "salt": "s"}')),
-    BadInput("host-with-userinfo", "connection host with user:password@", "authenticate", "host",
-             connection(host="https://client:pw@api.mypurecloud.ie")),
-    BadInput("unsupported-dialect", "warehouse URL for an unsupported dialect (mysql://)", "validate_window",
-             "genesys_warehouse", unsupported_warehouse),
+    BadInput(
+        "reversed",
+        "reversed interval",
+        "validate_window",
+        "interval_end",
+        window(lambda c: _iso(c.day + timedelta(days=1)), lambda c: _iso(c.day)),
+    ),
+    BadInput(
+        "zero-length",
+        "zero-length interval",
+        "validate_window",
+        "interval_end",
+        window(lambda c: _iso(c.day), lambda c: _iso(c.day)),
+    ),
+    BadInput(
+        "future",
+        "interval ending in the future",
+        "validate_window",
+        "interval_end",
+        window(lambda c: _iso(_now() - timedelta(hours=1)), lambda c: _iso(_now() + timedelta(days=1))),
+    ),
+    BadInput(
+        "over-retention",
+        "interval older than the 730-day retention",
+        "validate_window",
+        "interval_start",
+        window(lambda c: _iso(c.day - timedelta(days=800)), lambda c: _iso(c.day - timedelta(days=799))),
+    ),
+    BadInput(
+        "over-job-limit",
+        "40-day interval, over the 31-day job limit",
+        "validate_window",
+        "interval_end",
+        window(lambda c: _iso(c.day - timedelta(days=40)), lambda c: _iso(c.day)),
+    ),
+    BadInput(
+        "malformed-date",
+        "malformed date string in params (2024-13-45T25:00)",
+        "validate_window",
+        "interval_start",
+        window(lambda c: "2024-13-45T25:00", lambda c: _iso(c.day)),
+    ),
+    BadInput(
+        "unknown-region",
+        "unknown region in the connection host (mars_north_1)",
+        "authenticate",
+        "host",
+        connection(host="mars_north_1"),
+    ),
+    BadInput(
+        "missing-connection", "missing Genesys connection", "authenticate", "genesys_cloud_default", missing_connection
+    ),
+    BadInput(
+        "wrong-secret",
+        "wrong client secret",
+        "authenticate",
+        "password (client secret)",
+        connection(password="not-the-secret"),
+    ),
+    BadInput(
+        "no-analytics-permission",
+        "OAuth client without analytics permission",
+        "authenticate",
+        "analytics:conversationDetail:view",
+        client_without_analytics,
+    ),
+    BadInput(
+        "page-size-over-max",
+        "results_page_size 5000 in the connection extra (max 1000)",
+        "authenticate",
+        "results_page_size",
+        connection(results_page_size=5000),
+    ),
+    BadInput(
+        "pii-unknown-column",
+        "PII config hashing an unknown column",
+        "validate_window",
+        "genesys_pii_config",
+        variable("genesys_pii_config", '{"hash": ["social_security_number"]}'),
+    ),
+    BadInput(
+        "pii-salt-in-config",
+        "PII config still holding its salt (now the secret Variable genesys_pii_secret)",
+        "validate_window",
+        "genesys_pii_secret",
+        variable("genesys_pii_config", '{"hash": ["ani"], "salt": "s"}'),
+    ),
+    BadInput(
+        "host-with-userinfo",
+        "connection host with user:password@",
+        "authenticate",
+        "host",
+        connection(host="https://client:pw@api.mypurecloud.ie"),
+    ),
+    BadInput(
+        "unsupported-dialect",
+        "warehouse URL for an unsupported dialect (mysql://)",
+        "validate_window",
+        "genesys_warehouse",
+        unsupported_warehouse,
+    ),
 )

@@ -4,13 +4,15 @@ baseline per warehouse, and the report plugin that writes docs/reliability.md.
 The DAG fixtures (metadata DB, DAG, connections as environment variables) are the DAG tests'
 own (tests/support/fixtures_airflow.py), so both suites run the DAG under the same contract.
 """
+
 from __future__ import annotations
 
 import os
 import uuid
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -44,8 +46,10 @@ def pytest_sessionfinish(session: pytest.Session) -> None:
 @pytest.fixture()
 def report_row(request: pytest.FixtureRequest) -> Callable[..., None]:
     """``report_row(section, **cells)``: one row of docs/reliability.md for this test."""
+
     def add(section: str, **cells: Any) -> None:
         _REPORT.add(request.node.nodeid, section, **cells)
+
     return add
 
 
@@ -58,7 +62,7 @@ def org_now() -> datetime:
     every fault run is compared with it, so all must read the same living org: on a running clock,
     a late evaluation, survey or wrap-up correction of ``day`` arriving between the baseline and a
     fault run made that run (and every later one) differ from the baseline."""
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def reset_small_day(control, org_now: datetime) -> None:
@@ -114,8 +118,18 @@ def baseline_postgres_url(postgres_server_url: str) -> Iterator[str]:
 
 
 @pytest.fixture()
-def clean_baseline(request, daily_dag, small_emulator, pipeline_env, warehouse_url, day, tmp_path_factory,
-                   monkeypatch, no_task_retries, org_now) -> Baseline:
+def clean_baseline(
+    request,
+    daily_dag,
+    small_emulator,
+    pipeline_env,
+    warehouse_url,
+    day,
+    tmp_path_factory,
+    monkeypatch,
+    no_task_retries,
+    org_now,
+) -> Baseline:
     """Measured once per warehouse kind and session, in its own warehouse and staging area.
 
     The first run warms Airflow and the emulator up; the second (``force_extract``) is the

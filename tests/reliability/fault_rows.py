@@ -6,15 +6,17 @@ truth), *fails cleanly* (the run fails with ``message`` in its reported error an
 is unchanged) or, for the webhook, *syncs without notifying* (data complete, notify failed).
 Every row is then healed and rerun, and the rerun must complete.
 """
+
 from __future__ import annotations
 
 import multiprocessing
 import os
 import signal
 import time
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 import pytest
 
@@ -25,6 +27,7 @@ from tests.reliability.reliability_runs import unused_port_url
 
 RESULTS = "get_analytics_conversations_details_job_results"
 SUBMIT = "post_analytics_conversations_details_jobs"
+EVERY_WAREHOUSE = ("sqlite", "postgres")
 COMPLETES = "completes"
 FAILS = "fails cleanly"
 NOTIFY_FAILS = "syncs, notify fails"
@@ -54,11 +57,16 @@ class FaultRow:
     message: str = ""  # regex the reported error of a failed run must match
     heal: Callable[[FaultContext], None] = lambda ctx: None
     fired: Callable[[FaultContext], bool] = lambda ctx: all(f["remaining"] == 0 for f in ctx.control.faults())
+    # The warehouses the row runs on. A fault of the API or the webhook acts before or after the
+    # load, whose code is the same for both dialects: one run on PostgreSQL (the production
+    # warehouse) proves it. A fault of the warehouse itself runs on every dialect.
+    warehouses: tuple[str, ...] = ("postgres",)
 
 
 def scripted(route: str, kind: str, count: int = 1, **params: Any) -> Callable[[FaultContext], None]:
     def arm(ctx: FaultContext) -> None:
         ctx.control.add_fault(route, kind, count, **params)
+
     return arm
 
 
@@ -66,6 +74,7 @@ def together(*arms: Callable[[FaultContext], None]) -> Callable[[FaultContext], 
     def arm(ctx: FaultContext) -> None:
         for each in arms:
             each(ctx)
+
     return arm
 
 
@@ -75,6 +84,7 @@ def answered(route: str, status: int) -> Callable[[FaultContext], bool]:
 
 
 # --- arms that need more than a scripted emulator fault ---------------------------------------
+
 
 def expire_tokens_after_first_page(ctx: FaultContext) -> None:
     """Expire every token the moment the first result page is staged: the next page gets a 401."""
@@ -164,32 +174,79 @@ def proven_by_failure(ctx: FaultContext) -> bool:
 
 
 FAULT_ROWS: tuple[FaultRow, ...] = (
-    FaultRow("429-storm", "429 storm with Retry-After: 1 s (4 in a row on result pages)", COMPLETES,
-             scripted(RESULTS, "status", 4, status=429, retry_after=1)),
-    FaultRow("429-over-cap", "429 with Retry-After: 3600 s, over the 300 s cap", FAILS,
-             scripted(SUBMIT, "status", 1, status=429, retry_after=3600), message=r"3600 s .*above the 300 s cap"),
+    FaultRow(
+        "429-storm",
+        "429 storm with Retry-After: 1 s (4 in a row on result pages)",
+        COMPLETES,
+        scripted(RESULTS, "status", 4, status=429, retry_after=1),
+    ),
+    FaultRow(
+        "429-over-cap",
+        "429 with Retry-After: 3600 s, over the 300 s cap",
+        FAILS,
+        scripted(SUBMIT, "status", 1, status=429, retry_after=3600),
+        message=r"3600 s .*above the 300 s cap",
+    ),
     *(
-        FaultRow(f"{status}-burst", f"HTTP {status} burst (3 on job submission, 3 on result pages)", COMPLETES,
-                 together(scripted(SUBMIT, "status", 3, status=status), scripted(RESULTS, "status", 3, status=status)))
+        FaultRow(
+            f"{status}-burst",
+            f"HTTP {status} burst (3 on job submission, 3 on result pages)",
+            COMPLETES,
+            together(scripted(SUBMIT, "status", 3, status=status), scripted(RESULTS, "status", 3, status=status)),
+        )
         for status in (500, 502, 503, 504)
     ),
-    FaultRow("connection-reset", "connection reset mid-body (2 result pages)", COMPLETES,
-             scripted(RESULTS, "drop", 2)),
+    FaultRow("connection-reset", "connection reset mid-body (2 result pages)", COMPLETES, scripted(RESULTS, "drop", 2)),
     FaultRow("truncated-json", "truncated JSON page (2 result pages)", COMPLETES, scripted(RESULTS, "truncate", 2)),
-    FaultRow("token-expiry", "every token expires after the first result page", COMPLETES,
-             expire_tokens_after_first_page, fired=answered(RESULTS, 401)),
+    FaultRow(
+        "token-expiry",
+        "every token expires after the first result page",
+        COMPLETES,
+        expire_tokens_after_first_page,
+        fired=answered(RESULTS, 401),
+    ),
     FaultRow("job-failed", "details job ends FAILED", FAILS, scripted(SUBMIT, "fail_job"), message=r"ended FAILED"),
-    FaultRow("job-expired", "job EXPIRED before its results are read", COMPLETES,
-             scripted(SUBMIT, "expire_job", 1, after_pages=0), fired=answered(RESULTS, 404)),
-    FaultRow("cursor-rejected", "results cursor rejected (HTTP 400)", FAILS, scripted(RESULTS, "reject_cursor"),
-             message=r"HTTP 400.*cursor is invalid"),
-    FaultRow("watermark-stuck", "availability watermark never reaches the window (3 s timeout)", FAILS,
-             watermark_never_reaches, message=r"did not become available", heal=watermark_back,
-             fired=proven_by_failure),
-    FaultRow("warehouse-down", "warehouse unavailable during load, then back", FAILS, warehouse_down,
-             message=r"(?i)connection refused|unable to open database file", heal=warehouse_back,
-             fired=proven_by_failure),
-    FaultRow("killed-during-load", "load process SIGKILLed mid-merge", FAILS, kill_load_mid_merge,
-             message=r"killed with SIGKILL", fired=proven_by_failure),
+    FaultRow(
+        "job-expired",
+        "job EXPIRED before its results are read",
+        COMPLETES,
+        scripted(SUBMIT, "expire_job", 1, after_pages=0),
+        fired=answered(RESULTS, 404),
+    ),
+    FaultRow(
+        "cursor-rejected",
+        "results cursor rejected (HTTP 400)",
+        FAILS,
+        scripted(RESULTS, "reject_cursor"),
+        message=r"HTTP 400.*cursor is invalid",
+    ),
+    FaultRow(
+        "watermark-stuck",
+        "availability watermark never reaches the window (3 s timeout)",
+        FAILS,
+        watermark_never_reaches,
+        message=r"did not become available",
+        heal=watermark_back,
+        fired=proven_by_failure,
+    ),
+    FaultRow(
+        "warehouse-down",
+        "warehouse unavailable during load, then back",
+        FAILS,
+        warehouse_down,
+        message=r"(?i)connection refused|unable to open database file",
+        heal=warehouse_back,
+        fired=proven_by_failure,
+        warehouses=EVERY_WAREHOUSE,
+    ),
+    FaultRow(
+        "killed-during-load",
+        "load process SIGKILLed mid-merge",
+        FAILS,
+        kill_load_mid_merge,
+        message=r"killed with SIGKILL",
+        fired=proven_by_failure,
+        warehouses=EVERY_WAREHOUSE,
+    ),
     FaultRow("webhook-down", "webhook endpoint down", NOTIFY_FAILS, webhook_down, fired=no_webhook_accepted),
 )

@@ -3,6 +3,7 @@
 Measurements come from outside the pipeline (the emulator's request counters, the wall
 clock), so a fault that the pipeline hides from its own accounting still shows up here.
 """
+
 from __future__ import annotations
 
 import socket
@@ -14,15 +15,14 @@ from typing import Any
 from sqlalchemy import MetaData, inspect, select
 from sqlalchemy.engine import make_url
 
-from tests.support.connections import set_genesys_cloud_connection
-from tests.support.daily_dag_harness import EMULATOR_CLIENT, day_interval, run_day, task_states
 from genesys_emulator.testing import EmulatorControl
 from genesys_pipeline.report.audit import AUDIT_TABLE, read_audit
+from genesys_pipeline.report.webhook import EVENT_FAILED
 from genesys_pipeline.tables import PARTITION_FRESHNESS
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.schema import VERSION_TABLE
-from genesys_pipeline.report.webhook import EVENT_FAILED
-
+from tests.support.connections import set_genesys_cloud_connection
+from tests.support.daily_dag_harness import EMULATOR_CLIENT, day_interval, run_day, task_states
 
 RESULTS_PAGE_SIZE = 100
 # partition_freshness says when and how a day was last read: it rightly differs between runs
@@ -30,11 +30,22 @@ BOOKKEEPING_TABLES = (AUDIT_TABLE, VERSION_TABLE, PARTITION_FRESHNESS.name)
 FAST_RETRIES = {"backoff_base_seconds": 0.1, "backoff_max_seconds": 1}
 
 
-def genesys_connection(monkeypatch: Any, host: str, *, login: str | None = EMULATOR_CLIENT[0],
-                       password: str | None = EMULATOR_CLIENT[1], **extra: Any) -> None:
+def genesys_connection(
+    monkeypatch: Any,
+    host: str,
+    *,
+    login: str | None = EMULATOR_CLIENT[0],
+    password: str | None = EMULATOR_CLIENT[1],
+    **extra: Any,
+) -> None:
     """Point ``genesys_cloud_default`` at ``host`` with the suite's page size and fast retry waits."""
-    set_genesys_cloud_connection(monkeypatch, host, login=login, password=password,
-                                 extra={**FAST_RETRIES, "results_page_size": RESULTS_PAGE_SIZE, **extra})
+    set_genesys_cloud_connection(
+        monkeypatch,
+        host,
+        login=login,
+        password=password,
+        extra={**FAST_RETRIES, "results_page_size": RESULTS_PAGE_SIZE, **extra},
+    )
 
 
 def total_requests(stats: dict[str, dict[str, int]]) -> int:
@@ -87,7 +98,10 @@ def data_tables(url: str) -> dict[str, list[tuple]]:
         with warehouse.engine.connect() as conn:
             contents = {
                 target.name: sorted(
-                    (tuple(row) for row in conn.execute(select(*(c for c in target.columns if not c.name.startswith("_"))))),
+                    (
+                        tuple(row)
+                        for row in conn.execute(select(*(c for c in target.columns if not c.name.startswith("_"))))
+                    ),
                     key=repr,
                 )
                 for target in tables

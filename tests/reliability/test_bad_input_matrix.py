@@ -1,12 +1,13 @@
 """The bad-input matrix: every wrong input fails the run with an error naming the field, before
 any write to the warehouse and (for all but credential checks) before any Genesys data call."""
+
 from __future__ import annotations
 
 import pytest
 
-from tests.reliability.bad_inputs import BAD_INPUTS, BadInput, InputContext
 from genesys_cloud.api.exceptions import GenesysApiError
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
+from tests.reliability.bad_inputs import BAD_INPUTS, BadInput, InputContext
 from tests.reliability.reliability_runs import data_tables, failure_messages, measured_run
 
 pytestmark = pytest.mark.slow
@@ -15,8 +16,9 @@ DATA_CALLS = ("post_analytics_conversations_details_jobs", "get_analytics_conver
 
 
 @pytest.mark.parametrize("bad", BAD_INPUTS, ids=[bad.id for bad in BAD_INPUTS])
-def test_bad_input_is_refused_before_any_write(bad: BadInput, daily_dag, small_emulator, pipeline_env, sqlite_url,
-                                              day, monkeypatch, no_task_retries, report_row):
+def test_bad_input_is_refused_before_any_write(
+    bad: BadInput, daily_dag, small_emulator, pipeline_env, sqlite_url, day, monkeypatch, no_task_retries, report_row
+):
     pipeline_env(sqlite_url)
     conf = bad.apply(InputContext(monkeypatch, small_emulator, day))
 
@@ -32,11 +34,16 @@ def test_bad_input_is_refused_before_any_write(bad: BadInput, daily_dag, small_e
     assert errors, "the failure was not reported"
     assert any(bad.field in message for message in errors), f"no error names {bad.field!r}: {errors}"
     error = next(message for message in errors if bad.field in message)
-    report_row("bad_inputs", **{
-        "input": bad.title, "failing task": bad.task, "field named": f"`{bad.field}`",
-        "error (first 160 characters)": error[:ERROR_CHARS] + ("…" if len(error) > ERROR_CHARS else ""),
-        "warehouse untouched": "yes (no row in any data table)",
-    })
+    report_row(
+        "bad_inputs",
+        **{
+            "input": bad.title,
+            "failing task": bad.task,
+            "field named": f"`{bad.field}`",
+            "error (first 160 characters)": error[:ERROR_CHARS] + ("…" if len(error) > ERROR_CHARS else ""),
+            "warehouse untouched": "yes (no row in any data table)",
+        },
+    )
 
 
 class _TaskInstance:
@@ -52,9 +59,11 @@ def test_unknown_filter_dimension_is_refused_naming_it(small_emulator, tmp_path,
         interval="2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z",
         staging_root=str(tmp_path / "staging"),
         partition="2024-05-01",
-        query_overrides={"conversationFilters": [
-            {"type": "and", "predicates": [{"dimension": "shoeSize", "value": "44"}]},
-        ]},
+        query_overrides={
+            "conversationFilters": [
+                {"type": "and", "predicates": [{"dimension": "shoeSize", "value": "44"}]},
+            ]
+        },
     )
 
     with pytest.raises(GenesysApiError) as refused:
@@ -62,8 +71,13 @@ def test_unknown_filter_dimension_is_refused_naming_it(small_emulator, tmp_path,
 
     assert refused.value.status == 400 and "dimension" in str(refused.value) and "shoeSize" in str(refused.value)
     assert not (tmp_path / "staging").exists()
-    report_row("bad_inputs", **{
-        "input": "unknown filter dimension (shoeSize) in an operator's query_overrides", "failing task": "extract",
-        "field named": "`dimension`", "error (first 160 characters)": str(refused.value)[:ERROR_CHARS],
-        "warehouse untouched": "yes (nothing staged)",
-    })
+    report_row(
+        "bad_inputs",
+        **{
+            "input": "unknown filter dimension (shoeSize) in an operator's query_overrides",
+            "failing task": "extract",
+            "field named": "`dimension`",
+            "error (first 160 characters)": str(refused.value)[:ERROR_CHARS],
+            "warehouse untouched": "yes (nothing staged)",
+        },
+    )

@@ -1,8 +1,12 @@
-"""The fault matrix: the daily DAG end to end under each fault, on SQLite and PostgreSQL.
+"""The fault matrix: the daily DAG end to end under each fault, on the warehouses the fault concerns.
+
+A fault of the API or the webhook runs on PostgreSQL; a fault of the warehouse on SQLite and PostgreSQL
+(``FaultRow.warehouses``).
 
 For each row: the run completes with the warehouse equal to ground truth, or fails with a clear
 message and the warehouse unchanged; then, with the fault gone, a rerun completes.
 """
+
 from __future__ import annotations
 
 import re
@@ -47,9 +51,22 @@ def reported_error(row: FaultRow, control, warehouse_url: str) -> str:
     return matching[0]
 
 
-@pytest.mark.parametrize("row", FAULT_ROWS, ids=[row.id for row in FAULT_ROWS])
-def test_fault(row: FaultRow, daily_dag, small_emulator, pipeline_env, warehouse_url, clean_baseline, day,
-               tmp_path, report_row, org_now):
+CASES = [pytest.param(row, backend, id=f"{backend}-{row.id}") for row in FAULT_ROWS for backend in row.warehouses]
+
+
+@pytest.mark.parametrize(("row", "warehouse_url"), CASES, indirect=["warehouse_url"])
+def test_fault(
+    row: FaultRow,
+    daily_dag,
+    small_emulator,
+    pipeline_env,
+    warehouse_url,
+    clean_baseline,
+    day,
+    tmp_path,
+    report_row,
+    org_now,
+):
     control = small_emulator.control
     patch = pytest.MonkeyPatch()
     ctx = FaultContext(control, patch, daily_dag, pipeline_env, warehouse_url, tmp_path)

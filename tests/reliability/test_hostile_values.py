@@ -1,5 +1,6 @@
 """Hostile attribute names and values travel from a Genesys page to the warehouse as plain data:
 every SQL statement binds values and quotes identifiers, so nothing in the data can run as SQL."""
+
 from __future__ import annotations
 
 from typing import Any
@@ -46,21 +47,26 @@ def create_canaries(warehouse: Warehouse) -> None:
 def canary_rows(warehouse: Warehouse) -> list[Any]:
     schemas = [warehouse.schema] if warehouse.schema is None else [warehouse.schema, "public"]
     with warehouse.engine.connect() as conn:
-        return [conn.execute(select(column("name")).select_from(table(CANARY, schema=schema))
-                             .where(column("id") == "canary")).scalar_one()
-                for schema in schemas]
+        return [
+            conn.execute(
+                select(column("name")).select_from(table(CANARY, schema=schema)).where(column("id") == "canary")
+            ).scalar_one()
+            for schema in schemas
+        ]
 
 
 def loaded_attributes(warehouse: Warehouse, conversation_id: str) -> dict[str, str]:
-    attributes = table("participant_attributes", column("name"), column("value"), column("conversation_id"),
-                       schema=warehouse.schema)
+    attributes = table(
+        "participant_attributes", column("name"), column("value"), column("conversation_id"), schema=warehouse.schema
+    )
     query = select(attributes.c.name, attributes.c.value).where(attributes.c.conversation_id == conversation_id)
     with warehouse.engine.connect() as conn:
         return dict(conn.execute(query).all())
 
 
-def test_hostile_attribute_names_and_values_load_as_data(daily_dag, small_emulator, pipeline_env, warehouse_url, day,
-                                                         monkeypatch, no_task_retries, report_row):
+def test_hostile_attribute_names_and_values_load_as_data(
+    daily_dag, small_emulator, pipeline_env, warehouse_url, day, monkeypatch, no_task_retries, report_row
+):
     pipeline_env(warehouse_url)
     warehouse = Warehouse.from_url(warehouse_url)
     create_canaries(warehouse)
@@ -84,5 +90,8 @@ def test_hostile_attribute_names_and_values_load_as_data(daily_dag, small_emulat
         assert set(canary_rows(warehouse)) == {"still here"}
     finally:
         warehouse.dispose()
-    report_row("security", check=f"hostile attribute names and values such as `{INJECTION}` "
-               f"({warehouse.engine.dialect.name})", result="stored verbatim as data; canary `users` tables intact")
+    report_row(
+        "security",
+        check=f"hostile attribute names and values such as `{INJECTION}` ({warehouse.engine.dialect.name})",
+        result="stored verbatim as data; canary `users` tables intact",
+    )

@@ -1,13 +1,15 @@
 """PII hashing end to end: with every PII column hashed, no raw phone number (ANI, DNIS) or person
 name from the extracted pages appears in any cell of any warehouse table."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import os
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import orjson
 import pytest
@@ -49,13 +51,18 @@ def every_cell(warehouse: Warehouse) -> list[str]:
     metadata = MetaData(schema=warehouse.schema)
     metadata.reflect(warehouse.engine, views=True)
     with warehouse.engine.connect() as conn:
-        return [str(value) for target in metadata.sorted_tables for row in conn.execute(select(target))
-                for value in row if value is not None]
+        return [
+            str(value)
+            for target in metadata.sorted_tables
+            for row in conn.execute(select(target))
+            for value in row
+            if value is not None
+        ]
 
 
-def test_hashing_leaves_no_raw_ani_dnis_or_name_in_the_warehouse(daily_dag, small_emulator, pipeline_env,
-                                                                  warehouse_url, day, monkeypatch, no_task_retries,
-                                                                  report_row):
+def test_hashing_leaves_no_raw_ani_dnis_or_name_in_the_warehouse(
+    daily_dag, small_emulator, pipeline_env, warehouse_url, day, monkeypatch, no_task_retries, report_row
+):
     pipeline_env(warehouse_url)
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_CONFIG", json.dumps({"hash": list(PII_COLUMNS)}))
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_PII_SECRET", SALT)
@@ -64,8 +71,9 @@ def test_hashing_leaves_no_raw_ani_dnis_or_name_in_the_warehouse(daily_dag, smal
 
     assert run.succeeded, run.task_states
     [audit] = audit_rows(warehouse_url)
-    conversations = list(staged_conversations(os.environ["AIRFLOW_VAR_GENESYS_STAGING_ROOT"], audit["partition"],
-                                              audit["query_hash"]))
+    conversations = list(
+        staged_conversations(os.environ["AIRFLOW_VAR_GENESYS_STAGING_ROOT"], audit["partition"], audit["query_hash"])
+    )
     personal = raw_personal_values(conversations)
     assert len(personal) > 100, "the day has too few phone numbers and names to prove anything"
     warehouse = Warehouse.from_url(warehouse_url)
@@ -78,11 +86,17 @@ def test_hashing_leaves_no_raw_ani_dnis_or_name_in_the_warehouse(daily_dag, smal
     assert leaked == [], f"{len(leaked)} raw values in the warehouse, e.g. {leaked[:5]}"
     # The sessions.ani column is hashed from the value as sent (e.g. "tel:+1555..."); the first
     # in sorted order, so the check does not depend on set iteration order.
-    first_ani = min(session["ani"] for conversation in conversations for participant in conversation["participants"]
-                    for session in participant.get("sessions", []) if session.get("ani"))
+    first_ani = min(
+        session["ani"]
+        for conversation in conversations
+        for participant in conversation["participants"]
+        for session in participant.get("sessions", [])
+        if session.get("ani")
+    )
     expected_digest = hmac.new(SALT.encode(), first_ani.encode(), hashlib.sha256).hexdigest()
     assert expected_digest in cells, "hashed columns hold neither the raw values nor their salted digests"
-    report_row("security", check=f"PII hashing on, every cell of every table and view scanned "
-               f"({backend_of(warehouse_url)})",
-               result=f"0 of {len(personal)} raw phone numbers and names found; HMAC-SHA256 digests present")
-
+    report_row(
+        "security",
+        check=f"PII hashing on, every cell of every table and view scanned ({backend_of(warehouse_url)})",
+        result=f"0 of {len(personal)} raw phone numbers and names found; HMAC-SHA256 digests present",
+    )

@@ -6,6 +6,7 @@ audit. Run 2: the same drift with the normalizer's type check switched off, so t
 value reaches the warehouse driver and the load fails: the failure's audit row, its
 ``partition_failed`` webhook and the logs must carry a value-free message.
 """
+
 from __future__ import annotations
 
 import json
@@ -61,16 +62,29 @@ def scanned_sources(url: str, control: Any, capfd: Any, log_dir: Path) -> dict[s
     }
 
 
-def test_drifted_name_is_quarantined_and_never_reported(daily_dag, small_emulator, pipeline_env, sqlite_url, day,
-                                                       monkeypatch, no_task_retries, debug_log_file, capfd,
-                                                       report_row):
+def test_drifted_name_is_quarantined_and_never_reported(
+    daily_dag,
+    small_emulator,
+    pipeline_env,
+    sqlite_url,
+    day,
+    monkeypatch,
+    no_task_retries,
+    debug_log_file,  # noqa: F811  (requests the fixture imported above; nothing is redefined)
+    capfd,
+    report_row,
+):
     name = f"Zebulon Quixotic-{uuid.uuid4().hex[:8]}"
     webhook_secret = f"whs-{uuid.uuid4().hex}"
     control = small_emulator.control
     control.reset(conversations_per_day=200, webhook_secret=webhook_secret)
     pipeline_env(sqlite_url)
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(
-        {"conn_type": "http", "host": f"{small_emulator.base_url}/_emulator/webhooks", "password": webhook_secret}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
+        json.dumps(
+            {"conn_type": "http", "host": f"{small_emulator.base_url}/_emulator/webhooks", "password": webhook_secret}
+        ),
+    )
     drifted = drift_first_page(monkeypatch, name, day)
 
     synced = measured_run(daily_dag, day, control)
@@ -89,13 +103,22 @@ def test_drifted_name_is_quarantined_and_never_reported(daily_dag, small_emulato
     assert errors and all("values withheld" in error for error in errors), errors
     assert any(event.get("body", {}).get("type", "").endswith("partition_failed") for event in control.webhooks())
     sources = scanned_sources(sqlite_url, control, capfd, debug_log_file.parent)
-    sources.update({str(path): path.read_bytes() for path in files_under(Path(os.environ["AIRFLOW_HOME"]))
-                    if "genesys_staging" not in path.parts})  # staging holds the raw page by design
+    sources.update(
+        {
+            str(path): path.read_bytes()
+            for path in files_under(Path(os.environ["AIRFLOW_HOME"]))
+            if "genesys_staging" not in path.parts
+        }
+    )  # staging holds the raw page by design
     assert any(b"Submitted Genesys details job" in content for content in sources.values()), "task logs not captured"
     hits = [source for source, content in sources.items() if name.encode() in content]
     assert hits == []
-    report_row("security", check="type-drifted `participantName` (an object holding a distinctive name); then the "
-               "same value forced into the warehouse driver so the load fails",
-               result=f"run 1 completes, 1 conversation quarantined, counted in sync_audit (status incomplete); run 2 fails with "
-                      f"'{errors[-1][:90]}'; the name in none of {len(sources)} sources (sync_audit, webhooks, "
-                      "DEBUG log, stdout/stderr, AIRFLOW_HOME)")
+    report_row(
+        "security",
+        check="type-drifted `participantName` (an object holding a distinctive name); then the "
+        "same value forced into the warehouse driver so the load fails",
+        result="run 1 completes, 1 conversation quarantined, counted in sync_audit (status incomplete); "
+        "run 2 fails with "
+        f"'{errors[-1][:90]}'; the name in none of {len(sources)} sources (sync_audit, webhooks, "
+        "DEBUG log, stdout/stderr, AIRFLOW_HOME)",
+    )

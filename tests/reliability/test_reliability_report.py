@@ -1,4 +1,5 @@
 """The report plugin itself: verdicts, escaping and sections of the generated document."""
+
 from __future__ import annotations
 
 import pytest

@@ -5,6 +5,7 @@ mid-run and retries (429, 503, token expiry), one with a wrong secret that fails
 byte they left behind is searched for the client secret (right and wrong), the webhook secret,
 the Basic-auth header value and every access token the emulator issued.
 """
+
 from __future__ import annotations
 
 import base64
@@ -14,8 +15,8 @@ import os
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
@@ -58,16 +59,34 @@ def leaks_in(name: str, content: bytes, secrets: dict[str, str]) -> list[str]:
     return [f"{label} in {name}" for label, secret in secrets.items() if secret.encode() in content]
 
 
-def test_no_secret_or_token_anywhere(daily_dag, small_emulator, pipeline_env, sqlite_url, day, monkeypatch, tmp_path,
-                                     no_task_retries, debug_log_file, capfd, report_row):
+def test_no_secret_or_token_anywhere(
+    daily_dag,
+    small_emulator,
+    pipeline_env,
+    sqlite_url,
+    day,
+    monkeypatch,
+    tmp_path,
+    no_task_retries,
+    debug_log_file,
+    capfd,
+    report_row,
+):
     client_secret, webhook_secret = f"cs-{uuid.uuid4().hex}", f"whs-{uuid.uuid4().hex}"
     wrong_secret = f"wrong-{uuid.uuid4().hex}"
     control = small_emulator.control
-    control.reset(conversations_per_day=200, webhook_secret=webhook_secret,
-                  clients=[{"client_id": CLIENT_ID, "client_secret": client_secret}])
+    control.reset(
+        conversations_per_day=200,
+        webhook_secret=webhook_secret,
+        clients=[{"client_id": CLIENT_ID, "client_secret": client_secret}],
+    )
     pipeline_env(sqlite_url)
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(
-        {"conn_type": "http", "host": f"{small_emulator.base_url}/_emulator/webhooks", "password": webhook_secret}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
+        json.dumps(
+            {"conn_type": "http", "host": f"{small_emulator.base_url}/_emulator/webhooks", "password": webhook_secret}
+        ),
+    )
     genesys_connection(monkeypatch, small_emulator.base_url, login=CLIENT_ID, password=client_secret)
     control.add_fault(RESULTS, "status", 1, status=429, retry_after=1)
     control.add_fault(RESULTS, "status", 1, status=503)
@@ -84,9 +103,13 @@ def test_no_secret_or_token_anywhere(daily_dag, small_emulator, pipeline_env, sq
     tokens = control.issued_tokens()
     assert len(tokens) >= 2, "the run should have needed a second token after the expiry"
     secrets = {
-        "client secret": client_secret, "wrong client secret": wrong_secret, "webhook secret": webhook_secret,
-        **{f"Basic auth of {label}": base64.b64encode(f"{CLIENT_ID}:{value}".encode()).decode()
-           for label, value in (("secret", client_secret), ("wrong secret", wrong_secret))},
+        "client secret": client_secret,
+        "wrong client secret": wrong_secret,
+        "webhook secret": webhook_secret,
+        **{
+            f"Basic auth of {label}": base64.b64encode(f"{CLIENT_ID}:{value}".encode()).decode()
+            for label, value in (("secret", client_secret), ("wrong secret", wrong_secret))
+        },
         **{f"access token #{number}": token for number, token in enumerate(tokens, 1)},
     }
     captured = capfd.readouterr()
@@ -101,11 +124,14 @@ def test_no_secret_or_token_anywhere(daily_dag, small_emulator, pipeline_env, sq
     assert "authentication failed" in sources["sync_audit rows"].decode().lower()
     leaks = [leak for name, content in sources.items() for leak in leaks_in(name, content, secrets)]
     assert leaks == []
-    report_row("security", check=f"secret scan: {len(sources)} sources (DEBUG log file, stdout/stderr, every file "
-               "under AIRFLOW_HOME incl. the metadata DB, sync_audit, webhooks) after a run with token expiry, "
-               "429, 503 and a run with a wrong secret",
-               result=f"0 hits for the client secret (right and wrong), webhook secret, Basic-auth values and "
-                      f"{len(tokens)} issued access tokens")
+    report_row(
+        "security",
+        check=f"secret scan: {len(sources)} sources (DEBUG log file, stdout/stderr, every file "
+        "under AIRFLOW_HOME incl. the metadata DB, sync_audit, webhooks) after a run with token expiry, "
+        "429, 503 and a run with a wrong secret",
+        result=f"0 hits for the client secret (right and wrong), webhook secret, Basic-auth values and "
+        f"{len(tokens)} issued access tokens",
+    )
 
 
 def test_demo_leaves_no_credential_behind(tmp_path, monkeypatch, report_row):
@@ -117,20 +143,32 @@ def test_demo_leaves_no_credential_behind(tmp_path, monkeypatch, report_row):
     from local_env import EMULATOR_CLIENT_ID, EMULATOR_CLIENT_SECRET, EMULATOR_WEBHOOK_SECRET
 
     demo_dir = tmp_path / "demo"
-    demo = subprocess.run([sys.executable, "scripts/demo.py", "--days", "1", "--conversations-per-day", "200",
-                           "--dir", str(demo_dir)], cwd=ROOT, capture_output=True, text=True, timeout=300)
+    demo = subprocess.run(
+        [sys.executable, "scripts/demo.py", "--days", "1", "--conversations-per-day", "200", "--dir", str(demo_dir)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
     assert demo.returncode == 0, demo.stdout[-2000:] + demo.stderr[-2000:]
     secrets = {
-        "client secret": EMULATOR_CLIENT_SECRET, "webhook secret": EMULATOR_WEBHOOK_SECRET,
+        "client secret": EMULATOR_CLIENT_SECRET,
+        "webhook secret": EMULATOR_WEBHOOK_SECRET,
         "Basic auth value": base64.b64encode(f"{EMULATOR_CLIENT_ID}:{EMULATOR_CLIENT_SECRET}".encode()).decode(),
-        "bearer header": "Bearer ", "token field": "access_token",
+        "bearer header": "Bearer ",
+        "token field": "access_token",
     }
-    sources = {"demo output": (demo.stdout + demo.stderr).encode(),
-               **{str(path): path.read_bytes() for path in files_under(demo_dir) if path.name != "emulator.log"}}
+    sources = {
+        "demo output": (demo.stdout + demo.stderr).encode(),
+        **{str(path): path.read_bytes() for path in files_under(demo_dir) if path.name != "emulator.log"},
+    }
     assert any(b"Submitted Genesys details job" in content for content in sources.values()), "task logs not captured"
     leaks = [leak for name, content in sources.items() for leak in leaks_in(name, content, secrets)]
     assert leaks == []
-    report_row("security", check=f"`make demo` (real `airflow dags test` subprocesses): {len(sources)} files and its "
-               "output scanned (the emulator's own server log excepted)",
-               result="0 hits for the client secret, webhook secret, Basic-auth value, 'Bearer ' or 'access_token'")
+    report_row(
+        "security",
+        check=f"`make demo` (real `airflow dags test` subprocesses): {len(sources)} files and its "
+        "output scanned (the emulator's own server log excepted)",
+        result="0 hits for the client secret, webhook secret, Basic-auth value, 'Bearer ' or 'access_token'",
+    )

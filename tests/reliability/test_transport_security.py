@@ -1,24 +1,29 @@
 """Transport rules of the Genesys connection: every real region is https with certificate
 verification on, plain http is only accepted on loopback, and an unverifiable certificate stops
 the call before any credential is sent."""
+
 from __future__ import annotations
 
 import http.server
 import ssl
 import subprocess
 import threading
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
 from genesys_cloud.api.exceptions import GenesysTransientError
-from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.api.regions import REGION_DOMAINS, resolve_base_urls
+from genesys_cloud.hook import GenesysCloudHook
 from tests.support.connections import set_genesys_cloud_connection
 
-NON_LOOPBACK_HTTP = ("http://api.mypurecloud.ie", "http://10.1.2.3:8089", "http://emulator.internal:8089",
-                     "http://127.0.0.1.nip.io:8089")
+NON_LOOPBACK_HTTP = (
+    "http://api.mypurecloud.ie",
+    "http://10.1.2.3:8089",
+    "http://emulator.internal:8089",
+    "http://127.0.0.1.nip.io:8089",
+)
 LOOPBACK_HTTP = ("http://127.0.0.1:8089", "http://localhost:8089", "http://[::1]:8089")
 
 
@@ -51,12 +56,30 @@ def self_signed_server(tmp_path_factory) -> Iterator[tuple[str, list[str]]]:
     """An https server on loopback with a certificate no CA signed; yields its URL and the paths it was asked for."""
     directory = tmp_path_factory.mktemp("tls")
     cert, key = directory / "cert.pem", directory / "key.pem"
-    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "1", "-subj", "/CN=127.0.0.1",
-                    "-keyout", str(key), "-out", str(cert)], check=True, capture_output=True)
+    subprocess.run(
+        [
+            "openssl",
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "1",
+            "-subj",
+            "/CN=127.0.0.1",
+            "-keyout",
+            str(key),
+            "-out",
+            str(cert),
+        ],
+        check=True,
+        capture_output=True,
+    )
     requested: list[str] = []
 
     class Handler(http.server.BaseHTTPRequestHandler):
-        def do_POST(self) -> None:  # noqa: N802 - http.server's naming
+        def do_POST(self) -> None:
             requested.append(self.path)
             self.send_response(500)
             self.end_headers()
@@ -86,7 +109,10 @@ def test_unverifiable_certificate_stops_before_credentials_are_sent(self_signed_
 
     assert "CERTIFICATE_VERIFY_FAILED" in str(failure.value.__cause__)
     assert requested == [], "the token request (with its Basic credentials) reached an unverified server"
-    report_row("security", check=f"TLS: {len(REGION_DOMAINS)} regions resolve to https with verification on; plain http refused off "
-               "loopback; a self-signed certificate on https://127.0.0.1",
-               result="all regions https + verify; non-loopback http refused naming 'host'; "
-                      "CERTIFICATE_VERIFY_FAILED before any credential was sent")
+    report_row(
+        "security",
+        check=f"TLS: {len(REGION_DOMAINS)} regions resolve to https with verification on; plain http refused off "
+        "loopback; a self-signed certificate on https://127.0.0.1",
+        result="all regions https + verify; non-loopback http refused naming 'host'; "
+        "CERTIFICATE_VERIFY_FAILED before any credential was sent",
+    )

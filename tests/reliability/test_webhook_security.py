@@ -1,12 +1,13 @@
 """Webhook signatures over real HTTP: the emulator's sink (an independent verifier) refuses forged,
 tampered and replayed-late deliveries, and the receiver snippet published in docs/reliability.md
 reaches the same verdict on every case."""
+
 from __future__ import annotations
 
 import json
 import re
 import time
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -22,7 +23,7 @@ def published_verifier() -> Callable[..., bool]:
     """The ``verify_genesys_sync_webhook`` function exactly as the document prints it."""
     [code] = re.findall(r"```python\n(.*?)```", WEBHOOK_VERIFICATION_DOC, flags=re.S)
     namespace: dict = {}
-    exec(compile(code, "docs/reliability.md", "exec"), namespace)  # noqa: S102 - our own published snippet
+    exec(compile(code, "docs/reliability.md", "exec"), namespace)
     return namespace["verify_genesys_sync_webhook"]
 
 
@@ -44,7 +45,10 @@ CASES = {
     "timestamp 10 min ahead": (BODY, lambda: signed(BODY, timestamp=int(time.time()) + 600), "stale timestamp"),
     "no signature headers": (BODY, lambda: {"Content-Type": "application/json"}, "missing signature headers"),
     "captured delivery replayed under a new idempotency key": (
-        BODY, lambda: {**signed(BODY), webhook.IDEMPOTENCY_HEADER: "fresh-key"}, "bad signature"),
+        BODY,
+        lambda: {**signed(BODY), webhook.IDEMPOTENCY_HEADER: "fresh-key"},
+        "bad signature",
+    ),
 }
 
 
@@ -58,9 +62,13 @@ def test_sink_and_published_snippet_agree(case, emulator, report_row):
     assert (status == 200) is (rejection is None), answer
     assert answer.get("reason") == rejection
     assert published_verifier()(SECRET, headers, body) is (rejection is None)
-    report_row("security", check=f"webhook delivery, {case}",
-               result="accepted by the sink and the published snippet" if rejection is None
-               else f"rejected by the sink ({rejection}) and the published snippet")
+    report_row(
+        "security",
+        check=f"webhook delivery, {case}",
+        result="accepted by the sink and the published snippet"
+        if rejection is None
+        else f"rejected by the sink ({rejection}) and the published snippet",
+    )
 
 
 def test_replayed_delivery_is_deduplicated_by_idempotency_key(emulator):
@@ -76,8 +84,10 @@ def test_pipeline_sender_is_accepted_and_a_wrong_secret_is_refused_once(emulator
     from genesys_cloud.operators.notify import post_event
 
     def use_secret(secret: str) -> None:
-        monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(
-            {"conn_type": "http", "host": f"{emulator.base_url}/_emulator/webhooks", "password": secret}))
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
+            json.dumps({"conn_type": "http", "host": f"{emulator.base_url}/_emulator/webhooks", "password": secret}),
+        )
 
     use_secret(SECRET)
     assert post_event(EVENT, "sender-key", backoff_seconds=0) == 200
@@ -88,5 +98,8 @@ def test_pipeline_sender_is_accepted_and_a_wrong_secret_is_refused_once(emulator
     deliveries = emulator.control.webhooks()
     assert [(d["accepted"], d.get("reason")) for d in deliveries] == [(True, None), (False, "bad signature")]
     assert deliveries[0]["body"] == EVENT
-    report_row("security", check="pipeline sender against the sink: right secret, then a wrong one",
-               result="accepted; then refused once (HTTP 401, a 4xx is not retried)")
+    report_row(
+        "security",
+        check="pipeline sender against the sink: right secret, then a wrong one",
+        result="accepted; then refused once (HTTP 401, a 4xx is not retried)",
+    )

@@ -1,4 +1,5 @@
 """`make demo`'s script end to end in a scratch directory: real emulator process, `airflow dags test`."""
+
 from __future__ import annotations
 
 import subprocess
@@ -12,9 +13,20 @@ from tests.support.paths import ROOT
 @pytest.mark.slow
 def test_demo_syncs_a_day_that_matches_ground_truth(tmp_path):
     result = subprocess.run(
-        [sys.executable, str(ROOT / "scripts" / "demo.py"), "--days", "1", "--conversations-per-day", "200",
-         "--dir", str(tmp_path / "demo")],
-        capture_output=True, text=True, timeout=540, cwd=ROOT,
+        [
+            sys.executable,
+            str(ROOT / "scripts" / "demo.py"),
+            "--days",
+            "1",
+            "--conversations-per-day",
+            "200",
+            "--dir",
+            str(tmp_path / "demo"),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=540,
+        cwd=ROOT,
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Demo OK" in result.stdout

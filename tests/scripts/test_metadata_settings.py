@@ -2,6 +2,7 @@
 
 Real ``airflow`` CLI commands against a scratch SQLite metadata DB and the test emulator over HTTP.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -13,8 +14,8 @@ from tests.support.paths import ROOT, SCRIPTS
 
 sys.path.insert(0, str(SCRIPTS))
 
-from local_env import AIRFLOW, airflow_env, migrate_metadata_db  # noqa: E402
-from metadata_settings import store_in_metadata_db  # noqa: E402
+from local_env import AIRFLOW, airflow_env, migrate_metadata_db
+from metadata_settings import store_in_metadata_db
 
 pytestmark = pytest.mark.slow  # several airflow CLI start-ups
 AVAILABILITY = "get_analytics_conversations_details_jobs_availability"

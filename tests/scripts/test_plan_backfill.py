@@ -1,11 +1,12 @@
 """``scripts/plan_backfill.py`` as a user runs it: a smoke plan from the emulator's volume, and a reversed
 range refused."""
+
 from __future__ import annotations
 
 import json
 import math
 import sys
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,14 +14,19 @@ from tests.support.connections import set_connection
 from tests.support.paths import SCRIPTS
 
 sys.path.insert(0, str(SCRIPTS))
-import plan_backfill  # noqa: E402
+import plan_backfill
 
 
 def test_smoke_plan_from_the_emulators_volume(emulator, monkeypatch, capsys):
-    emulator.control.reset(conversations_per_day=300, clock=datetime.now(timezone.utc).isoformat())
-    set_connection(monkeypatch, emulator.base_url, {"rate_budget_per_minute": 120},
-                   login="emulator-client", password="emulator-secret")
-    last = datetime.now(timezone.utc).date() - timedelta(days=1)
+    emulator.control.reset(conversations_per_day=300, clock=datetime.now(UTC).isoformat())
+    set_connection(
+        monkeypatch,
+        emulator.base_url,
+        {"rate_budget_per_minute": 120},
+        login="emulator-client",
+        password="emulator-secret",
+    )
+    last = datetime.now(UTC).date() - timedelta(days=1)
     first = last - timedelta(days=2)
     plan_backfill.main(["--from", first.isoformat(), "--to", last.isoformat()])
     result = json.loads(capsys.readouterr().out.strip().splitlines()[-1])

@@ -1,4 +1,5 @@
 """`make report` (scripts/report.py) as a user runs it: a self-contained page from a warehouse URL."""
+
 from __future__ import annotations
 
 import subprocess
@@ -7,7 +8,6 @@ import sys
 from plotly.offline import get_plotlyjs
 
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
-
 from tests.support.health_world import write_attempts
 from tests.support.paths import SCRIPTS
 

@@ -5,11 +5,13 @@ Compose parses the YAML (anchors, ``<<`` merges), then substitutes ``${VAR}``,
 ``$$`` is a literal ``$``. Comments are never interpolated. Loading with .env.example
 as the environment checks the file a user gets after ``cp .env.example .env``.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator, Mapping
 from pathlib import Path
-from typing import Any, Iterator, Mapping
+from typing import Any
 
 import yaml
 
@@ -100,5 +102,8 @@ def emulator_env() -> dict[str, str]:
 
 def active_services(compose: dict[str, Any], profiles: tuple[str, ...] = ()) -> dict[str, Any]:
     """The services ``docker compose --profile ... up`` starts: those without profiles, plus the named."""
-    return {name: svc for name, svc in compose["services"].items()
-            if not svc.get("profiles") or set(svc["profiles"]) & set(profiles)}
+    return {
+        name: svc
+        for name, svc in compose["services"].items()
+        if not svc.get("profiles") or set(svc["profiles"]) & set(profiles)
+    }

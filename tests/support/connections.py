@@ -1,6 +1,7 @@
 """Airflow connections of the tests, set as ``AIRFLOW_CONN_*`` environment variables exactly as an
 operator would set them. ``set_genesys_cloud_connection`` is the one place that writes
 ``AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT``; each suite's own helper only chooses its defaults."""
+
 from __future__ import annotations
 
 import json
@@ -16,22 +17,33 @@ CLIENT_ID = "unit-client"
 CLIENT_SECRET = "unit-secret-7f3a9c"
 
 
-def genesys_connection_json(host: str, *, login: str | None, password: str | None,
-                            extra: dict[str, Any] | None = None, **fields: Any) -> str:
+def genesys_connection_json(
+    host: str, *, login: str | None, password: str | None, extra: dict[str, Any] | None = None, **fields: Any
+) -> str:
     """The ``genesys_cloud_default`` connection as the JSON an ``AIRFLOW_CONN_*`` variable holds."""
     conn = {"conn_type": "http", "host": host, "login": login, "password": password, "extra": extra or {}}
     conn.update(fields)
     return json.dumps(conn)
 
 
-def set_genesys_cloud_connection(monkeypatch: pytest.MonkeyPatch, host: str, *, login: str | None,
-                                 password: str | None, extra: dict[str, Any] | None = None, **fields: Any) -> None:
+def set_genesys_cloud_connection(
+    monkeypatch: pytest.MonkeyPatch,
+    host: str,
+    *,
+    login: str | None,
+    password: str | None,
+    extra: dict[str, Any] | None = None,
+    **fields: Any,
+) -> None:
     """Point ``genesys_cloud_default`` at ``host`` (``fields``: further connection fields, e.g. ``port``)."""
-    monkeypatch.setenv(GENESYS_CLOUD_CONNECTION,
-                       genesys_connection_json(host, login=login, password=password, extra=extra, **fields))
+    monkeypatch.setenv(
+        GENESYS_CLOUD_CONNECTION, genesys_connection_json(host, login=login, password=password, extra=extra, **fields)
+    )
 
 
-def set_connection(monkeypatch: pytest.MonkeyPatch, host: str, extra: dict[str, Any] | None = None, **fields: Any) -> None:
+def set_connection(
+    monkeypatch: pytest.MonkeyPatch, host: str, extra: dict[str, Any] | None = None, **fields: Any
+) -> None:
     """The hook tests' connection: the unit client unless ``fields`` name another login/password."""
     credentials = {"login": CLIENT_ID, "password": CLIENT_SECRET, **fields}
     set_genesys_cloud_connection(monkeypatch, host, extra=extra, **credentials)

@@ -1,10 +1,11 @@
 """Helpers shared by the suites that run the daily DAG in process: run one day with ``dag.test()``
 and read the outcome (tests/dags, tests/operations, tests/reliability)."""
+
 from __future__ import annotations
 
+from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import datetime, timedelta, timezone
-from typing import Iterator
+from datetime import UTC, datetime, timedelta
 
 from tests.support.connections import EMULATOR_CLIENT, EMULATOR_WEBHOOK_SECRET  # noqa: F401  (re-exported)
 from tests.support.paths import DAGS_FOLDER  # noqa: F401  (re-exported)
@@ -15,7 +16,7 @@ DAG_ID = "genesys_conversations_daily"
 def past_day(days_ago: int = 2, now: datetime | None = None) -> datetime:
     """Midnight UTC of a day that ended well before the emulator's watermark (now - 1 h);
     ``now`` is the org clock when the emulator's is pinned elsewhere than the real now."""
-    today = (now or datetime.now(timezone.utc)).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = (now or datetime.now(UTC)).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - timedelta(days=days_ago)
 
 

@@ -1,9 +1,10 @@
 """Helpers for the emulator's contract tests: an authenticated HTTP client and fixed intervals."""
+
 from __future__ import annotations
 
 import importlib
 import os
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from types import ModuleType
 
 import pytest
@@ -20,8 +21,7 @@ def require_module(name: str) -> ModuleType:
         return importlib.import_module(name)
     except ImportError as exc:
         if os.environ.get("CI", "").lower() in {"1", "true", "yes"}:
-            pytest.fail(f"{name} is not installed ({exc}); under CI=true this test must run, not skip",
-                        pytrace=False)
+            pytest.fail(f"{name} is not installed ({exc}); under CI=true this test must run, not skip", pytrace=False)
         pytest.skip(f"{name} is not installed", allow_module_level=True)
 
 
@@ -71,10 +71,10 @@ def fetch_token(base_url: str, client_id: str = "emulator-client", secret: str =
 
 def day_interval(days_ago: int = 2) -> str:
     """A whole UTC day safely behind the default one-hour watermark."""
-    day = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+    day = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
     return f"{day:%Y-%m-%dT%H:%M:%S.000Z}/{day + timedelta(days=1):%Y-%m-%dT%H:%M:%S.000Z}"
 
 
 def hour_interval(days_ago: int = 2, hour: int = 10, hours: int = 1) -> str:
-    day = datetime.now(timezone.utc).replace(hour=hour, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
+    day = datetime.now(UTC).replace(hour=hour, minute=0, second=0, microsecond=0) - timedelta(days=days_ago)
     return f"{day:%Y-%m-%dT%H:%M:%S.000Z}/{day + timedelta(hours=hours):%Y-%m-%dT%H:%M:%S.000Z}"

@@ -3,11 +3,12 @@
 Reconciliation and view tests need a loaded day but are about what happens after the load, so
 they use the hook's job calls, the staging format and ``Warehouse.load_extraction`` directly.
 """
+
 from __future__ import annotations
 
 import json
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -19,7 +20,7 @@ from tests.support.connections import EMULATOR_CLIENT, set_genesys_cloud_connect
 
 
 def past_day(days_ago: int = 2) -> datetime:
-    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - timedelta(days=days_ago)
 
 
@@ -29,16 +30,24 @@ def day_window(day: datetime) -> Window:
 
 def point_genesys_connection(monkeypatch: pytest.MonkeyPatch, base_url: str) -> None:
     client_id, secret = EMULATOR_CLIENT
-    set_genesys_cloud_connection(monkeypatch, base_url, login=client_id, password=secret,
-                                 extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.5})
+    set_genesys_cloud_connection(
+        monkeypatch,
+        base_url,
+        login=client_id,
+        password=secret,
+        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.5},
+    )
 
 
 def point_warehouse_connection(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}})
+    )
 
 
 def load_day(warehouse_url: str, window: Window, staging_root: Path) -> int:
-    """Extract ``window`` from the emulator (connection ``genesys_cloud_default``) and load it; returns conversations loaded."""
+    """Extract ``window`` from the emulator (connection ``genesys_cloud_default``) and load it;
+    returns conversations loaded."""
     from genesys_cloud.hook import GenesysCloudHook
 
     hook = GenesysCloudHook()
@@ -49,7 +58,7 @@ def load_day(warehouse_url: str, window: Window, staging_root: Path) -> int:
     writer = StagingArea(staging_root).open_writer(window.partition, body)
     for page in hook.iter_details_job_pages(job_id):
         writer.write_page(page.raw, page.conversations)
-    manifest = writer.commit(datetime.now(timezone.utc), job_id)
+    manifest = writer.commit(datetime.now(UTC), job_id)
     warehouse = Warehouse.from_url(warehouse_url)
     try:
         warehouse.ensure_schema()

@@ -7,6 +7,7 @@ A migrated metadata DB, the daily DAG as the DAG processor parses it, and the co
 settings a run reads, as environment variables (``AIRFLOW_CONN_*``, ``AIRFLOW_VAR_*``) exactly as an
 operator would set them, so the tests also exercise that contract.
 """
+
 from __future__ import annotations
 
 import json
@@ -49,11 +50,18 @@ def connection_json(**fields) -> str:
 def pipeline_env(monkeypatch, emulator, tmp_path):
     """Point the DAG at the per-test emulator; returns a function that selects the warehouse URL."""
     client_id, secret = EMULATOR_CLIENT
-    set_genesys_cloud_connection(monkeypatch, emulator.base_url, login=client_id, password=secret,
-                                 extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1})
+    set_genesys_cloud_connection(
+        monkeypatch,
+        emulator.base_url,
+        login=client_id,
+        password=secret,
+        extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1},
+    )
     monkeypatch.setenv(
         "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
-        connection_json(conn_type="http", host=f"{emulator.base_url}/_emulator/webhooks", password=EMULATOR_WEBHOOK_SECRET),
+        connection_json(
+            conn_type="http", host=f"{emulator.base_url}/_emulator/webhooks", password=EMULATOR_WEBHOOK_SECRET
+        ),
     )
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_STAGING_ROOT", str(tmp_path / "staging"))
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_POLL_INTERVAL_SECONDS", "1")

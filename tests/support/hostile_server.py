@@ -1,13 +1,14 @@
 """A loopback HTTP server that gives every request one fixed answer, at once or dripped a byte
 at a time: what the body reader's size cap and deadline are for. (A module of its own: the
 reliability suite uses it too.)"""
+
 from __future__ import annotations
 
 import socket
 import threading
 import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from typing import Callable, Iterator
 
 DRIP_SECONDS = 0.2
 
@@ -58,7 +59,7 @@ def _serve(listener: socket.socket, answer: bytes, drip: bool, stop: threading.E
                 for index in range(len(body)):
                     if stop.is_set():
                         return
-                    conn.sendall(body[index:index + 1])
+                    conn.sendall(body[index : index + 1])
                     time.sleep(DRIP_SECONDS)
             except OSError:
                 continue

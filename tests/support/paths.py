@@ -1,4 +1,5 @@
 """Where the project's own files are, for tests that read or run them (independent of a test's depth)."""
+
 from __future__ import annotations
 
 from pathlib import Path

@@ -3,6 +3,7 @@
 The SDK silently maps unknown enum values to ``outdated_sdk_version`` and drops unknown
 keys; both would mean the emulator speaks something other than the real API.
 """
+
 from __future__ import annotations
 
 from typing import Any

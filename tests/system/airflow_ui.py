@@ -5,6 +5,7 @@ internet. ``chromium_or_skip`` skips a test with the reason where no browser is 
 except under CI (``CI=true``), where ``.ci/run`` installs it and a missing browser fails.
 Selectors are the UI's visible labels (what a user reads), so a renamed button fails loudly.
 """
+
 from __future__ import annotations
 
 import os
@@ -16,8 +17,14 @@ from pathlib import Path
 import pytest
 
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 VIEWPORT = {"width": 1400, "height": 1000}
 UI_TIMEOUT_MS = 30_000

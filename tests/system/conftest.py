@@ -3,10 +3,11 @@
 ``start_airflow_cluster(config)`` starts a cluster that is stopped when the test ends. When
 the test fails, every component's log tail is added to its failure report.
 """
+
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack
-from typing import Callable, Iterator
 
 import pytest
 

@@ -3,13 +3,14 @@
 Uses a throwaway DAG (probe_dags/harness_probe.py) so the harness is proven independently of
 the pipeline DAG. Start-up plus backfill wall time is printed (``-s`` shows it), never asserted.
 """
+
 from __future__ import annotations
 
 import shutil
 import subprocess
 import sys
 import time
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import psycopg
@@ -23,9 +24,9 @@ pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
 PROBE_DAG = Path(__file__).with_name("probe_dags") / "harness_probe.py"
 DAG_ID = "harness_probe"
-FIRST_DAY = datetime(2024, 1, 1, tzinfo=timezone.utc)
-LAST_DAY = datetime(2024, 1, 3, tzinfo=timezone.utc)
-FAILING_DAY = datetime(2024, 1, 2, tzinfo=timezone.utc)
+FIRST_DAY = datetime(2024, 1, 1, tzinfo=UTC)
+LAST_DAY = datetime(2024, 1, 3, tzinfo=UTC)
+FAILING_DAY = datetime(2024, 1, 2, tzinfo=UTC)
 RUN_TIMEOUT = 600.0
 
 
@@ -92,19 +93,22 @@ def test_local_executor_backfill_and_rerun_of_a_failed_partition(postgres_server
 
         (tmp_path / "release").touch()
         cluster.clear_failed_tasks(DAG_ID, FAILING_DAY, FAILING_DAY)
-        rerun = cluster.api.wait_for_runs(
-            DAG_ID, expected=3, timeout=RUN_TIMEOUT, health_check=cluster.assert_running
-        )
+        rerun = cluster.api.wait_for_runs(DAG_ID, expected=3, timeout=RUN_TIMEOUT, health_check=cluster.assert_running)
         assert {run["state"] for run in rerun} == {"success"}
-        tries = {ti["logical_date"][:10]: ti["try_number"] for ti in backfill_task_instances(cluster, rerun)
-                 if ti["task_id"] == "record_partition"}
+        tries = {
+            ti["logical_date"][:10]: ti["try_number"]
+            for ti in backfill_task_instances(cluster, rerun)
+            if ti["task_id"] == "record_partition"
+        }
         assert tries == {"2024-01-01": 1, "2024-01-02": 2, "2024-01-03": 1}
         assert_triggerer_ran_the_deferrals(cluster, runs)
         stopping = time.monotonic()
     assert_stopped_everything(cluster, database)
     assert bystander.poll() is None, "stopping the cluster killed a process it did not start"
-    print(f"\nLocalExecutor: start {healthy - started:.1f}s, 3-day backfill with a failure {finished - healthy:.1f}s, "
-          f"stop {time.monotonic() - stopping:.1f}s")
+    print(
+        f"\nLocalExecutor: start {healthy - started:.1f}s, 3-day backfill with a failure {finished - healthy:.1f}s, "
+        f"stop {time.monotonic() - stopping:.1f}s"
+    )
 
 
 @pytest.mark.redis
@@ -112,7 +116,10 @@ def test_celery_executor_spreads_a_backfill_over_two_workers(start_airflow_clust
     started = time.monotonic()
     cluster = start_airflow_cluster(
         probe_config(
-            tmp_path, executor="CeleryExecutor", celery_workers=2, celery_worker_concurrency=1,
+            tmp_path,
+            executor="CeleryExecutor",
+            celery_workers=2,
+            celery_worker_concurrency=1,
             env_overrides={"HARNESS_PROBE_RENDEZVOUS_DIR": str(tmp_path / "rendezvous")},
         )
     )

@@ -8,15 +8,15 @@ both workers, leave every partition's extraction in the shared staging root, and
 warehouse equal to the emulator's ground truth. Wall time is printed (``-s``), never asserted.
 The shared helpers' own contracts: tests/genesys_cluster/test_pipeline.py.
 """
+
 from __future__ import annotations
 
 import time
 from collections import Counter
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
-from genesys_emulator.testing import EmulatorControl
 
 from genesys_cluster.pipeline import (
     DAILY_DAG_ID,
@@ -29,6 +29,7 @@ from genesys_cluster.pipeline import (
     union_interval,
     warehouse_conversation_ids,
 )
+from genesys_emulator.testing import EmulatorControl
 
 DAYS = 4
 WORKERS = ("worker1", "worker2")
@@ -85,7 +86,9 @@ def test_four_day_backfill_on_two_celery_workers_with_shared_staging(target, sta
     extracted_on, loaded_on = host_per_partition(task_instances, "extract"), host_per_partition(task_instances, "load")
     assert set(extracted_on) == set(loaded_on) == partitions
     crossed = sorted(p for p in partitions if extracted_on[p] != loaded_on[p])
-    print(f"\nCeleryExecutor x{len(WORKERS)}: start {healthy - started:.1f}s, {DAYS}-day backfill "
-          f"{finished - healthy:.1f}s, {truth['count']} conversations; tasks per worker "
-          f"{dict(Counter(ti['hostname'] for ti in task_instances))}; "
-          f"extracted on one worker, loaded on the other: {crossed or 'none this time'}")
+    print(
+        f"\nCeleryExecutor x{len(WORKERS)}: start {healthy - started:.1f}s, {DAYS}-day backfill "
+        f"{finished - healthy:.1f}s, {truth['count']} conversations; tasks per worker "
+        f"{dict(Counter(ti['hostname'] for ti in task_instances))}; "
+        f"extracted on one worker, loaded on the other: {crossed or 'none this time'}"
+    )

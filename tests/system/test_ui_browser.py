@@ -7,17 +7,24 @@ the navigation and read both days off its table. Real api-server, scheduler, dag
 triggerer (LocalExecutor, PostgreSQL metadata), the emulator as its own process, a fresh
 PostgreSQL warehouse. Screenshots of each step are saved under the test's tmp dir.
 """
+
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 import pytest
 
-from tests.system.airflow_ui import CHROMIUM_ARGS, VIEWPORT, AirflowUI, chromium_or_skip
 from genesys_cluster.config import ADMIN_USER
-from genesys_cluster.pipeline import DAILY_DAG_ID, PipelineTarget, daily_dag_config, days_up_to_yesterday, pipeline_target
+from genesys_cluster.pipeline import (
+    DAILY_DAG_ID,
+    PipelineTarget,
+    daily_dag_config,
+    days_up_to_yesterday,
+    pipeline_target,
+)
+from tests.system.airflow_ui import CHROMIUM_ARGS, VIEWPORT, AirflowUI, chromium_or_skip
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -80,8 +87,9 @@ def backfill_then_read_the_health_page(ui: AirflowUI, cluster, days) -> None:
     dialog.get_by_role("button", name="Run Backfill").click()
     ui.page.get_by_text("Backfill generated").wait_for()
 
-    runs = cluster.api.wait_for_runs(DAILY_DAG_ID, expected=DAYS + 1, timeout=RUN_TIMEOUT, run_type=None,
-                                     health_check=cluster.assert_running)
+    runs = cluster.api.wait_for_runs(
+        DAILY_DAG_ID, expected=DAYS + 1, timeout=RUN_TIMEOUT, run_type=None, health_check=cluster.assert_running
+    )
     backfilled = sorted(run["logical_date"][:10] for run in runs if run["run_type"] == "backfill")
     assert backfilled == [day.date().isoformat() for day in days]
     assert {run["state"] for run in runs} == {"success"}

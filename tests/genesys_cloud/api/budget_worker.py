@@ -4,6 +4,7 @@ Run as ``python budget_worker.py BASE_URL BACKEND STORE_URL WINDOW PER_WINDOW SE
 how many requests it made. The client is built like the hook builds it, except that the
 budget's window is shrunk from a minute to WINDOW seconds so the test runs in seconds.
 """
+
 from __future__ import annotations
 
 import sys
@@ -26,8 +27,13 @@ def budget_for(backend: str, url: str, window: float) -> RateBudget:
 
 def main(base_url: str, backend: str, store_url: str, window: str, per_window: str, seconds: str) -> None:
     settings = GenesysSettings(rate_budget_per_minute=int(per_window), max_attempts=1)
-    client = GenesysClient(resolve_base_urls(base_url), "emulator-client", "emulator-secret", settings,
-                           budget=budget_for(backend, store_url, float(window)))
+    client = GenesysClient(
+        resolve_base_urls(base_url),
+        "emulator-client",
+        "emulator-secret",
+        settings,
+        budget=budget_for(backend, store_url, float(window)),
+    )
     stop = time.monotonic() + float(seconds)
     sent = 0
     while time.monotonic() < stop:

@@ -5,6 +5,7 @@ set; prints how many jobs it completed (submitted, polled to FULFILLED, every pa
 deleted) and how many submissions failed. Each thread has its own hook, as each Airflow task
 process has; the connection's ``max_attempts`` = 1 makes any 429 a failure the worker counts.
 """
+
 from __future__ import annotations
 
 import json
@@ -42,7 +43,9 @@ def run_jobs(count: int, done: list[int], refused: list[int]) -> None:
 def main(threads: str, jobs_per_thread: str) -> None:
     done: list[int] = []
     refused: list[int] = []
-    workers = [threading.Thread(target=run_jobs, args=(int(jobs_per_thread), done, refused)) for _ in range(int(threads))]
+    workers = [
+        threading.Thread(target=run_jobs, args=(int(jobs_per_thread), done, refused)) for _ in range(int(threads))
+    ]
     for worker in workers:
         worker.start()
     for worker in workers:

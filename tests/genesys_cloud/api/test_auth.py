@@ -1,5 +1,6 @@
 """Run every auth path (new token, 401 refresh, failures, async trigger) with all logging on and
 prove neither the client secret nor any access token appears in any captured output."""
+
 from __future__ import annotations
 
 import asyncio
@@ -9,11 +10,11 @@ import time
 
 import pytest
 
-from tests.support.connections import set_connection
 from genesys_cloud.api import async_client, client
 from genesys_cloud.api.exceptions import GenesysAuthError
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.triggers import GenesysDetailsJobTrigger
+from tests.support.connections import set_connection
 
 SECRET = "emulator-secret"
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
@@ -30,6 +31,7 @@ def issued_tokens(monkeypatch) -> list[str]:
             token = parse(*args, **kwargs)
             tokens.append(token.value)
             return token
+
         return wrapper
 
     monkeypatch.setattr(client, "parse_token_response", recording(client.parse_token_response))
@@ -38,7 +40,9 @@ def issued_tokens(monkeypatch) -> list[str]:
 
 
 async def run_trigger(job_id: str) -> dict:
-    trigger = GenesysDetailsJobTrigger(job_id=job_id, genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 30)
+    trigger = GenesysDetailsJobTrigger(
+        job_id=job_id, genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 30
+    )
     async for event in trigger.run():
         return event.payload
 
@@ -46,7 +50,9 @@ async def run_trigger(job_id: str) -> dict:
 def test_secret_and_tokens_never_logged(emulator, monkeypatch, caplog, capfd, issued_tokens):
     for name in NOISY_LOGGERS:
         caplog.set_level(logging.DEBUG, logger=name)
-    set_connection(monkeypatch, emulator.base_url, {"backoff_base_seconds": 0.01}, login="emulator-client", password=SECRET)
+    set_connection(
+        monkeypatch, emulator.base_url, {"backoff_base_seconds": 0.01}, login="emulator-client", password=SECRET
+    )
     hook = GenesysCloudHook()
     assert hook.test_connection()[0]
     emulator.control.add_fault("get_analytics_conversations_details_job_results", "status", count=1, status=401)

@@ -1,9 +1,10 @@
 """Response bodies are read within a decompressed-size cap and a whole-request deadline."""
+
 from __future__ import annotations
 
 import gzip
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import requests

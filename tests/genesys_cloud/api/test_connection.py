@@ -1,4 +1,5 @@
 """Connection parsing: regions, base URLs, missing credentials, option validation."""
+
 from __future__ import annotations
 
 from types import SimpleNamespace
@@ -39,7 +40,9 @@ def test_plain_http_only_on_loopback():
 
 
 def test_plain_http_to_a_private_emulator_needs_the_explicit_opt_in():
-    config = config_from_connection(conn(host="http://genesys-emulator:8089", extra_dejson={"allow_insecure_http": True}))
+    config = config_from_connection(
+        conn(host="http://genesys-emulator:8089", extra_dejson={"allow_insecure_http": True})
+    )
     assert config.urls.api == "http://genesys-emulator:8089"
     with pytest.raises(ValueError, match="allow_insecure_http"):
         config_from_connection(conn(host="http://genesys-emulator:8089"))
@@ -48,7 +51,14 @@ def test_plain_http_to_a_private_emulator_needs_the_explicit_opt_in():
 
 
 def conn(**fields):
-    base = {"conn_id": "gc", "host": "mypurecloud.ie", "login": "id", "password": "a-secret", "port": None, "extra_dejson": {}}
+    base = {
+        "conn_id": "gc",
+        "host": "mypurecloud.ie",
+        "login": "id",
+        "password": "a-secret",
+        "port": None,
+        "extra_dejson": {},
+    }
     return SimpleNamespace(**{**base, **fields})
 
 
@@ -84,7 +94,9 @@ def test_bad_options_name_the_field_and_range(extra, message):
 
 
 def test_raising_the_configured_maximum_allows_bigger_pages():
-    assert GenesysSettings.from_extra({"results_max_page_size": 2000, "results_page_size": 2000}).results_page_size == 2000
+    assert (
+        GenesysSettings.from_extra({"results_max_page_size": 2000, "results_page_size": 2000}).results_page_size == 2000
+    )
 
 
 @pytest.mark.parametrize("host", ["https://client:s3cr3t-pw@api.mypurecloud.ie", "client:s3cr3t-pw@mypurecloud.ie"])
@@ -99,10 +111,20 @@ def test_no_secret_in_any_config_repr():
     from genesys_pipeline.settings import PipelineSettings
 
     settings = GenesysSettings.from_extra({"proxies": {"https": "http://proxyuser:proxy-pw-1@proxy:3128"}})
-    conn = SimpleNamespace(conn_id="c", login="id", password="client-pw-2", host="mypurecloud.ie", port=None,
-                           extra_dejson={"proxies": settings.proxies})
+    conn = SimpleNamespace(
+        conn_id="c",
+        login="id",
+        password="client-pw-2",
+        host="mypurecloud.ie",
+        port=None,
+        extra_dejson={"proxies": settings.proxies},
+    )
     pipeline = PipelineSettings(staging_root="/tmp/s", pii_config='{"hash": ["ani"], "salt": "old-salt-3"}')
-    texts = [repr(settings), repr(config_from_connection(conn)), repr(pipeline),
-             repr(PiiConfig(hash=("ani",), salt="salt-4"))]
+    texts = [
+        repr(settings),
+        repr(config_from_connection(conn)),
+        repr(pipeline),
+        repr(PiiConfig(hash=("ani",), salt="salt-4")),
+    ]
     for secret in ("proxy-pw-1", "client-pw-2", "old-salt-3", "salt-4"):
         assert not any(secret in text for text in texts), secret

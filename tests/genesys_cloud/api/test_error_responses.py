@@ -1,5 +1,6 @@
 """Failed Genesys responses as domain errors: the results cap's "pagination may not exceed N results"
 recognised precisely."""
+
 from __future__ import annotations
 
 import orjson
@@ -7,7 +8,6 @@ import pytest
 
 from genesys_cloud.api.error_responses import api_error, results_cap_of
 from genesys_cloud.api.exceptions import GenesysTransientError
-
 
 RESULTS_PATH = "/api/v2/analytics/conversations/details/jobs/j-1/results"
 
@@ -17,14 +17,17 @@ def error_of(status: int, message: str) -> Exception:
     return api_error(status, {}, body, "GET", RESULTS_PATH)
 
 
-@pytest.mark.parametrize("status, message, cap", [
-    (400, "pagination may not exceed 400000 results", 400_000),
-    (400, "Pagination may not exceed 700 results.", 700),
-    (400, "The cursor is invalid or does not belong to this job", None),
-    (400, "pagination may not exceed some results", None),
-    (404, "pagination may not exceed 400000 results", None),
-    (500, "pagination may not exceed 400000 results", None),
-])
+@pytest.mark.parametrize(
+    "status, message, cap",
+    [
+        (400, "pagination may not exceed 400000 results", 400_000),
+        (400, "Pagination may not exceed 700 results.", 700),
+        (400, "The cursor is invalid or does not belong to this job", None),
+        (400, "pagination may not exceed some results", None),
+        (404, "pagination may not exceed 400000 results", None),
+        (500, "pagination may not exceed 400000 results", None),
+    ],
+)
 def test_the_cap_error_is_recognised_precisely(status, message, cap):
     assert results_cap_of(error_of(status, message)) == cap
 

@@ -1,12 +1,13 @@
 """Details-job slot leases in each shared store (real Redis, real SQLite and PostgreSQL): the cap
 under concurrent takers, hand-over to the job id, renewal, release, and expiry of a lease whose
 holder died without releasing it."""
+
 from __future__ import annotations
 
 import threading
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 

@@ -6,6 +6,7 @@ details jobs at once (six wanted at a time against a cap of two); with the job s
 shared store (Redis, PostgreSQL) the emulator refuses none and every job completes. The control
 run with per-process (``local``) slots shows the count can fail: there the emulator refuses some.
 """
+
 from __future__ import annotations
 
 import json
@@ -28,15 +29,25 @@ WORKER = Path(__file__).with_name("job_cap_worker.py")
 
 
 def run_two_workers(base_url: str, backend: str, store_url: str | None) -> list[dict[str, int]]:
-    extra = {"rate_budget_backend": backend, "max_concurrent_jobs": CAP, "max_attempts": 1,
-             "job_cap_wait_seconds": 0 if backend == "local" else 60, "job_slot_lease_seconds": 30}
+    extra = {
+        "rate_budget_backend": backend,
+        "max_concurrent_jobs": CAP,
+        "max_attempts": 1,
+        "job_cap_wait_seconds": 0 if backend == "local" else 60,
+        "job_slot_lease_seconds": 30,
+    }
     if store_url:
         extra["rate_budget_url"] = store_url
     conn = genesys_connection_json(base_url, login="emulator-client", password="emulator-secret", extra=extra)
     env = {**os.environ, GENESYS_CLOUD_CONNECTION: conn}
     workers = [
-        subprocess.Popen([sys.executable, str(WORKER), str(THREADS), str(JOBS_PER_THREAD)], env=env,
-                         stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(WORKER), str(THREADS), str(JOBS_PER_THREAD)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     results = []
@@ -49,8 +60,12 @@ def run_two_workers(base_url: str, backend: str, store_url: str | None) -> list[
 
 @pytest.fixture()
 def capped_emulator(emulator):
-    emulator.control.configure(job_max_active_per_client=CAP, job_latency_seconds_min=0.4, job_latency_seconds_max=1.0,
-                               conversations_per_day=100)
+    emulator.control.configure(
+        job_max_active_per_client=CAP,
+        job_latency_seconds_min=0.4,
+        job_latency_seconds_max=1.0,
+        conversations_per_day=100,
+    )
     return emulator
 
 

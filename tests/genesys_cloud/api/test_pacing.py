@@ -1,4 +1,5 @@
 """Client-side pacing from the server's inin-ratelimit headers (our own budget: test_rate_budget.py)."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,7 +21,11 @@ def clock() -> FakeClock:
 
 
 def headers(allowed: int, count: int, reset: float) -> dict[str, str]:
-    return {"inin-ratelimit-allowed": str(allowed), "inin-ratelimit-count": str(count), "inin-ratelimit-reset": str(reset)}
+    return {
+        "inin-ratelimit-allowed": str(allowed),
+        "inin-ratelimit-count": str(count),
+        "inin-ratelimit-reset": str(reset),
+    }
 
 
 def test_no_wait_while_well_under_the_server_allowance(clock):

@@ -1,4 +1,5 @@
 """The paginators, including loop detection."""
+
 from __future__ import annotations
 
 import pytest

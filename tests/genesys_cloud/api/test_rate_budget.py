@@ -1,21 +1,22 @@
 """The shared rate budget: the bucket arithmetic, then each store (in-process, real Redis, real
 SQLite and PostgreSQL) under concurrent takers, judged by counting grants per rolling window."""
+
 from __future__ import annotations
 
 import threading
 import time
 import uuid
-from typing import Callable
+from collections.abc import Callable
 
 import pytest
 
 from genesys_cloud.api.client import GenesysClient
 from genesys_cloud.api.rate_budget import (
     LOCAL_BUDGET,
+    STORE_TABLES_LOCK_KEY,
     LocalRateBudget,
     RateBudget,
     RedisRateBudget,
-    STORE_TABLES_LOCK_KEY,
     SqlRateBudget,
     guarded_span,
     rate_budget,
@@ -131,10 +132,12 @@ def test_a_store_starting_while_another_creates_the_tables_waits_and_uses_them(p
     creating = first.begin()
     lock_on_postgres(first, STORE_TABLES_LOCK_KEY)
     first.exec_driver_sql("CREATE TABLE genesys_rate_budget (client_key VARCHAR(300) PRIMARY KEY)")
-    first.exec_driver_sql("CREATE TABLE genesys_rate_budget_grants (client_key VARCHAR(300) NOT NULL, "
-                          "granted_at FLOAT NOT NULL)")
-    first.exec_driver_sql("CREATE INDEX ix_genesys_rate_budget_grants_key_time "
-                          "ON genesys_rate_budget_grants (client_key, granted_at)")
+    first.exec_driver_sql(
+        "CREATE TABLE genesys_rate_budget_grants (client_key VARCHAR(300) NOT NULL, granted_at FLOAT NOT NULL)"
+    )
+    first.exec_driver_sql(
+        "CREATE INDEX ix_genesys_rate_budget_grants_key_time ON genesys_rate_budget_grants (client_key, granted_at)"
+    )
     started: list[object] = []
     second = threading.Thread(target=lambda: started.append(_store_or_error(postgres_url)), daemon=True)
     second.start()
@@ -184,8 +187,14 @@ def test_client_draws_api_requests_from_the_budget_and_waits_when_it_is_spent():
             return next(answers)
 
     slept: list[float] = []
-    client = GenesysClient(BaseUrls(api="https://api.example", login="https://login.example"), "cid", "secret",
-                           GenesysSettings(rate_budget_per_minute=90), budget=Recording(), sleep=slept.append)
+    client = GenesysClient(
+        BaseUrls(api="https://api.example", login="https://login.example"),
+        "cid",
+        "secret",
+        GenesysSettings(rate_budget_per_minute=90),
+        budget=Recording(),
+        sleep=slept.append,
+    )
     client._draw_budget()
     client._draw_budget()
     assert taken == [("https://login.example|cid", 90)] * 4
@@ -194,8 +203,13 @@ def test_client_draws_api_requests_from_the_budget_and_waits_when_it_is_spent():
 
 
 def test_reported_allowance_caps_the_budget_per_minute_of_its_window():
-    client = GenesysClient(BaseUrls(api="https://api.example", login="https://login.example"), "cid", "secret",
-                           GenesysSettings(rate_budget_per_minute=240), budget=LocalRateBudget())
+    client = GenesysClient(
+        BaseUrls(api="https://api.example", login="https://login.example"),
+        "cid",
+        "secret",
+        GenesysSettings(rate_budget_per_minute=240),
+        budget=LocalRateBudget(),
+    )
     assert client.budget_per_minute() == 240  # nothing reported yet
     client.pacer.observe({"inin-ratelimit-allowed": "180", "inin-ratelimit-count": "1", "inin-ratelimit-reset": "60"})
     client._server_window = 60

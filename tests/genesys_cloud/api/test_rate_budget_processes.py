@@ -3,9 +3,11 @@
 The requests are counted where Genesys would count them, at the emulator, per rolling window
 across both processes' tokens. The window is shrunk from a minute to 3 s (the emulator's and
 the budget's alike) so the test runs in seconds; the budget's jitter guard stays at its floor
-(0.5 s), since a loaded host delays a granted request by absolute, not window-scaled, time. The control run with per-process budgets
-shows the count can fail: there the two processes together go well over.
+(0.5 s), since a loaded host delays a granted request by absolute, not window-scaled, time. The
+control run with per-process budgets shows the count can fail: there the two processes together
+go well over.
 """
+
 from __future__ import annotations
 
 import subprocess
@@ -27,8 +29,12 @@ WORKER = Path(__file__).with_name("budget_worker.py")
 
 def run_two_workers(base_url: str, backend: str, store_url: str) -> list[int]:
     workers = [
-        subprocess.Popen([sys.executable, str(WORKER), base_url, backend, store_url, str(WINDOW), str(PER_WINDOW),
-                          str(SECONDS)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        subprocess.Popen(
+            [sys.executable, str(WORKER), base_url, backend, store_url, str(WINDOW), str(PER_WINDOW), str(SECONDS)],
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for _ in range(2)
     ]
     sent = []

@@ -1,4 +1,5 @@
 """``scan_results_page``: the paging fields of a results page, and a cut-off page refused."""
+
 from __future__ import annotations
 
 import orjson
@@ -7,17 +8,22 @@ import pytest
 from genesys_cloud.api.results_page import ResultsPageSummary, scan_results_page
 from genesys_cloud.api.retry import IncompleteResponseError, decode_success_body
 
-PAGE = orjson.dumps({
-    "conversations": [{"conversationId": f"c-{i}", "participants": [{"sessions": [{"metrics": []}]}]} for i in range(3)],
-    "cursor": "next-cursor",
-    "dataAvailabilityDate": "2024-05-02T03:15:00.000Z",
-})
+PAGE = orjson.dumps(
+    {
+        "conversations": [
+            {"conversationId": f"c-{i}", "participants": [{"sessions": [{"metrics": []}]}]} for i in range(3)
+        ],
+        "cursor": "next-cursor",
+        "dataAvailabilityDate": "2024-05-02T03:15:00.000Z",
+    }
+)
 
 
 def test_reads_the_paging_fields_as_orjson_would():
     parsed = orjson.loads(PAGE)
     assert scan_results_page(PAGE) == ResultsPageSummary(
-        conversations=len(parsed["conversations"]), cursor=parsed["cursor"],
+        conversations=len(parsed["conversations"]),
+        cursor=parsed["cursor"],
         data_availability_date=parsed["dataAvailabilityDate"],
     )
 
@@ -34,7 +40,9 @@ def test_a_cut_off_page_is_a_retryable_incomplete_response(cut):
         decode_success_body(200, PAGE[:cut], scan_results_page)
 
 
-@pytest.mark.parametrize("body", [b'[{"conversationId": "c-1"}]', b'{"cursor": "a", "conversations": [}', b'{"cursor": "\xff\xfe"}'])
+@pytest.mark.parametrize(
+    "body", [b'[{"conversationId": "c-1"}]', b'{"cursor": "a", "conversations": [}', b'{"cursor": "\xff\xfe"}']
+)
 def test_anything_but_a_valid_json_object_is_refused(body):
     with pytest.raises(ValueError):
         scan_results_page(body)

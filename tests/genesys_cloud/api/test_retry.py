@@ -1,7 +1,8 @@
 """The shared retry predicate, Retry-After parsing and cap, and bounded backoff."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime
 
 import httpx
@@ -61,7 +62,7 @@ def test_truncated_success_body_is_a_retryable_error():
 
 
 def test_retry_after_in_seconds_and_http_date():
-    now = datetime(2024, 5, 1, 12, 0, tzinfo=timezone.utc)
+    now = datetime(2024, 5, 1, 12, 0, tzinfo=UTC)
     assert parse_retry_after("3") == 3.0
     assert parse_retry_after(" 0 ") == 0.0
     assert parse_retry_after(format_datetime(now + timedelta(seconds=90), usegmt=True), now=now) == 90.0

@@ -1,5 +1,6 @@
 """Fixtures of the operator tests: the emulator and warehouses wired as Airflow connections
 (``AIRFLOW_CONN_*``), settings as ``AIRFLOW_VAR_*``, and a staging root per test."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -7,7 +8,6 @@ from pathlib import Path
 import pytest
 
 from tests.genesys_cloud.operators.operator_support import set_genesys_connection, set_warehouse_connection
-
 
 # A quieter org than the default 2,000 conversations a day: every branch still sees several
 # result pages, and the folder stays fast.

@@ -3,14 +3,16 @@ and oracles that read staged pages and warehouse tables directly (not through th
 
 A module of its own: test modules import it (``from tests.genesys_cloud.operators.operator_support import ...``).
 """
+
 from __future__ import annotations
 
 import gzip
 import json
+from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any, Iterator
+from typing import Any
 
 import pytest
 
@@ -72,7 +74,7 @@ def make_context(
 
 def past_day(days_ago: int = 2) -> datetime:
     """Midnight UTC of a day well before the emulator's watermark (now - 1 h)."""
-    today = datetime.now(timezone.utc).replace(hour=0, minute=0, second=0, microsecond=0)
+    today = datetime.now(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
     return today - timedelta(days=days_ago)
 
 
@@ -88,13 +90,19 @@ def set_genesys_connection(
     monkeypatch: pytest.MonkeyPatch, host: str, client: tuple[str, str] = EMULATOR_CLIENT, **extra: Any
 ) -> None:
     login, password = client
-    set_genesys_cloud_connection(monkeypatch, host, login=login, password=password,
-                                 extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **extra})
+    set_genesys_cloud_connection(
+        monkeypatch,
+        host,
+        login=login,
+        password=password,
+        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **extra},
+    )
 
 
 def set_warehouse_connection(monkeypatch: pytest.MonkeyPatch, url: str) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE",
-                       json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps({"conn_type": "generic", "extra": {"sqlalchemy_url": url}})
+    )
 
 
 def staged_conversations(staging_path: str | Path) -> list[dict[str, Any]]:
@@ -106,7 +114,8 @@ def staged_conversations(staging_path: str | Path) -> list[dict[str, Any]]:
 
 
 def qualified(url: str, table: str) -> str:
-    """``table`` as the warehouse holds it: in schema ``genesys`` on PostgreSQL (a literal, not the product's helper)."""
+    """``table`` as the warehouse holds it: in schema ``genesys`` on PostgreSQL (a literal, not the
+    product's helper)."""
     return f"genesys.{table}" if url.startswith("postgresql") else table
 
 
@@ -141,8 +150,14 @@ def stage_day(day: datetime, staging_root: Path, interval: str | None = None) ->
     from genesys_cloud.operators.extract import GenesysExtractOperator
 
     operator = GenesysExtractOperator(
-        task_id="extract", interval=interval or day_interval(day), partition=day.strftime("%Y-%m-%d"),
-        staging_root=str(staging_root), cache_ttl_seconds=0, force_extract=False, poll_interval=0.2, page_size=50,
+        task_id="extract",
+        interval=interval or day_interval(day),
+        partition=day.strftime("%Y-%m-%d"),
+        staging_root=str(staging_root),
+        cache_ttl_seconds=0,
+        force_extract=False,
+        poll_interval=0.2,
+        page_size=50,
     )
     return operator.execute(make_context(day, task_id="extract"))
 

@@ -1,5 +1,6 @@
 """GenesysAggregatesOperator: Genesys's roll-up of the day into ``conversation_aggregates``; its census is
 judged against the day's details records (fetched by a details job and counted here)."""
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -12,8 +13,17 @@ from genesys_cloud.api.exceptions import GenesysApiError
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_pipeline.report.aggregates import METRICS
 from tests.genesys_cloud.operators.operator_support import (
-    RUN_ID, day_interval, make_context, metric_emits, parse_instant, past_day, qualified, select_rows, stage_day,
-    staged_conversations, table_count,
+    RUN_ID,
+    day_interval,
+    make_context,
+    metric_emits,
+    parse_instant,
+    past_day,
+    qualified,
+    select_rows,
+    stage_day,
+    staged_conversations,
+    table_count,
 )
 
 DAY = past_day(2)
@@ -35,8 +45,11 @@ def census_from_details(conversations: list[dict], start, end) -> dict[str, int]
 
 
 def offered_from_details(conversations: list[dict], start, end) -> int:
-    return sum(1 for _c, _s, metric in metric_emits(conversations)
-               if metric["name"] == "nOffered" and start <= parse_instant(metric["emitDate"]) < end)
+    return sum(
+        1
+        for _c, _s, metric in metric_emits(conversations)
+        if metric["name"] == "nOffered" and start <= parse_instant(metric["emitDate"]) < end
+    )
 
 
 @pytest.mark.timeout(60)
@@ -48,7 +61,9 @@ def test_census_and_rows_agree_with_the_days_details(genesys, any_warehouse, sta
 
     assert result["census"] == census_from_details(conversations, DAY, end)
     assert sum(result["census"].values()) > 0
-    rows = select_rows(any_warehouse, f"SELECT metric, count, _run_id FROM {qualified(any_warehouse, 'conversation_aggregates')}")
+    rows = select_rows(
+        any_warehouse, f"SELECT metric, count, _run_id FROM {qualified(any_warehouse, 'conversation_aggregates')}"
+    )
     assert len(rows) == result["rows"] > 0 and result["replaced"] == 0
     assert {row["_run_id"] for row in rows} == {RUN_ID}
     offered = sum(row["count"] or 0 for row in rows if row["metric"] == "nOffered")

@@ -1,5 +1,6 @@
 """GenesysAuditOperator and the failure callbacks: the ``sync_audit`` row, read back with plain SQL and
 compared field by field with the inputs the DAG passes in."""
+
 from __future__ import annotations
 
 import json
@@ -11,7 +12,14 @@ import pytest
 from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt, record_retried_attempt
 from genesys_cloud.operators.audited import AuditedOperator
 from tests.genesys_cloud.operators.operator_support import (
-    DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, RecordingTaskInstance, iso, make_context, past_day, qualified,
+    DAG_ID,
+    EMULATOR_WEBHOOK_SECRET,
+    RUN_ID,
+    RecordingTaskInstance,
+    iso,
+    make_context,
+    past_day,
+    qualified,
     select_rows,
 )
 
@@ -19,15 +27,30 @@ DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")
 PLAN = {"interval_start": iso(DAY), "interval_end": iso(DAY + timedelta(days=1)), "partition": PARTITION}
 EXTRACTION = {
-    "partition": PARTITION, "query_hash": "abc123", "staging_path": "/staging/x", "pages": 7, "records": 309,
-    "job_id": "job-9", "cache_hit": False, "seconds": 1.23456,
+    "partition": PARTITION,
+    "query_hash": "abc123",
+    "staging_path": "/staging/x",
+    "pages": 7,
+    "records": 309,
+    "job_id": "job-9",
+    "cache_hit": False,
+    "seconds": 1.23456,
     "api": {"requests": 12, "retries": 2, "throttled": 1, "failed_correlation_ids": ["corr-1"]},
 }
-LOAD = {"conversations_loaded": 300, "conversations_rejected": 9, "rows_per_table": {"conversations": 300},
-        "drift": {"unknown_fields": 0}, "seconds": 0.5}
+LOAD = {
+    "conversations_loaded": 300,
+    "conversations_rejected": 9,
+    "rows_per_table": {"conversations": 300},
+    "drift": {"unknown_fields": 0},
+    "seconds": 0.5,
+}
 MATCH = {"status": "match", "tolerance": 0.0, "mismatches": [], "conversations_delta": 0}
-INCOMPLETE = {"status": "incomplete", "tolerance": 0.0, "conversations_delta": 4,
-              "mismatches": [{"check": "conversations", "key": "voice", "details": 190, "aggregates": 194, "delta": 4}]}
+INCOMPLETE = {
+    "status": "incomplete",
+    "tolerance": 0.0,
+    "conversations_delta": 4,
+    "mismatches": [{"check": "conversations", "key": "voice", "details": 190, "aggregates": 194, "delta": 4}],
+}
 
 
 def audit_rows(url: str) -> list[dict]:
@@ -40,8 +63,9 @@ def decoded(value):
 
 
 def run_audit(reconciliation, plan=PLAN, extraction=EXTRACTION, load=LOAD, day=DAY) -> dict:
-    operator = GenesysAuditOperator(task_id="audit", plan=plan, extraction=extraction, load=load,
-                                    reconciliation=reconciliation)
+    operator = GenesysAuditOperator(
+        task_id="audit", plan=plan, extraction=extraction, load=load, reconciliation=reconciliation
+    )
     return operator.execute(make_context(day, task_id="audit"))
 
 
@@ -51,7 +75,10 @@ def test_success_row_holds_every_input(any_warehouse):
     [row] = audit_rows(any_warehouse)
     assert (row["dag_id"], row["run_id"], row["try_number"], row["task_id"]) == (DAG_ID, RUN_ID, 1, "audit")
     assert (row["partition"], row["interval_start"], row["interval_end"]) == (
-        PARTITION, PLAN["interval_start"], PLAN["interval_end"])
+        PARTITION,
+        PLAN["interval_start"],
+        PLAN["interval_end"],
+    )
     assert row["status"] == "success" and row["error"] is None
     assert (row["query_hash"], row["job_id"], row["pages"], row["conversations_fetched"]) == ("abc123", "job-9", 7, 309)
     assert (row["api_requests"], row["api_retries"], row["api_throttled"]) == (12, 2, 1)
@@ -90,15 +117,31 @@ def test_an_empty_day_is_complete(sqlite_warehouse):
     assert row["completeness_rate"] == 1.0 and decoded(row["reconciliation"]) == {}
 
 
-FOLLOW_UP = {"requested": 7, "returned": 6, "ended": 5, "still_open": 1, "not_returned": 1, "requests": 3,
-             "conversations_changed": 5, "api": {"requests": 4}, "seconds": 0.2}
-FOLLOW_UP_COLUMNS = ("followup_requested", "followup_returned", "followup_ended", "followup_still_open",
-                     "followup_not_returned", "followup_requests")
+FOLLOW_UP = {
+    "requested": 7,
+    "returned": 6,
+    "ended": 5,
+    "still_open": 1,
+    "not_returned": 1,
+    "requests": 3,
+    "conversations_changed": 5,
+    "api": {"requests": 4},
+    "seconds": 0.2,
+}
+FOLLOW_UP_COLUMNS = (
+    "followup_requested",
+    "followup_returned",
+    "followup_ended",
+    "followup_still_open",
+    "followup_not_returned",
+    "followup_requests",
+)
 
 
 def test_the_follow_up_counts_have_their_own_columns(any_warehouse):
-    operator = GenesysAuditOperator(task_id="audit", plan=PLAN, extraction=EXTRACTION, load=LOAD,
-                                    reconciliation=MATCH, follow_up=FOLLOW_UP)
+    operator = GenesysAuditOperator(
+        task_id="audit", plan=PLAN, extraction=EXTRACTION, load=LOAD, reconciliation=MATCH, follow_up=FOLLOW_UP
+    )
     summary = operator.execute(make_context(DAY, task_id="audit"))
 
     [row] = audit_rows(any_warehouse)
@@ -148,8 +191,11 @@ def test_retry_callback_records_a_retry_row_with_the_error(sqlite_warehouse):
 
 
 OTHER_DAY = past_day(5)
-OTHER_PLAN = {"interval_start": iso(OTHER_DAY), "interval_end": iso(OTHER_DAY + timedelta(days=1)),
-              "partition": OTHER_DAY.strftime("%Y-%m-%d")}
+OTHER_PLAN = {
+    "interval_start": iso(OTHER_DAY),
+    "interval_end": iso(OTHER_DAY + timedelta(days=1)),
+    "partition": OTHER_DAY.strftime("%Y-%m-%d"),
+}
 
 
 def test_failure_callback_builds_the_row_from_the_tasks_rendered_inputs(sqlite_warehouse):
@@ -182,8 +228,12 @@ def test_inputs_that_are_not_rendered_results_count_as_missing(sqlite_warehouse)
 
 
 def test_failure_before_validation_uses_the_data_interval_day(sqlite_warehouse, monkeypatch, genesys):
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(
-        {"conn_type": "http", "host": f"{genesys.base_url}/_emulator/webhooks", "password": EMULATOR_WEBHOOK_SECRET}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
+        json.dumps(
+            {"conn_type": "http", "host": f"{genesys.base_url}/_emulator/webhooks", "password": EMULATOR_WEBHOOK_SECRET}
+        ),
+    )
 
     record_failed_attempt(callback_context({}, ValueError("bad window"), task_id="validate_window", try_number=1))
 

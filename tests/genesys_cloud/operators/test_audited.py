@@ -1,4 +1,5 @@
 """AuditedOperator: the audit inputs a task carries for its failure and retry rows, checked when the DAG is parsed."""
+
 from __future__ import annotations
 
 import pytest
@@ -16,7 +17,10 @@ def test_an_unknown_key_fails_the_constructor_naming_it_and_the_allowed_ones():
         GenesysLoadOperator(task_id="load", extraction={}, audit_inputs={"plan": PLAN, "extract": {}})
 
     message = str(error.value)
-    assert "extract;" in message and "allowed: plan, extraction, load, reconciliation, authentication, follow_up" in message
+    assert (
+        "extract;" in message
+        and "allowed: plan, extraction, load, reconciliation, authentication, follow_up" in message
+    )
 
 
 def test_audit_inputs_must_be_a_mapping():
@@ -29,15 +33,21 @@ def test_the_keys_are_build_records_keywords():
 
     from genesys_cloud.operators.audit import build_record
 
-    keywords = [name for name, parameter in inspect.signature(build_record).parameters.items()
-                if parameter.kind is inspect.Parameter.KEYWORD_ONLY]
+    keywords = [
+        name
+        for name, parameter in inspect.signature(build_record).parameters.items()
+        if parameter.kind is inspect.Parameter.KEYWORD_ONLY
+    ]
     assert sorted(keywords) == sorted(AUDIT_INPUT_NAMES)
 
 
 def test_the_sensor_keeps_its_sensor_behaviour_and_templates_the_inputs():
     sensor = GenesysWaitForDataSensor(
-        task_id="wait_for_data", target="2024-05-02T00:00:00Z", availability_timeout_seconds=60,
-        poll_interval_seconds=5, audit_inputs={"plan": PLAN},
+        task_id="wait_for_data",
+        target="2024-05-02T00:00:00Z",
+        availability_timeout_seconds=60,
+        poll_interval_seconds=5,
+        audit_inputs={"plan": PLAN},
     )
 
     assert sensor.mode == "reschedule" and sensor.deferrable is True
@@ -62,4 +72,8 @@ def test_inputs_that_are_no_mapping_are_all_missing(inputs):
 def test_the_audit_task_audits_its_own_failure_with_its_inputs():
     audit = GenesysAuditOperator(task_id="audit", plan=PLAN, extraction={"records": 3}, load=None)
 
-    assert rendered_audit_inputs(audit) == {**dict.fromkeys(AUDIT_INPUT_NAMES), "plan": PLAN, "extraction": {"records": 3}}
+    assert rendered_audit_inputs(audit) == {
+        **dict.fromkeys(AUDIT_INPUT_NAMES),
+        "plan": PLAN,
+        "extraction": {"records": 3},
+    }

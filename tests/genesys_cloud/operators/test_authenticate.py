@@ -1,4 +1,5 @@
 """GenesysAuthenticateOperator against the emulator: success, and every branch that fails at once."""
+
 from __future__ import annotations
 
 import json

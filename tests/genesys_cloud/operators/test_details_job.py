@@ -2,6 +2,7 @@
 deferred wait for a details-job slot when the concurrent-job cap is full.
 
 (The same operator under ``airflow dags test``: test_details_job_airflow.py.)"""
+
 from __future__ import annotations
 
 import asyncio
@@ -45,15 +46,24 @@ def context():
 @pytest.fixture()
 def operator(fake_connection, tmp_path: Path):
     return GenesysDetailsJobOperator(
-        task_id="extract", interval=INTERVAL, staging_root=str(tmp_path), partition="2024-05-01",
-        query_overrides={"order": "asc"}, page_size=2, poll_interval=1, timeout=60,
+        task_id="extract",
+        interval=INTERVAL,
+        staging_root=str(tmp_path),
+        partition="2024-05-01",
+        query_overrides={"order": "asc"},
+        page_size=2,
+        poll_interval=1,
+        timeout=60,
     )
 
 
 def result_pages(total: int, page_size: int = 2) -> list[dict]:
     pages = []
     for start in range(0, total, page_size):
-        body = {"conversations": conversations(start, min(page_size, total - start)), "dataAvailabilityDate": "2024-05-03T00:00:00Z"}
+        body = {
+            "conversations": conversations(start, min(page_size, total - start)),
+            "dataAvailabilityDate": "2024-05-03T00:00:00Z",
+        }
         if start + page_size < total:
             body["cursor"] = f"cur-{start + page_size}"
         pages.append({"json": body})
@@ -84,7 +94,11 @@ def test_execute_complete_stages_pages_deletes_job_and_returns_small_summary(ope
         summary = operator.execute_complete(context, {"status": "FULFILLED", "job_id": "job-1", "message": ""})
         assert m.request_history[-1].method == "DELETE"
     assert {k: summary[k] for k in ("partition", "pages", "records", "job_id", "cache_hit")} == {
-        "partition": "2024-05-01", "pages": 3, "records": 5, "job_id": "job-1", "cache_hit": False,
+        "partition": "2024-05-01",
+        "pages": 3,
+        "records": 5,
+        "job_id": "job-1",
+        "cache_hit": False,
     }
     assert summary["api"]["requests"] == 5  # token, 3 pages, delete
     staging = StagingArea(tmp_path)
@@ -139,7 +153,9 @@ def test_results_expiring_mid_read_resubmits_once(operator, context):
         m.get(f"{JOBS_URL}/job-2/results", **gone)
         m.delete(f"{JOBS_URL}/job-2", status_code=204)
         with pytest.raises(GenesysJobFailed, match="after one resubmission"):
-            operator.execute_complete(context, {"status": "FULFILLED", "job_id": "job-2", "message": ""}, resubmitted=True)
+            operator.execute_complete(
+                context, {"status": "FULFILLED", "job_id": "job-2", "message": ""}, resubmitted=True
+            )
 
 
 def test_on_kill_deletes_the_remote_job(operator, context):
@@ -155,14 +171,17 @@ def test_on_kill_deletes_the_remote_job(operator, context):
 
 
 def test_interval_in_overrides_is_refused(fake_connection, tmp_path):
-    op = GenesysDetailsJobOperator(task_id="x", interval=INTERVAL, staging_root=str(tmp_path), partition="p",
-                                   query_overrides={"interval": "other"})
+    op = GenesysDetailsJobOperator(
+        task_id="x", interval=INTERVAL, staging_root=str(tmp_path), partition="p", query_overrides={"interval": "other"}
+    )
     with pytest.raises(ValueError, match="must not contain 'interval'"):
         op.job_body()
 
 
 def test_object_storage_root_with_a_scheme(fake_connection, tmp_path, context):
-    op = GenesysDetailsJobOperator(task_id="x", interval=INTERVAL, staging_root=f"file://{tmp_path}/store", partition="p", page_size=2)
+    op = GenesysDetailsJobOperator(
+        task_id="x", interval=INTERVAL, staging_root=f"file://{tmp_path}/store", partition="p", page_size=2
+    )
     with rm.Mocker() as m:
         m.post(TOKEN_URL, **token_ok())
         m.get(RESULTS_URL, result_pages(3))
@@ -177,6 +196,7 @@ def test_object_storage_root_with_a_scheme(fake_connection, tmp_path, context):
 # need to resume, read their results and give the slots back: a backfill then stalls (seen in a 14-day
 # backfill with a pool of 4 and a cap of 5). Real emulator over HTTP, real Redis.
 
+
 async def first_event(trigger: GenesysJobSlotTrigger, timeout: float) -> dict:
     async def first() -> dict:
         async for event in trigger.run():
@@ -189,13 +209,24 @@ async def first_event(trigger: GenesysJobSlotTrigger, timeout: float) -> dict:
 def test_a_full_cap_defers_until_a_slot_frees_then_submits_under_it(emulator, redis_server, monkeypatch, tmp_path):
     client_id = f"slot-client-{uuid.uuid4().hex[:8]}"  # its own slots, whatever earlier tests left
     emulator.control.add_client(client_id, "slot-secret")
-    set_connection(monkeypatch, emulator.base_url, {"rate_budget_backend": "redis", "rate_budget_url": redis_server,
-                                                     "max_concurrent_jobs": 1}, login=client_id, password="slot-secret")
+    set_connection(
+        monkeypatch,
+        emulator.base_url,
+        {"rate_budget_backend": "redis", "rate_budget_url": redis_server, "max_concurrent_jobs": 1},
+        login=client_id,
+        password="slot-secret",
+    )
     hook = GenesysCloudHook()
     slots, key = job_slots("redis", redis_server), budget_key(hook.client.urls.login, client_id)
     assert slots.acquire(key, 1, "another-partition", 60)
-    operator = GenesysDetailsJobOperator(task_id="extract", interval=SLOT_INTERVAL, staging_root=str(tmp_path),
-                                         partition="2024-05-01", poll_interval=0.2, timeout=60)
+    operator = GenesysDetailsJobOperator(
+        task_id="extract",
+        interval=SLOT_INTERVAL,
+        staging_root=str(tmp_path),
+        partition="2024-05-01",
+        poll_interval=0.2,
+        timeout=60,
+    )
     context = {"ti": RecordingTaskInstance()}
 
     with pytest.raises(TaskDeferred) as deferred:

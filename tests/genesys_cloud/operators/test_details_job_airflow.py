@@ -1,5 +1,6 @@
 """End to end through real Airflow: ``airflow dags test`` runs the sensor and the details-job
 operator, serializes the trigger, runs it inline, resumes ``execute_complete`` and stages pages."""
+
 from __future__ import annotations
 
 import os
@@ -12,7 +13,7 @@ import pytest
 from genesys_pipeline.staging.area import StagingArea
 from tests.support.connections import GENESYS_CLOUD_CONNECTION, genesys_connection_json
 
-DAG_FILE = '''
+DAG_FILE = """
 import pendulum
 from airflow.sdk import DAG
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
@@ -25,7 +26,7 @@ with DAG("genesys_hook_deferral", schedule=None, start_date=pendulum.datetime(20
         staging_root={staging!r}, partition="2024-05-01", page_size=1000, poll_interval=0.2, timeout=120,
     )
     wait >> extract
-'''
+"""
 
 
 @pytest.mark.slow
@@ -39,13 +40,18 @@ def test_dags_test_defers_and_resumes(emulator, tmp_path: Path):
         "AIRFLOW_HOME": str(tmp_path),
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
-        GENESYS_CLOUD_CONNECTION: genesys_connection_json(emulator.base_url, login="emulator-client",
-                                                          password="emulator-secret"),
+        GENESYS_CLOUD_CONNECTION: genesys_connection_json(
+            emulator.base_url, login="emulator-client", password="emulator-secret"
+        ),
     }
     airflow = str(Path(sys.executable).with_name("airflow"))
     subprocess.run([airflow, "db", "migrate"], env=env, check=True, capture_output=True, timeout=300)
     run = subprocess.run(
-        [airflow, "dags", "test", "genesys_hook_deferral", "2024-05-02"], env=env, capture_output=True, text=True, timeout=300
+        [airflow, "dags", "test", "genesys_hook_deferral", "2024-05-02"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
     )
     output = run.stdout + run.stderr
     assert run.returncode == 0, output[-3000:]

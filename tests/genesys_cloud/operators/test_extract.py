@@ -1,5 +1,6 @@
 """GenesysExtractOperator against the emulator: deferral and resume, cache hit vs forced, job FAILED/EXPIRED,
 trigger errors. The staged pages are judged against the emulator's ground truth for the window."""
+
 from __future__ import annotations
 
 import asyncio
@@ -33,9 +34,11 @@ def submissions(emulator) -> int:
 
 def resume_with_trigger(deferred: TaskDeferred) -> dict:
     """The first event of the real trigger (it polls the emulator until the job is terminal)."""
+
     async def first_event():
         async for event in deferred.trigger.run():
             return event.payload
+
     return asyncio.run(asyncio.wait_for(first_event(), timeout=20))
 
 
@@ -92,7 +95,10 @@ def test_fresh_staged_copy_is_reused_unless_forced(genesys, tmp_path):
     assert cached["cache_hit"] is True and cached["api"]["requests"] == 0
     assert submissions(genesys) == 1  # no Genesys call at all
     assert (cached["staging_path"], cached["query_hash"], cached["records"]) == (
-        first["staging_path"], first["query_hash"], first["records"])
+        first["staging_path"],
+        first["query_hash"],
+        first["records"],
+    )
 
     forced = extract_operator(tmp_path, cache_ttl_seconds=3600, force_extract=True).execute(make_context(DAY))
     assert forced["cache_hit"] is False and forced["job_id"] != first["job_id"]

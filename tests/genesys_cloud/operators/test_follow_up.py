@@ -6,10 +6,11 @@ day's extraction never returns them: only the follow-up can. Oracles: the raw re
 single-conversation route (``GET .../conversations/{id}/details``, not the multi-get the operator
 uses) and plain SQL on the tables; request counts are the emulator's own.
 """
+
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -17,11 +18,18 @@ import requests
 from genesys_cloud.operators.follow_up import GenesysFollowUpOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from tests.genesys_cloud.operators.operator_support import (
-    EMULATOR_CLIENT, iso, make_context, prepare_warehouse, qualified, select_rows, set_genesys_connection,
-    stage_day, staged_conversations,
+    EMULATOR_CLIENT,
+    iso,
+    make_context,
+    prepare_warehouse,
+    qualified,
+    select_rows,
+    set_genesys_connection,
+    stage_day,
+    staged_conversations,
 )
 
-D = datetime(2026, 3, 2, tzinfo=timezone.utc)  # fixed: the org's history (and what is open) is the same every run
+D = datetime(2026, 3, 2, tzinfo=UTC)  # fixed: the org's history (and what is open) is the same every run
 PER_DAY = 1000  # 0.5 % of conversations are ongoing: several of D (7) are open the next morning
 MULTIGET = "get_analytics_conversations_details"
 
@@ -29,7 +37,9 @@ MULTIGET = "get_analytics_conversations_details"
 @pytest.fixture()
 def living_org(genesys):
     genesys.control.reset(
-        clock=iso(D + timedelta(days=1, hours=6)), conversations_per_day=PER_DAY, overlap_from_interval_start_day=True,
+        clock=iso(D + timedelta(days=1, hours=6)),
+        conversations_per_day=PER_DAY,
+        overlap_from_interval_start_day=True,
     )
     return genesys
 
@@ -51,14 +61,18 @@ def follow_up(extraction: dict, batch_size: int, day: datetime) -> dict:
 
 
 def stored_open(url: str) -> set[str]:
-    rows = select_rows(url, f"SELECT conversation_id FROM {qualified(url, 'conversations')} WHERE conversation_end IS NULL")
+    rows = select_rows(
+        url, f"SELECT conversation_id FROM {qualified(url, 'conversations')} WHERE conversation_end IS NULL"
+    )
     return {row["conversation_id"] for row in rows}
 
 
 def served_one_by_one(base_url: str, ids: set[str]) -> dict[str, dict]:
     """Each id's record from the single-get route, with plain HTTP (404: not served to this client)."""
     session = requests.Session()
-    token = session.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=EMULATOR_CLIENT, timeout=30)
+    token = session.post(
+        f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=EMULATOR_CLIENT, timeout=30
+    )
     session.headers["Authorization"] = f"Bearer {token.json()['access_token']}"
     records = {}
     for cid in sorted(ids):
@@ -71,10 +85,16 @@ def served_one_by_one(base_url: str, ids: set[str]) -> dict[str, dict]:
 
 def stored_facts(url: str, ids: set[str]) -> dict[str, tuple[str | None, int]]:
     """(conversation_end as ``YYYY-MM-DDTHH:MM:SS``, segment rows) per id, with plain SQL."""
-    ends = {r["conversation_id"]: r["conversation_end"] for r in select_rows(
-        url, f"SELECT conversation_id, conversation_end FROM {qualified(url, 'conversations')}")}
-    segments = {r["conversation_id"]: r["n"] for r in select_rows(
-        url, f"SELECT conversation_id, COUNT(*) AS n FROM {qualified(url, 'segments')} GROUP BY conversation_id")}
+    ends = {
+        r["conversation_id"]: r["conversation_end"]
+        for r in select_rows(url, f"SELECT conversation_id, conversation_end FROM {qualified(url, 'conversations')}")
+    }
+    segments = {
+        r["conversation_id"]: r["n"]
+        for r in select_rows(
+            url, f"SELECT conversation_id, COUNT(*) AS n FROM {qualified(url, 'segments')} GROUP BY conversation_id"
+        )
+    }
     return {cid: (_second(ends.get(cid)), segments.get(cid, 0)) for cid in ids}
 
 
@@ -133,7 +153,10 @@ def test_a_conversation_the_multiget_does_not_return_is_kept(living_org, monkeyp
     prepare_warehouse()
     sync_day(D, staging_root)
     still_open = stored_open(sqlite_warehouse)
-    records = {c["conversationId"]: c for c in staged_conversations(next((staging_root / "conversation_details").rglob("_manifest.json")).parent)}
+    records = {
+        c["conversationId"]: c
+        for c in staged_conversations(next((staging_root / "conversation_details").rglob("_manifest.json")).parent)
+    }
     divisions = sorted({d for cid in still_open for d in records[cid].get("divisionIds") or []})
     reach = divisions[:1]
     outside = {cid for cid in still_open if not set(records[cid].get("divisionIds") or []) & set(reach)}
@@ -147,5 +170,3 @@ def test_a_conversation_the_multiget_does_not_return_is_kept(living_org, monkeyp
 
     assert (summary["requested"], summary["not_returned"], summary["requests"]) == (len(still_open), len(outside), 1)
     assert stored_open(sqlite_warehouse) == outside  # kept as stored: not returned proves nothing
-
-

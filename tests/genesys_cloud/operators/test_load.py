@@ -1,5 +1,6 @@
 """GenesysLoadOperator: staged pages -> warehouse (SQLite and PostgreSQL), judged by counts recomputed from
 the staged JSON itself; a missing or corrupt extraction fails before anything is written."""
+
 from __future__ import annotations
 
 import gzip
@@ -10,7 +11,14 @@ import pytest
 
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_pipeline.staging.area import StagingIntegrityError
-from tests.genesys_cloud.operators.operator_support import make_context, prepare_warehouse, past_day, stage_day, staged_conversations, table_count
+from tests.genesys_cloud.operators.operator_support import (
+    make_context,
+    past_day,
+    prepare_warehouse,
+    stage_day,
+    staged_conversations,
+    table_count,
+)
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")

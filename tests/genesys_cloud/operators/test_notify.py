@@ -1,14 +1,15 @@
 """GenesysSyncNotifyOperator: skipped without its connection, a signed delivery the emulator's sink verifies,
 4xx not retried, receiver 5xx retried then failed (a real HTTP server that answers 503); and ``post_event``,
 the delivery through HttpHook: signed bodies, retries on 5xx and connection errors only."""
+
 from __future__ import annotations
 
 import hashlib
 import hmac
 import json
 import threading
+from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Iterator
 
 import pytest
 import requests
@@ -16,15 +17,31 @@ from airflow.sdk.exceptions import AirflowSkipException
 
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator, WebhookDeliveryError
 from genesys_pipeline.report import webhook
-from tests.genesys_cloud.operators.operator_support import DAG_ID, EMULATOR_WEBHOOK_SECRET, RUN_ID, make_context, past_day
+from tests.genesys_cloud.operators.operator_support import (
+    DAG_ID,
+    EMULATOR_WEBHOOK_SECRET,
+    RUN_ID,
+    make_context,
+    past_day,
+)
 
 PARTITION = past_day(2).strftime("%Y-%m-%d")
-SUMMARY = {"dag_id": DAG_ID, "run_id": RUN_ID, "partition": PARTITION, "status": "success", "try_number": 1,
-           "conversations_fetched": 309, "conversations_loaded": 309, "completeness_rate": 1.0}
+SUMMARY = {
+    "dag_id": DAG_ID,
+    "run_id": RUN_ID,
+    "partition": PARTITION,
+    "status": "success",
+    "try_number": 1,
+    "conversations_fetched": 309,
+    "conversations_loaded": 309,
+    "completeness_rate": 1.0,
+}
 
 
 def set_webhook(monkeypatch, url: str, secret: str = EMULATOR_WEBHOOK_SECRET) -> None:
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps({"conn_type": "http", "host": url, "password": secret}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps({"conn_type": "http", "host": url, "password": secret})
+    )
 
 
 def notify(summary=SUMMARY, attempts: int = 3) -> dict:
@@ -76,7 +93,7 @@ class FailingReceiver(BaseHTTPRequestHandler):
 
     received: list[tuple[dict, bytes]]
 
-    def do_POST(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         self.server.received.append((dict(self.headers), body))
         self.send_response(503)
@@ -121,7 +138,9 @@ URL = "https://hooks.test/genesys"
 
 @pytest.fixture()
 def webhook_conn(monkeypatch):
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps({"conn_type": "http", "host": URL, "password": "s3cret"}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps({"conn_type": "http", "host": URL, "password": "s3cret"})
+    )
 
 
 def test_transient_errors_are_retried_and_every_attempt_is_signed(webhook_conn, requests_mock):
@@ -174,7 +193,10 @@ def test_a_connection_without_secret_is_refused(monkeypatch, requests_mock):
         ({"host": URL, "login": "someone"}, "'login' must be empty"),
         ({"host": "http://hooks.test/genesys"}, "'host' uses plain http on a non-loopback host"),
         ({"host": "https://user:pw@hooks.test/genesys"}, "'host' must not carry user:password@"),
-        ({"host": "http://hooks.test/genesys", "extra": {"allow_insecure_http": "yes"}}, "'allow_insecure_http' must be true or false"),
+        (
+            {"host": "http://hooks.test/genesys", "extra": {"allow_insecure_http": "yes"}},
+            "'allow_insecure_http' must be true or false",
+        ),
     ],
     ids=["login", "plain-http", "userinfo", "opt-out-not-bool"],
 )
@@ -192,8 +214,12 @@ def test_plain_http_needs_the_explicit_opt_out_which_is_not_sent(monkeypatch, re
     from genesys_cloud.operators.notify import post_event
 
     private = "http://receiver.internal/genesys"
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(
-        {"conn_type": "http", "host": private, "password": "s3cret", "extra": {"allow_insecure_http": True}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
+        json.dumps(
+            {"conn_type": "http", "host": private, "password": "s3cret", "extra": {"allow_insecure_http": True}}
+        ),
+    )
     requests_mock.post(private, status_code=200)
     assert post_event({"type": "t"}, "key-1") == 200
     assert "allow_insecure_http" not in {name.lower() for name in requests_mock.last_request.headers}

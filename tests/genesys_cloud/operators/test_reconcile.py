@@ -1,5 +1,6 @@
 """GenesysReconcileOperator: loaded details vs the day's aggregates. A complete load matches; details
 missing conversations (the emulator hides some from jobs, not from aggregates) make it ``incomplete``."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,14 @@ import pytest
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
-from tests.genesys_cloud.operators.operator_support import day_interval, make_context, prepare_warehouse, past_day, stage_day, table_count
+from tests.genesys_cloud.operators.operator_support import (
+    day_interval,
+    make_context,
+    past_day,
+    prepare_warehouse,
+    stage_day,
+    table_count,
+)
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")

@@ -1,5 +1,6 @@
 """GenesysReferenceDataOperator: each lookup list replaced in the warehouse, judged against the emulator's
 listing paged here with plain HTTP; a missing permission fails the table and keeps its old snapshot."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,7 +8,13 @@ import requests
 
 from genesys_cloud.api.exceptions import GenesysPermissionError
 from genesys_cloud.operators.reference_data import GenesysReferenceDataOperator
-from tests.genesys_cloud.operators.operator_support import EMULATOR_CLIENT, make_context, qualified, select_rows, set_genesys_connection
+from tests.genesys_cloud.operators.operator_support import (
+    EMULATOR_CLIENT,
+    make_context,
+    qualified,
+    select_rows,
+    set_genesys_connection,
+)
 
 LISTINGS = {
     "users": ("/api/v2/users", {"state": "any"}),
@@ -18,13 +25,18 @@ LISTINGS = {
 
 def listed_ids(base_url: str, table: str) -> set[str]:
     """Every entity id of the listing, paged with requests alone (pageNumber until pageCount)."""
-    token = requests.post(f"{base_url}/oauth/token", data={"grant_type": "client_credentials"},
-                          auth=EMULATOR_CLIENT, timeout=10).json()["access_token"]
+    token = requests.post(
+        f"{base_url}/oauth/token", data={"grant_type": "client_credentials"}, auth=EMULATOR_CLIENT, timeout=10
+    ).json()["access_token"]
     path, params = LISTINGS[table]
     ids: set[str] = set()
     for number in range(1, 100):  # bounded: the emulator's lists are far shorter
-        page = requests.get(f"{base_url}{path}", params={**params, "pageSize": 25, "pageNumber": number},
-                            headers={"Authorization": f"Bearer {token}"}, timeout=10).json()
+        page = requests.get(
+            f"{base_url}{path}",
+            params={**params, "pageSize": 25, "pageNumber": number},
+            headers={"Authorization": f"Bearer {token}"},
+            timeout=10,
+        ).json()
         ids.update(entity["id"] for entity in page["entities"])
         if number >= page["pageCount"]:
             return ids
@@ -75,5 +87,7 @@ def test_a_missing_permission_fails_and_keeps_the_old_snapshot(genesys, sqlite_w
 
 
 def test_an_unknown_table_is_refused_at_parse_time():
-    with pytest.raises(ValueError, match="unknown reference table 'skills'; expected one of users, queues, wrapup_codes"):
+    with pytest.raises(
+        ValueError, match="unknown reference table 'skills'; expected one of users, queues, wrapup_codes"
+    ):
         GenesysReferenceDataOperator(task_id="refresh_skills", table="skills")

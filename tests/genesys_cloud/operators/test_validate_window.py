@@ -1,8 +1,9 @@
 """GenesysWindowOperator: the plan from the data interval or params, and every rejection (field named, no retry)."""
+
 from __future__ import annotations
 
 import json
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from airflow.sdk.exceptions import AirflowFailException
@@ -61,15 +62,23 @@ def test_lookback_setting_is_the_default(configured, monkeypatch, days):
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc).replace(microsecond=0)
+    return datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.mark.parametrize(
     ("params", "field", "message"),
     [
-        ({"interval_start": iso(past_day(2)), "interval_end": iso(past_day(3))}, "interval_end", "before interval_start"),
+        (
+            {"interval_start": iso(past_day(2)), "interval_end": iso(past_day(3))},
+            "interval_end",
+            "before interval_start",
+        ),
         ({"interval_start": iso(past_day(2)), "interval_end": iso(past_day(2))}, "interval_end", "empty"),
-        ({"interval_start": iso(past_day(1)), "interval_end": iso(_now() + timedelta(days=1))}, "interval_end", "future"),
+        (
+            {"interval_start": iso(past_day(1)), "interval_end": iso(_now() + timedelta(days=1))},
+            "interval_end",
+            "future",
+        ),
         ({"interval_start": iso(past_day(800)), "interval_end": iso(past_day(799))}, "interval_start", "retention"),
         ({"interval_start": iso(past_day(40)), "interval_end": iso(past_day(2))}, "interval_end", "job interval limit"),
         ({"interval_start": iso(past_day(2))}, "interval_end", "is required"),
@@ -103,13 +112,17 @@ def test_a_backfill_run_defaults_to_no_lookback_but_its_param_overrides(configur
 def test_lookback_past_the_job_limit_is_rejected(configured, monkeypatch):
     monkeypatch.setenv("AIRFLOW_VAR_GENESYS_MAX_JOB_INTERVAL_DAYS", "3")
 
-    with pytest.raises(AirflowFailException, match=r"lookback_days: 5 days back .* over genesys_max_job_interval_days \(3\)"):
+    with pytest.raises(
+        AirflowFailException, match=r"lookback_days: 5 days back .* over genesys_max_job_interval_days \(3\)"
+    ):
         plan_for(lookback_days=5)
 
 
 @pytest.mark.parametrize("value", ["a week", "1.5"])
 def test_an_unreadable_lookback_param_is_named(configured, value):
-    with pytest.raises(AirflowFailException, match=f"param lookback_days must be a whole number of days .*got '{value}'"):
+    with pytest.raises(
+        AirflowFailException, match=f"param lookback_days must be a whole number of days .*got '{value}'"
+    ):
         plan_for(lookback_days=value)
 
 
@@ -157,38 +170,52 @@ def test_invalid_warehouse_url_does_not_quote_the_password(staging_root, monkeyp
 
 
 def test_unknown_copy_format_is_named_with_the_allowed_values(staging_root, monkeypatch, tmp_path):
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
-        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": {"copy_format": "csv"}}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_WAREHOUSE",
+        json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": {"copy_format": "csv"}}),
+    )
 
     with pytest.raises(AirflowFailException, match=r"extra.copy_format='csv' is not supported; allowed: text, binary"):
         plan_for()
 
 
-@pytest.mark.parametrize(("extra", "bulk"), [({}, "auto"), ({"copy_format": "text"}, "auto"),
-                                             ({"copy_format": "binary"}, "copy")])
+@pytest.mark.parametrize(
+    ("extra", "bulk"), [({}, "auto"), ({"copy_format": "text"}, "auto"), ({"copy_format": "binary"}, "copy")]
+)
 def test_copy_format_picks_the_bulk_path(monkeypatch, tmp_path, extra, bulk):
     from genesys_cloud.warehouse_connection import warehouse_bulk_path
 
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
-        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": extra}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_WAREHOUSE",
+        json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": extra}),
+    )
     assert warehouse_bulk_path() == bulk
 
 
-def test_a_normalize_worker_setting_that_is_not_a_boolean_is_named_with_the_allowed_values(staging_root, monkeypatch, tmp_path):
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
-        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": {"normalize_worker": "no"}}))
+def test_a_normalize_worker_setting_that_is_not_a_boolean_is_named_with_the_allowed_values(
+    staging_root, monkeypatch, tmp_path
+):
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_WAREHOUSE",
+        json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": {"normalize_worker": "no"}}),
+    )
 
-    with pytest.raises(AirflowFailException, match=r"extra.normalize_worker='no' is not supported; allowed: true, false"):
+    with pytest.raises(
+        AirflowFailException, match=r"extra.normalize_worker='no' is not supported; allowed: true, false"
+    ):
         plan_for()
 
 
-@pytest.mark.parametrize(("extra", "worker_min_pages"), [({}, 2), ({"normalize_worker": True}, 2),
-                                                         ({"normalize_worker": False}, None)])
+@pytest.mark.parametrize(
+    ("extra", "worker_min_pages"), [({}, 2), ({"normalize_worker": True}, 2), ({"normalize_worker": False}, None)]
+)
 def test_normalize_worker_setting_reaches_the_warehouse(monkeypatch, tmp_path, extra, worker_min_pages):
     from genesys_cloud.warehouse_connection import open_warehouse
 
-    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_WAREHOUSE", json.dumps(
-        {"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": extra}))
+    monkeypatch.setenv(
+        "AIRFLOW_CONN_GENESYS_WAREHOUSE",
+        json.dumps({"conn_type": "sqlite", "host": str(tmp_path / "w.db"), "extra": extra}),
+    )
     warehouse = open_warehouse()
     assert warehouse.worker_min_pages == worker_min_pages
     warehouse.dispose()

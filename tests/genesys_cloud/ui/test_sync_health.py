@@ -1,4 +1,5 @@
 """The plugin as Airflow loads it: discovered in plugins/, mounted in the real api-server app, behind Airflow's auth."""
+
 from __future__ import annotations
 
 import json
@@ -8,7 +9,6 @@ import sys
 import pytest
 
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
-
 from tests.support.health_world import write_attempts
 
 pytestmark = pytest.mark.usefixtures("airflow_db")  # the shared one: tests/support/fixtures_airflow.py
@@ -56,7 +56,11 @@ def test_discovered_with_a_navigation_entry_and_without_importing_the_app():
     plugin = next(p for p in plugins if p.name == "genesys_sync_health")
     assert plugin.fastapi_apps[0]["url_prefix"] == "/genesys-sync-health"
     view = plugin.external_views[0]
-    assert (view["destination"], view["url_route"], view["href"]) == ("nav", "genesys-sync-health", "genesys-sync-health/")
+    assert (view["destination"], view["url_route"], view["href"]) == (
+        "nav",
+        "genesys-sync-health",
+        "genesys-sync-health/",
+    )
     assert "sync_health" not in sys.modules  # .airflowignore: not imported as a top-level plugin module
 
 

@@ -1,9 +1,9 @@
 """Same seed ⇒ byte-identical responses, across independent emulator processes' state."""
+
 from __future__ import annotations
 
 from genesys_emulator.config import EmulatorConfig
 from genesys_emulator.testing import EmulatorServer
-
 from tests.support.emulator_api import DETAILS, JOBS, ApiClient
 
 INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
@@ -15,12 +15,16 @@ def capture(seed: int) -> list[bytes]:
     with EmulatorServer(EmulatorConfig(seed=seed, **FIXED)) as server:
         api = ApiClient(server.base_url)
         bodies = [
-            api.post(DETAILS + "/query", json={"interval": INTERVAL, "paging": {"pageSize": 100, "pageNumber": 2}}).content,
+            api.post(
+                DETAILS + "/query", json={"interval": INTERVAL, "paging": {"pageSize": 100, "pageNumber": 2}}
+            ).content,
             api.get("/api/v2/users", params={"state": "any"}).content,
             api.get("/api/v2/routing/queues").content,
             api.get("/api/v2/routing/wrapupcodes").content,
-            api.post("/api/v2/analytics/conversations/aggregates/query",
-                     json={"interval": INTERVAL, "metrics": ["tHandle"], "groupBy": ["queueId"]}).content,
+            api.post(
+                "/api/v2/analytics/conversations/aggregates/query",
+                json={"interval": INTERVAL, "metrics": ["tHandle"], "groupBy": ["queueId"]},
+            ).content,
         ]
         job_id = api.submit_job(INTERVAL)
         bodies.append(job_id.encode())

@@ -1,6 +1,7 @@
 """The official Genesys SDK (PureCloudPlatformClientV2) drives the emulator: every response
 must deserialize with no ``outdated_sdk_version`` enum, no missing required field, and no key
 the SDK does not know."""
+
 from __future__ import annotations
 
 import os
@@ -12,14 +13,14 @@ import time
 import pytest
 import requests
 
-from tests.support.sdk_audit import audit, dropped_keys
 from tests.support.emulator_api import DETAILS, JOBS, fetch_token, hour_interval, require_module
+from tests.support.sdk_audit import audit, dropped_keys
 
 PureCloud = require_module("PureCloudPlatformClientV2")
 from PureCloudPlatformClientV2.rest import ApiException  # noqa: E402
 
 
-def sdk_client(base_url: str) -> "PureCloud.ApiClient":
+def sdk_client(base_url: str) -> PureCloud.ApiClient:
     return PureCloud.ApiClient(host=base_url).get_client_credentials_token("emulator-client", "emulator-secret")
 
 
@@ -69,8 +70,12 @@ def test_sync_query_pages(emulator, sdk):
         response = analytics.post_analytics_conversations_details_query(query)
         if not response.conversations:
             break
-        raw_page = raw(emulator.base_url, "POST", DETAILS + "/query",
-                       json={"interval": interval, "paging": {"pageSize": 100, "pageNumber": page}})
+        raw_page = raw(
+            emulator.base_url,
+            "POST",
+            DETAILS + "/query",
+            json={"interval": interval, "paging": {"pageSize": 100, "pageNumber": page}},
+        )
         assert_faithful(response, raw_page, sdk)
         seen += [c.conversation_id for c in response.conversations]
         page += 1
@@ -106,8 +111,12 @@ def test_job_submit_poll_results_and_delete(emulator, sdk):
 
 def test_get_by_id_and_multi_get(emulator, sdk):
     analytics = PureCloud.AnalyticsApi(sdk)
-    ids = [c["conversationId"] for c in raw(emulator.base_url, "POST", DETAILS + "/query",
-                                            json={"interval": hour_interval()})["conversations"][:2]]
+    ids = [
+        c["conversationId"]
+        for c in raw(emulator.base_url, "POST", DETAILS + "/query", json={"interval": hour_interval()})[
+            "conversations"
+        ][:2]
+    ]
     single = analytics.get_analytics_conversation_details(ids[0])
     assert audit(single) == [] and single.conversation_id == ids[0]
     multi = analytics.get_analytics_conversations_details(id=ids)
@@ -122,23 +131,47 @@ def test_aggregates(emulator, sdk):
     query.metrics = ["nOffered", "tHandle", "tTalk", "tAcd"]
     response = PureCloud.AnalyticsApi(sdk).post_analytics_conversations_aggregates_query(query)
     assert response.results and audit(response) == []
-    raw_json = raw(emulator.base_url, "POST", "/api/v2/analytics/conversations/aggregates/query",
-                   json={"interval": query.interval, "granularity": "PT1H", "groupBy": query.group_by,
-                         "metrics": query.metrics})
+    raw_json = raw(
+        emulator.base_url,
+        "POST",
+        "/api/v2/analytics/conversations/aggregates/query",
+        json={"interval": query.interval, "granularity": "PT1H", "groupBy": query.group_by, "metrics": query.metrics},
+    )
     assert dropped_keys(raw_json, response, sdk) == set()
 
 
-@pytest.mark.parametrize("call, path, params", [
-    (lambda s: PureCloud.UsersApi(s).get_users(page_size=100, state="any"), "/api/v2/users", {"pageSize": 100, "state": "any"}),
-    (lambda s: PureCloud.RoutingApi(s).get_routing_queues(page_size=100), "/api/v2/routing/queues", {"pageSize": 100}),
-    (lambda s: PureCloud.RoutingApi(s).get_routing_wrapupcodes(page_size=100), "/api/v2/routing/wrapupcodes", {"pageSize": 100}),
-    (lambda s: PureCloud.AuthorizationApi(s).get_authorization_divisions(page_size=100),
-     "/api/v2/authorization/divisions", {"pageSize": 100}),
-    (lambda s: PureCloud.AuthorizationApi(s).get_authorization_divisionspermitted_paged_me(
-        "analytics:conversationDetail:view", page_size=100),
-     "/api/v2/authorization/divisionspermitted/paged/me",
-     {"permission": "analytics:conversationDetail:view", "pageSize": 100}),
-])
+@pytest.mark.parametrize(
+    "call, path, params",
+    [
+        (
+            lambda s: PureCloud.UsersApi(s).get_users(page_size=100, state="any"),
+            "/api/v2/users",
+            {"pageSize": 100, "state": "any"},
+        ),
+        (
+            lambda s: PureCloud.RoutingApi(s).get_routing_queues(page_size=100),
+            "/api/v2/routing/queues",
+            {"pageSize": 100},
+        ),
+        (
+            lambda s: PureCloud.RoutingApi(s).get_routing_wrapupcodes(page_size=100),
+            "/api/v2/routing/wrapupcodes",
+            {"pageSize": 100},
+        ),
+        (
+            lambda s: PureCloud.AuthorizationApi(s).get_authorization_divisions(page_size=100),
+            "/api/v2/authorization/divisions",
+            {"pageSize": 100},
+        ),
+        (
+            lambda s: PureCloud.AuthorizationApi(s).get_authorization_divisionspermitted_paged_me(
+                "analytics:conversationDetail:view", page_size=100
+            ),
+            "/api/v2/authorization/divisionspermitted/paged/me",
+            {"permission": "analytics:conversationDetail:view", "pageSize": 100},
+        ),
+    ],
+)
 def test_lookups(emulator, sdk, call, path, params):
     listing = call(sdk)
     assert listing.entities and listing.total == len(listing.entities)
@@ -152,15 +185,21 @@ def test_divisions_permitted_to_a_limited_client(emulator, sdk):
     emulator.control.add_client("retail-only", "s3cret", divisions=[every[1].id])
     limited = PureCloud.ApiClient(host=emulator.base_url).get_client_credentials_token("retail-only", "s3cret")
     permitted = PureCloud.AuthorizationApi(limited).get_authorization_divisionspermitted_paged_me(
-        "analytics:conversationDetail:view")
+        "analytics:conversationDetail:view"
+    )
     assert [d.id for d in permitted.entities] == [every[1].id] and permitted.all_divs_permitted is False
     assert audit(permitted) == []
-    assert authorization.get_authorization_divisionspermitted_paged_me(
-        "analytics:conversationDetail:view").all_divs_permitted is True
+    assert (
+        authorization.get_authorization_divisionspermitted_paged_me(
+            "analytics:conversationDetail:view"
+        ).all_divs_permitted
+        is True
+    )
     emulator.control.add_client("lookups-only", "s3cret", permissions=["routing:queue:view"])
     lookups = PureCloud.ApiClient(host=emulator.base_url).get_client_credentials_token("lookups-only", "s3cret")
     none = PureCloud.AuthorizationApi(lookups).get_authorization_divisionspermitted_paged_me(
-        "analytics:conversationDetail:view")
+        "analytics:conversationDetail:view"
+    )
     assert none.entities == [] and none.all_divs_permitted is False
 
 
@@ -203,9 +242,23 @@ def cli_emulator():
     """The acceptance set-up verbatim: the CLI with seed 7 and 5000 conversations per day."""
     port = _free_port()
     process = subprocess.Popen(
-        [sys.executable, "-m", "genesys_emulator", "--host", "127.0.0.1", "--port", str(port), "--seed", "7",
-         "--conversations-per-day", "5000", "--log-level", "warning"],
-        stdout=subprocess.DEVNULL, cwd=os.path.expanduser("~"),
+        [
+            sys.executable,
+            "-m",
+            "genesys_emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--seed",
+            "7",
+            "--conversations-per-day",
+            "5000",
+            "--log-level",
+            "warning",
+        ],
+        stdout=subprocess.DEVNULL,
+        cwd=os.path.expanduser("~"),
     )
     base_url = f"http://127.0.0.1:{port}"
     try:

@@ -1,6 +1,7 @@
 """Scripted faults over real HTTP: statuses, dropped and truncated bodies, job faults,
 cursor rejection, hidden conversations, and the seeded probability mode; then the fault book
 itself (consumed in order and by route, seeded probabilities) without HTTP."""
+
 from __future__ import annotations
 
 import json
@@ -14,9 +15,16 @@ from tests.support.emulator_api import DETAILS, JOBS, ApiClient, day_interval, h
 RESULTS_OP = "get_analytics_conversations_details_job_results"
 
 
-@pytest.mark.parametrize("status, code", [(500, "internal.server.error"), (502, "bad.gateway"),
-                                          (503, "service.unavailable"), (504, "request.timeout"),
-                                          (401, "bad.credentials")])
+@pytest.mark.parametrize(
+    "status, code",
+    [
+        (500, "internal.server.error"),
+        (502, "bad.gateway"),
+        (503, "service.unavailable"),
+        (504, "request.timeout"),
+        (401, "bad.credentials"),
+    ],
+)
 def test_status_fault_answers_next_calls_then_recovers(emulator, api: ApiClient, status, code):
     emulator.control.add_fault("get_users", "status", count=2, status=status)
     responses = [api.get("/api/v2/users") for _ in range(3)]
@@ -143,6 +151,7 @@ def test_body_fault_waits_for_a_successful_response(emulator, api: ApiClient):
 
 
 # --- the fault book itself, without HTTP ----------------------------------------------------------
+
 
 def test_fault_book_consumes_in_order_and_by_route():
     book = FaultBook()

@@ -1,11 +1,11 @@
 """Async details jobs as a state machine, without HTTP: cursors bound to their job, progression, ids,
 scripted expiry."""
+
 from __future__ import annotations
 
-
 from genesys_emulator.config import EmulatorConfig
-from genesys_emulator.service.jobs import CursorCodec, JobStore
 from genesys_emulator.service.clock import Clock
+from genesys_emulator.service.jobs import CursorCodec, JobStore
 
 KEYS = [(None, i) for i in range(10)]
 

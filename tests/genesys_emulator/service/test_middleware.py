@@ -1,4 +1,5 @@
 """Behaviour every API response shares: headers, ErrorBody, rate limiting, body rules."""
+
 from __future__ import annotations
 
 import uuid
@@ -82,7 +83,9 @@ def test_malformed_json_is_400_bad_request(api: ApiClient):
     assert response.status_code == 400 and response.json()["code"] == "bad.request"
 
 
-@pytest.mark.parametrize("field", ["dateFrom", "size", "continuationToken", "filter", "view", "mediaEndpointStatFilters"])
+@pytest.mark.parametrize(
+    "field", ["dateFrom", "size", "continuationToken", "filter", "view", "mediaEndpointStatFilters"]
+)
 @pytest.mark.parametrize("path", [QUERY, JOBS])
 def test_tutorial_fields_are_rejected(api: ApiClient, path, field):
     response = api.post(path, json={"interval": day_interval(), field: 1})
@@ -108,11 +111,22 @@ def test_unknown_path_and_method_use_error_body(api: ApiClient):
 def test_gateway_prefixes_are_accepted(emulator):
     emulator.control.reset(login_path_prefix="/login", api_path_prefix="/api")
 
-    token = requests.post(f"{emulator.base_url}/login/oauth/token", auth=("emulator-client", "emulator-secret"),
-                          data={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
-    response = requests.get(f"{emulator.base_url}/api/api/v2/users", headers={"Authorization": f"Bearer {token}"}, timeout=10)
+    token = requests.post(
+        f"{emulator.base_url}/login/oauth/token",
+        auth=("emulator-client", "emulator-secret"),
+        data={"grant_type": "client_credentials"},
+        timeout=10,
+    ).json()["access_token"]
+    response = requests.get(
+        f"{emulator.base_url}/api/api/v2/users", headers={"Authorization": f"Bearer {token}"}, timeout=10
+    )
     assert response.status_code == 200
-    assert requests.get(f"{emulator.base_url}/api/v2/users", headers={"Authorization": f"Bearer {token}"}, timeout=10).status_code == 200
+    assert (
+        requests.get(
+            f"{emulator.base_url}/api/v2/users", headers={"Authorization": f"Bearer {token}"}, timeout=10
+        ).status_code
+        == 200
+    )
 
 
 def test_unexpected_handler_error_is_a_genesys_500(emulator, api: ApiClient, monkeypatch):

@@ -1,4 +1,5 @@
 """The org's rate limit as Genesys reports it: a fixed window per token and bucket, on the service clock."""
+
 from __future__ import annotations
 
 from genesys_emulator.service.clock import Clock

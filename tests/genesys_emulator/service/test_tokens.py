@@ -1,4 +1,5 @@
 """Bearer tokens the emulator issues: each expires by its lifetime on the service clock, or on demand."""
+
 from __future__ import annotations
 
 from genesys_emulator.config import ClientConfig

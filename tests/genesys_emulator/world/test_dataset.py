@@ -9,6 +9,7 @@ Checked to catch a real bug: with the frozen org's watermark filter changed to c
 conversationStart instead of the activity end (dataset.Dataset.matching), the frozen test
 fails (the job returns conversations still active after the watermark); with the living
 org's overlap test loosened by an hour, the living test fails."""
+
 from __future__ import annotations
 
 import pytest
@@ -37,13 +38,18 @@ def _activity_end(record: dict) -> str:
     """conversationEnd, or the newest instant the record shows while it is open."""
     if "conversationEnd" in record:
         return record["conversationEnd"]
-    stamps = [g.get("segmentEnd", g["segmentStart"]) for p in record["participants"]
-              for s in p["sessions"] for g in s["segments"]]
+    stamps = [
+        g.get("segmentEnd", g["segmentStart"])
+        for p in record["participants"]
+        for s in p["sessions"]
+        for g in s["segments"]
+    ]
     return max(stamps)
 
 
-def _expected(universe: list[dict], *, available_until: str, living: bool,
-              divisions: set[str] | None = None) -> list[str]:
+def _expected(
+    universe: list[dict], *, available_until: str, living: bool, divisions: set[str] | None = None
+) -> list[str]:
     start, end = INTERVAL.split("/")
     wanted = []
     for record in universe:
@@ -52,7 +58,7 @@ def _expected(universe: list[dict], *, available_until: str, living: bool,
         overlaps = began < end and began >= DAY_START and (finished is None or finished >= start)
         if living:  # the org's state at the clock: open conversations overlap what follows
             available = began <= available_until
-        else:       # frozen: only what had ended (or last happened) by the watermark
+        else:  # frozen: only what had ended (or last happened) by the watermark
             overlaps = began < end and began >= DAY_START and _activity_end(record) >= start
             available = _activity_end(record) <= available_until
         in_reach = divisions is None or bool(divisions & set(record["divisionIds"]))
@@ -93,8 +99,9 @@ def test_frozen_org_jobs_match_the_oracle(emulator, api: ApiClient):
     universe = _universe(emulator, api)
     emulator.control.set_clock(CLOCK)
     expected = _expected(universe, available_until=watermark, living=False)
-    assert any(r["conversationStart"] < watermark < _activity_end(r) for r in universe), \
+    assert any(r["conversationStart"] < watermark < _activity_end(r) for r in universe), (
         "the universe must hold conversations the watermark excludes, or the check is empty"
+    )
     assert 0 < len(expected) < len(universe)
     assert _job(api) == expected
     assert sorted(emulator.control.ground_truth(INTERVAL)["conversation_ids"]) == expected
@@ -109,8 +116,9 @@ def test_living_org_jobs_and_sync_match_the_oracle(emulator, api: ApiClient):
     emulator.control.set_clock(CLOCK)
     universe = _universe(emulator, api)
     expected = _expected(universe, available_until=CLOCK, living=True)
-    assert any("conversationEnd" not in r for r in universe if r["conversationId"] in expected), \
+    assert any("conversationEnd" not in r for r in universe if r["conversationId"] in expected), (
         "conversations in progress at the clock must be part of the answer"
+    )
     assert any(r["conversationEnd"] < INTERVAL.split("/")[0] for r in universe if "conversationEnd" in r)
     assert _job(api) == expected
     assert sorted(emulator.control.ground_truth(INTERVAL)["conversation_ids"]) == expected
@@ -120,4 +128,3 @@ def test_living_org_jobs_and_sync_match_the_oracle(emulator, api: ApiClient):
     assert 0 < len(scoped) < len(expected)
     assert _job(limited) == scoped
     assert _sync_overlap(emulator, limited) == scoped
-

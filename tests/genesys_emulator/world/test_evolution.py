@@ -2,6 +2,7 @@
 corrections, re-opened threads, erasures), the clock is settable, and ``frozen`` keeps the
 old world. The generator's event columns only pick which conversation to watch; every
 assertion is on what the API serves."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -13,7 +14,6 @@ from genesys_emulator.__main__ import config_from_args, parse_args
 from genesys_emulator.world.determinism import iso_ms
 from genesys_emulator.world.evolution import EvolutionSettings
 from genesys_emulator.world.generator import DataGenerator
-
 from tests.support.emulator_api import DETAILS, JOBS, ApiClient
 
 DAY = date(2024, 5, 1)
@@ -44,8 +44,12 @@ def _get(api: ApiClient, conversation_id: str) -> dict | None:
 
 
 def _segments(record: dict) -> set[tuple]:
-    return {(s["sessionId"], g["segmentStart"], g["segmentType"])
-            for p in record["participants"] for s in p["sessions"] for g in s["segments"]}
+    return {
+        (s["sessionId"], g["segmentStart"], g["segmentType"])
+        for p in record["participants"]
+        for s in p["sessions"]
+        for g in s["segments"]
+    }
 
 
 def _job_ids(api: ApiClient, interval: str) -> set[str]:
@@ -87,8 +91,11 @@ def test_an_ongoing_conversation_ends_later_and_keeps_what_it_had(emulator, api:
 def test_evaluations_and_surveys_arrive_after_the_end(emulator, api: ApiClient):
     _at(emulator, int(_EVOLUTION.evaluation_at.max()) + 1)
     ids = _GENERATOR.day_skeleton(DAY).ids[:300]
-    finals = [c for batch in range(0, 300, 100)
-              for c in api.get(DETAILS, params={"id": ",".join(ids[batch:batch + 100])}).json()["conversations"]]
+    finals = [
+        c
+        for batch in range(0, 300, 100)
+        for c in api.get(DETAILS, params={"id": ",".join(ids[batch : batch + 100])}).json()["conversations"]
+    ]
     for kind in ("evaluations", "surveys"):
         record = next(c for c in finals if kind in c)
         arrived = record[kind][0]["eventTime"]
@@ -101,12 +108,18 @@ def test_evaluations_and_surveys_arrive_after_the_end(emulator, api: ApiClient):
 
 def _ms(iso: str) -> int:
     from genesys_emulator.service.validation import parse_instant_ms
+
     return parse_instant_ms(iso)
 
 
 def _wrapup_codes(record: dict) -> list[str]:
-    return [g["wrapUpCode"] for p in record["participants"] for s in p["sessions"]
-            for g in s["segments"] if "wrapUpCode" in g]
+    return [
+        g["wrapUpCode"]
+        for p in record["participants"]
+        for s in p["sessions"]
+        for g in s["segments"]
+        if "wrapUpCode" in g
+    ]
 
 
 def test_a_wrapup_code_is_corrected_after_the_fact(emulator, api: ApiClient):
@@ -127,8 +140,9 @@ def test_a_wrapup_code_is_corrected_after_the_fact(emulator, api: ApiClient):
 def test_a_thread_reopens_days_later_and_its_end_moves(emulator, api: ApiClient):
     emulator.control.configure(overlap_from_interval_start_day=True)
     index = _first(_EVOLUTION.reopen_start)
-    first_end, again, again_end = (int(c[index]) for c in (
-        _EVOLUTION.first_end, _EVOLUTION.reopen_start, _EVOLUTION.reopen_end))
+    first_end, again, again_end = (
+        int(c[index]) for c in (_EVOLUTION.first_end, _EVOLUTION.reopen_start, _EVOLUTION.reopen_end)
+    )
     assert again - first_end >= 86_400_000
     last_minute = "2024-05-01T23:59:00.000Z/2024-05-02T00:00:00.000Z"
     assert first_end < _ms("2024-05-01T23:59:00.000Z")
@@ -147,7 +161,8 @@ def test_a_thread_reopens_days_later_and_its_end_moves(emulator, api: ApiClient)
     final = _get(api, _id(index))
     assert final["conversationEnd"] == iso_ms(again_end)
     assert sum(len(p["sessions"]) for p in final["participants"]) > sum(
-        len(p["sessions"]) for p in closed["participants"])
+        len(p["sessions"]) for p in closed["participants"]
+    )
 
 
 def test_an_erased_conversation_is_gone_from_every_endpoint(emulator, api: ApiClient):
@@ -173,8 +188,13 @@ def test_an_erased_conversation_is_gone_from_every_endpoint(emulator, api: ApiCl
     assert _id(index) not in emulator.control.ground_truth(window)["conversation_ids"]
     sync = api.post(DETAILS + "/query", json={"interval": window, "paging": {"pageSize": 100, "pageNumber": 1}})
     assert _id(index) not in {c["conversationId"] for c in sync.json().get("conversations", [])}
-    own = sum(1 for p in record["participants"] for s in p["sessions"] for m in s.get("metrics", [])
-              if m["name"] == "nOffered" and window.split("/")[0] <= m["emitDate"] < window.split("/")[1])
+    own = sum(
+        1
+        for p in record["participants"]
+        for s in p["sessions"]
+        for m in s.get("metrics", [])
+        if m["name"] == "nOffered" and window.split("/")[0] <= m["emitDate"] < window.split("/")[1]
+    )
     assert before - offered() == own >= 1
 
 
@@ -240,11 +260,17 @@ def test_a_client_limited_to_a_division_sees_only_its_conversations(emulator, ap
     assert served == expected
     hidden = next(c["conversationId"] for c in everything if retail not in c["divisionIds"])
     assert limited.get(f"/api/v2/analytics/conversations/{hidden}/details").status_code == 404
-    assert limited.get(DETAILS, params={"id": f"{hidden},{expected[0]}"}).json()["conversations"][0][
-        "conversationId"] == expected[0]
+    assert (
+        limited.get(DETAILS, params={"id": f"{hidden},{expected[0]}"}).json()["conversations"][0]["conversationId"]
+        == expected[0]
+    )
     body = {"interval": interval, "metrics": ["nOffered"]}
-    count = {name: client.post("/api/v2/analytics/conversations/aggregates/query", json=body).json()[
-        "results"][0]["data"][0]["metrics"][0]["stats"]["count"] for name, client in (("all", api), ("retail", limited))}
+    count = {
+        name: client.post("/api/v2/analytics/conversations/aggregates/query", json=body).json()["results"][0]["data"][
+            0
+        ]["metrics"][0]["stats"]["count"]
+        for name, client in (("all", api), ("retail", limited))
+    }
     assert 0 < count["retail"] < count["all"]
 
 

@@ -1,12 +1,13 @@
 """The emulator's data generator: determinism, record shape, and its cheap side (skeleton caching, id lookup,
 interval selection)."""
+
 from __future__ import annotations
 
 import os
 import re
 import subprocess
 import sys
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import orjson
 import pytest
@@ -18,26 +19,92 @@ from genesys_emulator.world.skeleton import MAX_DURATION_MS
 DAY = date(2024, 5, 1)
 PER_DAY = 2000
 TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
-PURPOSES = {"acd", "agent", "api", "botflow", "campaign", "customer", "dialer", "external", "fax",
-            "group", "inbound", "ivr", "manual", "outbound", "station", "user", "voicemail",
-            "voicesurveyflow", "workflow"}
-MEDIA = {"callback", "chat", "cobrowse", "email", "internalmessage", "message",
-         "screenmonitoring", "screenshare", "unknown", "video", "voice"}
-SEGMENT_TYPES = {"alert", "barging", "callback", "coaching", "contacting", "converting", "delay",
-                 "dialing", "hold", "interact", "ivr", "monitoring", "parked", "scheduled",
-                 "screenmonitoring", "sharing", "system", "transmitting", "unknown", "uploading",
-                 "voicemail", "wrapup"}
-DISCONNECT_TYPES = {"client", "conferenceTransfer", "consultTransfer", "dndEndpoint",
-                    "dndTransfer", "endpoint", "error", "forwardTransfer", "inactivity",
-                    "noAnswerTransfer", "notAvailableTransfer", "other", "peer",
-                    "sessionExpired", "spam", "system", "takeover", "timeout", "transfer",
-                    "transportFailure", "uncallable"}
-ROUTINGS = {"Bullseye", "Conditional", "Direct", "Last", "Manual", "Predictive", "Preferred",
-            "Standard", "Vip"}
+PURPOSES = {
+    "acd",
+    "agent",
+    "api",
+    "botflow",
+    "campaign",
+    "customer",
+    "dialer",
+    "external",
+    "fax",
+    "group",
+    "inbound",
+    "ivr",
+    "manual",
+    "outbound",
+    "station",
+    "user",
+    "voicemail",
+    "voicesurveyflow",
+    "workflow",
+}
+MEDIA = {
+    "callback",
+    "chat",
+    "cobrowse",
+    "email",
+    "internalmessage",
+    "message",
+    "screenmonitoring",
+    "screenshare",
+    "unknown",
+    "video",
+    "voice",
+}
+SEGMENT_TYPES = {
+    "alert",
+    "barging",
+    "callback",
+    "coaching",
+    "contacting",
+    "converting",
+    "delay",
+    "dialing",
+    "hold",
+    "interact",
+    "ivr",
+    "monitoring",
+    "parked",
+    "scheduled",
+    "screenmonitoring",
+    "sharing",
+    "system",
+    "transmitting",
+    "unknown",
+    "uploading",
+    "voicemail",
+    "wrapup",
+}
+DISCONNECT_TYPES = {
+    "client",
+    "conferenceTransfer",
+    "consultTransfer",
+    "dndEndpoint",
+    "dndTransfer",
+    "endpoint",
+    "error",
+    "forwardTransfer",
+    "inactivity",
+    "noAnswerTransfer",
+    "notAvailableTransfer",
+    "other",
+    "peer",
+    "sessionExpired",
+    "spam",
+    "system",
+    "takeover",
+    "timeout",
+    "transfer",
+    "transportFailure",
+    "uncallable",
+}
+ROUTINGS = {"Bullseye", "Conditional", "Direct", "Last", "Manual", "Predictive", "Preferred", "Standard", "Vip"}
 
 
 def ms(timestamp: str) -> int:
-    parsed = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
+    parsed = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
     return round(parsed.timestamp() * 1000)
 
 
@@ -70,6 +137,7 @@ def walk_values(value):
 
 # --- determinism ----------------------------------------------------------------------------
 
+
 def test_same_seed_gives_byte_identical_records_regardless_of_generation_order():
     forward, backward = DataGenerator(7, 300), DataGenerator(7, 300)
     days = [DAY, DAY + timedelta(days=1)]
@@ -95,8 +163,13 @@ print(digest.hexdigest())
 def test_output_does_not_depend_on_the_process_hash_seed():
     """Guards against set/dict iteration order or hash() leaking into the data."""
     digests = {
-        subprocess.run([sys.executable, "-c", _DIGEST_SCRIPT], check=True, capture_output=True,
-                       text=True, env={**os.environ, "PYTHONHASHSEED": hash_seed}).stdout
+        subprocess.run(
+            [sys.executable, "-c", _DIGEST_SCRIPT],
+            check=True,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PYTHONHASHSEED": hash_seed},
+        ).stdout
         for hash_seed in ("1", "2")
     }
     assert len(digests) == 1 and len(digests.pop().strip()) == 64
@@ -115,11 +188,11 @@ def test_ids_are_unique_uuids(day_records: list[dict]):
     ids += [p["participantId"] for r in day_records for p in r["participants"]]
     ids += [s["sessionId"] for r in day_records for _, s in all_sessions(r)]
     assert len(ids) == len(set(ids))
-    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i)
-               for i in ids)
+    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i) for i in ids)
 
 
 # --- skeleton ---------------------------------------------------------------------------------
+
 
 def test_skeleton_is_sorted_and_matches_the_records(generator: DataGenerator, day_records: list[dict]):
     skeleton = generator.day_skeleton(DAY)
@@ -130,8 +203,9 @@ def test_skeleton_is_sorted_and_matches_the_records(generator: DataGenerator, da
         assert record["conversationId"] == skeleton.ids[index]
         assert ms(record["conversationStart"]) == skeleton.starts_ms[index]
         assert {s["mediaType"] for _, s in all_sessions(record)} == {skeleton.media_types[index]}
-        last_event = max(ms(v) for v in walk_values(record["participants"])
-                         if isinstance(v, str) and TIMESTAMP.match(v))
+        last_event = max(
+            ms(v) for v in walk_values(record["participants"]) if isinstance(v, str) and TIMESTAMP.match(v)
+        )
         assert last_event == skeleton.activity_ends_ms[index]
         assert ("conversationEnd" not in record) == skeleton.ongoing[index]
         if not skeleton.ongoing[index]:
@@ -140,6 +214,7 @@ def test_skeleton_is_sorted_and_matches_the_records(generator: DataGenerator, da
 
 
 # --- record shape -------------------------------------------------------------------------------
+
 
 def test_records_use_wire_format_and_section_5_enums(day_records: list[dict]):
     for record in day_records:
@@ -178,8 +253,11 @@ def test_segments_are_ordered_and_only_the_last_may_be_open(day_records: list[di
 
 def _durations(segments: list[dict], segment_type: str) -> list[tuple[int, int]]:
     """(duration, end) of each closed segment of one type."""
-    return [(ms(s["segmentEnd"]) - ms(s["segmentStart"]), ms(s["segmentEnd"]))
-            for s in segments if s["segmentType"] == segment_type and "segmentEnd" in s]
+    return [
+        (ms(s["segmentEnd"]) - ms(s["segmentStart"]), ms(s["segmentEnd"]))
+        for s in segments
+        if s["segmentType"] == segment_type and "segmentEnd" in s
+    ]
 
 
 def _metrics(session: dict, name: str) -> list[tuple[int, int]]:
@@ -191,7 +269,7 @@ def test_time_metrics_equal_the_segment_durations_that_produced_them(day_records
         for participant, session in all_sessions(record):
             segments = session["segments"]
             if participant["purpose"] == "acd":
-                (waited, ended), = _durations(segments, "interact")
+                ((waited, ended),) = _durations(segments, "interact")
                 assert (_metrics(session, "tAcd") or _metrics(session, "tAbandon")) == [(waited, ended)]
             if participant["purpose"] != "agent":
                 continue
@@ -203,7 +281,7 @@ def test_time_metrics_equal_the_segment_durations_that_produced_them(day_records
             if not wrapups:
                 assert "segmentEnd" not in segments[-1] and "conversationEnd" not in record
                 continue
-            (acw, wrap_end), = wrapups
+            ((acw, wrap_end),) = wrapups
             assert _metrics(session, "tAcw") == [(acw, wrap_end)]
             total_talk, total_held = sum(d for d, _ in talk), sum(d for d, _ in held)
             assert _metrics(session, "tTalkComplete") == [(total_talk, talk[-1][1])]
@@ -237,13 +315,16 @@ def test_every_referenced_id_exists_in_the_lookups(generator: DataGenerator, day
 
 
 def test_media_specific_session_fields(day_records: list[dict]):
-    expected = {"voice": {"ani", "dnis", "edgeId"}, "callback": {"callbackNumbers", "callbackScheduledTime"},
-                "chat": {"roomId"}, "email": {"addressFrom", "addressTo"},
-                "message": {"messageType", "addressFrom"}}
+    expected = {
+        "voice": {"ani", "dnis", "edgeId"},
+        "callback": {"callbackNumbers", "callbackScheduledTime"},
+        "chat": {"roomId"},
+        "email": {"addressFrom", "addressTo"},
+        "message": {"messageType", "addressFrom"},
+    }
     seen = set()
     for record in day_records:
-        participant, session = next((p, s) for p, s in all_sessions(record)
-                                    if p["purpose"] in {"customer", "external"})
+        participant, session = next((p, s) for p, s in all_sessions(record) if p["purpose"] in {"customer", "external"})
         assert expected[session["mediaType"]] <= session.keys()
         seen.add(session["mediaType"])
         if session["mediaType"] == "email":
@@ -276,8 +357,10 @@ def test_outbound_calls_are_placed_by_an_agent(day_records: list[dict]):
         session = agent["sessions"][0]
         assert session["direction"] == "outbound" and session["segments"][0]["segmentType"] == "dialing"
         assert _metrics(session, "tDialing") == _durations(session["segments"], "dialing")
-        assert ms(external["sessions"][0]["segments"][0]["segmentStart"]) == _durations(
-            session["segments"], "dialing")[0][1]
+        assert (
+            ms(external["sessions"][0]["segments"][0]["segmentStart"])
+            == _durations(session["segments"], "dialing")[0][1]
+        )
 
 
 def test_outcome_mix_covers_transfers_abandons_ongoing_and_feedback(day_records: list[dict]):
@@ -338,6 +421,7 @@ def test_reference_data_shapes(generator: DataGenerator):
 
 # --- the cheap side: skeleton caching, id lookup and interval selection --------------------------
 
+
 def test_locate_finds_each_conversation_from_its_id_alone(generator: DataGenerator):
     for day in (DAY, date(2031, 12, 31)):
         skeleton = generator.day_skeleton(day)
@@ -382,8 +466,7 @@ def test_interval_selection_matches_brute_force(window_hours: tuple[float, float
     end = day_start_ms(DAY) + int(window_hours[1] * 3_600_000)
     overlapping = generator.conversations_overlapping(start, end)
     assert overlapping == _brute_force(generator, days, lambda s, e: s < end and e >= start)
-    assert generator.conversations_starting(start, end) == _brute_force(
-        generator, days, lambda s, e: start <= s < end)
+    assert generator.conversations_starting(start, end) == _brute_force(generator, days, lambda s, e: start <= s < end)
 
 
 def test_conversations_spanning_midnight_are_found_from_the_next_day(generator: DataGenerator):

@@ -1,5 +1,6 @@
 """Generated records, one of every shape, read by the official Genesys SDK without loss:
 no unknown key dropped, no enum value the SDK does not know, no required field missing."""
+
 from __future__ import annotations
 
 import json
@@ -11,9 +12,8 @@ import pytest
 from genesys_emulator.world.evolution import EvolutionSettings
 from genesys_emulator.world.generator import DataGenerator, without_attributes
 from genesys_emulator.world.records import ConversationAssembler, ConversationSlot
-
-from tests.support.sdk_audit import audit, dropped_keys
 from tests.support.emulator_api import require_module
+from tests.support.sdk_audit import audit, dropped_keys
 
 PureCloud = require_module("PureCloudPlatformClientV2")
 DAY = date(2024, 5, 1)
@@ -32,8 +32,9 @@ class _JsonResponse:
 def _shape(record: dict) -> tuple:
     purposes = tuple(p["purpose"] for p in record["participants"])
     media = record["participants"][0]["sessions"][0]["mediaType"]
-    segment_types = frozenset(s["segmentType"] for p in record["participants"]
-                              for session in p["sessions"] for s in session["segments"])
+    segment_types = frozenset(
+        s["segmentType"] for p in record["participants"] for session in p["sessions"] for s in session["segments"]
+    )
     extras = tuple(key in record for key in ("conversationEnd", "surveys", "evaluations"))
     has_attributes = any("attributes" in p for p in record["participants"])
     return purposes, media, segment_types, extras, has_attributes
@@ -47,8 +48,9 @@ def _one_record_per_shape() -> list[dict]:
         shapes.setdefault(_shape(record), record)
     assembler = ConversationAssembler(42, generator.reference_data())
     for index in range(40):  # ongoing outbound calls are too rare to rely on sampling
-        slot = ConversationSlot(DAY, index, f"forced-{index}", 1_714_557_600_000,
-                                1_714_557_900_000, "voice", ongoing=True)
+        slot = ConversationSlot(
+            DAY, index, f"forced-{index}", 1_714_557_600_000, 1_714_557_900_000, "voice", ongoing=True
+        )
         record = assembler.build(slot)
         shapes.setdefault(_shape(record), record)
     return list(shapes.values())

@@ -1,4 +1,5 @@
 """The rendered page: every day in the table, one chart per view, plotly.js inline or by URL, escaping."""
+
 from __future__ import annotations
 
 import re
@@ -7,11 +8,10 @@ from datetime import timedelta
 import pytest
 from plotly.offline import get_plotlyjs
 
-from genesys_pipeline.report.audit import AuditRecord, write_audit
 from genesys_pipeline.health import render_health_page
 from genesys_pipeline.health.summary import default_end
+from genesys_pipeline.report.audit import AuditRecord, write_audit
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
-
 from tests.support.health_world import END, write_attempts
 
 
@@ -23,7 +23,7 @@ def engine(sqlite_url):
 
 
 def table_rows(page: str) -> list[list[str]]:
-    body = page[page.index('class="days"'):]
+    body = page[page.index('class="days"') :]
     return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)[1:]]
 
 
@@ -52,13 +52,20 @@ def test_page_without_any_attempt_says_so(engine):
 
 def test_window_ends_yesterday_or_at_a_newer_audited_day(engine):
     ahead = default_end() + timedelta(days=3)  # a manual run may sync a day after "yesterday"
-    write_audit(engine, AuditRecord(dag_id="d", run_id="r", try_number=1, partition=ahead.isoformat(), status="success"))
+    write_audit(
+        engine, AuditRecord(dag_id="d", run_id="r", try_number=1, partition=ahead.isoformat(), status="success")
+    )
     assert [row[0] for row in table_rows(render_health_page(engine, days=5))] == [
-        (ahead - timedelta(days=n)).isoformat() for n in range(5)]
+        (ahead - timedelta(days=n)).isoformat() for n in range(5)
+    ]
 
 
 def test_values_are_html_escaped(engine):
-    write_audit(engine, AuditRecord(dag_id="d", run_id="<script>alert(1)</script>", try_number=1,
-                                    partition="2026-11-24", status="failed"))
+    write_audit(
+        engine,
+        AuditRecord(
+            dag_id="d", run_id="<script>alert(1)</script>", try_number=1, partition="2026-11-24", status="failed"
+        ),
+    )
     page = render_health_page(engine, days=1, end=END, plotly_js="plotly.min.js")
     assert "<script>alert(1)</script>" not in page and "&lt;script&gt;alert(1)&lt;/script&gt;" in page

@@ -1,7 +1,8 @@
 """The sync-health aggregation on real SQLite and PostgreSQL warehouses, rows written by the product's writers."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import pandas as pd
 import pytest
@@ -11,8 +12,15 @@ from genesys_pipeline.health.sources import read_sources
 from genesys_pipeline.health.summary import MISSING, HealthTotals, default_end, partition_summary, window_days
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
 from genesys_pipeline.warehouse.schema import warehouse_table
-
-from tests.support.health_world import ATTEMPTS, END, Attempt, EXTRACTED_AT, load_conversations, write_aggregates, write_attempts
+from tests.support.health_world import (
+    ATTEMPTS,
+    END,
+    EXTRACTED_AT,
+    Attempt,
+    load_conversations,
+    write_aggregates,
+    write_attempts,
+)
 
 DAYS = 7  # 2026-11-18 .. 2026-11-24
 
@@ -25,7 +33,9 @@ def engine(warehouse_url):
 
 
 def summary_of(engine, days: int = DAYS, end: date = END):
-    return partition_summary(read_sources(engine, date.fromisoformat(window_days(days, end)[0])), days, end).set_index("partition")
+    return partition_summary(read_sources(engine, date.fromisoformat(window_days(days, end)[0])), days, end).set_index(
+        "partition"
+    )
 
 
 def test_one_row_per_day_with_the_latest_attempts_status(engine):
@@ -33,8 +43,13 @@ def test_one_row_per_day_with_the_latest_attempts_status(engine):
     summary = summary_of(engine)
     assert list(summary.index) == window_days(DAYS, END) == [f"2026-11-{d}" for d in range(18, 25)]
     assert summary["status"].to_dict() == {
-        "2026-11-18": MISSING, "2026-11-19": "success", "2026-11-20": MISSING, "2026-11-21": "success",
-        "2026-11-22": "incomplete", "2026-11-23": "failed", "2026-11-24": MISSING,
+        "2026-11-18": MISSING,
+        "2026-11-19": "success",
+        "2026-11-20": MISSING,
+        "2026-11-21": "success",
+        "2026-11-22": "incomplete",
+        "2026-11-23": "failed",
+        "2026-11-24": MISSING,
     }
     assert summary["attempts"].to_dict() == {day: sum(a.partition == day for a in ATTEMPTS) for day in summary.index}
     assert summary.loc["2026-11-21", "failed_attempts"] == 1 and summary.loc["2026-11-19", "failed_attempts"] == 0
@@ -54,11 +69,16 @@ def test_counts_completeness_reconciliation_api_and_durations_come_from_the_late
 
 
 def test_api_use_counts_each_genesys_job_once(engine):
-    write_attempts(engine, (
-        Attempt("2026-11-20", "retry", requests=11, throttled=4, job_id="first"),  # job failed, the next try resubmitted
-        Attempt("2026-11-20", "success", 100, 100, requests=6, job_id="second"),
-        Attempt("2026-11-20", "success", 100, 100, requests=0, job_id="second"),  # a rerun served from staging
-    ))
+    write_attempts(
+        engine,
+        (
+            Attempt(
+                "2026-11-20", "retry", requests=11, throttled=4, job_id="first"
+            ),  # job failed, the next try resubmitted
+            Attempt("2026-11-20", "success", 100, 100, requests=6, job_id="second"),
+            Attempt("2026-11-20", "success", 100, 100, requests=0, job_id="second"),  # a rerun served from staging
+        ),
+    )
     row = summary_of(engine).loc["2026-11-20"]
     assert (row["api_requests"], row["api_throttled"]) == (11 + 6, 4)
 
@@ -94,8 +114,9 @@ def test_the_page_shows_the_latest_freshness_row(engine, warehouse_url):
     write_attempts(engine)
     freshness = warehouse_table(engine, "partition_freshness")
     with engine.begin() as conn:  # a later read found one of the two still open, the other ended
-        conn.execute(update(freshness).values(
-            open_conversations=1, last_extracted_at=datetime(2026, 11, 28, 6, tzinfo=timezone.utc)))
+        conn.execute(
+            update(freshness).values(open_conversations=1, last_extracted_at=datetime(2026, 11, 28, 6, tzinfo=UTC))
+        )
     row = summary_of(engine).loc["2026-11-21"]
     assert row["open_conversations"] == 1
     assert row["last_extracted_at"].isoformat() == "2026-11-28T06:00:00+00:00"

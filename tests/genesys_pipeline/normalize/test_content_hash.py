@@ -1,4 +1,5 @@
 """The content hash of a raw record: canonical JSON under a context that changes with the PII settings."""
+
 from __future__ import annotations
 
 import hashlib

@@ -1,5 +1,6 @@
 """IdRanks behaves as a dict of 128-bit keys to ranks (the oracle here is a plain dict), through
 growth, colliding low bits and overwrites, and costs a fraction of the dict's memory."""
+
 from __future__ import annotations
 
 import random

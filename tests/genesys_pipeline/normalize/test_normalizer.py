@@ -1,4 +1,5 @@
 """Normalizer behaviour: determinism, duplicate collapse, rejects, schema drift, PII."""
+
 from __future__ import annotations
 
 import copy
@@ -38,8 +39,9 @@ def test_one_batch_per_page_and_row_counts(generated_day, make_pages):
     assert len(batches) == 3 and result.pages == 3
     assert result.conversations == len(records)
     assert result.rows["conversations"] == len(records)
-    assert result.rows["segments"] == sum(len(s["segments"]) for r in records for p in r["participants"]
-                                          for s in p["sessions"])
+    assert result.rows["segments"] == sum(
+        len(s["segments"]) for r in records for p in r["participants"] for s in p["sessions"]
+    )
 
 
 def test_extracted_at_is_fixed_width_utc():
@@ -53,8 +55,7 @@ def test_duplicates_within_a_page_collapse_to_the_most_complete(sample_record, m
     del ongoing["conversationEnd"]
     batches, result = run(make_pages([sample_record, ongoing]))
     assert batches[0].conversation_ids == ["c-1"]
-    assert column("conversations", batches[0].rows["conversations"], "conversation_end") == [
-        "2024-05-01T10:09:30.000Z"]
+    assert column("conversations", batches[0].rows["conversations"], "conversation_end") == ["2024-05-01T10:09:30.000Z"]
     assert len(batches[0].rows["participants"]) == 3
     assert result.duplicates_collapsed == 1 and result.conversations == 1
 
@@ -78,13 +79,16 @@ def test_older_duplicate_on_a_later_page_is_dropped(sample_record, make_pages):
     assert result.duplicates_collapsed == 1
 
 
-@pytest.mark.parametrize("earlier_end, later_end, later_wins", [
-    ("2024-05-01T10:09:30.000Z", "2024-05-01T12:09:30+02:00", True),  # the same instant: a tie, the last copy
-    ("2024-05-01T10:09:30.000Z", "2024-05-01T10:09:29.999Z", False),  # ended a millisecond earlier
-    ("not-a-time", "2024-05-01T10:09:29.999Z", True),  # an unreadable end loses to a real one...
-    (None, "not-a-time", True),  # ...but still beats an ongoing copy
-    ("not-a-time", None, False),
-])
+@pytest.mark.parametrize(
+    "earlier_end, later_end, later_wins",
+    [
+        ("2024-05-01T10:09:30.000Z", "2024-05-01T12:09:30+02:00", True),  # the same instant: a tie, the last copy
+        ("2024-05-01T10:09:30.000Z", "2024-05-01T10:09:29.999Z", False),  # ended a millisecond earlier
+        ("not-a-time", "2024-05-01T10:09:29.999Z", True),  # an unreadable end loses to a real one...
+        (None, "not-a-time", True),  # ...but still beats an ongoing copy
+        ("not-a-time", None, False),
+    ],
+)
 def test_copies_on_later_pages_are_ranked_by_end_time(sample_record, make_pages, earlier_end, later_end, later_wins):
     earlier, later = copy.deepcopy(sample_record), copy.deepcopy(sample_record)
     for record, end in ((earlier, earlier_end), (later, later_end)):
@@ -105,12 +109,15 @@ def test_distinct_conversations_are_never_merged(generated_day, make_pages):
     assert sum(len(batch.conversation_ids) for batch in batches) == len(records)
 
 
-@pytest.mark.parametrize("path, key", [
-    ((), "conversationId"),
-    (("participants", 1), "participantId"),
-    (("participants", 1, "sessions", 0), "sessionId"),
-    (("participants", 2, "sessions", 0, "segments", 1), "segmentStart"),
-])
+@pytest.mark.parametrize(
+    "path, key",
+    [
+        ((), "conversationId"),
+        (("participants", 1), "participantId"),
+        (("participants", 1, "sessions", 0), "sessionId"),
+        (("participants", 2, "sessions", 0, "segments", 1), "segmentStart"),
+    ],
+)
 def test_missing_required_key_quarantines_only_that_conversation(sample_record, make_pages, tmp_path, path, key):
     broken = copy.deepcopy(sample_record)
     broken["conversationId"] = "c-broken"
@@ -169,16 +176,28 @@ def test_drift_counts_unknown_fields_and_enum_values(sample_record, make_pages):
 def test_a_list_where_an_enum_string_belongs_quarantines_the_record(sample_record, make_pages):
     sample_record["participants"][0]["sessions"][0]["segments"][0]["disconnectType"] = ["endpoint"]
     batches, result = run(make_pages([sample_record]))
-    assert result.rejected == [{"conversation_id": sample_record["conversationId"],
-                                "reason": "type drift: segments.disconnect_type expects text, got array"}]
+    assert result.rejected == [
+        {
+            "conversation_id": sample_record["conversationId"],
+            "reason": "type drift: segments.disconnect_type expects text, got array",
+        }
+    ]
     assert not any(batches[0].rows.values())
 
 
 @pytest.mark.parametrize(
     ("path", "value", "reason"),
     [
-        (("participants", 0, "participantName"), {"first": "Zebulon Quixotic"}, "participants.participant_name expects text, got object"),
-        (("participants", 0, "sessions", 0, "routingRing"), "Zebulon Quixotic", "sessions.routing_ring expects int, got string"),
+        (
+            ("participants", 0, "participantName"),
+            {"first": "Zebulon Quixotic"},
+            "participants.participant_name expects text, got object",
+        ),
+        (
+            ("participants", 0, "sessions", 0, "routingRing"),
+            "Zebulon Quixotic",
+            "sessions.routing_ring expects int, got string",
+        ),
         (("participants", 0, "sessions", 0, "recording"), "yes", "sessions.recording expects bool, got string"),
         (("participants", 0, "participantId"), {"id": "p"}, "participants.participant_id expects text, got object"),
     ],
@@ -203,10 +222,14 @@ def test_pii_hash_and_drop(sample_record, make_pages):
     config = PiiConfig.from_json('{"hash": ["ani", "participant_attributes.value"], "drop": ["dnis"]}', salt="s")
     batches, _ = run(make_pages([sample_record]), pii=config)
     rows = batches[0].rows
-    assert column("sessions", rows["sessions"], "ani")[0] == hmac.new(b"s", b"tel:+15551230000", hashlib.sha256).hexdigest()
+    assert (
+        column("sessions", rows["sessions"], "ani")[0]
+        == hmac.new(b"s", b"tel:+15551230000", hashlib.sha256).hexdigest()
+    )
     assert column("sessions", rows["sessions"], "dnis") == [None, None, None]
     assert column("participant_attributes", rows["participant_attributes"], "value") == [
-        hmac.new(b"s", b"42", hashlib.sha256).hexdigest()]
+        hmac.new(b"s", b"42", hashlib.sha256).hexdigest()
+    ]
     assert column("participant_attributes", rows["participant_attributes"], "name") == ["crm.case"]
 
 
@@ -216,14 +239,17 @@ def test_pii_default_keeps_everything(sample_record, make_pages):
     assert plain[0].rows == configured[0].rows
 
 
-@pytest.mark.parametrize("text, message", [
-    ('{"hash": ["social_security"]}', "unknown column 'social_security'.*allowed: .*ani"),
-    ('{"hash": ["ani"], "salt": "s"}', "'salt' is no longer read from this JSON.*genesys_pii_secret"),
-    ('{"drop": ["sessions.session_id"]}', "unknown column 'sessions.session_id'"),
-    ('{"hash": ["ani"]}', "genesys_pii_secret \\(the hashing key\\) is not set"),
-    ('{"hashes": ["ani"]}', "unknown PII config keys"),
-    ('[]', "JSON object"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ('{"hash": ["social_security"]}', "unknown column 'social_security'.*allowed: .*ani"),
+        ('{"hash": ["ani"], "salt": "s"}', "'salt' is no longer read from this JSON.*genesys_pii_secret"),
+        ('{"drop": ["sessions.session_id"]}', "unknown column 'sessions.session_id'"),
+        ('{"hash": ["ani"]}', "genesys_pii_secret \\(the hashing key\\) is not set"),
+        ('{"hashes": ["ani"]}', "unknown PII config keys"),
+        ("[]", "JSON object"),
+    ],
+)
 def test_pii_config_validation(text, message):
     with pytest.raises(ValueError, match=message):
         PiiConfig.from_json(text)
@@ -243,8 +269,10 @@ def test_pii_applied_on_every_page_of_a_multi_page_extraction(sample_record, mak
     assert len(batches) == 3
     for page_number, batch in enumerate(batches):
         names = set(column("participants", batch.rows["participants"], "participant_name")) - {None}
-        expected = {hmac.new(b"k", f"Person {n}".encode(), hashlib.sha256).hexdigest()
-                    for n in (2 * page_number, 2 * page_number + 1)}
+        expected = {
+            hmac.new(b"k", f"Person {n}".encode(), hashlib.sha256).hexdigest()
+            for n in (2 * page_number, 2 * page_number + 1)
+        }
         assert expected <= names, f"page {page_number + 1}"
         assert not any(name.startswith("Person") for name in names), f"page {page_number + 1}"
 

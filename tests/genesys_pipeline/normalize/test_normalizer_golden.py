@@ -4,6 +4,7 @@ The fact-sheet sample is checked against hand-written rows; emulator-generated r
 (spanning midnight, ongoing, chat, email, callback) against their JSON, field by field,
 through the table specs' ``source`` keys.
 """
+
 from __future__ import annotations
 
 from datetime import date
@@ -37,61 +38,182 @@ def test_sample_record_golden_rows(sample_record, make_pages):
     batch, normalizer = normalize(make_pages([sample_record]))
     rows = {name: as_dicts(name, batch.rows[name]) for name in batch.rows}
 
-    assert rows["conversations"] == [{
-        "conversation_id": "c-1", "conversation_date": "2024-05-01", "conversation_start": "2024-05-01T10:00:00.000Z",
-        "conversation_end": "2024-05-01T10:09:30.000Z", "originating_direction": "inbound",
-        "division_ids": '["d-1"]', "_content_hash": content_hash(sample_record, hash_context(None)), **META,
-    }]
+    assert rows["conversations"] == [
+        {
+            "conversation_id": "c-1",
+            "conversation_date": "2024-05-01",
+            "conversation_start": "2024-05-01T10:00:00.000Z",
+            "conversation_end": "2024-05-01T10:09:30.000Z",
+            "originating_direction": "inbound",
+            "division_ids": '["d-1"]',
+            "_content_hash": content_hash(sample_record, hash_context(None)),
+            **META,
+        }
+    ]
     assert rows["participants"] == [
-        {"participant_id": "p-cust", "conversation_id": "c-1", "participant_name": "+15551230000",
-         "purpose": "customer", **META},
+        {
+            "participant_id": "p-cust",
+            "conversation_id": "c-1",
+            "participant_name": "+15551230000",
+            "purpose": "customer",
+            **META,
+        },
         {"participant_id": "p-acd", "conversation_id": "c-1", "participant_name": "Support", "purpose": "acd", **META},
         {"participant_id": "p-agent", "conversation_id": "c-1", "purpose": "agent", "user_id": "u-1", **META},
     ]
     assert rows["sessions"] == [
-        {"session_id": "s-1", "participant_id": "p-cust", "conversation_id": "c-1", "media_type": "voice",
-         "direction": "inbound", "ani": "tel:+15551230000", "dnis": "tel:+15559870000", "provider": "Edge",
-         "edge_id": "e-1", **META},
-        {"session_id": "s-2", "participant_id": "p-acd", "conversation_id": "c-1", "media_type": "voice",
-         "direction": "inbound", "peer_id": "s-1", "used_routing": "Standard", "selected_agent_id": "u-1",
-         "requested_routings": '["Standard"]', **META},
-        {"session_id": "s-3", "participant_id": "p-agent", "conversation_id": "c-1", "media_type": "voice",
-         "direction": "inbound", "peer_id": "s-1", **META},
+        {
+            "session_id": "s-1",
+            "participant_id": "p-cust",
+            "conversation_id": "c-1",
+            "media_type": "voice",
+            "direction": "inbound",
+            "ani": "tel:+15551230000",
+            "dnis": "tel:+15559870000",
+            "provider": "Edge",
+            "edge_id": "e-1",
+            **META,
+        },
+        {
+            "session_id": "s-2",
+            "participant_id": "p-acd",
+            "conversation_id": "c-1",
+            "media_type": "voice",
+            "direction": "inbound",
+            "peer_id": "s-1",
+            "used_routing": "Standard",
+            "selected_agent_id": "u-1",
+            "requested_routings": '["Standard"]',
+            **META,
+        },
+        {
+            "session_id": "s-3",
+            "participant_id": "p-agent",
+            "conversation_id": "c-1",
+            "media_type": "voice",
+            "direction": "inbound",
+            "peer_id": "s-1",
+            **META,
+        },
     ]
     segment = {"conversation_id": "c-1", "conference": False, **META}
     assert rows["segments"] == [
-        {"session_id": "s-1", "segment_index": 0, "segment_start": "2024-05-01T10:00:00.000Z",
-         "segment_end": "2024-05-01T10:09:30.000Z", "segment_type": "interact", "disconnect_type": "endpoint", **segment},
-        {"session_id": "s-2", "segment_index": 0, "segment_start": "2024-05-01T10:00:30.000Z",
-         "segment_end": "2024-05-01T10:01:00.000Z", "segment_type": "interact", "queue_id": "q-1",
-         "disconnect_type": "transfer", **segment},
-        {"session_id": "s-3", "segment_index": 0, "segment_start": "2024-05-01T10:00:55.000Z",
-         "segment_end": "2024-05-01T10:01:00.000Z", "segment_type": "alert", "queue_id": "q-1", **segment},
-        {"session_id": "s-3", "segment_index": 1, "segment_start": "2024-05-01T10:01:00.000Z",
-         "segment_end": "2024-05-01T10:08:00.000Z", "segment_type": "interact", "queue_id": "q-1", **segment},
-        {"session_id": "s-3", "segment_index": 2, "segment_start": "2024-05-01T10:08:00.000Z",
-         "segment_end": "2024-05-01T10:09:30.000Z", "segment_type": "wrapup", "queue_id": "q-1",
-         "wrap_up_code": "w-1", "wrap_up_note": "resolved", "disconnect_type": "client", **segment},
+        {
+            "session_id": "s-1",
+            "segment_index": 0,
+            "segment_start": "2024-05-01T10:00:00.000Z",
+            "segment_end": "2024-05-01T10:09:30.000Z",
+            "segment_type": "interact",
+            "disconnect_type": "endpoint",
+            **segment,
+        },
+        {
+            "session_id": "s-2",
+            "segment_index": 0,
+            "segment_start": "2024-05-01T10:00:30.000Z",
+            "segment_end": "2024-05-01T10:01:00.000Z",
+            "segment_type": "interact",
+            "queue_id": "q-1",
+            "disconnect_type": "transfer",
+            **segment,
+        },
+        {
+            "session_id": "s-3",
+            "segment_index": 0,
+            "segment_start": "2024-05-01T10:00:55.000Z",
+            "segment_end": "2024-05-01T10:01:00.000Z",
+            "segment_type": "alert",
+            "queue_id": "q-1",
+            **segment,
+        },
+        {
+            "session_id": "s-3",
+            "segment_index": 1,
+            "segment_start": "2024-05-01T10:01:00.000Z",
+            "segment_end": "2024-05-01T10:08:00.000Z",
+            "segment_type": "interact",
+            "queue_id": "q-1",
+            **segment,
+        },
+        {
+            "session_id": "s-3",
+            "segment_index": 2,
+            "segment_start": "2024-05-01T10:08:00.000Z",
+            "segment_end": "2024-05-01T10:09:30.000Z",
+            "segment_type": "wrapup",
+            "queue_id": "q-1",
+            "wrap_up_code": "w-1",
+            "wrap_up_note": "resolved",
+            "disconnect_type": "client",
+            **segment,
+        },
     ]
     metric = {"conversation_id": "c-1", **META}
     assert rows["session_metrics"] == [
-        {"session_id": "s-1", "metric_index": 0, "name": "nConnected", "value": 1,
-         "emit_date": "2024-05-01T10:00:00.000Z", **metric},
-        {"session_id": "s-2", "metric_index": 0, "name": "nOffered", "value": 1,
-         "emit_date": "2024-05-01T10:00:30.000Z", **metric},
-        {"session_id": "s-2", "metric_index": 1, "name": "tAcd", "value": 30000,
-         "emit_date": "2024-05-01T10:01:00.000Z", **metric},
-        {"session_id": "s-3", "metric_index": 0, "name": "tAnswered", "value": 30000,
-         "emit_date": "2024-05-01T10:01:00.000Z", **metric},
-        {"session_id": "s-3", "metric_index": 1, "name": "tTalk", "value": 420000,
-         "emit_date": "2024-05-01T10:08:00.000Z", **metric},
-        {"session_id": "s-3", "metric_index": 2, "name": "tAcw", "value": 90000,
-         "emit_date": "2024-05-01T10:09:30.000Z", **metric},
-        {"session_id": "s-3", "metric_index": 3, "name": "tHandle", "value": 510000,
-         "emit_date": "2024-05-01T10:09:30.000Z", **metric},
+        {
+            "session_id": "s-1",
+            "metric_index": 0,
+            "name": "nConnected",
+            "value": 1,
+            "emit_date": "2024-05-01T10:00:00.000Z",
+            **metric,
+        },
+        {
+            "session_id": "s-2",
+            "metric_index": 0,
+            "name": "nOffered",
+            "value": 1,
+            "emit_date": "2024-05-01T10:00:30.000Z",
+            **metric,
+        },
+        {
+            "session_id": "s-2",
+            "metric_index": 1,
+            "name": "tAcd",
+            "value": 30000,
+            "emit_date": "2024-05-01T10:01:00.000Z",
+            **metric,
+        },
+        {
+            "session_id": "s-3",
+            "metric_index": 0,
+            "name": "tAnswered",
+            "value": 30000,
+            "emit_date": "2024-05-01T10:01:00.000Z",
+            **metric,
+        },
+        {
+            "session_id": "s-3",
+            "metric_index": 1,
+            "name": "tTalk",
+            "value": 420000,
+            "emit_date": "2024-05-01T10:08:00.000Z",
+            **metric,
+        },
+        {
+            "session_id": "s-3",
+            "metric_index": 2,
+            "name": "tAcw",
+            "value": 90000,
+            "emit_date": "2024-05-01T10:09:30.000Z",
+            **metric,
+        },
+        {
+            "session_id": "s-3",
+            "metric_index": 3,
+            "name": "tHandle",
+            "value": 510000,
+            "emit_date": "2024-05-01T10:09:30.000Z",
+            **metric,
+        },
     ]
-    for empty in ("participant_attributes", "session_flow_outcomes", "conversation_evaluations",
-                  "conversation_surveys", "conversation_resolutions"):
+    for empty in (
+        "participant_attributes",
+        "session_flow_outcomes",
+        "conversation_evaluations",
+        "conversation_surveys",
+        "conversation_resolutions",
+    ):
         assert rows[empty] == []
     assert normalizer.result.drift == {} and normalizer.result.rejected == []
 

@@ -1,4 +1,5 @@
 """The background producer keeps order, surfaces errors, and stops when the consumer stops."""
+
 from __future__ import annotations
 
 import threading

@@ -5,6 +5,7 @@ leaves the warehouse as it was, with no process left behind.
 Oracles: the in-process load (thread prefetch, psycopg formatting rows on the connection) of
 the same staged extractions, and, for the encoded spans, encoding the selected tuples anew.
 """
+
 from __future__ import annotations
 
 import copy
@@ -17,16 +18,16 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.genesys_pipeline.pipeline_records import DAY, EXTRACTED_D, EXTRACTED_D1
 
+from genesys_pipeline.normalize import process as normalize_process
 from genesys_pipeline.normalize.copy_text import encode_text
 from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.normalize.pii import PiiConfig
-from genesys_pipeline.staging.area import StagingIntegrityError
-from genesys_pipeline.normalize.table_rows import ID_COLUMN, EncodedRows
-from genesys_pipeline.warehouse import Warehouse
-from genesys_pipeline.normalize import process as normalize_process
 from genesys_pipeline.normalize.process import NormalizeWorkerError
+from genesys_pipeline.normalize.table_rows import ID_COLUMN, EncodedRows
+from genesys_pipeline.staging.area import StagingIntegrityError
+from genesys_pipeline.warehouse import Warehouse
+from tests.genesys_pipeline.pipeline_records import DAY, EXTRACTED_D, EXTRACTED_D1
 
 WORKER = 1  # worker_min_pages: every load through the worker
 IN_PROCESS = None
@@ -220,8 +221,10 @@ def test_any_error_of_the_pages_ends_the_batches_with_it_never_quietly(generated
         yield pages[0]
         raise ValueError("unreadable page 2")  # a ValueError like a closed pipe's: still an error
 
-    with RejectsFile(tmp_path / "rejects" / "p" / "r.jsonl") as rejects:
-        with normalize_process.NormalizeProcess(failing_pages(), "2024-05-02T01:00:00Z", "run-1", None, rejects) as worker:
-            with pytest.raises(ValueError, match="unreadable page 2"):
-                list(worker.batches())  # before or after page 1's batch, never a clean end
+    with (
+        RejectsFile(tmp_path / "rejects" / "p" / "r.jsonl") as rejects,
+        normalize_process.NormalizeProcess(failing_pages(), "2024-05-02T01:00:00Z", "run-1", None, rejects) as worker,
+        pytest.raises(ValueError, match="unreadable page 2"),
+    ):
+        list(worker.batches())  # before or after page 1's batch, never a clean end
     assert not _children()

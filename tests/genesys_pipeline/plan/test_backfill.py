@@ -1,5 +1,6 @@
 """The backfill planner: its arithmetic recomputed by hand (the script's smoke run against the emulator:
 tests/scripts/test_plan_backfill.py)."""
+
 from __future__ import annotations
 
 from datetime import date
@@ -31,8 +32,19 @@ def test_volume_queries_cover_the_range_in_31_day_chunks():
 
 
 def test_daily_volume_sums_the_day_buckets():
-    response = {"results": [{"data": [
-        {"interval": "2025-01-01T00:00:00.000Z/2025-01-02T00:00:00.000Z",
-         "metrics": [{"metric": "nOffered", "stats": {"count": 5}}, {"metric": "nOutbound", "stats": {"count": 2}}]},
-    ]}]}
+    response = {
+        "results": [
+            {
+                "data": [
+                    {
+                        "interval": "2025-01-01T00:00:00.000Z/2025-01-02T00:00:00.000Z",
+                        "metrics": [
+                            {"metric": "nOffered", "stats": {"count": 5}},
+                            {"metric": "nOutbound", "stats": {"count": 2}},
+                        ],
+                    },
+                ]
+            }
+        ]
+    }
     assert daily_volume([response]) == {"2025-01-01": 7}

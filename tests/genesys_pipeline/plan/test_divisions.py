@@ -1,4 +1,5 @@
 """Division access: a scoped client fails naming what it cannot read, unless the subset is declared."""
+
 from __future__ import annotations
 
 import pytest

@@ -2,15 +2,22 @@
 
 The oracle for stitching is an independent model of a details job (fact sheet §4.1, §11):
 conversations overlapping the interval that started on or after the UTC day of its start."""
+
 from __future__ import annotations
 
 import math
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
 from genesys_pipeline.plan.result_cap import (
-    DEFAULT_MAX_JOB_RESULTS, Counter, ResultCapError, Stitcher, hour_aligned_halves, hourly_counter, split_under_cap,
+    DEFAULT_MAX_JOB_RESULTS,
+    Counter,
+    ResultCapError,
+    Stitcher,
+    hour_aligned_halves,
+    hourly_counter,
+    split_under_cap,
     stitch_pieces,
 )
 from genesys_pipeline.plan.window import Window
@@ -28,7 +35,7 @@ def uniform_counter(total: int, window: Window) -> Counter:
     return count
 
 
-D = datetime(2024, 5, 1, tzinfo=timezone.utc)
+D = datetime(2024, 5, 1, tzinfo=UTC)
 DAY = Window(D, D + timedelta(days=1))
 
 
@@ -73,7 +80,9 @@ def test_down_to_single_hours():
 
 def test_an_hour_over_the_cap_fails_naming_it_and_the_setting():
     counts = {h: 1_000 for h in range(24)} | {13: 450_000}
-    with pytest.raises(ResultCapError, match=r"2024-05-01T13:00:00.000Z/2024-05-01T14:00:00.000Z.*genesys_max_job_results"):
+    with pytest.raises(
+        ResultCapError, match=r"2024-05-01T13:00:00.000Z/2024-05-01T14:00:00.000Z.*genesys_max_job_results"
+    ):
         split_under_cap(DAY, 400_000, hourly_counter(hours(counts)))
 
 
@@ -89,12 +98,15 @@ def test_unaligned_windows_are_cut_on_hour_boundaries():
     assert pieces == [Window(at(6.5), at(7)), Window(at(7), at(8)), Window(at(8), at(9)), Window(at(9), at(9.25))]
 
 
-@pytest.mark.parametrize("window, halves", [
-    (Window(D, at(1)), None),
-    (Window(at(0.25), at(0.75)), None),
-    (Window(at(0.5), at(1.5)), (Window(at(0.5), at(1)), Window(at(1), at(1.5)))),
-    (Window(D, at(3)), (Window(D, at(2)), Window(at(2), at(3)))),
-])
+@pytest.mark.parametrize(
+    "window, halves",
+    [
+        (Window(D, at(1)), None),
+        (Window(at(0.25), at(0.75)), None),
+        (Window(at(0.5), at(1.5)), (Window(at(0.5), at(1)), Window(at(1), at(1.5)))),
+        (Window(D, at(3)), (Window(D, at(2)), Window(at(2), at(3)))),
+    ],
+)
 def test_hour_aligned_halves(window, halves):
     assert hour_aligned_halves(window) == halves
 
@@ -105,6 +117,7 @@ def test_the_uniform_counter_rounds_up():
 
 
 # --- stitching ----------------------------------------------------------------------------
+
 
 def conversation(cid: str, start: float, end: float | None) -> dict:
     record = {"conversationId": cid, "conversationStart": at(start).strftime("%Y-%m-%dT%H:%M:%S.000Z")}
@@ -131,18 +144,25 @@ def job(window: Window) -> list[dict]:
     def parse(text: str | None) -> datetime | None:
         return datetime.fromisoformat(text.replace("Z", "+00:00")) if text else None
 
-    return [r for r in ORG if parse(r["conversationStart"]) >= day_start
-            and parse(r["conversationStart"]) < window.end
-            and (parse(r.get("conversationEnd")) is None or parse(r["conversationEnd"]) > window.start)]
+    return [
+        r
+        for r in ORG
+        if parse(r["conversationStart"]) >= day_start
+        and parse(r["conversationStart"]) < window.end
+        and (parse(r.get("conversationEnd")) is None or parse(r["conversationEnd"]) > window.start)
+    ]
 
 
-@pytest.mark.parametrize("window, cuts", [
-    (DAY, [12]),
-    (DAY, [6, 12, 18]),
-    (DAY, list(range(1, 24))),
-    (Window(at(6), at(18)), [12]),
-    (Window(at(6), at(18)), [7, 11, 12, 13]),
-])
+@pytest.mark.parametrize(
+    "window, cuts",
+    [
+        (DAY, [12]),
+        (DAY, [6, 12, 18]),
+        (DAY, list(range(1, 24))),
+        (Window(at(6), at(18)), [12]),
+        (Window(at(6), at(18)), [7, 11, 12, 13]),
+    ],
+)
 def test_stitched_pieces_equal_the_whole_window_job_without_duplicates(window, cuts):
     bounds = [window.start, *(at(c) for c in cuts), window.end]
     pieces = [Window(a, b) for a, b in zip(bounds, bounds[1:])]
@@ -175,6 +195,7 @@ def test_replacing_a_piece_needs_halves_that_tile_it():
 
 
 # --- orchestration: pieces read through a capped job model ---------------------------------
+
 
 class CapHit(Exception):
     """The model's "pagination may not exceed N results"."""

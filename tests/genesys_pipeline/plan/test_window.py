@@ -1,5 +1,6 @@
 """Window resolution and validation: every rejection names the field a user must fix."""
-from datetime import datetime, timedelta, timezone
+
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -13,8 +14,8 @@ from genesys_pipeline.plan.window import (
     validate_window,
 )
 
-NOW = datetime(2024, 5, 10, 12, 0, tzinfo=timezone.utc)
-DAY = datetime(2024, 5, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 5, 10, 12, 0, tzinfo=UTC)
+DAY = datetime(2024, 5, 1, tzinfo=UTC)
 
 
 def test_data_interval_gives_a_day_partition():
@@ -25,7 +26,7 @@ def test_data_interval_gives_a_day_partition():
 
 def test_params_override_the_data_interval_and_odd_windows_get_a_safe_key():
     window = resolve_window(DAY, DAY + timedelta(days=1), "2024-05-03T06:00:00Z", "2024-05-03T18:00:00+00:00")
-    assert window.start == datetime(2024, 5, 3, 6, tzinfo=timezone.utc)
+    assert window.start == datetime(2024, 5, 3, 6, tzinfo=UTC)
     assert window.partition == "20240503T060000Z_20240503T180000Z"
 
 
@@ -63,7 +64,9 @@ def test_limits_are_settings():
         validate_window(Window(DAY, DAY + timedelta(days=1)), NOW, WindowLimits(retention_days=5))
 
 
-@pytest.mark.parametrize("start, end, field", [("2024-05-01", None, "interval_start"), (None, "2024-05-02", "interval_end")])
+@pytest.mark.parametrize(
+    "start, end, field", [("2024-05-01", None, "interval_start"), (None, "2024-05-02", "interval_end")]
+)
 def test_a_backfill_refuses_window_params_naming_them(start, end, field):
     with pytest.raises(WindowError, match=f"^{field}: .*single manual runs"):
         reject_window_params_in_backfill("backfill", start, end)

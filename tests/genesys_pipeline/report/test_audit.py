@@ -1,12 +1,14 @@
 """The ``sync_audit`` table: rows appended with JSON metrics and written reliably, completeness, the
 reconciliation fields (the ``incomplete`` rule), the convergence columns filled from a real load report
 (SQLite and PostgreSQL), and the additive migration of older tables."""
+
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import MetaData, Table, create_engine, inspect
+from sqlalchemy.exc import OperationalError
 
 from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit, write_audit_reliably
 from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction
@@ -15,21 +17,27 @@ from genesys_pipeline.warehouse.engine import create_warehouse_engine
 from genesys_pipeline.warehouse.schema import warehouse_table
 from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
-MISMATCH = {"status": "incomplete", "conversations_delta": 3,
-            "mismatches": [{"check": "conversations", "key": "voice", "details": 97, "aggregates": 100, "delta": 3}]}
+MISMATCH = {
+    "status": "incomplete",
+    "conversations_delta": 3,
+    "mismatches": [{"check": "conversations", "key": "voice", "details": 97, "aggregates": 100, "delta": 3}],
+}
 
 
 def record(status: str) -> AuditRecord:
     return AuditRecord(dag_id="d", run_id="r", try_number=1, partition="2024-05-01", status=status)
 
 
-@pytest.mark.parametrize(("status", "result", "expected"), [
-    ("success", {"status": "match"}, "success"),
-    ("success", {"status": "within_tolerance"}, "success"),
-    ("success", MISMATCH, "incomplete"),
-    ("failed", MISMATCH, "failed"),
-    ("success", {}, "success"),
-])
+@pytest.mark.parametrize(
+    ("status", "result", "expected"),
+    [
+        ("success", {"status": "match"}, "success"),
+        ("success", {"status": "within_tolerance"}, "success"),
+        ("success", MISMATCH, "incomplete"),
+        ("failed", MISMATCH, "failed"),
+        ("success", {}, "success"),
+    ],
+)
 def test_only_a_success_beyond_tolerance_becomes_incomplete(status, result, expected):
     audited = record(status)
     audited.add_reconciliation(result)
@@ -41,7 +49,9 @@ def test_an_audit_table_from_before_reconciliation_gains_the_column(warehouse_ur
     schema = "genesys" if engine.dialect.name == "postgresql" else None
     before = MetaData(schema=schema)
     sync_audit = warehouse_table(engine, "sync_audit")
-    Table(sync_audit.name, before, *(column._copy() for column in sync_audit.columns if column.name != "reconciliation"))
+    Table(
+        sync_audit.name, before, *(column._copy() for column in sync_audit.columns if column.name != "reconciliation")
+    )
     try:
         with engine.begin() as conn:
             if schema:
@@ -60,10 +70,14 @@ def test_an_audit_table_from_before_reconciliation_gains_the_column(warehouse_ur
 def test_audit_rows_are_appended_with_json_metrics(tmp_path):
     engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
     record = AuditRecord(dag_id="d", run_id="r", try_number=1, partition="2024-05-01", status="success")
-    record.add_extract({"records": 4, "pages": 1, "cache_hit": False, "api": {"requests": 5, "failed_correlation_ids": ["c1"]}})
+    record.add_extract(
+        {"records": 4, "pages": 1, "cache_hit": False, "api": {"requests": 5, "failed_correlation_ids": ["c1"]}}
+    )
     record.add_load({"conversations_loaded": 3, "conversations_rejected": 1, "rows_per_table": {"conversations": 3}})
     write_audit(engine, record)
-    write_audit(engine, AuditRecord(dag_id="d", run_id="r", try_number=2, partition="2024-05-01", status="failed", error="boom"))
+    write_audit(
+        engine, AuditRecord(dag_id="d", run_id="r", try_number=2, partition="2024-05-01", status="failed", error="boom")
+    )
     rows = read_audit(engine, "2024-05-01")
     assert [row["status"] for row in rows] == ["success", "failed"]
     assert rows[0]["completeness_rate"] == 0.75
@@ -96,9 +110,10 @@ def test_an_audit_row_that_cannot_be_written_is_retried_then_logged_whole(tmp_pa
     write_audit_reliably(broken_then_working, record, attempts=3, backoff_s=0)
     assert len(engines) == 3 and [row["run_id"] for row in read_audit(engines[-1])] == ["run-x"]
 
-    with caplog.at_level("ERROR"), pytest.raises(Exception):
-        write_audit_reliably(lambda: create_engine(f"sqlite:///{tmp_path / 'missing' / 'a.db'}"), record,
-                             attempts=2, backoff_s=0)
+    with caplog.at_level("ERROR"), pytest.raises(OperationalError):
+        write_audit_reliably(
+            lambda: create_engine(f"sqlite:///{tmp_path / 'missing' / 'a.db'}"), record, attempts=2, backoff_s=0
+        )
     [logged] = [r.getMessage() for r in caplog.records if r.levelname == "ERROR"]
     assert "NOT written after 2 tries" in logged and '"run_id":"run-x"' in logged
 
@@ -111,8 +126,9 @@ def test_a_converging_load_is_audited_with_hashes_only(warehouse, stage_days, ge
     staging, first = stage_days(day, DAY)
     warehouse.load_extraction(staging, first, "run-1")
     _, again = stage_days(day[3:], DAY, extracted_at=EXTRACTED_D + timedelta(days=2))
-    complete = CompleteExtraction.of(again, all_divisions_read=True,
-                                     data_available_until=datetime(2024, 5, 5, tzinfo=timezone.utc))
+    complete = CompleteExtraction.of(
+        again, all_divisions_read=True, data_available_until=datetime(2024, 5, 5, tzinfo=UTC)
+    )
     report = warehouse.load_extraction(staging, again, "run-2", complete=complete, erasure_salt="s")
 
     record = AuditRecord(dag_id="d", run_id="run-2", try_number=1, partition="2024-05-01", status="success")
@@ -135,8 +151,10 @@ def test_an_older_audit_table_gains_the_new_columns(warehouse):
         schema = "genesys." if warehouse.schema else ""
         key = "SERIAL PRIMARY KEY" if warehouse.schema else "INTEGER PRIMARY KEY"
         conn.exec_driver_sql(f"DROP TABLE IF EXISTS {schema}sync_audit")  # the fixture created today's
-        conn.exec_driver_sql(f"CREATE TABLE {schema}sync_audit (id {key}, recorded_at TEXT, dag_id TEXT,"
-                             " run_id TEXT, try_number INTEGER, partition TEXT, status TEXT)")
+        conn.exec_driver_sql(
+            f"CREATE TABLE {schema}sync_audit (id {key}, recorded_at TEXT, dag_id TEXT,"
+            " run_id TEXT, try_number INTEGER, partition TEXT, status TEXT)"
+        )
     write_audit(warehouse.engine, AuditRecord(dag_id="d", run_id="r", try_number=1, partition="p", status="success"))
     columns = {c["name"] for c in inspect(warehouse.engine).get_columns("sync_audit", schema=warehouse.schema)}
     assert {"conversations_changed", "deleted_id_hashes", "open_conversations", "divisions_read"} <= columns

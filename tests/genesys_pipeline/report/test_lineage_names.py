@@ -1,4 +1,5 @@
 """OpenLineage dataset names for what the pipeline reads and writes: the naming spec, and no credentials."""
+
 from __future__ import annotations
 
 import pytest

@@ -1,4 +1,5 @@
 """Progress lines: every few pages or seconds, with rate and (when the total is known) an ETA."""
+
 from __future__ import annotations
 
 from genesys_pipeline.report.progress import PageProgress
@@ -15,8 +16,9 @@ class FakeClock:
 def test_a_line_every_n_pages_with_rate_and_eta():
     lines: list[str] = []
     clock = FakeClock()
-    progress = PageProgress("Load", lambda fmt, line: lines.append(line), total_pages=10, every_pages=4,
-                            every_seconds=1000, clock=clock)
+    progress = PageProgress(
+        "Load", lambda fmt, line: lines.append(line), total_pages=10, every_pages=4, every_seconds=1000, clock=clock
+    )
     for _ in range(10):
         clock.now += 2.0
         progress.page(100)
@@ -29,7 +31,9 @@ def test_a_line_every_n_pages_with_rate_and_eta():
 def test_a_slow_step_logs_by_time_and_carries_its_detail():
     lines: list[str] = []
     clock = FakeClock()
-    progress = PageProgress("Extract", lambda fmt, line: lines.append(line), every_pages=50, every_seconds=30, clock=clock)
+    progress = PageProgress(
+        "Extract", lambda fmt, line: lines.append(line), every_pages=50, every_seconds=30, clock=clock
+    )
     clock.now += 10
     progress.page(1000, "cursor depth 0")
     clock.now += 25

@@ -1,4 +1,5 @@
 """Reconciliation: the aggregate side's counts, the comparison with its deltas, and the tolerance setting."""
+
 from __future__ import annotations
 
 import pytest
@@ -22,18 +23,29 @@ def test_compare_reports_each_difference_with_its_delta_and_a_missing_key_as_zer
     assert result.differences == (Difference("conversations", "voice", 97, 100), Difference("offered", "q-2", 0, 1))
     report = result.as_dict()
     assert report["conversations_delta"] == 3 and report["compared"] == {"conversations": 2, "offered": 2}
-    assert report["mismatches"][0] == {"check": "conversations", "key": "voice", "details": 97, "aggregates": 100, "delta": 3}
+    assert report["mismatches"][0] == {
+        "check": "conversations",
+        "key": "voice",
+        "details": 97,
+        "aggregates": 100,
+        "delta": 3,
+    }
 
 
 def test_identical_counts_match():
     counts = {"conversations": {"voice": 100}, "offered": {"q-1": 3}}
     assert compare(counts, counts).as_dict() == {
-        "status": "match", "tolerance": 0.0, "compared": {"conversations": 1, "offered": 1},
-        "mismatches": [], "conversations_delta": 0,
+        "status": "match",
+        "tolerance": 0.0,
+        "compared": {"conversations": 1, "offered": 1},
+        "mismatches": [],
+        "conversations_delta": 0,
     }
 
 
-@pytest.mark.parametrize(("tolerance", "status"), [(0.0, "incomplete"), (0.02, "incomplete"), (0.03, "within_tolerance")])
+@pytest.mark.parametrize(
+    ("tolerance", "status"), [(0.0, "incomplete"), (0.02, "incomplete"), (0.03, "within_tolerance")]
+)
 def test_tolerance_is_relative_to_the_larger_side(tolerance, status):
     result = compare({"conversations": {"voice": 97}}, {"conversations": {"voice": 100}}, tolerance)
     assert result.status == status

@@ -4,12 +4,12 @@ The emulator's aggregates and details come from the same generated records, so a
 load must reconcile exactly; the ``hide_conversations`` fault drops conversations from the
 details only, which is the silent data loss reconciliation exists to catch.
 """
+
 from __future__ import annotations
 
 from genesys_pipeline.report import aggregates
 from genesys_pipeline.report.reconcile import reconcile
 from genesys_pipeline.warehouse.engine import create_warehouse_engine
-
 from tests.support.emulator_day import day_window, load_day, past_day
 
 HIDDEN = 3
@@ -21,21 +21,28 @@ def load_and_reconcile(warehouse_url: str, tmp_path, run_id: str = "run-1"):
     window = day_window(past_day(2))
     loaded = load_day(warehouse_url, window, tmp_path / "staging")
     hook = GenesysCloudHook()
-    rows = aggregates.flatten(hook.query_conversation_aggregates(aggregates.facet_query(window.interval)), window.partition, run_id)
+    rows = aggregates.flatten(
+        hook.query_conversation_aggregates(aggregates.facet_query(window.interval)), window.partition, run_id
+    )
     census = aggregates.census_counts(hook.query_conversation_aggregates(aggregates.census_query(window.interval)))
     engine = create_warehouse_engine(warehouse_url)
     try:
         aggregates.replace_partition(engine, window.partition, rows)
         bounds = window.as_dict()
-        result = reconcile(engine, bounds["interval_start"], bounds["interval_end"],
-                           aggregates.read_partition(engine, window.partition), census)
+        result = reconcile(
+            engine,
+            bounds["interval_start"],
+            bounds["interval_end"],
+            aggregates.read_partition(engine, window.partition),
+            census,
+        )
         return loaded, rows, result
     finally:
         engine.dispose()
 
 
 def test_an_emulator_day_reconciles_exactly(genesys, warehouse_url, tmp_path):
-    loaded, rows, result = load_and_reconcile(warehouse_url, tmp_path)
+    loaded, _rows, result = load_and_reconcile(warehouse_url, tmp_path)
     truth = genesys.control.ground_truth(day_window(past_day(2)).interval)["count"]
     assert loaded == truth > 0
     assert result.status == "match", result.as_dict()["mismatches"][:5]

@@ -1,4 +1,5 @@
 """Completion-webhook events: the documented signature scheme, verification, and idempotency keys."""
+
 from __future__ import annotations
 
 from genesys_pipeline.report import webhook

@@ -1,7 +1,8 @@
 """A one-page extraction staged for the staging tests (private modes, manifests, retention)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 import orjson
 
@@ -9,7 +10,7 @@ from genesys_pipeline.staging.area import StagingArea
 
 QUERY = {"interval": "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"}
 PAGE = orjson.dumps({"conversations": [{"conversationId": "c-1"}]})
-NOW = datetime(2024, 6, 1, tzinfo=timezone.utc)
+NOW = datetime(2024, 6, 1, tzinfo=UTC)
 
 
 def stage_one_page(area: StagingArea, partition: str = "2024-05-01", when: datetime = NOW, commit: bool = True):

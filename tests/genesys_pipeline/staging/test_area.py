@@ -1,9 +1,10 @@
 """The staged raw-page format: round trip, cache freshness, interrupted extractions, integrity, and
 manifests that a crash or a torn write never leave half-readable."""
+
 from __future__ import annotations
 
 import gzip
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import orjson
@@ -26,7 +27,7 @@ def _extract(area: StagingArea, when: datetime) -> None:
 
 def test_round_trip_keeps_exact_bytes_and_manifest(tmp_path):
     area = StagingArea(tmp_path)
-    _extract(area, datetime(2024, 5, 2, 3, tzinfo=timezone.utc))
+    _extract(area, datetime(2024, 5, 2, 3, tzinfo=UTC))
 
     manifest = area.read_manifest("2024-05-01", query_hash(QUERY))
     assert manifest is not None and manifest.complete
@@ -35,7 +36,12 @@ def test_round_trip_keeps_exact_bytes_and_manifest(tmp_path):
     assert manifest.query == QUERY
     assert list(area.iter_pages(manifest)) == PAGES
     page_dir = area.extraction_dir("2024-05-01", query_hash(QUERY))
-    assert sorted(p.name for p in page_dir.iterdir()) == [MANIFEST_NAME, "page-00001.json.gz", "page-00002.json.gz", "page-00003.json.gz"]
+    assert sorted(p.name for p in page_dir.iterdir()) == [
+        MANIFEST_NAME,
+        "page-00001.json.gz",
+        "page-00002.json.gz",
+        "page-00003.json.gz",
+    ]
 
 
 def test_query_hash_ignores_key_order_but_not_values():
@@ -45,7 +51,7 @@ def test_query_hash_ignores_key_order_but_not_values():
 
 def test_find_fresh_honours_ttl(tmp_path):
     area = StagingArea(tmp_path)
-    extracted = datetime(2024, 5, 2, 3, tzinfo=timezone.utc)
+    extracted = datetime(2024, 5, 2, 3, tzinfo=UTC)
     _extract(area, extracted)
 
     assert area.find_fresh("2024-05-01", QUERY, ttl_seconds=3600, now=extracted + timedelta(minutes=30))
@@ -55,7 +61,7 @@ def test_find_fresh_honours_ttl(tmp_path):
 
 def test_interrupted_extraction_is_never_read_and_is_cleared_on_restart(tmp_path):
     area = StagingArea(tmp_path)
-    _extract(area, datetime(2024, 5, 2, tzinfo=timezone.utc))
+    _extract(area, datetime(2024, 5, 2, tzinfo=UTC))
 
     writer = area.open_writer("2024-05-01", QUERY)  # a rerun starts...
     writer.write_page(PAGES[0], records=1)  # ...and dies before commit
@@ -65,7 +71,7 @@ def test_interrupted_extraction_is_never_read_and_is_cleared_on_restart(tmp_path
 
 def test_corrupt_page_is_detected(tmp_path):
     area = StagingArea(tmp_path)
-    _extract(area, datetime(2024, 5, 2, tzinfo=timezone.utc))
+    _extract(area, datetime(2024, 5, 2, tzinfo=UTC))
     manifest = area.read_manifest("2024-05-01", query_hash(QUERY))
     page = area.extraction_dir("2024-05-01", manifest.query_hash) / "page-00002.json.gz"
     page.write_bytes(gzip.compress(b'{"conversations": []}'))

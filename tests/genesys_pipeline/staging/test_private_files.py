@@ -1,4 +1,5 @@
 """Staging holds raw PII: staged pages and rejects are private (files 0600, directories 0700) whatever the umask."""
+
 from __future__ import annotations
 
 import os

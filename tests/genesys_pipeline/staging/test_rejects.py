@@ -1,4 +1,5 @@
 """Quarantined records keep the run's PII config: hashed and dropped fields never reach the rejects file."""
+
 from __future__ import annotations
 
 import hashlib
@@ -14,9 +15,19 @@ from tests.genesys_pipeline.staging.one_page import NOW
 
 def test_rejects_get_the_pii_config(tmp_path):
     name = "Zebulon Quixotic"
-    record = {"conversationId": "c-9", "participants": [
-        {"participantName": name, "attributes": {"crm.email": "zq@example.com"}, "sessions": [{"ani": "tel:+15550001"}]}]}
-    pii = PiiConfig.from_json('{"hash": ["participant_name", "participant_attributes.value"], "drop": ["ani"]}', salt="k")
+    record = {
+        "conversationId": "c-9",
+        "participants": [
+            {
+                "participantName": name,
+                "attributes": {"crm.email": "zq@example.com"},
+                "sessions": [{"ani": "tel:+15550001"}],
+            }
+        ],
+    }
+    pii = PiiConfig.from_json(
+        '{"hash": ["participant_name", "participant_attributes.value"], "drop": ["ani"]}', salt="k"
+    )
     path = tmp_path / "rejects" / "2024-05-01" / "q.jsonl"
     with RejectsFile(path) as rejects:
         Normalizer(NOW, "run", pii=pii, rejects=rejects).normalize_page(orjson.dumps({"conversations": [record]}))

@@ -1,5 +1,6 @@
 """Staging holds raw PII: retention is bounded (``genesys_staging_retention_days``) and purges only what
 no run can still need."""
+
 from __future__ import annotations
 
 import os
@@ -8,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from genesys_pipeline.staging.rejects import RejectsFile
 from genesys_pipeline.staging.area import StagingArea, query_hash
+from genesys_pipeline.staging.rejects import RejectsFile
 from genesys_pipeline.staging.retention import purge_expired
 from tests.genesys_pipeline.staging.one_page import NOW, QUERY, stage_one_page
 
@@ -22,7 +23,9 @@ def _age(path: Path, days: float) -> None:
 def test_retention_purges_only_what_no_run_can_still_need(tmp_path):
     area = StagingArea(tmp_path)
     old_complete = stage_one_page(area, "2024-04-01", when=NOW - timedelta(days=15))
-    recent_complete = stage_one_page(area, "2024-05-20", when=NOW - timedelta(days=13))  # a failed load may rerun from it
+    recent_complete = stage_one_page(
+        area, "2024-05-20", when=NOW - timedelta(days=13)
+    )  # a failed load may rerun from it
     running = stage_one_page(area, "2024-05-30", commit=False)
     _age(running, 30)  # the directory is old, but its last page was written just now: still running
     for page in running.iterdir():

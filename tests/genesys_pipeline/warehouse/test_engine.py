@@ -1,4 +1,5 @@
 """Warehouse engines from a URL: the supported dialects and their drivers."""
+
 from __future__ import annotations
 
 import pytest
@@ -7,12 +8,15 @@ from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.engine import warehouse_url
 
 
-@pytest.mark.parametrize("url, driver", [
-    ("postgresql://u@h/db", "postgresql+psycopg"),
-    ("postgresql+psycopg2://u@h/db", "postgresql+psycopg"),
-    ("postgres://u@h/db", "postgresql+psycopg"),
-    ("sqlite:///w.db", "sqlite"),
-])
+@pytest.mark.parametrize(
+    "url, driver",
+    [
+        ("postgresql://u@h/db", "postgresql+psycopg"),
+        ("postgresql+psycopg2://u@h/db", "postgresql+psycopg"),
+        ("postgres://u@h/db", "postgresql+psycopg"),
+        ("sqlite:///w.db", "sqlite"),
+    ],
+)
 def test_urls_are_normalized(url, driver):
     assert warehouse_url(url).drivername == driver
 

@@ -5,6 +5,7 @@ write lock up front (``BEGIN IMMEDIATE``) and waited for it, one of them failed 
 "database is locked". Each process prepares the warehouse, loads its day a few times and writes
 an audit row after each load, all released together by a barrier.
 """
+
 from __future__ import annotations
 
 import copy
@@ -18,7 +19,6 @@ from sqlalchemy import text
 from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
-
 from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 
 LOADS_PER_PROCESS = 3
@@ -34,11 +34,19 @@ def _load_repeatedly(url: str, staging_root: str, partition: str, query_hash: st
         warehouse.ensure_schema()
         for attempt in range(LOADS_PER_PROCESS):
             report = warehouse.load_extraction(staging, manifest, f"run-{partition}")
-            write_audit(warehouse.engine, AuditRecord(
-                dag_id="d", run_id=f"run-{partition}", try_number=attempt + 1, partition=partition, status="success",
-                conversations_fetched=manifest.record_count, conversations_loaded=report.conversations_loaded,
-                conversations_skipped_older=report.conversations_skipped_older,
-            ))
+            write_audit(
+                warehouse.engine,
+                AuditRecord(
+                    dag_id="d",
+                    run_id=f"run-{partition}",
+                    try_number=attempt + 1,
+                    partition=partition,
+                    status="success",
+                    conversations_fetched=manifest.record_count,
+                    conversations_loaded=report.conversations_loaded,
+                    conversations_skipped_older=report.conversations_skipped_older,
+                ),
+            )
         warehouse.dispose()
     except BaseException:
         errors.put(f"{partition}: {traceback.format_exc()}")
@@ -53,8 +61,10 @@ def test_two_processes_load_overlapping_days_into_one_sqlite_file(sqlite_url, st
     context = multiprocessing.get_context("spawn")
     barrier, errors = context.Barrier(2), context.Queue()
     processes = [
-        context.Process(target=_load_repeatedly, args=(sqlite_url, str(staging.root), manifest.partition,
-                                                       manifest.query_hash, barrier, errors))
+        context.Process(
+            target=_load_repeatedly,
+            args=(sqlite_url, str(staging.root), manifest.partition, manifest.query_hash, barrier, errors),
+        )
         for manifest in (manifest_d1, manifest_d)  # the later day first, as in the trap
     ]
     for process in processes:

@@ -1,5 +1,6 @@
 """Reference tables (users, queues, wrap-up codes): one row per entity id, one current snapshot each,
 and an empty answer never wipes a filled table."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,7 +22,12 @@ def query(url: str, sql: str) -> list[tuple]:
 
 def test_entity_rows_keep_one_row_per_id_and_tolerate_entities_without_state():
     rows = entity_rows(
-        [{"id": "u1", "name": "Ann", "state": "deleted"}, {"id": "q1", "name": "Sales"}, {"id": "u1", "name": "Ann B"}, {"name": "no id"}],
+        [
+            {"id": "u1", "name": "Ann", "state": "deleted"},
+            {"id": "q1", "name": "Sales"},
+            {"id": "u1", "name": "Ann B"},
+            {"name": "no id"},
+        ],
         "2024-05-01T00:00:00.000000Z",
     )
     assert rows == [

@@ -1,16 +1,17 @@
 """One registry, one path: ensure_schema creates every table the project writes, with one timestamp type,
 and upgrades an older warehouse additively in place (SQLite and PostgreSQL)."""
+
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 from sqlalchemy import inspect, select, text
 
 from genesys_pipeline.report import aggregates
 from genesys_pipeline.report.audit import AuditRecord, read_audit, write_audit
-from genesys_pipeline.warehouse.reference_tables import replace_snapshot
 from genesys_pipeline.tables import SCHEMA_VERSION, TS, WAREHOUSE_TABLES
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
+from genesys_pipeline.warehouse.reference_tables import replace_snapshot
 from genesys_pipeline.warehouse.schema import ensure_schema, warehouse_table
 
 
@@ -34,14 +35,24 @@ def test_ensure_schema_creates_every_registered_table_with_its_columns(warehouse
 
 def test_audit_aggregates_and_lookups_store_their_timestamps_alike(warehouse_url):
     engine = create_warehouse_engine(warehouse_url)
-    before = datetime.now(timezone.utc) - timedelta(seconds=1)
+    before = datetime.now(UTC) - timedelta(seconds=1)
     try:
         ensure_schema(engine)  # the lookups are created with the data tables; audit and aggregates create their own
         write_audit(engine, AuditRecord(dag_id="d", run_id="r", try_number=1, partition="2024-05-01", status="success"))
-        aggregates.replace_partition(engine, "2024-05-01", [{
-            "partition": "2024-05-01", "bucket": "b", "metric": "nOffered", "count": 1,
-            "_run_id": "r", "_synced_at": datetime.now(timezone.utc),
-        }])
+        aggregates.replace_partition(
+            engine,
+            "2024-05-01",
+            [
+                {
+                    "partition": "2024-05-01",
+                    "bucket": "b",
+                    "metric": "nOffered",
+                    "count": 1,
+                    "_run_id": "r",
+                    "_synced_at": datetime.now(UTC),
+                }
+            ],
+        )
         replace_snapshot(engine, "users", [{"id": "u1", "name": "Ann"}])
         with engine.connect() as conn:
             stamps = [
@@ -52,8 +63,8 @@ def test_audit_aggregates_and_lookups_store_their_timestamps_alike(warehouse_url
         for stamp in stamps:
             if isinstance(stamp, str):  # SQLite: fixed-width ISO UTC text, so text order is time order
                 assert len(stamp) == 27 and stamp.endswith("Z"), stamp
-                stamp = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc)
-            assert before <= stamp <= datetime.now(timezone.utc) + timedelta(seconds=1)
+                stamp = datetime.strptime(stamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
+            assert before <= stamp <= datetime.now(UTC) + timedelta(seconds=1)
         assert engine.dialect.name == "sqlite" or all(isinstance(stamp, datetime) for stamp in stamps)
     finally:
         engine.dispose()

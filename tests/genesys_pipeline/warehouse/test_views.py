@@ -1,4 +1,5 @@
 """Category views over the normalized tables on real SQLite and PostgreSQL: names resolved from the lookup tables."""
+
 from __future__ import annotations
 
 from sqlalchemy import text
@@ -22,19 +23,29 @@ def test_views_resolve_names_from_lookup_tables(warehouse, stage, sample_record)
         conn.execute(text(f"INSERT INTO {prefix}queues (id, name) VALUES ('q-1', 'Support')"))
         conn.execute(text(f"INSERT INTO {prefix}users (id, name, state) VALUES ('u-1', 'Ada', 'active')"))
     assert query(warehouse, "SELECT user_name, queue_name, wrap_up_code_name, wrap_up_note FROM {s}v_wrapups") == [
-        ("Ada", "Support", "Resolved", "resolved")]
-    dispositions = query(warehouse, "SELECT session_id, disconnect_type, disconnected_by FROM {s}v_dispositions "
-                                    "ORDER BY session_id")
-    assert dispositions == [("s-1", "endpoint", "customer"), ("s-2", "transfer", "transfer"), ("s-3", "client", "agent")]
-    routing = query(warehouse, "SELECT session_id, queue_name, used_routing, time_in_queue_ms, answered, abandoned "
-                               "FROM {s}v_routing")
+        ("Ada", "Support", "Resolved", "resolved")
+    ]
+    dispositions = query(
+        warehouse, "SELECT session_id, disconnect_type, disconnected_by FROM {s}v_dispositions ORDER BY session_id"
+    )
+    assert dispositions == [
+        ("s-1", "endpoint", "customer"),
+        ("s-2", "transfer", "transfer"),
+        ("s-3", "client", "agent"),
+    ]
+    routing = query(
+        warehouse,
+        "SELECT session_id, queue_name, used_routing, time_in_queue_ms, answered, abandoned FROM {s}v_routing",
+    )
     assert routing == [("s-2", "Support", "Standard", 30000, True, False)]
 
 
 def test_routing_view_marks_an_abandoned_queue_session(warehouse, stage, sample_record):
     acd_session = sample_record["participants"][1]["sessions"][0]
-    acd_session["metrics"] = [{"name": "nOffered", "value": 1, "emitDate": "2024-05-01T10:00:30.000Z"},
-                              {"name": "tAbandon", "value": 25000, "emitDate": "2024-05-01T10:00:55.000Z"}]
+    acd_session["metrics"] = [
+        {"name": "nOffered", "value": 1, "emitDate": "2024-05-01T10:00:30.000Z"},
+        {"name": "tAbandon", "value": 25000, "emitDate": "2024-05-01T10:00:55.000Z"},
+    ]
     del sample_record["participants"][2]  # no agent ever answered
     staging, manifest = stage([sample_record])
     warehouse.load_extraction(staging, manifest, "run-1")

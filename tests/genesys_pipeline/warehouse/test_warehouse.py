@@ -1,4 +1,5 @@
 """Loading into real SQLite and PostgreSQL: idempotency, freshness, drift, hostile values."""
+
 from __future__ import annotations
 
 import copy
@@ -6,7 +7,6 @@ import copy
 from sqlalchemy import text
 
 from genesys_pipeline.warehouse import Warehouse
-
 from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 
 
@@ -46,11 +46,15 @@ def test_overlapping_days_keep_each_conversation_once_in_its_latest_version(ware
     counts = warehouse.table_counts()
     assert counts["conversations"] == 600
     assert query(warehouse, "SELECT COUNT(DISTINCT conversation_id) FROM {s}conversations") == [(600,)]
-    tagged = query(warehouse, "SELECT conversation_id, _run_id FROM {s}conversations "
-                              "WHERE external_tag = 'seen-again-on-D+1' ORDER BY conversation_id")
+    tagged = query(
+        warehouse,
+        "SELECT conversation_id, _run_id FROM {s}conversations "
+        "WHERE external_tag = 'seen-again-on-D+1' ORDER BY conversation_id",
+    )
     assert tagged == sorted((r["conversationId"], "run-D1") for r in overlap)
-    participants = query(warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :cid",
-                         cid=overlap[0]["conversationId"])
+    participants = query(
+        warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :cid", cid=overlap[0]["conversationId"]
+    )
     assert participants == [(2,)]  # the earlier copy's extra participants are gone
     after_d1 = warehouse.table_checksums()
 
@@ -71,8 +75,9 @@ def test_a_later_page_copy_replaces_rows_written_earlier_in_the_same_load(wareho
     assert report.conversations_loaded == 300 and report.duplicates_collapsed == 5
     assert report.tables == warehouse.table_counts()  # net rows, the first copies' rows not counted
     tagged = query(warehouse, "SELECT COUNT(*) FROM {s}conversations WHERE external_tag = 'later-page'")
-    participants = query(warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :cid",
-                         cid=again[0]["conversationId"])
+    participants = query(
+        warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :cid", cid=again[0]["conversationId"]
+    )
     assert tagged == [(5,)] and participants == [(1,)]
 
     fresher = copy.deepcopy(day_d[:5])

@@ -7,16 +7,16 @@ With ``HARNESS_PROBE_RENDEZVOUS_DIR`` set, ``record_partition`` holds its worker
 on two different workers have met (or 60 s pass), so a test of task spreading does not depend on
 which idle worker the broker happens to hand short tasks to.
 """
+
 from __future__ import annotations
 
 import os
 import time
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from airflow.providers.standard.triggers.temporal import DateTimeTrigger
 from airflow.sdk import DAG, BaseOperator, task
-
 
 RENDEZVOUS_SECONDS = 60
 
@@ -37,7 +37,7 @@ class WaitOnTriggerer(BaseOperator):
     """Defers to the triggerer and resumes on a worker, like the pipeline's async waits."""
 
     def execute(self, context):
-        moment = datetime.now(timezone.utc) + timedelta(seconds=2)
+        moment = datetime.now(UTC) + timedelta(seconds=2)
         self.defer(trigger=DateTimeTrigger(moment=moment), method_name="resume")
 
     def resume(self, context, event=None):
@@ -47,14 +47,17 @@ class WaitOnTriggerer(BaseOperator):
 with DAG(
     dag_id="harness_probe",
     schedule="@daily",
-    start_date=datetime(2024, 1, 1, tzinfo=timezone.utc),
+    start_date=datetime(2024, 1, 1, tzinfo=UTC),
     catchup=False,
     tags=["test"],
 ):
 
     @task
     def record_partition(ds=None) -> str:
-        if ds == os.environ.get("HARNESS_PROBE_FAIL_DATE") and not Path(os.environ["HARNESS_PROBE_RELEASE_FILE"]).exists():
+        if (
+            ds == os.environ.get("HARNESS_PROBE_FAIL_DATE")
+            and not Path(os.environ["HARNESS_PROBE_RELEASE_FILE"]).exists()
+        ):
             raise RuntimeError(f"scripted failure for partition {ds}")
         if os.environ.get("HARNESS_PROBE_RENDEZVOUS_DIR"):
             meet_another_worker(Path(os.environ["HARNESS_PROBE_RENDEZVOUS_DIR"]), ds)

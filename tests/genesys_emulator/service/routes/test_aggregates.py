@@ -1,4 +1,5 @@
 """POST /api/v2/analytics/conversations/aggregates/query."""
+
 from __future__ import annotations
 
 import pytest
@@ -10,8 +11,15 @@ INTERVAL = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 
 
 def test_grouped_and_bucketed_metrics(api: ApiClient):
-    response = api.post(AGGREGATES, json={"interval": INTERVAL, "granularity": "PT6H", "groupBy": ["queueId", "mediaType"],
-                                          "metrics": ["nOffered", "tHandle", "tTalk"]})
+    response = api.post(
+        AGGREGATES,
+        json={
+            "interval": INTERVAL,
+            "granularity": "PT6H",
+            "groupBy": ["queueId", "mediaType"],
+            "metrics": ["nOffered", "tHandle", "tTalk"],
+        },
+    )
     assert response.status_code == 200
     results = response.json()["results"]
     assert results and all(set(r) == {"group", "data"} for r in results)
@@ -41,16 +49,19 @@ def test_filter_object_narrows(api: ApiClient):
     assert 0 < voice < offered()
 
 
-@pytest.mark.parametrize("body, code", [
-    ({"interval": INTERVAL}, "bad.request"),
-    ({"interval": INTERVAL, "metrics": ["nBogus"]}, "invalid.value"),
-    ({"interval": INTERVAL, "metrics": ["nOffered"], "groupBy": ["color"]}, "invalid.value"),
-    ({"interval": INTERVAL, "metrics": ["nOffered"], "granularity": "PT1M"}, "bad.request"),
-    ({"interval": INTERVAL, "metrics": ["nOffered"], "granularity": "often"}, "bad.request"),
-    ({"interval": INTERVAL, "metrics": ["nOffered"], "timeZone": "Mars/Olympus"}, "bad.request"),
-    ({"interval": INTERVAL, "metrics": ["nOffered"], "filter": [{"type": "and"}]}, "bad.request"),
-    ({"interval": "2024-01-01T00:00:00Z/2024-03-01T00:00:00Z", "metrics": ["nOffered"]}, "bad.request"),
-])
+@pytest.mark.parametrize(
+    "body, code",
+    [
+        ({"interval": INTERVAL}, "bad.request"),
+        ({"interval": INTERVAL, "metrics": ["nBogus"]}, "invalid.value"),
+        ({"interval": INTERVAL, "metrics": ["nOffered"], "groupBy": ["color"]}, "invalid.value"),
+        ({"interval": INTERVAL, "metrics": ["nOffered"], "granularity": "PT1M"}, "bad.request"),
+        ({"interval": INTERVAL, "metrics": ["nOffered"], "granularity": "often"}, "bad.request"),
+        ({"interval": INTERVAL, "metrics": ["nOffered"], "timeZone": "Mars/Olympus"}, "bad.request"),
+        ({"interval": INTERVAL, "metrics": ["nOffered"], "filter": [{"type": "and"}]}, "bad.request"),
+        ({"interval": "2024-01-01T00:00:00Z/2024-03-01T00:00:00Z", "metrics": ["nOffered"]}, "bad.request"),
+    ],
+)
 def test_invalid_aggregate_queries(api: ApiClient, body, code):
     response = api.post(AGGREGATES, json=body)
     assert response.status_code == 400 and response.json()["code"] == code

@@ -1,4 +1,5 @@
 """The /_emulator control plane: reset, configure, clock, ground truth and the webhook sink."""
+
 from __future__ import annotations
 
 import hashlib
@@ -9,7 +10,6 @@ import pytest
 import requests
 
 from genesys_emulator.testing import EmulatorControl, EmulatorServer
-
 from tests.support.emulator_api import JOBS, ApiClient, day_interval, hour_interval
 
 SECRET = "emulator-webhook-secret"
@@ -24,8 +24,12 @@ def day_ms() -> tuple[int, int]:
 def signed_headers(body: bytes, *, key: str = "k-1", timestamp: int | None = None, secret: str = SECRET) -> dict:
     stamp = str(int(time.time()) if timestamp is None else timestamp)
     digest = hmac.new(secret.encode(), f"{stamp}.{key}.".encode() + body, hashlib.sha256).hexdigest()
-    return {"X-Genesys-Sync-Timestamp": stamp, "X-Genesys-Sync-Signature": f"sha256={digest}",
-            "X-Genesys-Sync-Idempotency-Key": key, "Content-Type": "application/json"}
+    return {
+        "X-Genesys-Sync-Timestamp": stamp,
+        "X-Genesys-Sync-Signature": f"sha256={digest}",
+        "X-Genesys-Sync-Idempotency-Key": key,
+        "Content-Type": "application/json",
+    }
 
 
 def post_webhook(emulator, body: bytes, headers: dict) -> requests.Response:
@@ -122,16 +126,24 @@ def test_webhook_valid_signature_is_stored_once(emulator):
     assert len(events) == 1 and events[0]["body"] == {"event": "window.loaded", "rows": 3}
 
 
-@pytest.mark.parametrize("mutate, reason", [
-    (lambda h: {k: v for k, v in h.items() if k != "X-Genesys-Sync-Signature"}, "missing signature headers"),
-    (lambda h: {**h, "X-Genesys-Sync-Signature": "sha256=" + "0" * 64}, "bad signature"),
-])
+@pytest.mark.parametrize(
+    "mutate, reason",
+    [
+        (lambda h: {k: v for k, v in h.items() if k != "X-Genesys-Sync-Signature"}, "missing signature headers"),
+        (lambda h: {**h, "X-Genesys-Sync-Signature": "sha256=" + "0" * 64}, "bad signature"),
+    ],
+)
 def test_webhook_bad_signature_is_401(emulator, mutate, reason):
     body = b'{"event": "x"}'
     response = post_webhook(emulator, body, mutate(signed_headers(body)))
     assert response.status_code == 401
     assert emulator.control.webhooks() == [
-        {"accepted": False, "reason": reason, "idempotency_key": "k-1", "received_at": pytest.approx(time.time(), abs=60)}
+        {
+            "accepted": False,
+            "reason": reason,
+            "idempotency_key": "k-1",
+            "received_at": pytest.approx(time.time(), abs=60),
+        }
     ]
 
 
@@ -160,10 +172,18 @@ def test_server_lifecycle_start_stop_and_own_state():
         assert first.base_url != second.base_url
         first.control.configure(rate_limit_requests=1)
         assert isinstance(second.control, EmulatorControl)
-        token = requests.post(f"{second.base_url}/oauth/token", auth=("emulator-client", "emulator-secret"),
-                              data={"grant_type": "client_credentials"}, timeout=10).json()["access_token"]
+        token = requests.post(
+            f"{second.base_url}/oauth/token",
+            auth=("emulator-client", "emulator-secret"),
+            data={"grant_type": "client_credentials"},
+            timeout=10,
+        ).json()["access_token"]
         headers = {"Authorization": f"Bearer {token}"}
-        assert requests.get(f"{second.base_url}/api/v2/users", headers=headers, timeout=10).headers[
-            "inin-ratelimit-allowed"] == "300"
+        assert (
+            requests.get(f"{second.base_url}/api/v2/users", headers=headers, timeout=10).headers[
+                "inin-ratelimit-allowed"
+            ]
+            == "300"
+        )
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{first.base_url}/_emulator/stats", timeout=2)

@@ -1,4 +1,5 @@
 """POST /oauth/token and bearer-token checks on the API."""
+
 from __future__ import annotations
 
 import base64
@@ -30,8 +31,11 @@ def test_unknown_client_and_wrong_secret_get_the_same_401(emulator, auth):
     """One answer for both, so a caller cannot probe which client ids exist."""
     response = post_token(emulator.base_url, auth=auth, data=TOKEN_FORM)
     assert response.status_code == 401
-    assert response.json() == {"error": "invalid_client", "description": "authentication failed",
-                               "error_description": "authentication failed"}
+    assert response.json() == {
+        "error": "invalid_client",
+        "description": "authentication failed",
+        "error_description": "authentication failed",
+    }
 
 
 def test_token_without_basic_auth_is_rejected(emulator):
@@ -46,7 +50,9 @@ def test_token_garbled_basic_auth_is_rejected(emulator):
 
 
 def test_token_bad_grant_type(emulator):
-    response = post_token(emulator.base_url, auth=("emulator-client", "emulator-secret"), data={"grant_type": "password"})
+    response = post_token(
+        emulator.base_url, auth=("emulator-client", "emulator-secret"), data={"grant_type": "password"}
+    )
     assert response.status_code == 400
     assert response.json()["error"] == "unsupported_grant_type"
 
@@ -57,10 +63,12 @@ def test_token_requires_form_content_type(emulator):
 
 
 def test_configured_client_lifetime_and_roles(emulator):
-    emulator.control.reset(clients=[
-        {"client_id": "emulator-client", "client_secret": "emulator-secret"},
-        {"client_id": "narrow", "client_secret": "s3", "roles": [], "token_lifetime_seconds": 300},
-    ])
+    emulator.control.reset(
+        clients=[
+            {"client_id": "emulator-client", "client_secret": "emulator-secret"},
+            {"client_id": "narrow", "client_secret": "s3", "roles": [], "token_lifetime_seconds": 300},
+        ]
+    )
     response = post_token(emulator.base_url, auth=("narrow", "s3"), data=TOKEN_FORM)
     assert response.json()["expires_in"] == 300
 
@@ -83,7 +91,10 @@ def test_forced_expiry_then_new_token_works(emulator, api: ApiClient):
     expired = api.get(USERS)
     assert expired.status_code == 401 and expired.json()["code"] == "bad.credentials"
     fresh = fetch_token(emulator.base_url)
-    assert requests.get(emulator.base_url + USERS, headers={"Authorization": f"Bearer {fresh}"}, timeout=10).status_code == 200
+    assert (
+        requests.get(emulator.base_url + USERS, headers={"Authorization": f"Bearer {fresh}"}, timeout=10).status_code
+        == 200
+    )
 
 
 def test_token_expires_with_the_clock(emulator, api: ApiClient):
@@ -106,11 +117,23 @@ def test_basic_header_built_by_hand_is_accepted(emulator):
 @pytest.mark.parametrize(
     "method, path, body",
     [
-        ("post", "/api/v2/analytics/conversations/details/query", {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z"}),
-        ("post", "/api/v2/analytics/conversations/details/jobs", {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z"}),
+        (
+            "post",
+            "/api/v2/analytics/conversations/details/query",
+            {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z"},
+        ),
+        (
+            "post",
+            "/api/v2/analytics/conversations/details/jobs",
+            {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z"},
+        ),
         ("get", "/api/v2/analytics/conversations/details/jobs/availability", None),
         ("get", "/api/v2/analytics/conversations/details?id=x", None),
-        ("post", "/api/v2/analytics/conversations/aggregates/query", {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "metrics": ["nOffered"]}),
+        (
+            "post",
+            "/api/v2/analytics/conversations/aggregates/query",
+            {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", "metrics": ["nOffered"]},
+        ),
         ("get", "/api/v2/routing/queues", None),
         ("get", "/api/v2/routing/wrapupcodes", None),
     ],
@@ -125,8 +148,15 @@ def test_client_without_roles_gets_missing_any_permissions(emulator, method, pat
 
 
 def test_agent_detail_role_suffices_for_details_but_not_availability(emulator):
-    emulator.control.reset(clients=[{"client_id": "agent", "client_secret": "s", "roles": ["analytics:agentConversationDetail:view"]}])
+    emulator.control.reset(
+        clients=[{"client_id": "agent", "client_secret": "s", "roles": ["analytics:agentConversationDetail:view"]}]
+    )
     api = ApiClient(emulator.base_url, "agent", "s")
-    assert api.post("/api/v2/analytics/conversations/details/jobs",
-                    json={"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z"}).status_code == 202
+    assert (
+        api.post(
+            "/api/v2/analytics/conversations/details/jobs",
+            json={"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z"},
+        ).status_code
+        == 202
+    )
     assert api.get("/api/v2/analytics/conversations/details/jobs/availability").status_code == 403

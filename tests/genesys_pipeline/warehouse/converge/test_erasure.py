@@ -1,12 +1,13 @@
 """Erasure by complete re-extraction, on real SQLite and PostgreSQL: what a complete re-extraction
 of its day no longer returns is deleted from every table in the load's transaction, the audit
 gets only salted hashes, and nothing short of a complete extraction can trigger it."""
+
 from __future__ import annotations
 
 import dataclasses
 import hashlib
 import hmac
-from datetime import date, datetime, timedelta, timezone
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from sqlalchemy import text
@@ -14,12 +15,11 @@ from sqlalchemy import text
 from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.tables import CONVERSATION_TABLES
 from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction, IncompleteExtractionError, whole_days
-
 from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY, NEXT = date(2024, 5, 1), date(2024, 5, 2)
 LATER = EXTRACTED_D + timedelta(days=3)
-WATERMARK = datetime(2024, 5, 4, tzinfo=timezone.utc)
+WATERMARK = datetime(2024, 5, 4, tzinfo=UTC)
 SALT = "audit-salt"
 
 
@@ -39,8 +39,11 @@ def test_a_complete_reextraction_erases_what_it_no_longer_returns(warehouse, sta
     staging, first = stage_days(day + next_day, DAY, days=2)
     warehouse.load_extraction(staging, first, "run-1")
     gone = [record["conversationId"] for record in day[10:14]]
-    assert all(ids_in(warehouse, spec.name, gone) for spec in CONVERSATION_TABLES if spec.name in
-               ("conversations", "participants", "sessions", "segments", "session_metrics"))
+    assert all(
+        ids_in(warehouse, spec.name, gone)
+        for spec in CONVERSATION_TABLES
+        if spec.name in ("conversations", "participants", "sessions", "segments", "session_metrics")
+    )
 
     kept = [record for record in day if record["conversationId"] not in gone]
     _, again = stage_days(kept, DAY, extracted_at=LATER)
@@ -48,7 +51,8 @@ def test_a_complete_reextraction_erases_what_it_no_longer_returns(warehouse, sta
 
     assert report.conversations_deleted == 4
     assert {spec.name: ids_in(warehouse, spec.name, gone) for spec in CONVERSATION_TABLES} == dict.fromkeys(
-        (spec.name for spec in CONVERSATION_TABLES), 0)
+        (spec.name for spec in CONVERSATION_TABLES), 0
+    )
     expected = sorted(hmac.new(SALT.encode(), cid.encode(), hashlib.sha256).hexdigest() for cid in gone)
     assert report.deleted_id_hashes == expected
     assert not set(gone) & set(str(report.to_dict()).split("'"))  # no raw id anywhere in the report
@@ -125,21 +129,27 @@ def test_a_failure_after_the_batches_rolls_the_whole_load_back(warehouse, stage_
     assert warehouse.table_counts()["conversations"] == 0
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"all_divisions_read": False}, "all_divisions_read"),
-    ({"all_divisions_read": "yes"}, "all_divisions_read"),
-    ({"query": {"conversationFilters": [{"type": "and"}]}}, "conversationFilters"),
-    ({"query": {"limit": 10}}, "limit"),
-    ({"complete": False}, "not complete"),
-    ({"watermark": datetime(2024, 5, 1, 12, tzinfo=timezone.utc)}, "no whole UTC day"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"all_divisions_read": False}, "all_divisions_read"),
+        ({"all_divisions_read": "yes"}, "all_divisions_read"),
+        ({"query": {"conversationFilters": [{"type": "and"}]}}, "conversationFilters"),
+        ({"query": {"limit": 10}}, "limit"),
+        ({"complete": False}, "not complete"),
+        ({"watermark": datetime(2024, 5, 1, 12, tzinfo=UTC)}, "no whole UTC day"),
+    ],
+)
 def test_only_a_complete_unfiltered_extraction_of_whole_days_can_erase(stage_days, change, message):
     _, manifest = stage_days([], DAY, **change.get("query", {}))
     if "complete" in change:
         manifest = dataclasses.replace(manifest, complete=False)
     with pytest.raises(IncompleteExtractionError, match=message):
-        CompleteExtraction.of(manifest, all_divisions_read=change.get("all_divisions_read", True),
-                              data_available_until=change.get("watermark", WATERMARK))
+        CompleteExtraction.of(
+            manifest,
+            all_divisions_read=change.get("all_divisions_read", True),
+            data_available_until=change.get("watermark", WATERMARK),
+        )
 
 
 def test_a_complete_extraction_cannot_be_made_by_hand():
@@ -149,16 +159,20 @@ def test_a_complete_extraction_cannot_be_made_by_hand():
 
 def test_only_days_before_the_watermark_are_erasable(stage_days):
     _, manifest = stage_days([], DAY, days=3)
-    partly = CompleteExtraction.of(manifest, all_divisions_read=True,
-                                   data_available_until=datetime(2024, 5, 3, 6, tzinfo=timezone.utc))
+    partly = CompleteExtraction.of(
+        manifest, all_divisions_read=True, data_available_until=datetime(2024, 5, 3, 6, tzinfo=UTC)
+    )
     assert partly.days == (DAY, NEXT)
 
 
-@pytest.mark.parametrize("interval, days", [
-    ("2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z", [DAY]),
-    ("2024-04-30T06:00:00.000Z/2024-05-03T00:00:00.000Z", [DAY, NEXT]),
-    ("2024-05-01T00:00:00.000Z/2024-05-01T23:00:00.000Z", []),
-    ("2024-05-01T01:00:00.000Z/2024-05-02T01:00:00.000Z", []),
-])
+@pytest.mark.parametrize(
+    "interval, days",
+    [
+        ("2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z", [DAY]),
+        ("2024-04-30T06:00:00.000Z/2024-05-03T00:00:00.000Z", [DAY, NEXT]),
+        ("2024-05-01T00:00:00.000Z/2024-05-01T23:00:00.000Z", []),
+        ("2024-05-01T01:00:00.000Z/2024-05-02T01:00:00.000Z", []),
+    ],
+)
 def test_whole_days_of_an_interval(interval, days):
     assert whole_days(interval) == days

@@ -1,5 +1,6 @@
 """partition_freshness on real SQLite and PostgreSQL: upserted by every load, counted from the
 warehouse itself, and last_extracted_at never moves backwards."""
+
 from __future__ import annotations
 
 import copy
@@ -7,7 +8,6 @@ from datetime import date, timedelta
 
 from genesys_pipeline.warehouse.converge.freshness import read_partition_freshness, upsert_partition_freshness
 from genesys_pipeline.warehouse.write.merge import ConversationTables
-
 from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY, NEXT = date(2024, 5, 1), date(2024, 5, 2)

@@ -1,5 +1,6 @@
 """Open conversations (loaded without conversation_end) on real SQLite and PostgreSQL, oldest first:
 what every run re-fetches by id until they end."""
+
 from __future__ import annotations
 
 import copy

@@ -1,19 +1,26 @@
 """The day-lock keys and the own/foreign split of a batch (no database needed)."""
+
 from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date
 
 import pytest
-from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, pages_of
 
 from genesys_pipeline.normalize.normalizer import Normalizer, TableBatch
 from genesys_pipeline.tables import TABLES_BY_NAME
+from genesys_pipeline.warehouse.schema import SCHEMA_LOCK_KEY
 from genesys_pipeline.warehouse.write.daylocks import (
-    DAY_LOCK_NAMESPACE, LISTED_DAYS_KEY, conversation_day, day_lock_key, extraction_days, interval_days, is_deadlock,
+    DAY_LOCK_NAMESPACE,
+    LISTED_DAYS_KEY,
+    conversation_day,
+    day_lock_key,
+    extraction_days,
+    interval_days,
+    is_deadlock,
     split_batch,
 )
-from genesys_pipeline.warehouse.schema import SCHEMA_LOCK_KEY
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, pages_of
 
 
 def test_a_day_lock_key_is_stable_distinct_per_day_and_a_positive_bigint():
@@ -39,7 +46,10 @@ def test_a_by_id_fetch_owns_the_days_its_query_lists_and_an_interval_wins():
     listed = {"openConversationIds": ["a", "b"], LISTED_DAYS_KEY: ["2024-05-03", "2024-04-20", "2024-05-03"]}
     assert extraction_days(listed) == [date(2024, 4, 20), date(2024, 5, 3)]
     assert extraction_days({"openConversationIds": ["a"]}) == []  # staged before days were listed
-    assert extraction_days({LISTED_DAYS_KEY: ["not a day"]}) == [] and extraction_days({LISTED_DAYS_KEY: "2024-05-03"}) == []
+    assert (
+        extraction_days({LISTED_DAYS_KEY: ["not a day"]}) == []
+        and extraction_days({LISTED_DAYS_KEY: "2024-05-03"}) == []
+    )
     both = {"interval": "2024-05-01T00:00:00Z/2024-05-02T00:00:00Z", LISTED_DAYS_KEY: ["2024-04-20"]}
     assert extraction_days(both) == [date(2024, 5, 1)]
 
@@ -49,8 +59,11 @@ def _batch(records: list[dict]) -> TableBatch:
 
 
 def _ids_by_table(batch: TableBatch) -> dict[str, set[str]]:
-    return {table: {row[TABLES_BY_NAME[table].column_names.index("conversation_id")] for row in rows}
-            for table, rows in batch.rows.items() if rows}
+    return {
+        table: {row[TABLES_BY_NAME[table].column_names.index("conversation_id")] for row in rows}
+        for table, rows in batch.rows.items()
+        if rows
+    }
 
 
 def test_a_batch_splits_by_conversation_day_in_every_table_with_replaces_following_the_ids(generated_day):
@@ -118,6 +131,7 @@ def test_a_load_postgres_aborted_as_a_deadlock_victim_is_run_once_more(sqlite_ur
             if len(attempts) == 1:
                 raise DBAPIError("SELECT pg_advisory_xact_lock(%s)", None, error)
             return real(self, *args)
+
         return attempt
 
     monkeypatch.setattr(Warehouse, "_load_extraction", failing_first(Deadlocked()))

@@ -7,6 +7,7 @@ day at the end: PostgreSQL's deadlock detector must abort one (SQLSTATE 40P01), 
 transaction rolls back, and ``load_extraction`` re-runs it once from the staged pages. Two
 threads with their own engines; every wait is bounded so a hang fails in seconds.
 """
+
 from __future__ import annotations
 
 import copy
@@ -15,14 +16,13 @@ import time
 
 import psycopg
 import pytest
-from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 from sqlalchemy.engine import make_url
 
 from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.converge.freshness import read_partition_freshness
 from genesys_pipeline.warehouse.write.load import BATCH_EVENT, LoadReport
-
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 from tests.genesys_pipeline.warehouse.write.test_daylocks_postgres import ADVISORY_LOCKS, _reset, _rows
 
 pytestmark = pytest.mark.postgres
@@ -73,7 +73,9 @@ def _load_together(url: str, staging: StagingArea, manifests: tuple[Manifest, ..
 
         warehouse = Warehouse.from_url(url)
         try:
-            reports[_run_id(manifest)] = warehouse.load_extraction(staging, manifest, _run_id(manifest), progress=progress)
+            reports[_run_id(manifest)] = warehouse.load_extraction(
+                staging, manifest, _run_id(manifest), progress=progress
+            )
         except BaseException as error:
             failures[_run_id(manifest)] = error
         finally:
@@ -148,13 +150,15 @@ def test_loads_crossing_day_lock_orders_deadlock_for_real_and_the_victim_is_run_
     sequential = {run_id: warehouse.load_extraction(staging, manifests[run_id], run_id) for run_id in (winner, victim)}
     assert concurrent == _contents(warehouse)
     assert {run_id: _comparable(report) for run_id, report in reports.items()} == {
-        run_id: _comparable(report) for run_id, report in sequential.items()}
+        run_id: _comparable(report) for run_id, report in sequential.items()
+    }
     report_a, report_b = reports[_run_id(manifest_a)], reports[_run_id(manifest_b)]
     assert (report_a.batches, report_b.batches) == (manifest_a.page_count, manifest_b.page_count)
     assert report_a.conversations_loaded + report_a.conversations_skipped_older == 301  # its late copy: either
     assert report_b.conversations_loaded == 300 + len(spanners)  # the fresher extraction: all of it
-    tagged = _rows(warehouse, "SELECT external_tag, COUNT(*) FROM genesys.conversations "
-                              "WHERE external_tag IS NOT NULL GROUP BY 1")
+    tagged = _rows(
+        warehouse, "SELECT external_tag, COUNT(*) FROM genesys.conversations WHERE external_tag IS NOT NULL GROUP BY 1"
+    )
     assert tagged == [("seen-again-on-D+1", len(spanners))]  # D+1's fresher copies won, A's late copy lost
     warehouse.dispose()
 

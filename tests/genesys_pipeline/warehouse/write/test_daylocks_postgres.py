@@ -4,6 +4,7 @@ days that share midnight-spanning conversations still end exactly like one load 
 Each load runs in its own spawned process (one transaction each, as two backfill workers do),
 released together by a barrier; every wait and join is bounded so a regression fails in seconds.
 """
+
 from __future__ import annotations
 
 import copy
@@ -14,12 +15,11 @@ from pathlib import Path
 
 import orjson
 import pytest
-from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 from sqlalchemy import text
 
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
-
+from tests.genesys_pipeline.pipeline_records import DAY_D, DAY_D1, EXTRACTED_D, EXTRACTED_D1, spanning_midnight
 
 pytestmark = pytest.mark.postgres
 
@@ -27,8 +27,10 @@ JOIN_TIMEOUT_S = 120
 MEET_TIMEOUT_S = 15  # how long a load inside its transaction waits to see the other one inside too
 DAY_D3 = date(2024, 5, 4)  # no conversation of D is returned by D+3's extraction
 # The advisory locks of the test's own database: other tests' databases share the server.
-ADVISORY_LOCKS = ("FROM pg_locks WHERE locktype = 'advisory' "
-                  "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())")
+ADVISORY_LOCKS = (
+    "FROM pg_locks WHERE locktype = 'advisory' "
+    "AND database = (SELECT oid FROM pg_database WHERE datname = current_database())"
+)
 
 
 def _load(url: str, root: str, partition: str, query_hash: str, mine, theirs, barrier, results) -> None:
@@ -60,8 +62,19 @@ def _run_together(url: str, staging: StagingArea, manifests: tuple, meet: bool) 
     barrier, results = context.Barrier(len(manifests)), context.Queue()
     events = [context.Event() if meet else None for _ in manifests]
     processes = [
-        context.Process(target=_load, args=(url, str(staging.root), manifest.partition, manifest.query_hash,
-                                             events[index], events[1 - index], barrier, results))
+        context.Process(
+            target=_load,
+            args=(
+                url,
+                str(staging.root),
+                manifest.partition,
+                manifest.query_hash,
+                events[index],
+                events[1 - index],
+                barrier,
+                results,
+            ),
+        )
         for index, manifest in enumerate(manifests)
     ]
     for process in processes:
@@ -86,8 +99,9 @@ def test_loads_of_days_without_shared_conversations_run_at_the_same_time(postgre
 
     # With one global lock the second load cannot enter its transaction before the first commits,
     # so the first waits in vain: both meeting inside proves the loads overlapped in time.
-    assert sorted(outcome) == sorted((m.partition, True, 300, pytest.approx(0.0, abs=MEET_TIMEOUT_S / 3))
-                                     for m in (manifest_d, manifest_d3))
+    assert sorted(outcome) == sorted(
+        (m.partition, True, 300, pytest.approx(0.0, abs=MEET_TIMEOUT_S / 3)) for m in (manifest_d, manifest_d3)
+    )
     warehouse = Warehouse.from_url(postgres_url)
     assert warehouse.table_counts()["conversations"] == 600
     warehouse.dispose()
@@ -123,15 +137,23 @@ def test_adjacent_days_sharing_midnight_spanners_end_as_one_load_after_the_other
         _reset(warehouse)
         _run_together(postgres_url, staging, ordered, meet=False)
         assert warehouse.table_checksums() == sequential
-        duplicated = _rows(warehouse, "SELECT conversation_id, participant_id, COUNT(*) FROM genesys.participants "
-                                      "GROUP BY 1, 2 HAVING COUNT(*) > 1")
+        duplicated = _rows(
+            warehouse,
+            "SELECT conversation_id, participant_id, COUNT(*) FROM genesys.participants "
+            "GROUP BY 1, 2 HAVING COUNT(*) > 1",
+        )
         assert duplicated == []
-        tagged = _rows(warehouse, "SELECT conversation_id, _extracted_at FROM genesys.conversations "
-                                  "WHERE external_tag = 'seen-again-on-D+1'")
+        tagged = _rows(
+            warehouse,
+            "SELECT conversation_id, _extracted_at FROM genesys.conversations WHERE external_tag = 'seen-again-on-D+1'",
+        )
         assert len(tagged) == len(fresher)  # D+1's fresher copies won, whichever load ran first
         assert {str(stamp)[:10] for _cid, stamp in tagged} == {f"{EXTRACTED_D1:%Y-%m-%d}"}
-        assert _rows(warehouse, "SELECT COUNT(*) FROM genesys.participants WHERE conversation_id = ANY(:ids)",
-                     ids=[r["conversationId"] for r in fresher]) == [(sum(len(r["participants"]) for r in fresher),)]
+        assert _rows(
+            warehouse,
+            "SELECT COUNT(*) FROM genesys.participants WHERE conversation_id = ANY(:ids)",
+            ids=[r["conversationId"] for r in fresher],
+        ) == [(sum(len(r["participants"]) for r in fresher),)]
     warehouse.dispose()
 
 
@@ -152,9 +174,14 @@ def test_a_load_holds_its_own_day_from_the_first_batch_and_the_foreign_day_once_
     def progress(event: str) -> None:  # another session's view of the advisory locks held
         kind = event.split(":")[0]
         if kind in ("batch", "loaded") and kind not in seen:
-            seen[kind] = {row[0] for row in _rows(
-                observer, f"SELECT objid::bigint {ADVISORY_LOCKS} AND classid::bigint = :ns "
-                          "AND granted", ns=0x6E6E535A)}
+            seen[kind] = {
+                row[0]
+                for row in _rows(
+                    observer,
+                    f"SELECT objid::bigint {ADVISORY_LOCKS} AND classid::bigint = :ns AND granted",
+                    ns=0x6E6E535A,
+                )
+            }
 
     observer = Warehouse.from_url(postgres_url)
     report = warehouse.load_extraction(staging, manifest, "run-D1", progress=progress)
@@ -189,13 +216,27 @@ def test_a_by_id_fetch_holds_its_listed_days_from_the_first_batch_and_sets_nothi
 
     def progress(event: str) -> None:  # another session's view of the day locks at each batch
         if event.startswith("batch"):
-            seen.append({row[0] for row in _rows(
-                observer, f"SELECT objid::bigint {ADVISORY_LOCKS} AND classid::bigint = :ns "
-                          "AND granted", ns=0x6E6E535A)})
+            seen.append(
+                {
+                    row[0]
+                    for row in _rows(
+                        observer,
+                        f"SELECT objid::bigint {ADVISORY_LOCKS} AND classid::bigint = :ns AND granted",
+                        ns=0x6E6E535A,
+                    )
+                }
+            )
 
     merged_before_end: list[int] = []
-    report = warehouse.load_extraction(staging, manifest, "run-followup", progress=lambda event: (
-        progress(event), event.startswith("merge:inserted:conversations") and merged_before_end.append(len(seen))))
+    report = warehouse.load_extraction(
+        staging,
+        manifest,
+        "run-followup",
+        progress=lambda event: (
+            progress(event),
+            event.startswith("merge:inserted:conversations") and merged_before_end.append(len(seen)),
+        ),
+    )
     assert seen == [{DAY_D.toordinal(), DAY_D3.toordinal()}] * 3  # 5 ids in batches of 2: 3 pages
     assert merged_before_end[:1] == [0]  # the first page merged before its batch event, not after the last
     assert report.conversations_loaded == 5

@@ -1,5 +1,6 @@
 """PostgreSQL-only guarantees: the COPY fast path equals the generic path, and a load killed
 mid-transaction leaves the warehouse exactly as it was."""
+
 from __future__ import annotations
 
 import copy
@@ -11,11 +12,11 @@ import textwrap
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
 
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.write.load import ExecutemanyWriter
 from genesys_pipeline.warehouse.write.postgres_copy import CopyWriter
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, EXTRACTED_D1
 
 pytestmark = pytest.mark.postgres
 
@@ -36,8 +37,16 @@ def test_copy_and_generic_paths_store_identical_contents(postgres_url, stage, ge
         counts = wh.table_counts()
         wh.dispose()
     assert checksums["copy"] == checksums["executemany"]
-    assert all(counts[table] for table in ("participant_attributes", "segments", "session_flow_outcomes",
-                                           "conversation_evaluations", "conversation_surveys"))
+    assert all(
+        counts[table]
+        for table in (
+            "participant_attributes",
+            "segments",
+            "session_flow_outcomes",
+            "conversation_evaluations",
+            "conversation_surveys",
+        )
+    )
 
 
 # Loads the staged extraction and parks (holding its open transaction) once the merge has
@@ -76,9 +85,18 @@ def test_sigkill_mid_transaction_leaves_previous_state_and_rerun_completes(postg
     before = wh.table_checksums()
 
     loader = subprocess.Popen(
-        [sys.executable, "-c", CRASHING_LOADER, postgres_url, str(staging.root), after_manifest.partition,
-         after_manifest.query_hash],
-        stdout=subprocess.PIPE, text=True, env=os.environ.copy(),
+        [
+            sys.executable,
+            "-c",
+            CRASHING_LOADER,
+            postgres_url,
+            str(staging.root),
+            after_manifest.partition,
+            after_manifest.query_hash,
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+        env=os.environ.copy(),
     )
     try:
         assert loader.stdout.readline().strip() == "MIDWAY"
@@ -118,7 +136,8 @@ def test_concurrent_runs_of_overlapping_days_both_succeed(postgres_url, stage, g
     wh = Warehouse.from_url(postgres_url)
     with wh.engine.connect() as conn:
         tags = conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM genesys.conversations WHERE external_tag = 'from-D+1'").scalar_one()
+            "SELECT COUNT(*) FROM genesys.conversations WHERE external_tag = 'from-D+1'"
+        ).scalar_one()
     assert tags == 50  # whichever merged first, the fresher copy won
     assert wh.table_counts()["conversations"] == 300
     wh.dispose()

@@ -1,5 +1,6 @@
 """Content-hash replacement on real SQLite and PostgreSQL: a re-extraction rewrites only the
 conversations whose content changed, and an older extraction still never overwrites a newer one."""
+
 from __future__ import annotations
 
 import copy
@@ -10,7 +11,6 @@ from sqlalchemy import text
 from genesys_pipeline.normalize.content_hash import content_hash, hash_context
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID
 from genesys_pipeline.warehouse import Warehouse
-
 from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 DAY = date(2024, 5, 1)
@@ -26,7 +26,7 @@ def contents(wh: Warehouse) -> dict[str, list[tuple]]:
         for spec in CONVERSATION_TABLES:
             names = [n for n in spec.column_names if n not in (RUN_ID, EXTRACTED_AT)]
             rows = conn.execute(text(f"SELECT {', '.join(names)} FROM {prefix}{spec.name}")).all()
-            tables[spec.name] = sorted((tuple(map(str, row)) for row in rows))
+            tables[spec.name] = sorted(tuple(map(str, row)) for row in rows)
     return tables
 
 
@@ -40,7 +40,9 @@ def late_changes(records: list[dict]) -> tuple[list[dict], set[str]]:
     later = copy.deepcopy(records)
     changed = set()
     for record in later[:5]:
-        record["evaluations"] = [{"evaluationId": f"ev-{record['conversationId']}", "eventTime": "2024-05-03T09:00:00.000Z"}]
+        record["evaluations"] = [
+            {"evaluationId": f"ev-{record['conversationId']}", "eventTime": "2024-05-03T09:00:00.000Z"}
+        ]
         changed.add(record["conversationId"])
     return later, changed
 
@@ -115,10 +117,15 @@ def test_a_later_copy_in_the_same_extraction_that_differs_counts_as_changed(ware
     _, second = stage_days(day + [edited], DAY, extracted_at=LATER)
     report = warehouse.load_extraction(staging, second, "run-2")
     assert (report.conversations_changed, report.conversations_unchanged) == (1, 299)
-    tag = scalar_rows(warehouse, "SELECT external_tag FROM {s}conversations WHERE conversation_id = :c",
-                      c=day[0]["conversationId"])
+    tag = scalar_rows(
+        warehouse, "SELECT external_tag FROM {s}conversations WHERE conversation_id = :c", c=day[0]["conversationId"]
+    )
     assert tag == [("corrected",)]
     counts = warehouse.table_counts()
-    assert report.tables["participants"] == scalar_rows(
-        warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :c", c=day[0]["conversationId"])[0][0]
+    assert (
+        report.tables["participants"]
+        == scalar_rows(
+            warehouse, "SELECT COUNT(*) FROM {s}participants WHERE conversation_id = :c", c=day[0]["conversationId"]
+        )[0][0]
+    )
     assert counts["conversations"] == 300

@@ -5,16 +5,17 @@ binds parameters and never goes through COPY), and a few values are compared wit
 must be, computed here by hand. The COPY statements PostgreSQL receives are recorded, so the
 test also proves binary COPY ran where the values allow it and text COPY where they do not.
 """
+
 from __future__ import annotations
 
 import copy
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 
 import psycopg
 import pytest
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 from genesys_pipeline.warehouse import Warehouse
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 pytestmark = pytest.mark.postgres
 
@@ -108,8 +109,8 @@ def test_binary_copy_stores_what_text_copy_and_executemany_store(postgres_url, s
             "SELECT conversation_start, conversation_end, external_tag, media_stats_min_conversation_mos, "
             "media_stats_min_conversation_r_factor FROM genesys.conversations WHERE conversation_id = 'c-plain'"
         ).one()
-        assert start == datetime(2024, 5, 1, 10, 0, 0, 500000, tzinfo=timezone.utc)
-        assert end == datetime(2024, 5, 1, 10, 9, 30, tzinfo=timezone.utc)
+        assert start == datetime(2024, 5, 1, 10, 0, 0, 500000, tzinfo=UTC)
+        assert end == datetime(2024, 5, 1, 10, 9, 30, tzinfo=UTC)
         assert (tag, mos, r_factor) == (TRICKY_TEXT, 4.123456789012345, 93.0)
         day, callback, rank, ring = conn.exec_driver_sql(
             "SELECT c.conversation_date, s.callback_scheduled_time, s.selected_agent_rank, s.routing_ring "
@@ -117,27 +118,37 @@ def test_binary_copy_stores_what_text_copy_and_executemany_store(postgres_url, s
             "WHERE s.session_id = 'c-plain-s0-0'"
         ).one()
         assert day == date(2024, 5, 1)
-        assert callback == datetime(2024, 5, 1, 13, 0, 0, 123456, tzinfo=timezone.utc)
+        assert callback == datetime(2024, 5, 1, 13, 0, 0, 123456, tzinfo=UTC)
         assert (rank, ring) == (-BIG - 1, BIG)
-        assert conn.exec_driver_sql(
-            "SELECT value FROM genesys.participant_attributes WHERE participant_id = 'c-plain-p0' AND name = 'note'"
-        ).scalar_one() == TRICKY_TEXT
-        assert conn.exec_driver_sql(
-            "SELECT COUNT(*) FROM genesys.conversations WHERE conversation_id = 'c-ongoing' AND conversation_end IS NULL"
-        ).scalar_one() == 1
+        assert (
+            conn.exec_driver_sql(
+                "SELECT value FROM genesys.participant_attributes WHERE participant_id = 'c-plain-p0' AND name = 'note'"
+            ).scalar_one()
+            == TRICKY_TEXT
+        )
+        assert (
+            conn.exec_driver_sql(
+                "SELECT COUNT(*) FROM genesys.conversations "
+                "WHERE conversation_id = 'c-ongoing' AND conversation_end IS NULL"
+            ).scalar_one()
+            == 1
+        )
         rounded = conn.exec_driver_sql(
             "SELECT segment_start FROM genesys.segments WHERE session_id = 'c-seven-digits-s0-0'"
         ).scalar_one()
-        assert rounded == datetime(2024, 5, 1, 10, 0, 0, 123457, tzinfo=timezone.utc)  # PostgreSQL rounds
-        assert conn.exec_driver_sql(
-            "SELECT _extracted_at FROM genesys.conversations WHERE conversation_id = 'c-plain'"
-        ).scalar_one() == EXTRACTED_D
+        assert rounded == datetime(2024, 5, 1, 10, 0, 0, 123457, tzinfo=UTC)  # PostgreSQL rounds
+        assert (
+            conn.exec_driver_sql(
+                "SELECT _extracted_at FROM genesys.conversations WHERE conversation_id = 'c-plain'"
+            ).scalar_one()
+            == EXTRACTED_D
+        )
     wh.dispose()
 
 
 def test_the_default_path_on_postgresql_is_text_copy(postgres_url, stage, sample_record, copy_statements):
     """Binary is opt-in (extra.copy_format=binary): on shared cores its encoding pass costs more than it saves."""
     staging, manifest = stage(_records(sample_record), page_size=2)
-    checksums, wh = _load(postgres_url, "auto", staging, manifest)
+    _checksums, wh = _load(postgres_url, "auto", staging, manifest)
     wh.dispose()
     assert copy_statements and not any("FORMAT BINARY" in s for s in copy_statements)

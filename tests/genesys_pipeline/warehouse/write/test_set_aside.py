@@ -1,11 +1,11 @@
 """The set-aside spool: batches come back equal and in order, and nothing stays behind."""
-from __future__ import annotations
 
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
+from __future__ import annotations
 
 from genesys_pipeline.normalize.normalizer import Normalizer
 from genesys_pipeline.normalize.worker import encode_batch
 from genesys_pipeline.warehouse.write.set_aside import SetAside
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
 
 
 def test_spooled_batches_come_back_equal_and_in_order(generated_day, make_pages):
