@@ -72,20 +72,21 @@ class PipelineTarget:
 
 
 @contextmanager
-def emulator_process(log_dir: Path, *extra_args: str) -> Iterator[str]:
+def emulator_process(log_dir: Path, *extra_args: str, watermark: str | None = None) -> Iterator[str]:
     """``python -m genesys_emulator`` on a free port (seed 42); yields its base URL, stops it after.
 
-    The watermark lag is 0 so yesterday is already complete whatever the time of day.
+    The watermark lag is 0 so yesterday is already complete whatever the time of day, unless a
+    fixed ``watermark`` instant is given (then data is available exactly up to it).
     """
     port = free_ports(1)[0]
+    availability = ["--watermark", watermark] if watermark else ["--watermark-lag-seconds", "0"]
     argv = [
         sys.executable,
         "-m",
         "genesys_emulator",
         "--port",
         str(port),
-        "--watermark-lag-seconds",
-        "0",
+        *availability,
         "--job-progression",
         "polls",
         "--log-level",

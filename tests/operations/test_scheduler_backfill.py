@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import json
 import shutil
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,13 +21,11 @@ from pathlib import Path
 
 import psycopg
 import pytest
-import requests
 from psycopg import sql
 
 from genesys_cluster.cluster import AirflowCluster
-from genesys_cluster.config import ClusterConfig, free_ports
-from genesys_cluster.polling import poll_until
-from genesys_cluster.processes import ManagedProcess
+from genesys_cluster.config import ClusterConfig
+from genesys_cluster.pipeline import emulator_process as pipeline_emulator
 from genesys_emulator.testing import EmulatorControl
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
@@ -58,38 +55,8 @@ def emulator_process(log_dir: Path) -> Iterator[str]:
     """The emulator CLI on a free port. Jobs finish after two status polls, so extracts defer. The
     watermark is pinned at today's midnight: every backfilled day is available, and extraction
     and ground truth see the same conversations even if the test runs just after midnight."""
-    port = free_ports(1)[0]
-    argv = [
-        sys.executable,
-        "-m",
-        "genesys_emulator",
-        "--port",
-        str(port),
-        "--watermark",
-        f"{today():%Y-%m-%dT%H:%M:%SZ}",
-        "--job-progression",
-        "polls",
-        "--log-level",
-        "warning",
-    ]
-    process = ManagedProcess("emulator", argv, {"PATH": "/usr/bin:/bin"}, log_dir / "emulator.log")
-    process.start()
-    base_url = f"http://127.0.0.1:{port}"
-    try:
-        poll_until(
-            lambda: requests.get(f"{base_url}/_emulator/clock", timeout=2).ok or None,
-            timeout=30,
-            what="the emulator",
-            health_check=lambda: _alive(process),
-        )
+    with pipeline_emulator(log_dir, watermark=f"{today():%Y-%m-%dT%H:%M:%SZ}") as base_url:
         yield base_url
-    finally:
-        process.stop(timeout=10)
-
-
-def _alive(process: ManagedProcess) -> None:
-    if process.exit_code() is not None:
-        raise AssertionError(f"emulator exited {process.exit_code()}:\n{process.log_tail()}")
 
 
 def cluster_config(tmp_path: Path, emulator_url: str, warehouse_url: str) -> ClusterConfig:
