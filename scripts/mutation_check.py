@@ -193,8 +193,11 @@ def check(
                 code, output = run_pytest(python, copy, marker, extra, deadline)
             except subprocess.TimeoutExpired:
                 return result("error", detail=f"timed out after {timeout_minutes:g} min (in -m '{marker}')")
-            if code == 1:
-                failed = FAILURE_LINE.search(output)
+            failed = FAILURE_LINE.search(output)
+            # pytest-xdist ends a run that -x stopped with exit code 2 ("Interrupted: stopping
+            # after 1 failures"), not 1: a test failure all the same
+            stopped = code == 2 and failed is not None and "stopping after" in output
+            if code == 1 or stopped:
                 return result("caught", failed.group(1) if failed else "(no FAILED/ERROR line)")
             if code != 0:
                 tail = "\n".join(output.splitlines()[-15:])
