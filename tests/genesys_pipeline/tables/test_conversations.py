@@ -70,20 +70,6 @@ def test_every_table_carries_conversation_and_lineage_columns():
         assert len(set(spec.column_names)) == len(spec.column_names), spec.name
 
 
-@pytest.mark.parametrize(
-    "camel, snake",
-    [
-        ("conversationId", "conversation_id"),
-        ("mediaStatsMinConversationRFactor", "media_stats_min_conversation_r_factor"),
-        ("q850ResponseCodes", "q850_response_codes"),
-        ("oTotalScore", "o_total_score"),
-        ("ani", "ani"),
-    ],
-)
-def test_snake_case(camel, snake):
-    assert tables.snake_case(camel) == snake
-
-
 def test_flow_columns_are_prefixed_once():
     names = tables.SESSIONS.column_names
     assert {"flow_id", "flow_name", "flow_type", "flow_exit_reason", "flow_in_type"} <= set(names)
