@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
-from genesys_pipeline.warehouse import Warehouse
 from tests.support.emulator_day import day_window, load_day, past_day
 from tests.support.paths import DAGS_FOLDER
+from tests.support.warehouse_rows import warehouse_rows
 
 
 @pytest.fixture(scope="module")
@@ -17,16 +16,6 @@ def reference_dag(airflow_db):
     bag = DagBag(dag_folder=str(DAGS_FOLDER / "genesys_reference_data.py"))
     assert not bag.import_errors, bag.import_errors
     return bag.dags["genesys_reference_data"]
-
-
-def query(url: str, sql: str) -> list[tuple]:
-    warehouse = Warehouse.from_url(url)
-    try:
-        table_prefix = f"{warehouse.schema}." if warehouse.schema else ""
-        with warehouse.engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql.format(s=table_prefix)))]
-    finally:
-        warehouse.dispose()
 
 
 def test_dag_is_thin_daily_and_retried(reference_dag):
@@ -39,10 +28,10 @@ def test_snapshots_include_departed_agents_and_are_replaced_not_appended(referen
     for _ in range(2):
         run = reference_dag.test()
         assert str(run.state) == "success"
-    users = dict(query(warehouse_connection, "SELECT state, COUNT(*) FROM {s}users GROUP BY state"))
+    users = dict(warehouse_rows(warehouse_connection, "SELECT state, COUNT(*) FROM {s}users GROUP BY state"))
     assert {"active", "inactive", "deleted"} <= set(users)
     for table in ("users", "queues", "wrapup_codes"):
-        total, distinct, unnamed = query(
+        total, distinct, unnamed = warehouse_rows(
             warehouse_connection, f"SELECT COUNT(*), COUNT(DISTINCT id), COUNT(*) - COUNT(name) FROM {{s}}{table}"
         )[0]
         assert total == distinct > 0 and unnamed == 0, table
@@ -51,7 +40,7 @@ def test_snapshots_include_departed_agents_and_are_replaced_not_appended(referen
 def test_category_views_show_agent_queue_and_wrapup_names(reference_dag, genesys, warehouse_connection, tmp_path):
     assert str(reference_dag.test().state) == "success"
     load_day(warehouse_connection, day_window(past_day(2)), tmp_path / "staging")
-    wrapups = query(
+    wrapups = warehouse_rows(
         warehouse_connection,
         "SELECT COUNT(*), COUNT(user_name), COUNT(queue_name), COUNT(wrap_up_code_name), "
         "COUNT(user_id), COUNT(queue_id) FROM {s}v_wrapups",
@@ -59,7 +48,7 @@ def test_category_views_show_agent_queue_and_wrapup_names(reference_dag, genesys
     total, user_names, queue_names, code_names, user_ids, queue_ids = wrapups
     assert total > 0 and code_names == total
     assert user_names == user_ids and queue_names == queue_ids > 0
-    routing_total, routing_named = query(warehouse_connection, "SELECT COUNT(*), COUNT(queue_name) FROM {s}v_routing")[
-        0
-    ]
+    routing_total, routing_named = warehouse_rows(
+        warehouse_connection, "SELECT COUNT(*), COUNT(queue_name) FROM {s}v_routing"
+    )[0]
     assert routing_total == routing_named > 0

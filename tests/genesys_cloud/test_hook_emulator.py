@@ -24,7 +24,7 @@ from genesys_cloud.api.exceptions import (
 from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.staging.area import StagingArea
-from tests.support.connections import set_connection
+from tests.support.connections import emulator_hook, set_connection
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 RESULTS = "get_analytics_conversations_details_job_results"
@@ -33,14 +33,7 @@ SUBMIT = "post_analytics_conversations_details_jobs"
 
 @pytest.fixture()
 def hook(emulator, monkeypatch) -> GenesysCloudHook:
-    set_connection(
-        monkeypatch,
-        emulator.base_url,
-        {"backoff_base_seconds": 0.05},
-        login="emulator-client",
-        password="emulator-secret",
-    )
-    return GenesysCloudHook()
+    return emulator_hook(monkeypatch, emulator.base_url)
 
 
 def job_ids(hook: GenesysCloudHook, job_id: str, page_size: int | None = None) -> list[str]:

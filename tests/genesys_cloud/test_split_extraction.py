@@ -18,7 +18,7 @@ from genesys_cloud.hook import GenesysCloudHook
 from genesys_cloud.operators.details_job import GenesysDetailsJobOperator
 from genesys_pipeline.plan.result_cap import ResultCapError
 from genesys_pipeline.staging.area import StagingArea
-from tests.support.connections import set_connection
+from tests.support.connections import emulator_hook
 
 DAY = "2024-05-01T00:00:00.000Z/2024-05-02T00:00:00.000Z"
 SUBMIT = "post_analytics_conversations_details_jobs"
@@ -29,14 +29,7 @@ AGGREGATES = "post_analytics_conversations_aggregates_query"
 
 @pytest.fixture()
 def hook(emulator, monkeypatch) -> GenesysCloudHook:
-    set_connection(
-        monkeypatch,
-        emulator.base_url,
-        {"backoff_base_seconds": 0.05},
-        login="emulator-client",
-        password="emulator-secret",
-    )
-    return GenesysCloudHook()
+    return emulator_hook(monkeypatch, emulator.base_url)
 
 
 def test_the_emulators_cap_answer_is_the_cap_error(hook, emulator):

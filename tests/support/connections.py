@@ -47,3 +47,12 @@ def set_connection(
     """The hook tests' connection: the unit client unless ``fields`` name another login/password."""
     credentials = {"login": CLIENT_ID, "password": CLIENT_SECRET, **fields}
     set_genesys_cloud_connection(monkeypatch, host, extra=extra, **credentials)
+
+
+def emulator_hook(monkeypatch: pytest.MonkeyPatch, base_url: str, **extra: Any) -> Any:
+    """A ``GenesysCloudHook`` on the emulator's default client, with fast backoff unless ``extra`` says otherwise."""
+    from genesys_cloud.hook import GenesysCloudHook
+
+    login, password = EMULATOR_CLIENT
+    set_connection(monkeypatch, base_url, {"backoff_base_seconds": 0.05, **extra}, login=login, password=password)
+    return GenesysCloudHook()

@@ -4,20 +4,10 @@ and an empty answer never wipes a filled table."""
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import text
 
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.reference_tables import EmptySnapshotError, entity_rows, replace_snapshot
-
-
-def query(url: str, sql: str) -> list[tuple]:
-    warehouse = Warehouse.from_url(url)
-    try:
-        table_prefix = f"{warehouse.schema}." if warehouse.schema else ""
-        with warehouse.engine.connect() as conn:
-            return [tuple(row) for row in conn.execute(text(sql.format(s=table_prefix)))]
-    finally:
-        warehouse.dispose()
+from tests.support.warehouse_rows import warehouse_rows
 
 
 def test_entity_rows_keep_one_row_per_id_and_tolerate_entities_without_state():
@@ -46,4 +36,4 @@ def test_an_empty_answer_never_wipes_a_filled_table(sqlite_url):
         assert replace_snapshot(warehouse.engine, "queues", [], allow_empty=True).replaced == 1
     finally:
         warehouse.dispose()
-    assert query(sqlite_url, "SELECT COUNT(*) FROM {s}queues") == [(0,)]
+    assert warehouse_rows(sqlite_url, "SELECT COUNT(*) FROM {s}queues") == [(0,)]
