@@ -44,6 +44,7 @@ from genesys_pipeline.tables.conversations import (
     TABLES_BY_NAME,
     flow_column,
 )
+from genesys_pipeline.tables.kpis import KPI_TABLES, QUEUE_INTERVAL_AGGREGATES
 from genesys_pipeline.tables.lookups import LOOKUP_TABLES
 from genesys_pipeline.tables.pipeline import (
     AGGREGATE_GROUP_COLUMNS,
@@ -78,6 +79,7 @@ WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
     *CONVERSATION_TABLES,
     *LOOKUP_TABLES,
     CONVERSATION_AGGREGATES,
+    *KPI_TABLES,
     SYNC_AUDIT,
     PARTITION_FRESHNESS,
 )
@@ -102,12 +104,14 @@ __all__ = [
     "FLOW_PREFIX",
     "INT",
     "JSON",
+    "KPI_TABLES",
     "LOOKUP_TABLES",
     "METRIC_FIELDS",
     "PARTICIPANTS",
     "PARTICIPANT_ATTRIBUTES",
     "PARTICIPANT_FIELDS",
     "PARTITION_FRESHNESS",
+    "QUEUE_INTERVAL_AGGREGATES",
     "RESOLUTION_FIELDS",
     "RUN_ID",
     "SCHEMA_VERSION",

@@ -1,0 +1,33 @@
+"""Genesys's own half-hour cells for the queue report: the side the KPI views are proven equal to.
+
+One row per (partition, half hour, queue, media type, metric) as the aggregates query at
+``PT30M`` grouped by ``queueId`` and ``mediaType`` returns it, every stat Genesys filled
+(``count`` always; ``sum``/``min``/``max`` for the ``t*`` durations), replaced per partition
+by the ``aggregates`` task. The warehouse's own numbers for the same cells are the view
+``v_queue_interval_metrics`` (genesys_pipeline.warehouse.kpi_views).
+"""
+
+from __future__ import annotations
+
+from genesys_pipeline.tables.spec import FLOAT, INT, RUN_ID, SYNCED_AT, TEXT, TS, Column, TableSpec
+
+QUEUE_INTERVAL_AGGREGATES = TableSpec(
+    "queue_interval_aggregates",
+    (
+        Column("partition", TEXT, nullable=False),
+        Column("interval_start", TEXT, nullable=False),  # ISO-8601 UTC, e.g. 2024-05-01T10:30:00.000Z
+        Column("queue_id", TEXT),  # NULL: sessions without a queue (outbound dialing without one)
+        Column("media_type", TEXT),
+        Column("metric", TEXT, nullable=False),
+        Column("count", INT),
+        Column("sum", FLOAT),
+        Column("min", FLOAT),
+        Column("max", FLOAT),
+        Column(RUN_ID, TEXT),
+        Column(SYNCED_AT, TS),
+    ),
+    primary_key=(),
+    indexes=("partition",),
+)
+
+KPI_TABLES: tuple[TableSpec, ...] = (QUEUE_INTERVAL_AGGREGATES,)
