@@ -1,24 +1,12 @@
-"""The emulator's data generator: determinism, record shape, and its cheap side (skeleton caching, id lookup,
-interval selection)."""
+"""The generator's records: wire format, the reference's enums, metrics that equal their segments."""
 
 from __future__ import annotations
 
-import os
-import re
-import subprocess
-import sys
-from datetime import UTC, date, datetime, timedelta
-
 import orjson
-import pytest
 
-from genesys_emulator.world.determinism import day_start_ms, iso_ms
 from genesys_emulator.world.generator import DataGenerator, without_attributes
-from genesys_emulator.world.skeleton import MAX_DURATION_MS
+from tests.genesys_emulator.world.generated_day import DAY, PER_DAY, TIMESTAMP, all_sessions, ms, walk_values
 
-DAY = date(2024, 5, 1)
-PER_DAY = 2000
-TIMESTAMP = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$")
 PURPOSES = {
     "acd",
     "agent",
@@ -101,119 +89,6 @@ DISCONNECT_TYPES = {
     "uncallable",
 }
 ROUTINGS = {"Bullseye", "Conditional", "Direct", "Last", "Manual", "Predictive", "Preferred", "Standard", "Vip"}
-
-
-def ms(timestamp: str) -> int:
-    parsed = datetime.strptime(timestamp, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC)
-    return round(parsed.timestamp() * 1000)
-
-
-@pytest.fixture(scope="module")
-def generator() -> DataGenerator:
-    return DataGenerator(seed=42, conversations_per_day=PER_DAY)
-
-
-@pytest.fixture(scope="module")
-def day_records(generator: DataGenerator) -> list[dict]:
-    return [generator.conversation(DAY, index) for index in range(PER_DAY)]
-
-
-def all_sessions(record: dict):
-    for participant in record["participants"]:
-        for session in participant["sessions"]:
-            yield participant, session
-
-
-def walk_values(value):
-    if isinstance(value, dict):
-        for child in value.values():
-            yield from walk_values(child)
-    elif isinstance(value, list):
-        for child in value:
-            yield from walk_values(child)
-    else:
-        yield value
-
-
-# --- determinism ----------------------------------------------------------------------------
-
-
-def test_same_seed_gives_byte_identical_records_regardless_of_generation_order():
-    forward, backward = DataGenerator(7, 300), DataGenerator(7, 300)
-    days = [DAY, DAY + timedelta(days=1)]
-    wanted = [(day, index) for day in days for index in range(0, 300, 3)]
-    first = {key: orjson.dumps(forward.conversation(*key)) for key in wanted}
-    second = {key: orjson.dumps(backward.conversation(*key)) for key in reversed(wanted)}
-    assert first == second
-    assert orjson.dumps(forward.reference_data().users) == orjson.dumps(backward.reference_data().users)
-
-
-_DIGEST_SCRIPT = """
-import hashlib, orjson
-from datetime import date
-from genesys_emulator.world.generator import DataGenerator
-generator = DataGenerator(11, 200)
-digest = hashlib.sha256()
-for index in range(200):
-    digest.update(orjson.dumps(generator.conversation(date(2024, 5, 1), index)))
-print(digest.hexdigest())
-"""
-
-
-def test_output_does_not_depend_on_the_process_hash_seed():
-    """Guards against set/dict iteration order or hash() leaking into the data."""
-    digests = {
-        subprocess.run(
-            [sys.executable, "-c", _DIGEST_SCRIPT],
-            check=True,
-            capture_output=True,
-            text=True,
-            env={**os.environ, "PYTHONHASHSEED": hash_seed},
-        ).stdout
-        for hash_seed in ("1", "2")
-    }
-    assert len(digests) == 1 and len(digests.pop().strip()) == 64
-
-
-def test_different_seeds_give_different_data():
-    one, other = DataGenerator(1, 50), DataGenerator(2, 50)
-    assert one.day_skeleton(DAY).ids != other.day_skeleton(DAY).ids
-    assert one.day_skeleton(DAY).starts_ms != other.day_skeleton(DAY).starts_ms
-    assert orjson.dumps(one.conversation(DAY, 0)) != orjson.dumps(other.conversation(DAY, 0))
-    assert one.reference_data().queues[0]["id"] != other.reference_data().queues[0]["id"]
-
-
-def test_ids_are_unique_uuids(day_records: list[dict]):
-    ids = [r["conversationId"] for r in day_records]
-    ids += [p["participantId"] for r in day_records for p in r["participants"]]
-    ids += [s["sessionId"] for r in day_records for _, s in all_sessions(r)]
-    assert len(ids) == len(set(ids))
-    assert all(re.fullmatch(r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}", i) for i in ids)
-
-
-# --- skeleton ---------------------------------------------------------------------------------
-
-
-def test_skeleton_is_sorted_and_matches_the_records(generator: DataGenerator, day_records: list[dict]):
-    skeleton = generator.day_skeleton(DAY)
-    assert len(skeleton) == PER_DAY
-    assert skeleton.starts_ms == sorted(skeleton.starts_ms)
-    assert all(day_start_ms(DAY) <= start < day_start_ms(DAY) + 86_400_000 for start in skeleton.starts_ms)
-    for index, record in enumerate(day_records):
-        assert record["conversationId"] == skeleton.ids[index]
-        assert ms(record["conversationStart"]) == skeleton.starts_ms[index]
-        assert {s["mediaType"] for _, s in all_sessions(record)} == {skeleton.media_types[index]}
-        last_event = max(
-            ms(v) for v in walk_values(record["participants"]) if isinstance(v, str) and TIMESTAMP.match(v)
-        )
-        assert last_event == skeleton.activity_ends_ms[index]
-        assert ("conversationEnd" not in record) == skeleton.ongoing[index]
-        if not skeleton.ongoing[index]:
-            assert ms(record["conversationEnd"]) == skeleton.activity_ends_ms[index]
-        assert skeleton.activity_ends_ms[index] - skeleton.starts_ms[index] <= MAX_DURATION_MS
-
-
-# --- record shape -------------------------------------------------------------------------------
 
 
 def test_records_use_wire_format_and_section_5_enums(day_records: list[dict]):
@@ -417,71 +292,3 @@ def test_reference_data_shapes(generator: DataGenerator):
         assert {"email", "username", "state"} <= user.keys()
     assert {u["state"] for u in ref.users} == {"active", "inactive", "deleted"}
     assert [q["name"] for q in ref.queues] == sorted(q["name"] for q in ref.queues)
-
-
-# --- the cheap side: skeleton caching, id lookup and interval selection --------------------------
-
-
-def test_locate_finds_each_conversation_from_its_id_alone(generator: DataGenerator):
-    for day in (DAY, date(2031, 12, 31)):
-        skeleton = generator.day_skeleton(day)
-        for index in (0, 1, PER_DAY // 2, PER_DAY - 1):
-            assert generator.locate(skeleton.ids[index]) == (day, index)
-            assert generator.locate(skeleton.ids[index].upper()) == (day, index)
-    assert generator.locate("00000000-0000-4000-8000-000000000000") is None
-    assert generator.locate("not-a-uuid") is None
-    other_seed = DataGenerator(seed=43, conversations_per_day=PER_DAY)
-    assert other_seed.locate(generator.day_skeleton(DAY).ids[0]) is None
-
-
-def test_empty_days_are_allowed():
-    generator = DataGenerator(seed=1, conversations_per_day=0)
-    assert len(generator.day_skeleton(DAY)) == 0
-    assert generator.conversations_overlapping(day_start_ms(DAY), day_start_ms(DAY) + 86_400_000) == []
-
-
-def test_skeleton_is_cached(generator: DataGenerator):
-    assert generator.day_skeleton(DAY) is generator.day_skeleton(DAY)
-
-
-def test_out_of_range_index_is_rejected(generator: DataGenerator):
-    with pytest.raises(IndexError):
-        generator.conversation(DAY, PER_DAY)
-
-
-def _brute_force(generator: DataGenerator, days: list[date], keep) -> list[tuple[date, int]]:
-    found = []
-    for day in days:
-        skeleton = generator.day_skeleton(day)
-        spans = zip(skeleton.starts_ms, skeleton.activity_ends_ms)
-        found += [(day, i) for i, (start, end) in enumerate(spans) if keep(start, end)]
-    return found
-
-
-@pytest.mark.parametrize("window_hours", [(0, 24), (23.5, 24.5), (10.25, 10.5), (24, 48), (-1, 0.001)])
-def test_interval_selection_matches_brute_force(window_hours: tuple[float, float]):
-    generator = DataGenerator(3, 400)
-    days = [DAY - timedelta(days=1), DAY, DAY + timedelta(days=1)]
-    start = day_start_ms(DAY) + int(window_hours[0] * 3_600_000)
-    end = day_start_ms(DAY) + int(window_hours[1] * 3_600_000)
-    overlapping = generator.conversations_overlapping(start, end)
-    assert overlapping == _brute_force(generator, days, lambda s, e: s < end and e >= start)
-    assert generator.conversations_starting(start, end) == _brute_force(generator, days, lambda s, e: start <= s < end)
-
-
-def test_conversations_spanning_midnight_are_found_from_the_next_day(generator: DataGenerator):
-    skeleton = generator.day_skeleton(DAY)
-    midnight = day_start_ms(DAY + timedelta(days=1))
-    spanning = [i for i in range(PER_DAY) if skeleton.activity_ends_ms[i] >= midnight]
-    assert len(spanning) >= PER_DAY // 100  # "a few percent"
-    found = generator.conversations_overlapping(midnight, midnight + 60_000)
-    assert [key for key in found if key[0] == DAY] == [(DAY, index) for index in spanning]
-    assert generator.conversation(DAY, spanning[0])["conversationStart"] < iso_ms(midnight)
-
-
-def test_ongoing_conversations_are_selected_up_to_their_last_event(generator: DataGenerator):
-    skeleton = generator.day_skeleton(DAY)
-    index = skeleton.ongoing.index(True)
-    last_event = skeleton.activity_ends_ms[index]
-    assert (DAY, index) in generator.conversations_overlapping(last_event, last_event + 1)
-    assert (DAY, index) not in generator.conversations_overlapping(last_event + 1, last_event + 60_000)
