@@ -74,6 +74,11 @@ class AuditRecord:
     followup_still_open: int | None = None
     followup_not_returned: int | None = None
     followup_requests: int | None = None
+    resync_requested: int | None = None
+    resync_returned: int | None = None
+    resync_not_found: int | None = None
+    resync_outside_retention: int | None = None
+    resync_not_found_ids: list[str] = field(default_factory=list)
 
     @property
     def completeness_rate(self) -> float | None:
@@ -126,6 +131,12 @@ class AuditRecord:
         """Fill the follow-up columns from the ``follow_up_open`` task's result dict."""
         for name in ("requested", "returned", "ended", "still_open", "not_returned", "requests"):
             setattr(self, f"followup_{name}", follow_up.get(name))
+
+    def add_resync(self, resync: Mapping[str, Any]) -> None:
+        """Fill the by-id columns from the ``resync`` task's result dict (the ids not returned by name)."""
+        for name in ("requested", "returned", "not_found", "outside_retention"):
+            setattr(self, f"resync_{name}", resync.get(name))
+        self.resync_not_found_ids = list(resync.get("not_found_ids") or [])
 
     def add_divisions(self, division_ids: Iterable[str]) -> None:
         self.divisions_read = sorted(division_ids)

@@ -101,16 +101,18 @@ def fetch_and_stage(
     staging: StagingArea,
     partition: str,
     days: Iterable[date] = (),
+    query_key: str = FOLLOWUP_QUERY_KEY,
 ) -> tuple[Manifest | None, FollowUpSummary]:
     """Multi-get ``ids`` in batches and stage each response byte for byte under ``partition``;
     returns the committed manifest (None when there was nothing to ask: no request is made).
     ``days`` (the ids' stored ``conversation_date``s) go into the staged query, so the load locks
-    them up front and merges as it streams instead of holding every row to the end."""
+    them up front and merges as it streams instead of holding every row to the end. ``query_key`` names
+    the ids in the staged query (the by-id re-sync stages under its own key)."""
     summary = FollowUpSummary()
     batches = list(id_batches(ids, batch_size))
     if not batches:
         return None, summary
-    query: dict[str, Any] = {FOLLOWUP_QUERY_KEY: [cid for batch in batches for cid in batch]}
+    query: dict[str, Any] = {query_key: [cid for batch in batches for cid in batch]}
     if listed := sorted({day.isoformat() for day in days}):
         query[LISTED_DAYS_KEY] = listed
     writer = staging.open_writer(partition, query)

@@ -91,6 +91,13 @@ SYNC_AUDIT = TableSpec(
         Column("followup_still_open", INT),
         Column("followup_not_returned", INT),  # other division or erased: kept, not deleted
         Column("followup_requests", INT),  # multi-get calls (not in api_requests, which is the extract's)
+        # by-id re-sync (genesys_conversations_by_id): ids asked for and what came back; what it rewrote is
+        # conversations_changed. An id not returned is named here and kept in the warehouse, never deleted.
+        Column("resync_requested", INT),
+        Column("resync_returned", INT),
+        Column("resync_not_found", INT),
+        Column("resync_outside_retention", INT),  # returned, but started before genesys_retention_days: not merged
+        Column("resync_not_found_ids", JSON),
     ),
     primary_key=("id",),
 )

@@ -49,6 +49,7 @@ def build_record(
     reconciliation: Mapping[str, Any] | None,
     authentication: Mapping[str, Any] | None = None,
     follow_up: Mapping[str, Any] | None = None,
+    resync: Mapping[str, Any] | None = None,
 ) -> AuditRecord:
     """An audit record of this try from the results earlier tasks of the run produced (any may be missing)."""
     ti = context["ti"]
@@ -67,6 +68,7 @@ def build_record(
     record.add_load(load or {})
     record.add_reconciliation(reconciliation or {})
     record.add_follow_up(follow_up or {})
+    record.add_resync(resync or {})
     if authentication and authentication.get("division_ids") is not None:
         record.add_divisions(authentication["division_ids"])
     record.stage_latency_seconds = _stage_latencies({"extract": extraction, "load": load})
@@ -108,8 +110,9 @@ def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
 class GenesysAuditOperator(AuditedOperator):
     """Writes the ``success`` (or, when reconciliation failed, ``incomplete``) row of this attempt and
     returns its summary (the webhook's payload). Its inputs, the results of ``validate_window``,
-    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open``, are its
-    ``audit_inputs`` (templated, rendered once), so a failed try of the audit itself is recorded with them too.
+    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open`` (in the
+    by-id DAG, ``resync``), are its ``audit_inputs`` (templated, rendered once), so a failed try of the
+    audit itself is recorded with them too.
     The row also notes the conversations still open in the warehouse after the load."""
 
     ui_color = "#eef6ee"
@@ -123,6 +126,7 @@ class GenesysAuditOperator(AuditedOperator):
         reconciliation: Any = None,
         authentication: Any = None,
         follow_up: Any = None,
+        resync: Any = None,
         warehouse_conn_id: str = WAREHOUSE_CONN_ID,
         **kwargs: Any,
     ) -> None:
@@ -133,6 +137,7 @@ class GenesysAuditOperator(AuditedOperator):
             "reconciliation": reconciliation,
             "authentication": authentication,
             "follow_up": follow_up,
+            "resync": resync,
         }
         super().__init__(audit_inputs=inputs, **kwargs)
         self.warehouse_conn_id = warehouse_conn_id

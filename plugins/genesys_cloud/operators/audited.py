@@ -15,7 +15,7 @@ from typing import Any
 from airflow.sdk import BaseOperator
 
 # ``build_record``'s keyword names: the results an audit row is built from.
-AUDIT_INPUT_NAMES = ("plan", "extraction", "load", "reconciliation", "authentication", "follow_up")
+AUDIT_INPUT_NAMES = ("plan", "extraction", "load", "reconciliation", "authentication", "follow_up", "resync")
 _ALLOWED = ", ".join(AUDIT_INPUT_NAMES)
 
 

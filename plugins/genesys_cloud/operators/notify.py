@@ -83,24 +83,31 @@ def _is_transient(error: BaseException) -> bool:
 
 
 class GenesysSyncNotifyOperator(BaseOperator):
-    """Sends ``genesys.conversations.partition_synced`` with the audit row's counts and metrics
-    (``summary``, templated: the audit task's result)."""
+    """Sends ``genesys.conversations.partition_synced`` (or ``event_type``: the by-id DAG sends
+    ``resynced_by_id``) with the audit row's counts and metrics (``summary``, templated: the audit task's result)."""
 
     template_fields = ("summary",)
     ui_color = "#f4f0e8"
 
     def __init__(
-        self, *, summary: Any, webhook_conn_id: str = WEBHOOK_CONN_ID, attempts: int = 3, **kwargs: Any
+        self,
+        *,
+        summary: Any,
+        event_type: str = webhook.EVENT_SYNCED,
+        webhook_conn_id: str = WEBHOOK_CONN_ID,
+        attempts: int = 3,
+        **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
         self.summary = summary
+        self.event_type = event_type
         self.webhook_conn_id = webhook_conn_id
         self.attempts = attempts
 
     def execute(self, context: Any) -> dict[str, Any]:
         if not self.summary:
             raise ValueError("no audit summary to report: rerun the audit task first")
-        event, key = webhook.event_from_audit(webhook.EVENT_SYNCED, self.summary)
+        event, key = webhook.event_from_audit(self.event_type, self.summary)
         try:
             status = post_event(event, key, conn_id=self.webhook_conn_id, attempts=self.attempts)
         except AirflowNotFoundException:

@@ -19,7 +19,7 @@ def test_an_unknown_key_fails_the_constructor_naming_it_and_the_allowed_ones():
     message = str(error.value)
     assert (
         "extract;" in message
-        and "allowed: plan, extraction, load, reconciliation, authentication, follow_up" in message
+        and "allowed: plan, extraction, load, reconciliation, authentication, follow_up, resync" in message
     )
 
 

@@ -158,3 +158,18 @@ def test_an_older_audit_table_gains_the_new_columns(warehouse):
     write_audit(warehouse.engine, AuditRecord(dag_id="d", run_id="r", try_number=1, partition="p", status="success"))
     columns = {c["name"] for c in inspect(warehouse.engine).get_columns("sync_audit", schema=warehouse.schema)}
     assert {"conversations_changed", "deleted_id_hashes", "open_conversations", "divisions_read"} <= columns
+
+
+def test_a_by_id_row_names_the_ids_not_found(tmp_path):
+    engine = create_engine(f"sqlite:///{tmp_path / 'a.db'}")
+    row = AuditRecord(dag_id="by_id", run_id="r", try_number=1, partition="by-id", status="success")
+    row.add_resync(
+        {"requested": 3, "returned": 2, "not_found": 1, "outside_retention": 0, "not_found_ids": ["c-unknown"]}
+    )
+    write_audit(engine, row)
+    (stored,) = read_audit(engine, "by-id")
+    assert (stored["resync_requested"], stored["resync_returned"], stored["resync_not_found"]) == (3, 2, 1)
+    assert stored["resync_outside_retention"] == 0 and stored["resync_not_found_ids"] == ["c-unknown"]
+    other = AuditRecord(dag_id="daily", run_id="r", try_number=1, partition="2024-05-01", status="success")
+    write_audit(engine, other)  # a daily row leaves them empty
+    assert read_audit(engine, "2024-05-01")[0]["resync_requested"] is None
