@@ -22,6 +22,9 @@ ALL_ROLES: tuple[str, ...] = (
     "analytics:conversationAggregate:view",
     "routing:queue:view",
     "routing:wrapupCode:view",
+    "analytics:userDetail:view",
+    "analytics:userAggregate:view",
+    "presence:presenceDefinition:view",
 )
 
 JOB_PROGRESSIONS = ("immediate", "polls", "seconds")

@@ -22,6 +22,8 @@ from genesys_emulator.service.routes import (
     details_query,
     lookups,
     oauth,
+    users_aggregates,
+    users_details_jobs,
 )
 from genesys_emulator.service.routes.common import json_response
 from genesys_emulator.service.runtime import EmulatorRuntime
@@ -58,7 +60,17 @@ def create_app(config: EmulatorConfig | None = None) -> FastAPI:
     app = FastAPI(title="Genesys Cloud emulator", docs_url=None, redoc_url=None, openapi_url=None)
     app.state.base_config = base_config
     app.state.runtime = EmulatorRuntime(base_config)
-    for module in (oauth, details_jobs, details_query, aggregates, lookups, authorization, control):
+    for module in (
+        oauth,
+        details_jobs,
+        details_query,
+        aggregates,
+        lookups,
+        authorization,
+        users_details_jobs,
+        users_aggregates,
+        control,
+    ):
         app.include_router(module.router)
     # Starlette types every handler as taking Exception, though it calls one only with the class it was
     # added for: a handler of a subclass (as here) does not fit that type.

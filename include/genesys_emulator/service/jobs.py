@@ -17,7 +17,6 @@ from typing import Any
 
 from genesys_emulator.config import EmulatorConfig
 from genesys_emulator.service.clock import Clock
-from genesys_emulator.world.dataset import ConversationKey
 from genesys_emulator.world.determinism import iso_ms, stable_uuid
 
 ACTIVE_STATES = frozenset({"QUEUED", "PENDING"})
@@ -28,7 +27,7 @@ FAILED_MESSAGE = "Query failed: an internal error occurred while processing the 
 class Job:
     job_id: str
     client_id: str
-    keys: list[ConversationKey]
+    keys: list[Any]  # ConversationKey; a users details job's are user ids
     submitted_ms: int
     as_of_ms: int  # the org instant whose records the results serve
     latency_ms: int = 0
@@ -39,6 +38,7 @@ class Job:
     pages_served: int = 0
     completed_ms: int | None = None
     error_message: str | None = None
+    query: Any = None  # what a users details job answers (its interval and filters)
 
     def status_body(self, retention_ms: int) -> dict[str, Any]:
         body: dict[str, Any] = {"state": self.state, "submissionDate": iso_ms(self.submitted_ms)}
@@ -64,7 +64,14 @@ class JobStore:
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
     def submit(
-        self, client_id: str, keys: list[ConversationKey], *, as_of_ms: int, fail: bool, expire_after_pages: int | None
+        self,
+        client_id: str,
+        keys: list[Any],
+        *,
+        as_of_ms: int,
+        fail: bool,
+        expire_after_pages: int | None,
+        query: Any = None,
     ) -> Job:
         with self._lock:
             job_id = stable_uuid(f"{self.config.seed}:job:{len(self._jobs)}")
@@ -77,6 +84,7 @@ class JobStore:
                 self._latency_ms(job_id),
                 fail,
                 expire_after_pages,
+                query=query,
             )
             self._jobs[job.job_id] = job
         if self.config.job_progression == "immediate" and not job.latency_ms:

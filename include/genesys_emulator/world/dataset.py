@@ -12,10 +12,12 @@ import hashlib
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
+from functools import cached_property
 
 import numpy as np
 import orjson
 
+from genesys_emulator.world.agent_timeline import AgentActivity
 from genesys_emulator.world.determinism import day_of_ms
 from genesys_emulator.world.evolution import EvolutionSettings
 from genesys_emulator.world.generator import DEFAULT_RECORD_CACHE_SIZE, DataGenerator, without_attributes
@@ -47,6 +49,11 @@ class Dataset:
     @property
     def living(self) -> bool:
         return self.evolution is not None
+
+    @cached_property
+    def agent_activity(self) -> AgentActivity:
+        """Every user's presence and routing-status timelines, from these conversations."""
+        return AgentActivity(self.generator)
 
     def _skeleton(self, day: date):
         return self.generator.day_skeleton(day)
