@@ -22,8 +22,9 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
 6. **follow_up_open**: conversations stored without `conversationEnd`, whatever their day, that the extraction
    did not just return are re-fetched by id (`GET .../conversations/details?id=`, `genesys_open_followup_batch`
    ids a request; none open, no request), staged and merged the same way; one not returned is kept, not deleted;
-7. beside them, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates`, and
-   **reconcile** compares it with the loaded details (a mismatch marks the partition `incomplete`, data kept);
+7. beside them, **aggregates** loads Genesys's own roll-up of the day into `conversation_aggregates` and its
+   half-hour queue cells into `queue_interval_aggregates`, and **reconcile** compares both with the loaded
+   details, cell by cell for the queue report (a mismatch marks the partition `incomplete`, data kept);
 8. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback, built
    from the failing task's `audit_inputs`: the upstream results wired to it below), with the follow-up's counts;
 9. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
@@ -145,7 +146,7 @@ with DAG(
         pool=GENESYS_POOL,
         interval=plan["interval"],
         partition=plan["partition"],
-        outlets=[Asset("genesys://warehouse/conversation_aggregates")],
+        outlets=[Asset(f"genesys://warehouse/{t}") for t in ("conversation_aggregates", "queue_interval_aggregates")],
         audit_inputs=plan_inputs,
     )
     reconcile = GenesysReconcileOperator(
@@ -154,6 +155,7 @@ with DAG(
         interval_end=plan["interval_end"],
         partition=plan["partition"],
         census=aggregates.output["census"],
+        aggregates_api=aggregates.output["api"],  # its requests, kept in the audit row
         audit_inputs={
             **plan_inputs,
             "extraction": extract.output,

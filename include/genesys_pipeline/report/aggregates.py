@@ -68,14 +68,14 @@ def hourly_census_query(interval: str, metrics: Iterable[str] = METRICS) -> dict
 def conversations_per_bucket(response: Mapping[str, Any]) -> dict[datetime, int]:
     """Distinct conversations per bucket start in a census response with a granularity."""
     seen: set[tuple[str, str]] = set()
-    for group, bucket, _metric in _cells(response):
+    for group, bucket, _metric in cells(response):
         if group.get("conversationId") and bucket:
             seen.add((bucket.split("/", 1)[0], group["conversationId"]))
     counts = Counter(start for start, _conversation in seen)
     return {datetime.fromisoformat(start.replace("Z", "+00:00")): n for start, n in sorted(counts.items())}
 
 
-def _cells(response: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str, Mapping[str, Any]]]:
+def cells(response: Mapping[str, Any]) -> Iterator[tuple[dict[str, Any], str, Mapping[str, Any]]]:
     """(group, bucket interval, metric entry) for every cell of an aggregates response."""
     for result in response.get("results") or ():
         group = result.get("group") or {}
@@ -88,7 +88,7 @@ def flatten(response: Mapping[str, Any], partition: str, run_id: str) -> list[di
     """One row per (bucket, group, metric) with the stats Genesys filled (others stay NULL)."""
     synced_at = datetime.now(UTC)
     rows = []
-    for group, bucket, metric in _cells(response):
+    for group, bucket, metric in cells(response):
         stats = metric.get("stats") or {}
         row = {column: group.get(dimension) for dimension, column in GROUP_COLUMNS.items()}
         row.update(
@@ -109,7 +109,7 @@ def flatten(response: Mapping[str, Any], partition: str, run_id: str) -> list[di
 def census_counts(response: Mapping[str, Any]) -> dict[str, int]:
     """Distinct conversations per media type in a census response (a session without media type -> "")."""
     seen: set[tuple[str, str]] = set()
-    for group, _bucket, _metric in _cells(response):
+    for group, _bucket, _metric in cells(response):
         if group.get("conversationId"):
             seen.add((group.get("mediaType") or "", group["conversationId"]))
     return dict(sorted(Counter(media for media, _conversation in seen).items()))
@@ -122,14 +122,17 @@ class AggregatesLoad:
     replaced: int
 
 
-def _aggregates_table(engine: Engine) -> Table:
-    ensure_schema(engine, only=[AGGREGATES_TABLE])  # runs beside load: the data tables are load's
-    return warehouse_table(engine, AGGREGATES_TABLE)
+def _aggregates_table(engine: Engine, name: str) -> Table:
+    ensure_schema(engine, only=[name])  # runs beside load: the data tables are load's
+    return warehouse_table(engine, name)
 
 
-def replace_partition(engine: Engine, partition: str, rows: list[dict[str, Any]]) -> AggregatesLoad:
-    """Swap the partition's rows in one transaction, so a rerun never doubles and readers never see a gap."""
-    table = _aggregates_table(engine)
+def replace_partition(
+    engine: Engine, partition: str, rows: list[dict[str, Any]], table_name: str = AGGREGATES_TABLE
+) -> AggregatesLoad:
+    """Swap the partition's rows in one transaction, so a rerun never doubles and readers never see a gap.
+    ``table_name``: ``conversation_aggregates`` or another per-partition aggregates table (the KPI cells)."""
+    table = _aggregates_table(engine, table_name)
     with engine.begin() as conn:
         replaced = conn.execute(delete(table).where(table.c.partition == partition)).rowcount
         if rows:
@@ -137,9 +140,9 @@ def replace_partition(engine: Engine, partition: str, rows: list[dict[str, Any]]
     return AggregatesLoad(partition, len(rows), replaced)
 
 
-def read_partition(engine: Engine, partition: str) -> list[dict[str, Any]]:
+def read_partition(engine: Engine, partition: str, table_name: str = AGGREGATES_TABLE) -> list[dict[str, Any]]:
     """The partition's aggregate rows (empty before the first load)."""
-    table = _aggregates_table(engine)
+    table = _aggregates_table(engine, table_name)
     query = select(table).where(table.c.partition == partition)
     with engine.connect() as conn:
         return [dict(row._mapping) for row in conn.execute(query)]

@@ -6,7 +6,9 @@ Both sides count the same thing, so an exact day matches exactly:
   (:data:`genesys_pipeline.report.aggregates.METRICS`) emitted inside the window, by the media type of
   the emitting session (aggregates side: the census query);
 * ``offered`` / ``connected`` per queue: the sum of ``nOffered`` / ``nConnected`` emitted inside
-  the window, by the session's queue (aggregates side: the ``conversation_aggregates`` rows).
+  the window, by the session's queue (aggregates side: the ``conversation_aggregates`` rows);
+* every half-hour cell of the queue report (genesys_pipeline.report.kpi_reconcile), when the
+  partition's ``queue_interval_aggregates`` are given: any differing cell makes it ``incomplete``.
 
 Aggregates bucket by ``emitDate`` whatever the conversation's start, so the details side looks
 at metrics by ``emit_date`` across the whole warehouse, not only at rows this run loaded (a
@@ -19,12 +21,12 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Literal
 
 from sqlalchemy import Engine, bindparam, text
 
 from genesys_pipeline.report.aggregates import METRICS
+from genesys_pipeline.report.kpi_reconcile import CellReconciliation, emit_bound, reconcile_cells
 from genesys_pipeline.warehouse.engine import qualified_name
 
 Status = Literal["match", "within_tolerance", "incomplete"]
@@ -59,6 +61,7 @@ class Reconciliation:
     tolerance: float
     differences: tuple[Difference, ...]
     compared: dict[str, int] = field(default_factory=dict)  # check -> keys compared
+    cells: CellReconciliation | None = None  # the queue report's half-hour cells, when they were fetched
 
     def beyond_tolerance(self, difference: Difference) -> bool:
         allowed = self.tolerance * max(abs(difference.aggregates), abs(difference.details))
@@ -66,9 +69,16 @@ class Reconciliation:
 
     @property
     def status(self) -> Status:
-        if not self.differences:
+        cells_differ = self.cells is not None and self.cells.differing > 0
+        if not self.differences and not cells_differ:
             return "match"
-        return "incomplete" if any(map(self.beyond_tolerance, self.differences)) else "within_tolerance"
+        # For the half-hour cells the tolerance is the share of cells allowed to differ.
+        cells_beyond = (
+            cells_differ and self.cells is not None and self.cells.differing > self.tolerance * self.cells.compared
+        )
+        if cells_beyond or any(map(self.beyond_tolerance, self.differences)):
+            return "incomplete"
+        return "within_tolerance"
 
     @property
     def incomplete(self) -> bool:
@@ -81,6 +91,7 @@ class Reconciliation:
             "compared": dict(self.compared),
             "mismatches": [d.as_dict() for d in self.differences],
             "conversations_delta": sum(d.delta for d in self.differences if d.check == CONVERSATIONS_CHECK),
+            **({"cells": self.cells.as_dict()} if self.cells is not None else {}),
         }
 
 
@@ -125,13 +136,6 @@ def aggregate_counts(rows: Iterable[Mapping[str, Any]], census: Mapping[str, int
     return counts
 
 
-def _bound(engine: Engine, instant: str) -> Any:
-    """A window bound as ``emit_date`` stores it: timestamptz on PostgreSQL, ISO text (…000Z) on SQLite."""
-    if engine.dialect.name == "postgresql":
-        return datetime.fromisoformat(instant.replace("Z", "+00:00"))
-    return instant
-
-
 def detail_counts(engine: Engine, interval_start: str, interval_end: str) -> dict[str, dict[str, int]]:
     """The details side, computed in the warehouse from ``session_metrics``, ``sessions`` and ``segments``."""
     metrics, sessions, segments = (qualified_name(engine, name) for name in ("session_metrics", "sessions", "segments"))
@@ -145,7 +149,7 @@ def detail_counts(engine: Engine, interval_start: str, interval_end: str) -> dic
         f"(SELECT MIN(x.queue_id) FROM {segments} x WHERE x.session_id = m.session_id) AS queue_id "
         f"FROM {metrics} m WHERE {window}) q GROUP BY q.queue_id, q.name"
     ).bindparams(bindparam("names", expanding=True))
-    bounds = {"start": _bound(engine, interval_start), "end": _bound(engine, interval_end)}
+    bounds = {"start": emit_bound(engine, interval_start), "end": emit_bound(engine, interval_end)}
     counts: dict[str, dict[str, int]] = {CONVERSATIONS_CHECK: {}, **{check: {} for check in QUEUE_METRICS.values()}}
     with engine.connect() as conn:
         for media_type, conversations in conn.execute(conversations_sql, {**bounds, "names": list(METRICS)}):
@@ -162,7 +166,13 @@ def reconcile(
     aggregate_rows: Iterable[Mapping[str, Any]],
     census: Mapping[str, int],
     tolerance: float = 0.0,
+    kpi_cells: Iterable[Mapping[str, Any]] | None = None,
 ) -> Reconciliation:
-    return compare(
+    """The three counts, and, given Genesys's half-hour cells (``kpi_cells``), every cell of the queue report."""
+    result = compare(
         detail_counts(engine, interval_start, interval_end), aggregate_counts(aggregate_rows, census), tolerance
     )
+    if kpi_cells is None:
+        return result
+    cells = reconcile_cells(engine, interval_start, interval_end, kpi_cells)
+    return Reconciliation(result.tolerance, result.differences, result.compared, cells)

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 from sqlalchemy import Connection
 
+from genesys_pipeline.warehouse.kpi_views import create_kpi_views
+
 _DISCONNECTED_BY = """
   CASE
     WHEN d.disconnect_type IS NULL THEN NULL
@@ -98,3 +100,4 @@ def create_views(conn: Connection, schema: str | None) -> None:
     for view, select in VIEWS.items():
         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {prefix}{quote(view)}")
         conn.exec_driver_sql(f"CREATE VIEW {prefix}{quote(view)} AS {select.format(**names)}")
+    create_kpi_views(conn, schema)  # the queue report (dialect-specific half-hour buckets)
