@@ -3,14 +3,24 @@
 Genesys adds fields and enum values without notice (the SDK maps unknown enum values to
 ``outdated_sdk_version``). The raw pages keep everything; this module makes sure the audit
 says what the warehouse columns do not hold yet. Keys of the report are field paths such as
-``session.fooBar`` for an unknown field and ``session.mediaType=hologram`` for an unknown
-enum value.
+``session.fooBar`` for an unknown field and ``session.mediaType=<unknown value>`` for an
+unknown enum value.
+
+The report leaves the load (``sync_audit``, the webhook, XComs, rendered template fields,
+logs), where the PII config does not reach, so it carries paths and counts only: never a value
+(an enum field may hold a name or a phone number), and an unknown field's own name only when it
+looks like a Genesys field name (camelCase ASCII, at most 48 characters); any other name (an
+email address, ten megabytes of text) is reported as ``level.<field #xxxxxxxx>``, a short
+BLAKE2b digest that tells distinct names apart without showing them. At most
+:data:`MAX_REPORTED_PATHS` paths are kept; the rest are counted under :data:`OTHER_PATHS`.
 """
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from collections.abc import Mapping
+from hashlib import blake2b
 from operator import itemgetter
 from typing import Any
 
@@ -220,6 +230,21 @@ def _enum_columns() -> dict[str, list[tuple[int, str, frozenset[str]]]]:
 ENUM_COLUMNS = _enum_columns()
 
 
+MAX_REPORTED_PATHS = 100
+OTHER_PATHS = "<other paths>"
+UNKNOWN_VALUE = "<unknown value>"
+_FIELD_NAME = re.compile(r"[a-z][A-Za-z0-9]{0,47}")
+
+
+def reported_name(key: object) -> str:
+    """An unknown field's name as the report may show it: itself when it looks like a Genesys
+    field name, else a digest of it (a key is attacker-shaped text: an email, a phone number)."""
+    text = key if isinstance(key, str) else repr(key)
+    if _FIELD_NAME.fullmatch(text):
+        return text
+    return f"<field #{blake2b(text.encode('utf-8', 'surrogatepass'), digest_size=4).hexdigest()}>"
+
+
 class DriftCounter:
     """Counts drift per field path. The normalizer tests each JSON object's keys against
     ``KNOWN_KEYS`` inline (a subset test in C) and calls in only when one is unknown; enum values
@@ -228,10 +253,17 @@ class DriftCounter:
     def __init__(self) -> None:
         self.counts: Counter[str] = Counter()
 
+    def _count(self, path: str) -> None:
+        counts = self.counts
+        if path in counts or len(counts) < MAX_REPORTED_PATHS:
+            counts[path] += 1
+        else:
+            counts[OTHER_PATHS] += 1
+
     def unknown_fields(self, level: str, record: Mapping[str, Any]) -> None:
         """Count the keys of ``record`` that ``KNOWN_KEYS[level]`` lacks (the caller found some)."""
         for key in record.keys() - KNOWN_KEYS[level]:
-            self.counts[f"{level}.{key}"] += 1
+            self._count(f"{level}.{reported_name(key)}")
 
     def check_enums(self, table: str, rows: list[tuple]) -> None:
         for position, path, allowed in ENUM_COLUMNS.get(table, ()):
@@ -243,7 +275,7 @@ class DriftCounter:
                 continue
             for value in map(itemgetter(position), rows):
                 if value is not None and (value.__class__ is not str or value not in allowed):
-                    self.counts[f"{path}={value}"] += 1
+                    self._count(f"{path}={UNKNOWN_VALUE}")
 
     def as_dict(self) -> dict[str, int]:
         return dict(sorted(self.counts.items()))

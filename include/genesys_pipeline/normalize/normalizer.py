@@ -35,7 +35,7 @@ from genesys_pipeline.normalize.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.normalize.id_ranks import IdRanks
 from genesys_pipeline.normalize.pii import PiiConfig, apply_transforms
 from genesys_pipeline.normalize.table_rows import Rows
-from genesys_pipeline.normalize.value_fit import ColumnFit
+from genesys_pipeline.normalize.value_fit import ColumnFit, timestamp_problem
 from genesys_pipeline.staging.rejects import RejectedRecord, RejectSink
 
 TABLE_NAMES = tuple(spec.name for spec in tables.CONVERSATION_TABLES)
@@ -97,23 +97,21 @@ def _require(record: dict, key: str) -> Any:
 
 _EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 _MICROSECOND = timedelta(microseconds=1)
-_ONGOING = 0
-_UNREADABLE_END = 1  # ended at a time we cannot parse: beats ongoing, loses to any real end
+_UNREADABLE_END = 0  # an end that is no timestamp: the copy is quarantined, so it loses to every other
+_ONGOING = 1
 
 
 def _rank(record: dict) -> int:
-    """Completeness order of two copies of one conversation: ended beats ongoing, later end wins.
-    An int (microseconds since the epoch) because every conversation's rank is remembered."""
+    """Completeness order of two copies of one conversation: ended beats ongoing, later end wins,
+    a copy whose end cannot be stored (value_fit quarantines it) loses to both. An int
+    (microseconds since the epoch) because every conversation's rank is remembered."""
     end = record.get("conversationEnd")
-    if end.__class__ is not str or not end:
+    if end is None:
         return _ONGOING
-    try:
-        moment = datetime.fromisoformat(end)
-    except ValueError:
+    if end.__class__ is not str or timestamp_problem(end):
         return _UNREADABLE_END
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=UTC)
-    return max((moment - _EPOCH) // _MICROSECOND, _UNREADABLE_END + 1)
+    moment = datetime.fromisoformat(end)
+    return max((moment - _EPOCH) // _MICROSECOND, _ONGOING + 1)
 
 
 def _id_key(cid: str) -> int:
@@ -142,6 +140,7 @@ _CHILD_LISTS = (  # conversation-level lists: (JSON key, drift level, table, key
 )
 _NO_FLOW = dict.fromkeys(_FLOW_SCALARS)
 _FIT = ColumnFit(tables.CONVERSATION_TABLES)
+_CONVERSATION_ID = {spec.name: spec.column_names.index("conversation_id") for spec in tables.CONVERSATION_TABLES}
 
 
 class Normalizer:
@@ -186,6 +185,7 @@ class Normalizer:
         rows: dict[str, list[tuple]] = {name: [] for name in TABLE_NAMES}
         ids: list[str] = []
         replaces: set[str] = set()
+        flattened: dict[str, tuple[int, int, bool, dict]] = {}  # cid -> (key, rank, replaces, record)
         for cid, record in self._collapse_page(page.get("conversations") or []).items():
             key = _id_key(cid)
             previous = self._seen.get(key)
@@ -206,7 +206,11 @@ class Normalizer:
                 self._undo(rows, marks)
                 self._reject(cid, f"malformed record: {malformed}", record)
                 continue
-            if previous is not None:
+            flattened[cid] = (key, rank, previous is not None, record)
+        for cid, reason in self._bad_values(rows).items():
+            self._reject(cid, reason, flattened.pop(cid)[3])
+        for cid, (key, rank, replacing, _) in flattened.items():
+            if replacing:
                 replaces.add(cid)
             self._seen.put(key, rank)
             ids.append(cid)
@@ -249,6 +253,21 @@ class Normalizer:
                 reason = _FIT.misfit(name, rows[name][start:])
                 if reason:
                     raise RejectedRecord(reason)
+
+    @staticmethod
+    def _bad_values(rows: dict[str, list[tuple]]) -> dict[str, str]:
+        """Conversation id -> the first value-level reason found in its rows; those conversations'
+        rows are taken out of every table of the page (a clean page is left as it is)."""
+        bad: dict[str, str] = {}
+        for name, table_rows in rows.items():
+            position = _CONVERSATION_ID[name]
+            for index, reason in _FIT.bad_values(name, table_rows).items():
+                bad.setdefault(table_rows[index][position], reason)
+        if bad:
+            for name, table_rows in rows.items():
+                position = _CONVERSATION_ID[name]
+                table_rows[:] = [row for row in table_rows if row[position] not in bad]
+        return bad
 
     @staticmethod
     def _undo(rows: dict[str, list[tuple]], marks: dict[str, int]) -> None:

@@ -84,9 +84,9 @@ def test_older_duplicate_on_a_later_page_is_dropped(sample_record, make_pages):
     [
         ("2024-05-01T10:09:30.000Z", "2024-05-01T12:09:30+02:00", True),  # the same instant: a tie, the last copy
         ("2024-05-01T10:09:30.000Z", "2024-05-01T10:09:29.999Z", False),  # ended a millisecond earlier
-        ("not-a-time", "2024-05-01T10:09:29.999Z", True),  # an unreadable end loses to a real one...
-        (None, "not-a-time", True),  # ...but still beats an ongoing copy
-        ("not-a-time", None, False),
+        (None, "2024-05-01T10:09:29.999Z", True),  # an ended copy beats an ongoing one
+        ("2024-05-01T10:09:29.999Z", None, False),
+        (None, "not-a-time", False),  # an end that is no timestamp loses even to an ongoing copy
     ],
 )
 def test_copies_on_later_pages_are_ranked_by_end_time(sample_record, make_pages, earlier_end, later_end, later_wins):
@@ -163,11 +163,11 @@ def test_drift_counts_unknown_fields_and_enum_values(sample_record, make_pages):
     batches, result = run(make_pages([sample_record]))
     assert result.drift == {
         "conversation.brandNewField": 1,
-        "flow.flowType=NEWFLOW": 1,
+        "flow.flowType=<unknown value>": 1,
         "flow.x": 1,
-        "segment.segmentType=daydreaming": 1,
+        "segment.segmentType=<unknown value>": 1,
         "segment.sentiment": 1,
-        "session.mediaType=hologram": 1,
+        "session.mediaType=<unknown value>": 1,
     }
     assert column("sessions", batches[0].rows["sessions"], "media_type")[0] == "hologram"  # kept, not dropped
     assert column("sessions", batches[0].rows["sessions"], "flow_type")[1] == "NEWFLOW"
@@ -279,3 +279,50 @@ def test_pii_applied_on_every_page_of_a_multi_page_extraction(sample_record, mak
 
 def test_pii_salt_never_in_repr():
     assert "secret-salt" not in repr(PiiConfig(hash=("ani",), salt="secret-salt"))
+
+
+HOSTILE = "Zebulon Quixotic +15550100"
+
+
+@pytest.mark.parametrize(
+    ("path", "value", "reason"),
+    [
+        (("participants", 0, "participantName"), f"{HOSTILE}\x00", "participants.participant_name holds a NUL"),
+        (("conversationEnd",), HOSTILE, "conversations.conversation_end is not an ISO-8601 timestamp"),
+        (("conversationStart",), "2024-05-01", "conversations.conversation_start is not an ISO-8601 timestamp"),
+        (("participants", 0, "sessions", 0, "routingRing"), 1 << 63, "sessions.routing_ring is outside the signed"),
+        (("participants", 0, "attributes"), {"note": HOSTILE * 50_000}, "participant_attributes.value is 1300000"),
+        (("participants", 0, "sessions", 0, "segments", 0, "segmentEnd"), "soon", "segments.segment_end is not"),
+    ],
+)
+def test_a_bad_value_quarantines_only_its_conversation(sample_record, make_pages, tmp_path, path, value, reason):
+    """Values of the right JSON type that no warehouse column can hold the same way on SQLite and
+    PostgreSQL: the record goes to the rejects file, the reason names the column, never the value."""
+    clean = copy.deepcopy(sample_record)
+    clean["conversationId"] = "clean-conversation"
+    target = sample_record
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    with RejectsFile(tmp_path / "rejects.jsonl") as rejects:
+        batches, result = run(make_pages([sample_record, clean]), rejects=rejects)
+    assert [entry["conversation_id"] for entry in result.rejected] == [sample_record["conversationId"]]
+    assert result.rejected[0]["reason"].startswith(f"bad value: {reason}")
+    assert "Zebulon" not in str(result.rejected) and "Zebulon" not in str(result.drift)
+    assert batches[0].conversation_ids == ["clean-conversation"]
+    for name, rows in batches[0].rows.items():
+        assert set(column(name, rows, "conversation_id")) <= {"clean-conversation"}, name
+    line = orjson.loads((tmp_path / "rejects.jsonl").read_bytes().splitlines()[0])
+    assert line["reason"] == result.rejected[0]["reason"]
+    assert result.rows["conversations"] == 1
+
+
+def test_a_quarantined_copy_never_replaces_an_emitted_one(sample_record, make_pages):
+    bad = copy.deepcopy(sample_record)
+    bad["conversationEnd"] = "2024-05-01T10:09:31.000Z"  # later, so it would win the collapse
+    bad["participants"][0]["sessions"][0]["routingRing"] = 1 << 63
+    batches, result = run(make_pages([sample_record], 1) + make_pages([bad], 1))
+    assert batches[0].conversation_ids == ["c-1"]
+    assert batches[1].conversation_ids == [] and batches[1].replaces == frozenset()
+    assert not any(batches[1].rows.values())
+    assert len(result.rejected) == 1
