@@ -25,6 +25,7 @@ ALL_ROLES: tuple[str, ...] = (
     "analytics:userDetail:view",
     "analytics:userAggregate:view",
     "presence:presenceDefinition:view",
+    "limits:organization:view",
 )
 
 JOB_PROGRESSIONS = ("immediate", "polls", "seconds")
@@ -132,6 +133,7 @@ class EmulatorConfig:
     aggregates_max_interval_days: int = 31
     aggregates_min_granularity_seconds: int = 900
     aggregates_max_buckets: int = 1000
+    aggregates_max_groups: int | None = None  # groups one answer may hold; None = no cap (value unknown)
 
     # Lookup lists (UNCONFIRMED max page sizes).
     users_max_page_size: int = 500

@@ -7,6 +7,7 @@ memory stays flat however many conversations a window holds.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -20,13 +21,16 @@ from airflow.sdk import BaseHook
 from genesys_cloud.api import endpoints
 from genesys_cloud.api.client import GenesysClient
 from genesys_cloud.api.connection import config_from_connection
+from genesys_cloud.api.datasets import dataset_named
 from genesys_cloud.api.exceptions import (
     GenesysApiError,
     GenesysError,
     GenesysRateLimitExceeded,
     GenesysRetryAfterTooLong,
 )
+from genesys_cloud.api.job_polls import DEFAULT_SCHEDULE, LatencyHistory
 from genesys_cloud.api.job_state import job_state
+from genesys_cloud.api.limits import EffectiveLimits
 from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator
 from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
 from genesys_cloud.api.settings import GenesysSettings
@@ -75,9 +79,11 @@ class GenesysCloudHook(BaseHook):
             },
         }
 
-    def __init__(self, genesys_conn_id: str = default_conn_name, **kwargs: Any) -> None:
+    def __init__(self, genesys_conn_id: str = default_conn_name, dataset: str = "conversations", **kwargs: Any) -> None:
+        """``dataset``: whose details jobs the job methods submit, poll, page and delete (``api/datasets.py``)."""
         super().__init__(**kwargs)
         self.genesys_conn_id = genesys_conn_id
+        self.dataset = dataset_named(dataset)
 
     @cached_property
     def client(self) -> GenesysClient:
@@ -120,10 +126,17 @@ class GenesysCloudHook(BaseHook):
     def reserve_job_slot(self, holder: str) -> bool:
         """Take a details-job slot for ``holder`` if one is free now (never waits); a task that
         gets none defers until one frees (``GenesysJobSlotTrigger``) instead of blocking."""
-        settings = self.settings
         return self.client.job_slots.acquire(
-            self.client.budget_key, settings.max_concurrent_jobs, holder, settings.job_slot_lease_seconds
+            self.client.budget_key, self.limits().max_concurrent_jobs, holder, self.settings.job_slot_lease_seconds
         )
+
+    def limits(self) -> EffectiveLimits:
+        """The rate budget and job slots in force: the org's limits capped by the settings (``api/limits.py``)."""
+        return self.client.limits()
+
+    def latency_history(self) -> LatencyHistory:
+        """Run times of this client's recent jobs, shared by its processes: what polls are timed by."""
+        return LatencyHistory(self.client.facts, self.client.budget_key)
 
     def submit_details_job(self, body: dict[str, Any], holder: str | None = None) -> str:
         """Submit a job once a details-job slot of this client is free (``max_concurrent_jobs``
@@ -147,7 +160,7 @@ class GenesysCloudHook(BaseHook):
     def _post_details_job(self, body: dict[str, Any], deadline: float) -> str:
         while True:
             try:
-                return self.client.request("POST", endpoints.DETAILS_JOBS, json=body).data["jobId"]
+                return self.client.request("POST", self.dataset.jobs, json=body).data["jobId"]
             except GenesysRetryAfterTooLong:
                 raise
             except GenesysRateLimitExceeded as error:
@@ -162,22 +175,34 @@ class GenesysCloudHook(BaseHook):
                 )
 
     def get_details_job(self, job_id: str) -> dict[str, Any]:
-        """Job status (HTTP 200 and 202 alike) with ``state`` as a :class:`JobState`; renews the job's slot."""
-        status = dict(self.client.request("GET", endpoints.details_job(job_id)).data or {})
+        """Job status (HTTP 200 and 202 alike) with ``state`` as a :class:`JobState`; renews the job's slot.
+        A poll: it yields the budget to result pages (``poll_budget_share``)."""
+        response = self.client.request("GET", self.dataset.job(job_id), budget_share=self.settings.poll_budget_share)
+        self.stats.job_polls += 1
+        status = dict(response.data or {})
         self.client.renew_job_slot(job_id)
         status["state"] = job_state(status)
         return status
 
     def wait_for_details_job(self, job_id: str, poll_interval: float, deadline: float) -> dict[str, Any]:
-        """Poll a job until it is terminal, in this process (the worker slot is held; the normal
-        path defers instead). ``deadline`` is a ``time.time()`` instant; past it, GenesysError."""
+        """Poll a job just submitted until it is terminal, in this process (the worker slot is held;
+        the normal path defers instead), on the client's poll schedule with ``poll_interval`` as
+        the shortest gap. ``deadline`` is a ``time.time()`` instant; past it, GenesysError."""
+        submitted = time.monotonic()
+        history = self.latency_history()
+        schedule = dataclasses.replace(DEFAULT_SCHEDULE, min_interval_seconds=poll_interval)
+        running_at = 0.0
         while True:
+            elapsed = time.monotonic() - submitted
             status = self.get_details_job(job_id)
             if status["state"].is_terminal:
+                history.record(running_at, elapsed)
                 return status
+            running_at = elapsed
             if time.time() >= deadline:
                 raise GenesysError(f"Genesys details job {job_id} was still {status['state'].value} at the deadline")
-            time.sleep(poll_interval)
+            wait = schedule.next_delay(time.monotonic() - submitted, history.seen())
+            time.sleep(max(0.0, min(wait, deadline - time.time())))
 
     def iter_details_job_pages(self, job_id: str, page_size: int | None = None) -> Iterator[JobResultPage]:
         size = self.settings.check_results_page_size(page_size)
@@ -186,9 +211,7 @@ class GenesysCloudHook(BaseHook):
             params: dict[str, Any] = {"pageSize": size}
             if paginator.cursor:
                 params["cursor"] = paginator.cursor
-            response = self.client.request(
-                "GET", endpoints.details_job_results(job_id), params=params, decode=scan_results_page
-            )
+            response = self.client.request("GET", self.dataset.results(job_id), params=params, decode=self._scan_page)
             page: ResultsPageSummary = response.data or EMPTY_PAGE
             self.client.renew_job_slot(job_id)  # a long read keeps its job's slot
             paginator.advance({"cursor": page.cursor})
@@ -199,10 +222,13 @@ class GenesysCloudHook(BaseHook):
                 data_availability_date=page.data_availability_date,
             )
 
+    def _scan_page(self, content: bytes) -> ResultsPageSummary:
+        return scan_results_page(content, self.dataset.records_key)
+
     def delete_details_job(self, job_id: str) -> None:
         """Delete (cancel) a job and give its slot back; one that is already gone counts as deleted."""
         try:
-            self.client.request("DELETE", endpoints.details_job(job_id))
+            self.client.request("DELETE", self.dataset.job(job_id))
         except GenesysApiError as error:
             if error.status != 404:
                 raise

@@ -24,10 +24,19 @@ def roundtrip(trigger):
 
 
 def test_details_job_trigger_serialization_roundtrip():
-    trigger = GenesysDetailsJobTrigger(job_id="job-7", genesys_conn_id="gc", poll_interval=2.5, end_time=123.0)
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7", genesys_conn_id="gc", poll_interval=2.5, end_time=123.0, submitted_at=100.0, running_at=0.2
+    )
     rebuilt, classpath, kwargs = roundtrip(trigger)
     assert classpath == "genesys_cloud.triggers.GenesysDetailsJobTrigger"
-    assert kwargs == {"job_id": "job-7", "genesys_conn_id": "gc", "poll_interval": 2.5, "end_time": 123.0}
+    assert kwargs == {
+        "job_id": "job-7",
+        "genesys_conn_id": "gc",
+        "poll_interval": 2.5,
+        "end_time": 123.0,
+        "submitted_at": 100.0,
+        "running_at": 0.2,
+    }
     assert rebuilt.serialize() == trigger.serialize()
 
 
@@ -90,7 +99,14 @@ def test_job_trigger_polls_until_terminal_and_yields_one_small_event(fake_genesy
         job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
     )
     event = asyncio.run(first_event(trigger))
-    assert event == {"job_id": "job-7", "status": "FULFILLED", "message": "job job-7 is FULFILLED"}
+    # requests: the token, three polls answered and the 503's retry (counted as the audit counts them)
+    assert event == {
+        "job_id": "job-7",
+        "status": "FULFILLED",
+        "message": "job job-7 is FULFILLED",
+        "polls": 3,
+        "requests": 5,
+    }
     assert fake.calls.count(("GET", JOB_PATH)) == 4
 
 
@@ -101,7 +117,13 @@ def test_job_trigger_reports_failure_message(fake_genesys):
     trigger = GenesysDetailsJobTrigger(
         job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
     )
-    assert asyncio.run(first_event(trigger)) == {"job_id": "job-7", "status": "FAILED", "message": "query too large"}
+    assert asyncio.run(first_event(trigger)) == {
+        "job_id": "job-7",
+        "status": "FAILED",
+        "message": "query too large",
+        "polls": 1,
+        "requests": 2,
+    }
 
 
 def test_job_trigger_times_out(fake_genesys):

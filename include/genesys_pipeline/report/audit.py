@@ -79,6 +79,7 @@ class AuditRecord:
     resync_not_found: int | None = None
     resync_outside_retention: int | None = None
     resync_not_found_ids: list[str] = field(default_factory=list)
+    api_limits: dict[str, Any] | None = None
 
     @property
     def completeness_rate(self) -> float | None:
@@ -108,6 +109,7 @@ class AuditRecord:
         self.api_retries = api.get("retries")
         self.api_throttled = api.get("throttled")
         self.failed_correlation_ids = list(api.get("failed_correlation_ids") or [])
+        self.api_limits = extract.get("limits")
 
     def add_load(self, load: Mapping[str, Any]) -> None:
         """Fill the load columns from the load task's result dict."""

@@ -98,6 +98,8 @@ SYNC_AUDIT = TableSpec(
         Column("resync_not_found", INT),
         Column("resync_outside_retention", INT),  # returned, but started before genesys_retention_days: not merged
         Column("resync_not_found_ids", JSON),
+        # the rate budget and job slots the extraction ran under, and their source (org limits / settings)
+        Column("api_limits", JSON),
     ),
     primary_key=("id",),
 )

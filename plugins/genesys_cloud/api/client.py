@@ -28,9 +28,12 @@ from genesys_cloud.api.auth import (
     token_request,
 )
 from genesys_cloud.api.body_reader import read_body
+from genesys_cloud.api.client_facts import ClientFacts, client_facts
 from genesys_cloud.api.error_responses import api_error, correlation_id
 from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
 from genesys_cloud.api.job_slots import JobSlots, job_slots
+from genesys_cloud.api.limits import LIMITS_FACT, LIMITS_TTL_SECONDS, EffectiveLimits, decode, encode, read_org_limits
+from genesys_cloud.api.limits import settings_limits as settings_only_limits
 from genesys_cloud.api.pacing import RatePacer
 from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
 from genesys_cloud.api.regions import BaseUrls
@@ -74,6 +77,7 @@ class GenesysClient:
         sleep: Callable[[float], None] = time.sleep,
         budget: RateBudget | None = None,
         slots: JobSlots | None = None,
+        facts: ClientFacts | None = None,
     ) -> None:
         mask(client_secret)
         self.urls = urls
@@ -93,6 +97,9 @@ class GenesysClient:
         self.budget_key = budget_key(urls.login, client_id)
         # details-job leases live beside the budget, under the same per-client key
         self.job_slots = slots or job_slots(settings.rate_budget_backend, settings.rate_budget_url)
+        # what other processes of this client learnt: the org's limits, recent job latencies
+        self.facts = facts or client_facts(settings.rate_budget_backend, settings.rate_budget_url)
+        self._limits: EffectiveLimits | None = None
         self._server_window = 0.0  # longest inin-ratelimit-reset seen: the server's window, at least
         self.sleep = sleep
 
@@ -116,18 +123,29 @@ class GenesysClient:
         params: Mapping[str, Any] | None = None,
         json: Any = None,
         decode: Callable[[bytes], Any] = orjson.loads,
+        budget_share: float = 1.0,
     ) -> ApiResponse:
         """Call the API: one new token and one retry on 401, retries per policy, domain errors otherwise.
 
         ``decode`` turns a 2xx body into ``ApiResponse.data``; a ``ValueError`` from it means a
-        cut-off body and is retried like a dropped connection."""
+        cut-off body and is retried like a dropped connection. ``budget_share`` < 1 (job-status
+        polls): granted only while the shared budget's window is less than that share full."""
         body = orjson.dumps(json) if json is not None else None
         for auth_attempt in (1, 2):
             token = self.token()
             headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
             if body is not None:
                 headers["Content-Type"] = "application/json"
-            response = self._send(method, self.urls.api, path, headers=headers, params=params, data=body, decode=decode)
+            response = self._send(
+                method,
+                self.urls.api,
+                path,
+                headers=headers,
+                params=params,
+                data=body,
+                decode=decode,
+                budget_share=budget_share,
+            )
             if response.status == 401 and auth_attempt == 1:
                 log.info("Genesys answered 401 to %s %s; requesting a new token once", method, path)
                 self.token_cache.invalidate(self._token_key, token)
@@ -147,13 +165,14 @@ class GenesysClient:
         params: Mapping[str, Any] | None = None,
         data: Any = None,
         decode: Callable[[bytes], Any] | None = orjson.loads,
+        budget_share: float = 1.0,
     ) -> ApiResponse:
         """One logical request with pacing and retries; returns the final answer, whatever its status."""
         attempts = RequestAttempts(self.retry_policy, self.stats, method, path)
         while True:
             self._pace()
             if base == self.urls.api:  # token requests are not charged by Genesys
-                self._draw_budget()
+                self._draw_budget(budget_share)
             self.stats.requests += 1
             deadline = time.monotonic() + self.settings.request_deadline_seconds
             try:
@@ -196,7 +215,7 @@ class GenesysClient:
         """The configured budget, capped by the allowance Genesys reports (``inin-ratelimit-allowed``
         per window; the window is taken as the longest reset seen, so an estimate from the middle
         of a window can only loosen the cap to the configured budget, never tighten it wrongly)."""
-        budget = self.settings.rate_budget_per_minute
+        budget = self.limits().rate_budget_per_minute
         snap = self.pacer.snapshot
         if snap is None or not 0 < self._server_window <= 60:
             # no per-minute allowance reported: a longer window (or a broken reset) is the pacer's
@@ -204,9 +223,31 @@ class GenesysClient:
             return budget
         return max(1, min(budget, int(snap.allowed * 60 / min(self._server_window, 60))))
 
-    def _draw_budget(self) -> None:
+    def limits(self) -> EffectiveLimits:
+        """The budget and job slots this client works under: the org's published limits capped by
+        the settings, read once and kept beside the shared budget (``limits.py``). The ``local``
+        budget coordinates nothing across processes, so it reads nothing: the settings stand."""
+        if self._limits is not None:
+            return self._limits
+        settings = self.settings
+        if settings.rate_budget_backend == "local":
+            self._limits = settings_only_limits(settings, "local rate budget: settings only")
+            return self._limits
+        cached = decode(self.facts.get(self.budget_key, LIMITS_FACT), settings)
+        if cached is not None:
+            self._limits = cached
+            return cached
+        # the read itself draws from the budget under the settings' size
+        self._limits = settings_only_limits(settings, "reading the org's limits")
+        limits = read_org_limits(lambda path: self.request("GET", path).data, settings)
+        self.facts.put(self.budget_key, LIMITS_FACT, encode(limits), LIMITS_TTL_SECONDS)
+        self._limits = limits
+        log.info("Genesys limits for this client (%s): %s", limits.source, limits.as_dict())
+        return limits
+
+    def _draw_budget(self, share: float = 1.0) -> None:
         """Wait for one request from the budget shared with every process using this client."""
-        per_minute = self.budget_per_minute()
+        per_minute = max(1, int(self.budget_per_minute() * share))
         waited = 0.0
         while (wait := self.budget.take(self.budget_key, per_minute)) > 0:
             waited += wait
@@ -219,12 +260,12 @@ class GenesysClient:
         """Wait (polling the shared store) until a details-job slot is ``holder``'s, or fail at ``deadline``."""
         settings = self.settings
         while not self.job_slots.acquire(
-            self.budget_key, settings.max_concurrent_jobs, holder, settings.job_slot_lease_seconds
+            self.budget_key, self.limits().max_concurrent_jobs, holder, settings.job_slot_lease_seconds
         ):
             if time.monotonic() >= deadline:
                 raise GenesysRateLimitExceeded(
                     f"no details-job slot freed within {settings.job_cap_wait_seconds:.0f} s: "
-                    f"{settings.max_concurrent_jobs} jobs of this client are running (connection extras "
+                    f"{self.limits().max_concurrent_jobs} jobs of this client are running (connection extras "
                     "'max_concurrent_jobs', 'job_cap_wait_seconds'; a killed task's slot frees after "
                     f"'job_slot_lease_seconds' = {settings.job_slot_lease_seconds:.0f} s)"
                 )

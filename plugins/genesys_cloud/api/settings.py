@@ -30,7 +30,10 @@ _RANGES: dict[str, tuple[float, float]] = {
     "job_slot_lease_seconds": (30, 86_400),
     "max_response_bytes": (1024, 1 << 30),
     "request_deadline_seconds": (1, 3_600),
+    "poll_budget_share": (0.05, 1.0),
 }
+# Connection extras naming an org limit as ``namespace/key`` (limits.py).
+_LIMIT_KEYS = ("org_rate_limit_key", "org_job_limit_key")
 
 
 @dataclass(frozen=True)
@@ -73,6 +76,15 @@ class GenesysSettings:
     job_slot_lease_seconds: float = 600.0
     rate_budget_backend: str = "local"
     rate_budget_url: str | None = None
+    # Job-status polls are granted only while the shared budget's window is less than this share
+    # full, so result pages (which take the whole budget) are never queued behind polls.
+    poll_budget_share: float = 0.5
+    # Where the org publishes its token rate and details-job concurrency (GET
+    # /api/v2/organizations/limits/namespaces/{namespace}); the keys are UNCONFIRMED (fact sheet 12).
+    # Read with a shared budget backend only (redis/sql), cached an hour beside it; they can
+    # only lower rate_budget_per_minute (to 80% of the org's rate) and max_concurrent_jobs.
+    org_rate_limit_key: str = "platform.api/client.credentials.token.rate.per.minute"
+    org_job_limit_key: str = "analytics/conversation.details.jobs.concurrent.access.max"
 
     def __post_init__(self) -> None:
         for name, (low, high) in _RANGES.items():
@@ -100,6 +112,14 @@ class GenesysSettings:
             raise ValueError(
                 "Genesys connection extra 'rate_budget_url' must be a URL string such as redis://host:6379/0"
             )
+        for name in _LIMIT_KEYS:
+            value = getattr(self, name)
+            namespace, _, key = value.partition("/") if isinstance(value, str) else ("", "", "")
+            if not namespace or not key:
+                raise ValueError(
+                    f"Genesys connection extra '{name}' must be 'namespace/key' such as "
+                    f"'platform.api/client.credentials.token.rate.per.minute', got {value!r}"
+                )
         for name in ("verify_tls", "allow_insecure_http"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(

@@ -16,6 +16,7 @@ class RequestStats:
     token_requests: int = 0
     bytes: int = 0
     paced_seconds: float = 0.0
+    job_polls: int = 0  # job-status requests, the triggerer's included (in ``requests`` too)
     failed_correlation_ids: list[str] = field(default_factory=list)
 
     def record_failure(self, correlation_id: str | None) -> None:
@@ -30,5 +31,6 @@ class RequestStats:
             "token_requests": self.token_requests,
             "bytes": self.bytes,
             "paced_seconds": round(self.paced_seconds, 3),
+            "job_polls": self.job_polls,
             "failed_correlation_ids": list(self.failed_correlation_ids),
         }

@@ -1,8 +1,10 @@
 """GenesysDetailsJobOperator: one extraction window from an async details job to staged raw pages.
 
-Submit, push the job id to XCom, check once, then defer: the worker slot is free while
-Genesys runs the job. On resume the result pages are streamed into the staging area page by
-page (constant memory) and the job is deleted. The task returns only a small summary; the data
+Submit, push the job id to XCom, check once (only while this client's jobs have been seen to
+finish that fast: :meth:`PollSchedule.check_at_submit`), then defer: the worker slot is free
+while Genesys runs the job, and the trigger polls on the client's learnt schedule. On resume the
+result pages are streamed into the staging area page by page (constant memory) and the job is
+deleted. The task returns only a small summary; the data
 itself lives in staging. A fresh staged copy of the same query short-circuits everything.
 
 A job whose results call answers the results cap ("pagination may not exceed N results") is
@@ -21,8 +23,10 @@ from typing import Any
 
 from airflow.sdk import BaseOperator, Context
 
+from genesys_cloud.api.datasets import dataset_named
 from genesys_cloud.api.error_responses import results_cap_of
 from genesys_cloud.api.exceptions import GenesysApiError, GenesysError, GenesysJobFailed, GenesysRateLimitExceeded
+from genesys_cloud.api.job_polls import DEFAULT_SCHEDULE
 from genesys_cloud.api.job_state import JobState
 from genesys_cloud.api.stats import RequestStats
 from genesys_cloud.hook import GenesysCloudHook, new_slot_holder
@@ -56,9 +60,11 @@ class GenesysDetailsJobOperator(BaseOperator):
         timeout: float = 3600,
         max_job_results: int = DEFAULT_MAX_JOB_RESULTS,
         genesys_conn_id: str = GenesysCloudHook.default_conn_name,
+        dataset: str = "conversations",
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
+        self.dataset = dataset_named(dataset)  # conversations or users details jobs (api/datasets.py)
         self.interval = interval
         self.staging_root = staging_root
         self.partition = partition
@@ -74,11 +80,12 @@ class GenesysDetailsJobOperator(BaseOperator):
 
     @cached_property
     def hook(self) -> GenesysCloudHook:
-        return GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)
+        return GenesysCloudHook(genesys_conn_id=self.genesys_conn_id, dataset=self.dataset.name)
 
     @property
     def staging(self) -> StagingArea:
-        return StagingArea(staging_root(self.staging_root))
+        root = staging_root(self.staging_root)
+        return StagingArea(root / self.dataset.staging_dir if self.dataset.staging_dir else root)
 
     def job_body(self) -> dict[str, Any]:
         if "interval" in self.query_overrides:
@@ -126,19 +133,28 @@ class GenesysDetailsJobOperator(BaseOperator):
                     kwargs={"resubmitted": resubmitted},
                 )
         self.job_id = self.hook.submit_details_job(body, holder=holder)
+        submitted_at = time.time()
+        running_at: float | None = None
         with self._deleting_job_on_failure():
             context["ti"].xcom_push(key="job_id", value=self.job_id)
-            status = self.hook.get_details_job(self.job_id)
-        state: JobState = status["state"]
-        if state.is_terminal:
-            event = {"status": state.value, "job_id": self.job_id, "message": status.get("errorMessage") or ""}
-            return self.execute_complete(context, event, resubmitted=resubmitted)
+            history = self.hook.latency_history()
+            if DEFAULT_SCHEDULE.check_at_submit(history.seen()):
+                status = self.hook.get_details_job(self.job_id)
+                running_at = time.time() - submitted_at
+                state: JobState = status["state"]
+                if state.is_terminal:
+                    history.record(0.0, running_at)
+                    event = {"status": state.value, "job_id": self.job_id, "message": status.get("errorMessage") or ""}
+                    return self.execute_complete(context, event, resubmitted=resubmitted)
         self.defer(
             trigger=GenesysDetailsJobTrigger(
                 job_id=self.job_id,
+                dataset=self.dataset.name,
                 genesys_conn_id=self.genesys_conn_id,
                 poll_interval=self.poll_interval,
                 end_time=time.time() + self.timeout,
+                submitted_at=submitted_at,
+                running_at=running_at,
             ),
             method_name="execute_complete",
             kwargs={"resubmitted": resubmitted},
@@ -157,6 +173,9 @@ class GenesysDetailsJobOperator(BaseOperator):
         """Resume after the trigger: stage a FULFILLED job's pages, or fail with the job's own message."""
         self.job_id = event["job_id"]
         status = event["status"]
+        # the triggerer's requests for this job are this task's too (sync_audit.api_requests)
+        self.hook.stats.requests += int(event.get("requests") or 0)
+        self.hook.stats.job_polls += int(event.get("polls") or 0)
         with self._deleting_job_on_failure():
             if status in (TIMEOUT, ERROR):
                 raise GenesysError(
@@ -251,6 +270,8 @@ class GenesysDetailsJobOperator(BaseOperator):
             "cache_hit": cache_hit,
             "pieces": pieces,  # jobs the staged results came from: 1, more when split under the cap, 0 cached
             "api": (RequestStats() if cache_hit else self.hook.stats).as_dict(),
+            # the budget and job slots this extraction ran under, and where they came from
+            "limits": None if cache_hit else self.hook.limits().as_dict(),
         }
 
     def _delete_job_quietly(self) -> None:

@@ -1,0 +1,94 @@
+"""When to ask Genesys whether an async job is done: a schedule that grows, learnt from past jobs.
+
+A status poll every second costs a job of one minute some 60 requests, the whole rate budget of
+a backfill with five jobs running, while the answer changes once. Polls follow the job latency
+seen so far for this OAuth client instead (:class:`LatencyHistory`, shared by every process
+through the rate budget's store): with history, a job is polled at the thirds of the latencies
+seen (``polls_within_seen`` polls cover what earlier jobs took), then in steps growing by
+``growth_past_seen`` for a job slower than any before; without history (the first jobs of a
+run), from ``first_seconds`` doubling, capped at ``max_interval_seconds``.
+
+One schedule for every async job the pipeline runs (conversation details, users details): the
+trigger and the hook only ask :meth:`PollSchedule.next_delay`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from genesys_cloud.api.client_facts import ClientFacts
+
+LATENCY_FACT = "job_latency_s"
+# Enough jobs to see the spread of run times, few enough that a change of the org's pace shows soon.
+HISTORY_SIZE = 24
+HISTORY_TTL_SECONDS = 6 * 3600.0
+
+
+def quantile(values: Sequence[float], q: float) -> float:
+    """The ``q`` quantile (0..1) of ``values`` by linear interpolation between order statistics."""
+    ordered = sorted(values)
+    position = q * (len(ordered) - 1)
+    low = math.floor(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+@dataclass(frozen=True)
+class PollSchedule:
+    first_seconds: float = 3.0  # real jobs take "at least about 3 s" (fact sheet 11, UNCONFIRMED)
+    growth_without_history: float = 2.0
+    growth_past_seen: float = 1.5
+    max_interval_seconds: float = 60.0
+    min_interval_seconds: float = 1.0
+    polls_within_seen: int = 3
+
+    def instants(self, seen: Sequence[float], until: float) -> list[float]:
+        """The elapsed times (s since submission) at which a job is polled, up to ``until``."""
+        if seen:
+            points = sorted({quantile(seen, i / self.polls_within_seen) for i in range(1, self.polls_within_seen + 1)})
+            growth = self.growth_past_seen
+        else:
+            points, growth = [self.first_seconds], self.growth_without_history
+        while points[-1] < until:
+            step = min(self.max_interval_seconds, max(self.min_interval_seconds, points[-1] * (growth - 1)))
+            points.append(points[-1] + step)
+        return points
+
+    def next_delay(self, elapsed: float, seen: Sequence[float]) -> float:
+        """Seconds to wait before the next poll of a job that has run ``elapsed`` s and is not done."""
+        upcoming = next(t for t in self.instants(seen, elapsed + self.min_interval_seconds) if t > elapsed)
+        return max(self.min_interval_seconds, upcoming - elapsed)
+
+    def check_at_submit(self, seen: Sequence[float]) -> bool:
+        """Whether a status check right after submitting can pay: nothing is known yet, or jobs of
+        this client have finished within ``first_seconds``."""
+        return not seen or min(seen) <= self.first_seconds
+
+
+DEFAULT_SCHEDULE = PollSchedule()
+
+
+class LatencyHistory:
+    """The latest job run times of one client, as estimates: a job seen running at ``a`` s and
+    done at ``b`` s is taken to have run ``(a + b) / 2`` (polls only ever bracket it)."""
+
+    def __init__(self, facts: ClientFacts, key: str) -> None:
+        self.facts = facts
+        self.key = key
+
+    def seen(self) -> list[float]:
+        raw = self.facts.get(self.key, LATENCY_FACT)
+        try:
+            values = json.loads(raw) if raw else []
+        except ValueError:
+            return []  # a damaged fact costs a few more polls, never a failure
+        return [float(v) for v in values if isinstance(v, (int, float)) and math.isfinite(v) and v >= 0]
+
+    def record(self, running_at: float, done_at: float) -> float:
+        estimate = round(max(0.0, (max(0.0, running_at) + done_at) / 2), 3)
+        values = [*self.seen(), estimate][-HISTORY_SIZE:]
+        self.facts.put(self.key, LATENCY_FACT, json.dumps(values), HISTORY_TTL_SECONDS)
+        return estimate
