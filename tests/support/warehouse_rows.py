@@ -16,3 +16,17 @@ def warehouse_rows(url: str, sql: str) -> list[tuple]:
             return [tuple(row) for row in conn.execute(text(sql.format(s=table_prefix)))]
     finally:
         warehouse.dispose()
+
+
+def conversation_rows_except(url: str, ids: set[str]) -> dict[str, list[tuple]]:
+    """Every row of every conversation table, all columns, but those of ``ids``, sorted: what must stay
+    byte-identical when only ``ids`` were touched."""
+    from genesys_pipeline.tables import CONVERSATION_TABLES
+
+    rows: dict[str, list[tuple]] = {}
+    for spec in CONVERSATION_TABLES:
+        columns = ", ".join(f'"{name}"' for name in spec.column_names)
+        found = warehouse_rows(url, f"SELECT {columns} FROM {{s}}{spec.name}")
+        position = spec.column_names.index("conversation_id")
+        rows[spec.name] = sorted((row for row in found if row[position] not in ids), key=repr)
+    return rows

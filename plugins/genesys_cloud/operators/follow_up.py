@@ -64,7 +64,6 @@ class GenesysFollowUpOperator(AuditedOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
-        batch_size: int = self.batch_size  # validate_window resolved and checked it (settings: minimum 1)
         staging, extracted = staged_extraction(self.extraction)
         warehouse = open_warehouse(self.warehouse_conn_id)
         try:
@@ -74,7 +73,7 @@ class GenesysFollowUpOperator(AuditedOperator):
             ids = ids_to_follow(stored_open.ids, fresh)
             manifest, summary = fetch_and_stage(
                 ids,
-                batch_size,
+                self.batch_size,  # validate_window resolved and checked it (settings: minimum 1)
                 self.hook.get_conversations_by_id,
                 staging,
                 extracted.partition,
