@@ -25,12 +25,14 @@ class ResultsPageSummary:
 EMPTY_PAGE = ResultsPageSummary(0, None, None)
 
 
-def scan_results_page(content: bytes) -> ResultsPageSummary:
-    """Validate a results page and read its paging fields; ``ValueError`` if it is not a JSON object."""
+def scan_results_page(content: bytes, records_key: str = "conversations") -> ResultsPageSummary:
+    """Validate a results page and read its paging fields; ``ValueError`` if it is not a JSON object.
+    ``records_key``: where the page holds its records (``userDetails`` for users details jobs);
+    their count is reported as ``conversations`` whatever the dataset."""
     document = simdjson.Parser().parse(content)  # a fresh parser: no proxy outlives this call
     if not isinstance(document, simdjson.Object):
         raise ValueError(f"a results page must be a JSON object, got {type(document).__name__}")
-    conversations = document.get("conversations")
+    conversations = document.get(records_key)
     return ResultsPageSummary(
         conversations=len(conversations) if isinstance(conversations, simdjson.Array) else 0,
         # strings on the wire (simdjson types a value by what it parsed; passed on as it is)
