@@ -139,6 +139,9 @@ def fresh_rate_budget():
     budget = sys.modules.get("genesys_cloud.api.rate_budget")
     if budget is not None:
         budget.LOCAL_BUDGET.clear()
+    facts = sys.modules.get("genesys_cloud.api.client_facts")
+    if facts is not None:  # the org's limits and the job latencies learnt, per process like the budget
+        facts.LOCAL_FACTS.clear()
 
 
 @pytest.fixture(autouse=True)
