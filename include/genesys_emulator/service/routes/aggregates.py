@@ -140,6 +140,9 @@ async def post_analytics_conversations_aggregates_query(request: Request) -> Res
                     else 0
                 )
                 by_bucket[start_ms + offset // granularity * granularity][metric["name"]].append(metric["value"])
+    cap = runtime.config.aggregates_max_groups
+    if cap is not None and len(cells) > cap:
+        raise bad_request(f"The query would return {len(cells)} groups, more than {cap}; narrow its filter or groupBy")
     results = []
     for group_key in sorted(cells):
         data = [
