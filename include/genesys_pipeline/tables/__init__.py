@@ -7,7 +7,8 @@ that tuple. One module per kind of table: :mod:`.spec` (the vocabulary), :mod:`.
 and :mod:`.conversations` (the details records, after the Genesys analytics record models, SDK
 269, reference section 5: every documented scalar of a level becomes a snake_case column, lists
 become JSON text, a session's ``flow`` object is flattened into ``flow_*`` columns),
-:mod:`.lookups` and :mod:`.pipeline` (aggregates, audit, freshness). This package is their
+:mod:`.lookups`, :mod:`.pipeline` (aggregates, audit, freshness) and :mod:`.users` (agent
+presence and routing-status intervals). This package is their
 catalogue: import names from here.
 
 Bump :data:`SCHEMA_VERSION` whenever a column is added; the warehouse adds new columns to
@@ -71,6 +72,13 @@ from genesys_pipeline.tables.spec import (
     layout,
     snake_case,
 )
+from genesys_pipeline.tables.users import (
+    PRESENCE_DEFINITIONS,
+    USER_ACTIVITY_DAYS,
+    USER_ACTIVITY_TABLES,
+    USER_PRESENCE_INTERVALS,
+    USER_ROUTING_STATUS_INTERVALS,
+)
 
 SCHEMA_VERSION = 2  # 2: conversations._content_hash, partition_freshness
 
@@ -80,6 +88,7 @@ WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
     *LOOKUP_TABLES,
     CONVERSATION_AGGREGATES,
     *KPI_TABLES,
+    *USER_ACTIVITY_TABLES,
     SYNC_AUDIT,
     PARTITION_FRESHNESS,
 )
@@ -111,6 +120,7 @@ __all__ = [
     "PARTICIPANT_ATTRIBUTES",
     "PARTICIPANT_FIELDS",
     "PARTITION_FRESHNESS",
+    "PRESENCE_DEFINITIONS",
     "QUEUE_INTERVAL_AGGREGATES",
     "RESOLUTION_FIELDS",
     "RUN_ID",
@@ -128,6 +138,10 @@ __all__ = [
     "TABLES_BY_NAME",
     "TEXT",
     "TS",
+    "USER_ACTIVITY_DAYS",
+    "USER_ACTIVITY_TABLES",
+    "USER_PRESENCE_INTERVALS",
+    "USER_ROUTING_STATUS_INTERVALS",
     "WAREHOUSE_TABLES",
     "Column",
     "ColumnType",
