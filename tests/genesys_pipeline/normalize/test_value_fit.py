@@ -31,6 +31,9 @@ def sessions_row(**values: object) -> tuple:
         ("callback_scheduled_time", "2024-02-30T10:00:00Z", "sessions.callback_scheduled_time is not an ISO"),
         ("callback_scheduled_time", "2024-05-01T10:00:00", "sessions.callback_scheduled_time is not an ISO"),
         ("callback_scheduled_time", "", "sessions.callback_scheduled_time is not an ISO"),
+        ("callback_scheduled_time", "2024-05-01T10:00:00Z\n2024-05-01T10:00:00Z", "sessions.callback_scheduled_time"),
+        ("callback_scheduled_time", "\u0662024-05-01T10:00:00Z", "sessions.callback_scheduled_time is not"),
+        ("callback_scheduled_time", "0000-01-01T10:00:00Z", "sessions.callback_scheduled_time is not"),
     ],
 )
 def test_each_hostile_value_is_named_by_column_without_its_value(column, value, problem):
