@@ -108,16 +108,31 @@ def conversation(conversation_id: str, day: date, ended: bool) -> dict:
 
 def load_conversations(url: str, day: date, ended: int, still_open: int) -> None:
     """Load ``ended`` finished and ``still_open`` running conversations of ``day`` through the real loader."""
-    records = [conversation(f"{day}-done-{n}", day, True) for n in range(ended)]
-    records += [conversation(f"{day}-open-{n}", day, False) for n in range(still_open)]
+    load_extraction(url, {day: (ended, still_open)}, EXTRACTED_AT)
+
+
+def load_extraction(
+    url: str,
+    days: dict[date, tuple[int, int]],
+    extracted_at: datetime,
+    whole_days: list[date] | None = None,
+    run_id: str = "run-load",
+) -> None:
+    """One extraction's load through the real loader: per day (ended, still open) conversations, the
+    days in ``whole_days`` (default: all) stamped extracted whole at ``extracted_at``."""
+    records = []
+    for day, (ended, still_open) in days.items():
+        records += [conversation(f"{day}-done-{n}", day, True) for n in range(ended)]
+        records += [conversation(f"{day}-open-{n}", day, False) for n in range(still_open)]
+    stamped = list(days) if whole_days is None else whole_days
     warehouse = Warehouse.from_url(url)
     try:
         warehouse.ensure_schema()
-        normalizer = Normalizer(EXTRACTED_AT, "run-load")
+        normalizer = Normalizer(extracted_at, run_id)
         warehouse.load_batches(
             normalizer.normalize_pages([orjson.dumps({"conversations": records})]),
-            "run-load",
-            finish=lambda tables, counts, report: upsert_partition_freshness(tables, [day], EXTRACTED_AT, {}),
+            run_id,
+            finish=lambda tables, counts, report: upsert_partition_freshness(tables, stamped, extracted_at, {}),
         )
     finally:
         warehouse.dispose()

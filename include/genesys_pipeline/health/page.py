@@ -1,8 +1,11 @@
-"""The sync-health page as one HTML document: headline numbers, plotly charts, the per-day table.
+"""The sync-health page as one HTML document: the days of data first, then the runs that synced them.
 
-plotly.js is either inlined (``make report``: a single file that works offline) or referenced
-by URL (the Airflow plugin serves it once, cached, beside the page). The table is pandas'
-Styler; the only hand-written markup is the page frame and its stylesheet.
+Day-level figures (what the warehouse holds per day, who extracted it, its reconciliation) and
+run-level figures (API use, durations, what each load wrote) are in separate sections with
+separate totals, so no run's window is counted against one day. plotly.js is either inlined
+(``make report``: a single file that works offline) or referenced by URL (the Airflow plugin
+serves it once, cached, beside the page). The tables are pandas' Styler; the only hand-written
+markup is the page frame and its stylesheet.
 """
 
 from __future__ import annotations
@@ -15,41 +18,60 @@ from datetime import UTC, date, datetime
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
-from plotly.subplots import make_subplots
 from sqlalchemy import Engine
 
+from genesys_pipeline.health.runs import run_summary
 from genesys_pipeline.health.sources import read_sources
-from genesys_pipeline.health.summary import MISSING, HealthTotals, default_end, partition_summary, window_days
+from genesys_pipeline.health.summary import (
+    COVERED,
+    MISSING,
+    PARTIAL,
+    HealthTotals,
+    default_end,
+    partition_summary,
+    window_days,
+)
 
 INLINE = "inline"
 STATUS_COLORS = {
     "success": "#2e7d32",
     "incomplete": "#f9a825",
+    COVERED: "#66bb6a",
+    PARTIAL: "#90a4ae",
     "retry": "#8d6e63",
     "failed": "#c62828",
-    "missing": "#bdbdbd",
+    MISSING: "#bdbdbd",
 }
-TABLE_COLUMNS = {
+DAY_COLUMNS = {
     "partition": "Day",
     "status": "Status",
-    "attempts": "Attempts",
-    "failed_attempts": "Failed tries",
-    "conversations_fetched": "Fetched",
-    "conversations_loaded": "Loaded",
-    "conversations_rejected": "Rejected",
-    "completeness_rate": "Completeness",
+    "conversations": "In warehouse",
+    "open_conversations": "Open",
+    "genesys_offered": "Offered (Genesys)",
     "reconciliation": "Reconciliation",
     "conversations_delta": "Δ vs aggregates",
-    "genesys_offered": "Offered (Genesys)",
     "last_extracted_at": "Last extracted",
-    "open_conversations": "Open",
+    "extracted_by": "Extracted by",
+    "extracted_by_run": "Extracting run",
+}
+RUN_COLUMNS = {
+    "run_id": "Run",
+    "partition": "Synced",
+    "status": "Status",
+    "attempts": "Attempts",
+    "fetched": "Fetched",
+    "written": "Written",
+    "unchanged": "Unchanged",
+    "skipped_older": "Skipped as older",
+    "rejected": "Rejected",
+    "erased": "Erased",
     "api_requests": "API requests",
     "api_retries": "Retries",
     "api_throttled": "429s",
-    "extract_seconds": "Extract s",
-    "load_seconds": "Load s",
-    "run_id": "Latest run",
+    "durations": "Extract / load s",
+    "recorded_at": "Recorded",
 }
+_WRAP = {"white-space": "normal", "word-break": "break-all", "min-width": "8em", "max-width": "14em"}
 _LAYOUT = dict(
     height=270,
     margin=dict(l=50, r=20, t=40, b=30),
@@ -68,88 +90,70 @@ def _days_axis(figure: go.Figure, summary: pd.DataFrame) -> go.Figure:
     return figure
 
 
-def _figure(title: str, summary: pd.DataFrame, traces: Iterable[go.BaseTraceType], **layout: object) -> go.Figure:
+def _figure(title: str, traces: Iterable[go.BaseTraceType], **layout: object) -> go.Figure:
     figure = go.Figure(list(traces))
     figure.update_layout(title=dict(text=title, x=0.01), **{**_LAYOUT, **layout})
-    return _days_axis(figure, summary)
+    return figure
 
 
 def conversations_chart(summary: pd.DataFrame) -> go.Figure:
-    """Loaded conversations per day, coloured by the day's status; rejected stacked on top."""
-    attempted = summary[summary["status"] != MISSING]
-    traces = [
-        go.Bar(
-            x=rows["partition"],
-            y=rows["conversations_loaded"],
-            name=status,
-            marker_color=STATUS_COLORS.get(status, "#607d8b"),
-        )
-        for status, rows in attempted.groupby("status", sort=False)
+    """Conversations the warehouse holds per day, coloured by the day's status; Genesys's count beside."""
+    traces: list[go.BaseTraceType] = [
+        go.Bar(x=rows["partition"], y=rows["conversations"], name=status, marker_color=STATUS_COLORS.get(status))
+        for status, rows in summary.groupby("status", sort=False)
     ]
     traces.append(
-        go.Bar(x=summary["partition"], y=summary["conversations_rejected"], name="rejected", marker_color="#7b1fa2")
-    )
-    return _figure("Conversations loaded per day (by status)", summary, traces)
-
-
-def completeness_chart(summary: pd.DataFrame) -> go.Figure:
-    """Completeness (loaded ÷ fetched) and the reconciliation delta against Genesys's aggregates."""
-    figure = make_subplots(specs=[[{"secondary_y": True}]])
-    figure.add_trace(
-        go.Bar(
-            x=summary["partition"],
-            y=summary["conversations_delta"],
-            name="Δ conversations vs aggregates",
-            marker_color="#90a4ae",
-            opacity=0.7,
-        ),
-        secondary_y=True,
-    )
-    figure.add_trace(
         go.Scatter(
             x=summary["partition"],
-            y=summary["completeness_rate"] * 100,
-            name="completeness %",
-            mode="lines+markers",
-            line_color="#1565c0",
-            connectgaps=False,
-        ),
-        secondary_y=False,
+            y=summary["genesys_offered"],
+            name="offered (Genesys)",
+            mode="markers",
+            marker=dict(color="#1565c0", symbol="line-ew-open", size=18, line=dict(width=2)),
+        )
     )
-    deltas = pd.to_numeric(summary["conversations_delta"], errors="coerce").fillna(0)
-    low, high = min(0, int(deltas.min())), max(1, int(deltas.max()))
-    figure.update_yaxes(title_text="%", range=[0, 105], secondary_y=False)
-    figure.update_yaxes(
-        title_text="Δ",
-        showgrid=False,
-        range=[low, high * 1.1],
-        dtick=max(1, math.ceil((high - low) / 4)),
-        secondary_y=True,
+    return _days_axis(_figure("Conversations in the warehouse per day", traces), summary)
+
+
+def reconciliation_chart(summary: pd.DataFrame) -> go.Figure:
+    """The latest reconciliation delta of each day against Genesys's aggregates."""
+    deltas = pd.to_numeric(summary["conversations_delta"], errors="coerce")
+    low, high = min(0, int(deltas.fillna(0).min())), max(1, int(deltas.fillna(0).max()))
+    figure = _figure(
+        "Latest reconciliation per day (Δ vs Genesys)",
+        [go.Bar(x=summary["partition"], y=deltas, name="Δ", marker_color="#90a4ae")],
     )
-    figure.update_layout(title=dict(text="Completeness and reconciliation", x=0.01), **_LAYOUT)
+    figure.update_yaxes(range=[low, high * 1.1], dtick=max(1, math.ceil((high - low) / 4)))
     return _days_axis(figure, summary)
 
 
-def api_chart(summary: pd.DataFrame) -> go.Figure:
+def _run_labels(runs: pd.DataFrame) -> list[str]:
+    """Oldest run first, each named by the day it synced and when it was recorded (a category axis)."""
+    return [f"#{n} {row.partition}<br>{row.recorded_at:%m-%d %H:%M}" for n, row in enumerate(runs.itertuples(), 1)]
+
+
+def api_chart(runs: pd.DataFrame) -> go.Figure:
+    ordered = runs.iloc[::-1]
     return _figure(
-        "Genesys API use per day",
-        summary,
+        "Genesys API use per run",
         [
-            go.Bar(x=summary["partition"], y=summary["api_requests"], name="requests", marker_color="#5c6bc0"),
-            go.Bar(x=summary["partition"], y=summary["api_retries"], name="retries", marker_color="#ffa726"),
-            go.Bar(x=summary["partition"], y=summary["api_throttled"], name="429s", marker_color="#e53935"),
+            go.Bar(x=_run_labels(ordered), y=ordered[column], name=name, marker_color=color)
+            for column, name, color in (
+                ("api_requests", "requests", "#5c6bc0"),
+                ("api_retries", "retries", "#ffa726"),
+                ("api_throttled", "429s", "#e53935"),
+            )
         ],
         barmode="group",
     )
 
 
-def duration_chart(summary: pd.DataFrame) -> go.Figure:
+def duration_chart(runs: pd.DataFrame) -> go.Figure:
+    ordered = runs.iloc[::-1]
     return _figure(
-        "Durations of the latest attempt (seconds)",
-        summary,
+        "Durations per run, latest attempt (seconds)",
         [
-            go.Bar(x=summary["partition"], y=summary["extract_seconds"], name="extract", marker_color="#26a69a"),
-            go.Bar(x=summary["partition"], y=summary["load_seconds"], name="load", marker_color="#8d6e63"),
+            go.Bar(x=_run_labels(ordered), y=ordered["extract_seconds"], name="extract", marker_color="#26a69a"),
+            go.Bar(x=_run_labels(ordered), y=ordered["load_seconds"], name="load", marker_color="#8d6e63"),
         ],
     )
 
@@ -163,37 +167,70 @@ def _timestamp(value: object) -> str:
     return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
 
 
-def table_html(summary: pd.DataFrame) -> str:
-    """The per-day table, newest day first."""
-    table = summary.iloc[::-1].reindex(columns=list(TABLE_COLUMNS)).rename(columns=TABLE_COLUMNS)
+def _styled(table: pd.DataFrame, css_class: str, wrap: list[str], timestamps: list[str]) -> str:
     styler = (
         table.style.hide(axis="index")
         .map(_status_cell, subset=["Status"])
         .format(na_rep="", precision=0, thousands=",", escape="html")
-        .format("{:.2%}", subset=["Completeness"], na_rep="")
-        .format("{:.1f}", subset=["Extract s", "Load s"], na_rep="")
-        .format(_timestamp, subset=["Last extracted"])
-        .set_table_attributes('class="days"')
+        .set_properties(subset=wrap, **_WRAP)
+        .set_table_attributes(f'class="{css_class}"')
     )
+    for column in timestamps:
+        styler = styler.format(_timestamp, subset=[column])
     return styler.to_html()
 
 
-def _tiles(totals: HealthTotals) -> str:
+def days_table_html(summary: pd.DataFrame) -> str:
+    """The per-day table, newest day first."""
+    table = summary.iloc[::-1].reindex(columns=list(DAY_COLUMNS)).rename(columns=DAY_COLUMNS)
+    return _styled(table, "days", ["Extracting run"], ["Last extracted"])
+
+
+def runs_table_html(runs: pd.DataFrame) -> str:
+    """The per-run table, newest run first."""
+    table = runs.assign(durations=runs.apply(_durations, axis=1) if len(runs) else None)
+    table = table.reindex(columns=list(RUN_COLUMNS)).rename(columns=RUN_COLUMNS)
+    return _styled(table, "runs", ["Run"], ["Recorded"])
+
+
+def _durations(run: pd.Series) -> str:
+    seconds = [run[column] for column in ("extract_seconds", "load_seconds")]
+    return " / ".join("–" if pd.isna(value) else f"{value:.1f}" for value in seconds)
+
+
+def _tiles(items: list[tuple[str, str]]) -> str:
+    return "".join(
+        f'<div class="tile"><div class="label">{label}</div><div class="value">{value}</div></div>'
+        for label, value in items
+    )
+
+
+def day_tiles(totals: HealthTotals) -> str:
     statuses = "<br>".join(
         f'<span style="color:{STATUS_COLORS[s]}">{n} {s}</span>' for s, n in totals.by_status.items()
     )
-    lowest = "–" if totals.lowest_completeness is None else f"{totals.lowest_completeness:.2%}"
-    tiles = [
-        (f"{totals.days} days", f'<span class="small">{statuses}</span>'),
-        ("Conversations loaded", f"{totals.conversations_loaded:,}"),
-        ("Lowest completeness", lowest),
-        ("Open conversations", f"{totals.open_conversations:,}"),
-        ("API requests", f"{totals.api_requests:,}"),
-        ("429 responses", f"{totals.api_throttled:,}"),
-    ]
-    return "".join(
-        f'<div class="tile"><div class="label">{label}</div><div class="value">{value}</div></div>'
-        for label, value in tiles
+    return _tiles(
+        [
+            (f"{totals.days} days", f'<span class="small">{statuses}</span>'),
+            ("Conversations in the warehouse", f"{totals.conversations:,}"),
+            ("Still open", f"{totals.open_conversations:,}"),
+            ("Days with data", f"{totals.days_with_data:,}"),
+        ]
+    )
+
+
+def run_tiles(runs: pd.DataFrame) -> str:
+    def total(column: str) -> int:
+        return int(pd.to_numeric(runs[column], errors="coerce").fillna(0).sum())
+
+    failed = int(runs["status"].isin(["failed", "retry"]).sum())
+    return _tiles(
+        [
+            ("Runs", f"{len(runs):,}" + (f' <span class="small">({failed} failed)</span>' if failed else "")),
+            ("API requests", f"{total('api_requests'):,}"),
+            ("Retries", f"{total('api_retries'):,}"),
+            ("429 responses", f"{total('api_throttled'):,}"),
+        ]
     )
 
 
@@ -206,19 +243,32 @@ def _plotly_script(plotly_js: str) -> str:
 _STYLE = """
 body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 16px 24px; \
 color: #1f2933; background: #fff; }
-h1 { font-size: 20px; margin: 0 0 4px; } .sub { color: #616e7c; font-size: 13px; margin-bottom: 16px; }
+h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 20px 0 8px; }
+.sub { color: #616e7c; font-size: 13px; margin-bottom: 16px; } .note { color: #616e7c; font-size: 12px; }
 .tiles { display: grid; grid-template-columns: repeat(auto-fit, minmax(170px, 1fr)); gap: 12px; margin-bottom: 16px; }
 .tile { border: 1px solid #e4e7eb; border-radius: 8px; padding: 10px 14px; }
 .tile .label { font-size: 12px; color: #616e7c; } .tile .value { font-size: 20px; font-weight: 600; margin-top: 4px; }
 .tile .small { font-size: 13px; line-height: 1.35; display: block; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 12px; }
 .chart { border: 1px solid #e4e7eb; border-radius: 8px; padding: 4px; min-width: 0; }
-.table-wrap { overflow-x: auto; margin-top: 16px; }
-table.days { border-collapse: collapse; font-size: 12px; white-space: nowrap; }
-table.days th { background: #f5f7fa; text-align: left; position: sticky; top: 0; }
-table.days th, table.days td { border-bottom: 1px solid #e4e7eb; padding: 4px 8px; }
+.table-wrap { overflow-x: auto; margin-top: 12px; max-width: 100%; }
+table.days, table.runs { border-collapse: collapse; font-size: 12px; width: 100%; table-layout: auto; }
+table th { background: #f5f7fa; text-align: left; position: sticky; top: 0; white-space: normal; }
+table td { white-space: normal; } table td:first-child { white-space: nowrap; }
+table th, table td { border-bottom: 1px solid #e4e7eb; padding: 3px 5px; }
 .empty { padding: 24px; border: 1px dashed #cbd2d9; border-radius: 8px; color: #52606d; }
 """
+_DAYS_NOTE = (
+    "Per day of data: what the warehouse holds now (counted from <code>conversations</code>), when the day was "
+    "last extracted whole and by which run (its own, a later day's lookback, a manual window or the refresh), "
+    "and its latest reconciliation. <b>covered</b>: extracted by another run's window; <b>partial</b>: holds "
+    "conversations but was never extracted whole."
+)
+_RUNS_NOTE = (
+    "Per Airflow run, its latest attempt: a run's window may cover several days, so these are the run's "
+    "numbers, not a day's. <b>Written</b>: new or changed content; <b>unchanged</b>: same content, not "
+    "rewritten; <b>skipped as older</b>: the warehouse already held a fresher copy."
+)
 
 
 def _document(title: str, body: str, plotly_js: str) -> str:
@@ -228,35 +278,54 @@ def _document(title: str, body: str, plotly_js: str) -> str:
     )
 
 
-def render_summary(summary: pd.DataFrame, *, generated_at: datetime, plotly_js: str = INLINE, source: str = "") -> str:
-    """The page for an already aggregated summary (see :func:`partition_summary`)."""
+def _charts(figures: Iterable[go.Figure]) -> str:
+    return (
+        '<div class="charts">'
+        + "".join(
+            '<div class="chart">'
+            f"{figure.to_html(full_html=False, include_plotlyjs=False, config={'displayModeBar': False})}</div>"
+            for figure in figures
+        )
+        + "</div>"
+    )
+
+
+def render_summary(
+    summary: pd.DataFrame,
+    runs: pd.DataFrame,
+    *,
+    generated_at: datetime,
+    plotly_js: str = INLINE,
+    source: str = "",
+) -> str:
+    """The page for an already aggregated day summary (:func:`partition_summary`) and run summary."""
     first, last = summary["partition"].iloc[0], summary["partition"].iloc[-1]
     title = f"Genesys sync health: {first} to {last}"
     subtitle = f"{len(summary)} days · generated {generated_at:%Y-%m-%d %H:%M} UTC" + (
         f" · {html.escape(source)}" if source else ""
     )
     header = f'<h1>{html.escape(title)}</h1><div class="sub">{subtitle}</div>'
-    if summary["attempts"].sum() == 0:
+    if runs.empty and summary["conversations"].sum() == 0:
         body = (
             header + '<div class="empty">No sync has recorded an attempt for these days yet '
             "(table <code>sync_audit</code>).</div>"
         )
         return _document(title, body, plotly_js)
-    charts = "".join(
-        '<div class="chart">'
-        f"{figure.to_html(full_html=False, include_plotlyjs=False, config={'displayModeBar': False})}</div>"
-        for figure in (
-            conversations_chart(summary),
-            completeness_chart(summary),
-            api_chart(summary),
-            duration_chart(summary),
+    days = (
+        f'<h2>Days of data</h2><div class="note">{_DAYS_NOTE}</div>'
+        f'<div class="tiles">{day_tiles(HealthTotals.of(summary))}</div>'
+        f"{_charts([conversations_chart(summary), reconciliation_chart(summary)])}"
+        f'<div class="table-wrap">{days_table_html(summary)}</div>'
+    )
+    run_section = f'<h2>Runs</h2><div class="note">{_RUNS_NOTE}</div>'
+    if runs.empty:
+        run_section += '<div class="empty">No run recorded for these days.</div>'
+    else:
+        run_section += (
+            f'<div class="tiles">{run_tiles(runs)}</div>{_charts([api_chart(runs), duration_chart(runs)])}'
+            f'<div class="table-wrap">{runs_table_html(runs)}</div>'
         )
-    )
-    body = (
-        f'{header}<div class="tiles">{_tiles(HealthTotals.of(summary))}</div><div class="charts">{charts}</div>'
-        f'<div class="table-wrap">{table_html(summary)}</div>'
-    )
-    return _document(title, body, plotly_js)
+    return _document(title, header + days + run_section, plotly_js)
 
 
 def render_health_page(
@@ -266,7 +335,10 @@ def render_health_page(
     (default: yesterday, or the newest audited day if that is later)."""
     last = end or default_end()
     sources = read_sources(engine, date.fromisoformat(window_days(days, last)[0]))
-    if end is None and not sources.audit.empty:
-        last = max(last, date.fromisoformat(sources.audit["partition"].max()))
+    audited_days = sources.audit["partition"][sources.audit["partition"].str.len() == 10] if len(sources.audit) else []
+    if end is None and len(audited_days):
+        last = max(last, date.fromisoformat(max(audited_days)))
     summary = partition_summary(sources, days, last)
-    return render_summary(summary, generated_at=datetime.now(UTC), plotly_js=plotly_js, source=source)
+    audit = sources.audit
+    runs = run_summary(audit[audit["partition"] <= last.isoformat()] if len(audit) else audit)
+    return render_summary(summary, runs, generated_at=datetime.now(UTC), plotly_js=plotly_js, source=source)

@@ -1,13 +1,17 @@
 """What the sync-health page reads from the warehouse, as pandas frames.
 
-``sync_audit`` is the history of every partition attempt. Freshness (when a day was last
-extracted, how many of its conversations are still open) comes from ``partition_freshness``,
-which every load upserts. A warehouse that never ran a sync has none of these tables, and the
-page says so instead of failing.
+Day-level facts come from the data itself: how many conversations of each UTC day the
+``conversations`` table holds now and how many of them have no end yet (counted here, not
+taken from any run's report), and when each day was last extracted whole
+(``partition_freshness.last_extracted_at``, upserted by every load in its own transaction; every
+day one extraction covered carries that extraction's timestamp). ``sync_audit`` is the history
+of every attempt: run-level figures, and the record of which run made which extraction.
+A warehouse that never ran a sync has none of these tables, and the page says so instead of failing.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import date
 
@@ -17,16 +21,20 @@ from sqlalchemy import Date, Engine, bindparam, inspect, text
 from genesys_pipeline.report.audit import AUDIT_TABLE, read_audit
 from genesys_pipeline.warehouse.engine import schema_for
 
+CONVERSATIONS_TABLE = "conversations"
 FRESHNESS_TABLE = "partition_freshness"
 AGGREGATES_TABLE = "conversation_aggregates"
-FRESHNESS_COLUMNS = ["partition", "last_extracted_at", "open_conversations"]
+HOLDINGS_COLUMNS = ["partition", "conversations", "open_conversations"]
+FRESHNESS_COLUMNS = ["partition", "last_extracted_at"]
 AGGREGATE_METRICS = {"nOffered": "genesys_offered", "nConnected": "genesys_connected"}
+DAY_PATTERN = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 @dataclass(frozen=True)
 class HealthSources:
-    audit: pd.DataFrame  # one row per attempt, columns of sync_audit (JSON decoded)
-    freshness: pd.DataFrame  # one row per day: FRESHNESS_COLUMNS
+    audit: pd.DataFrame  # one row per attempt since the window start, columns of sync_audit (JSON decoded)
+    holdings: pd.DataFrame  # one row per day with data: HOLDINGS_COLUMNS, counted from the warehouse now
+    freshness: pd.DataFrame  # one row per day extracted whole at least once: FRESHNESS_COLUMNS
     aggregates: pd.DataFrame  # one row per day: partition + AGGREGATE_METRICS values
 
 
@@ -34,11 +42,24 @@ def read_sources(engine: Engine, since: date) -> HealthSources:
     """Everything the page shows about the days from ``since`` on."""
     present = set(inspect(engine).get_table_names(schema=schema_for(engine)))
     audit = pd.DataFrame(read_audit(engine)) if AUDIT_TABLE in present else pd.DataFrame()
-    if not audit.empty:  # "unknown": a run whose window never resolved; it has no day to show under
-        audit = audit[
-            audit["partition"].str.fullmatch(r"\d{4}-\d{2}-\d{2}") & (audit["partition"] >= since.isoformat())
-        ]
-    return HealthSources(audit, _freshness(engine, present, since), _aggregates(engine, present, since))
+    if not audit.empty:
+        audit = audit[_relevant(audit, since)]
+    return HealthSources(
+        audit,
+        _holdings(engine, present, since),
+        _freshness(engine, present, since),
+        _aggregates(engine, present, since),
+    )
+
+
+def _relevant(audit: pd.DataFrame, since: date) -> pd.Series:
+    """Attempts of a day from ``since`` on, and manual-window attempts ending after it. "unknown" (a run
+    whose window never resolved) has no day to show under."""
+    is_day = audit["partition"].str.fullmatch(DAY_PATTERN.pattern)
+    ends = audit["interval_end"].fillna("").astype(str)
+    return (is_day & (audit["partition"] >= since.isoformat())) | (
+        ~is_day & (audit["partition"] != "unknown") & (ends > since.isoformat())
+    )
 
 
 def _target(engine: Engine, table: str) -> str:
@@ -57,12 +78,22 @@ def _query(engine: Engine, sql: str, since: date, columns: list[str]) -> pd.Data
     return frame
 
 
+def _holdings(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
+    if CONVERSATIONS_TABLE not in present:
+        return pd.DataFrame(columns=HOLDINGS_COLUMNS)
+    sql = (
+        "SELECT conversation_date, COUNT(*), SUM(CASE WHEN conversation_end IS NULL THEN 1 ELSE 0 END) "
+        f"FROM {_target(engine, CONVERSATIONS_TABLE)} WHERE conversation_date >= :since GROUP BY conversation_date"
+    )
+    return _query(engine, sql, since, HOLDINGS_COLUMNS)
+
+
 def _freshness(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
     if FRESHNESS_TABLE not in present:
         return pd.DataFrame(columns=FRESHNESS_COLUMNS)
     sql = (
-        f"SELECT partition_date, last_extracted_at, open_conversations FROM {_target(engine, FRESHNESS_TABLE)} "
-        "WHERE partition_date >= :since"
+        f"SELECT partition_date, last_extracted_at FROM {_target(engine, FRESHNESS_TABLE)} "
+        "WHERE partition_date >= :since AND last_extracted_at IS NOT NULL"
     )
     frame = _query(engine, sql, since, FRESHNESS_COLUMNS)
     frame["last_extracted_at"] = pd.to_datetime(frame["last_extracted_at"], utc=True, format="ISO8601")

@@ -1,10 +1,16 @@
-"""Per-day sync health: one row per calendar day of the window, from every attempt's audit row.
+"""Per-day sync health: one row per calendar day of the window, keyed on the day's data.
 
-A day's latest attempt decides its status (``success``, ``incomplete``, ``failed``, or
-``retry`` while a retry is pending); a day no attempt covered is ``missing``. Counts,
-reconciliation and durations are the latest attempt's. API use is what the day cost: each
-Genesys job once (every attempt of a run carries its extract's numbers, and a cached
-re-extraction reports zero for the same job), summed over the day's distinct jobs.
+What a day shows is what the warehouse holds for it now (conversations, still open), when it
+was last extracted whole and by which run (:mod:`.provenance`), and the latest reconciliation
+of the day against Genesys's aggregates. None of it adds up run reports, so a rerun that
+changes nothing changes no figure, and the totals are the warehouse's.
+
+Status: the latest attempt of the day's own run (``success``, ``incomplete``, ``failed``, or
+``retry`` while a retry is pending), except that a day extracted whole after its own run last
+failed, or never run itself but extracted by another run's window, is ``covered``; a day with
+conversations but never extracted whole (only the half of a conversation that spans midnight,
+or a follow-up) is ``partial``; a day with neither is ``missing``. Run-level figures (API use,
+durations, written/unchanged/skipped) are in :mod:`.runs`.
 """
 
 from __future__ import annotations
@@ -15,40 +21,27 @@ from typing import Any
 
 import pandas as pd
 
-from genesys_pipeline.health.sources import AGGREGATE_METRICS, HealthSources
+from genesys_pipeline.health.provenance import PROVENANCE_COLUMNS, provenance
+from genesys_pipeline.health.sources import AGGREGATE_METRICS, DAY_PATTERN, HealthSources
 
 MISSING = "missing"
+COVERED = "covered"
+PARTIAL = "partial"
 MAX_DAYS = 366
-STATUS_ORDER = ("success", "incomplete", "retry", "failed", MISSING)
-API_COLUMNS = ["api_requests", "api_retries", "api_throttled"]
+STATUS_ORDER = ("success", "incomplete", COVERED, PARTIAL, "retry", "failed", MISSING)
+FAILED = ("failed", "retry")
 COLUMNS = [
     "partition",
     "status",
-    "attempts",
-    "failed_attempts",
-    "conversations_fetched",
-    "conversations_loaded",
-    "conversations_rejected",
-    "completeness_rate",
+    "conversations",
+    "open_conversations",
+    *AGGREGATE_METRICS.values(),
     "reconciliation",
     "conversations_delta",
     "last_extracted_at",
-    "open_conversations",
-    *AGGREGATE_METRICS.values(),
-    *API_COLUMNS,
-    "extract_seconds",
-    "load_seconds",
-    "recorded_at",
-    "run_id",
-]
-_LATEST_FIELDS = [
-    "status",
-    "conversations_fetched",
-    "conversations_loaded",
-    "conversations_rejected",
-    "completeness_rate",
-    "recorded_at",
-    "run_id",
+    "extracted_by",
+    "extracted_by_run",
+    "attempts",
 ]
 
 
@@ -64,70 +57,70 @@ def default_end(today: date | None = None) -> date:
     return (today or datetime.now(UTC).date()) - timedelta(days=1)
 
 
-def _latest_attempts(audit: pd.DataFrame) -> pd.DataFrame:
-    ordered = audit.sort_values("id")
-    attempts = ordered.groupby("partition")
+def _own_attempts(audit: pd.DataFrame) -> pd.DataFrame:
+    """Per day, its own runs' latest attempt: status, when, how many attempts, the latest reconciliation."""
+    own = audit[audit["partition"].str.fullmatch(DAY_PATTERN.pattern)].sort_values("id")
+    attempts = own.groupby("partition")
     latest = attempts.tail(1).set_index("partition")
-    summary = latest[_LATEST_FIELDS].copy()
+    summary = pd.DataFrame(index=latest.index)
+    summary["own_status"] = latest["status"]
+    summary["own_recorded_at"] = pd.to_datetime(latest["recorded_at"], utc=True)
     summary["attempts"] = attempts.size()
-    summary["failed_attempts"] = attempts["status"].agg(lambda s: int(s.isin(["failed", "retry"]).sum()))
-    reconciliation = latest["reconciliation"].map(lambda r: r or {})
-    summary["reconciliation"] = reconciliation.map(lambda r: r.get("status"))
-    summary["conversations_delta"] = reconciliation.map(lambda r: r.get("conversations_delta"))
-    latencies = latest["stage_latency_seconds"].map(lambda s: s or {})
-    summary["extract_seconds"] = latencies.map(lambda s: s.get("extract"))
-    summary["load_seconds"] = latencies.map(lambda s: s.get("load"))
-    summary["recorded_at"] = pd.to_datetime(summary["recorded_at"], utc=True)
-    return summary.join(_api_use(ordered))
+    reconciled = own[own["reconciliation"].map(lambda r: bool((r or {}).get("status")))]
+    last_reconciled = reconciled.groupby("partition").tail(1).set_index("partition")["reconciliation"]
+    summary["reconciliation"] = last_reconciled.map(lambda r: r.get("status"))
+    summary["conversations_delta"] = last_reconciled.map(lambda r: r.get("conversations_delta"))
+    return summary
 
 
-def _api_use(audit: pd.DataFrame) -> pd.DataFrame:
-    """Per day, the API calls of each distinct Genesys job counted once."""
-    jobs = audit.dropna(subset=["job_id"]).groupby(["partition", "job_id"])[API_COLUMNS].max()
-    return jobs.groupby(level="partition").sum(min_count=1)
+def _status(row: pd.Series) -> str:
+    extracted = pd.notna(row["last_extracted_at"])
+    own = row["own_status"]
+    if pd.notna(own) and not (own in FAILED and extracted and row["last_extracted_at"] > row["own_recorded_at"]):
+        return str(own)
+    if extracted:
+        return COVERED
+    return PARTIAL if row["conversations"] > 0 else MISSING
 
 
 def partition_summary(sources: HealthSources, days: int, end: date) -> pd.DataFrame:
     """One row per day of the window (oldest first), in :data:`COLUMNS` order."""
     frame = pd.DataFrame({"partition": window_days(days, end)})
-    if not sources.audit.empty:
-        frame = frame.merge(_latest_attempts(sources.audit), how="left", left_on="partition", right_index=True)
-    for source in (sources.freshness, sources.aggregates):
+    own = _own_attempts(sources.audit) if not sources.audit.empty else pd.DataFrame()
+    if not own.empty:
+        frame = frame.merge(own, how="left", left_on="partition", right_index=True)
+    who = provenance(sources.freshness, sources.audit) if not sources.freshness.empty else pd.DataFrame()
+    for source in (sources.holdings, sources.freshness, sources.aggregates, who):
         if not source.empty:
             frame = frame.merge(source, how="left", on="partition")
-    frame = frame.reindex(columns=COLUMNS)
-    frame["status"] = frame["status"].fillna(MISSING)
-    for count in ("attempts", "failed_attempts"):
-        frame[count] = frame[count].fillna(0).astype(int)
-    return frame
+    frame = frame.reindex(columns=[*COLUMNS, "own_status", "own_recorded_at"])
+    for count in ("conversations", "open_conversations", "attempts"):
+        frame[count] = pd.to_numeric(frame[count]).fillna(0).astype(int)
+    frame["status"] = frame.apply(_status, axis=1) if len(frame) else frame["status"]
+    for column in PROVENANCE_COLUMNS[1:]:
+        frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
+    return frame[COLUMNS]
 
 
 @dataclass(frozen=True)
 class HealthTotals:
+    """The window's day-level totals: what the warehouse holds for these days, and how many days are in each state."""
+
     days: int
     by_status: dict[str, int]
-    conversations_loaded: int
-    api_requests: int
-    api_throttled: int
-    lowest_completeness: float | None
+    conversations: int
     open_conversations: int
+    days_with_data: int
 
     @classmethod
     def of(cls, summary: pd.DataFrame) -> HealthTotals:
         counts = summary["status"].value_counts()
-        lowest = summary["completeness_rate"].min()
-
-        def total(column: str) -> int:
-            return int(pd.to_numeric(summary[column], errors="coerce").fillna(0).sum())
-
         return cls(
             days=len(summary),
-            by_status={status: int(counts.get(status, 0)) for status in STATUS_ORDER if counts.get(status, 0)},
-            conversations_loaded=total("conversations_loaded"),
-            api_requests=total("api_requests"),
-            api_throttled=total("api_throttled"),
-            lowest_completeness=None if pd.isna(lowest) else float(lowest),
-            open_conversations=total("open_conversations"),
+            by_status={status: int(counts[status]) for status in STATUS_ORDER if counts.get(status, 0)},
+            conversations=int(summary["conversations"].sum()),
+            open_conversations=int(summary["open_conversations"].sum()),
+            days_with_data=int((summary["conversations"] > 0).sum()),
         )
 
     def as_dict(self) -> dict[str, Any]:

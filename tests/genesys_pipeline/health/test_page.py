@@ -22,8 +22,9 @@ def engine(sqlite_url):
     engine.dispose()
 
 
-def table_rows(page: str) -> list[list[str]]:
-    body = page[page.index('class="days"') :]
+def table_rows(page: str, table: str = "days") -> list[list[str]]:
+    body = page[page.index(f'class="{table}"') :]
+    body = body[: body.index("</table>")]
     return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", body, re.S)[1:]]
 
 
@@ -33,7 +34,9 @@ def test_page_shows_every_day_newest_first_with_four_charts(engine):
     rows = table_rows(page)
     assert [row[0] for row in rows] == [f"2026-11-{d}" for d in range(24, 17, -1)]
     assert [row[1] for row in rows] == ["missing", "failed", "incomplete", "success", "missing", "success", "missing"]
-    assert "98.57%" in rows[3]  # 138 / 140
+    runs = table_rows(page, "runs")
+    assert [row[0] for row in runs] == [f"run-{n}" for n in range(5, 0, -1)]  # newest first
+    assert "Days of data" in page and "Skipped as older" in page
     assert page.count('class="plotly-graph-div"') == 4
     assert '<script src="plotly.min.js"></script>' in page and get_plotlyjs()[:200] not in page
     assert "2026-11-18 to 2026-11-24" in page
