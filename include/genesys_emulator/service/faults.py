@@ -11,6 +11,8 @@ import threading
 from dataclasses import dataclass, field
 from typing import Any
 
+from genesys_emulator.service.hostile_values import DEFAULT_BIG_CHARS, DEFAULT_CANARY, HostileValues
+
 FAULT_KINDS = (
     "status",
     "drop",
@@ -19,6 +21,8 @@ FAULT_KINDS = (
     "expire_job",
     "reject_cursor",
     "hide_conversations",
+    "skip_page",  # users details results: the requested page is lost, the one after it served instead
+    "hostile_values",
 )
 FAULT_STATUSES = (401, 429, 500, 502, 503, 504)
 PROBABILITY_KEYS = (*(str(s) for s in FAULT_STATUSES), "drop", "truncate")
@@ -57,6 +61,13 @@ class FaultBook:
             params = {**params, "status": status, "retry_after": int(params.get("retry_after", 1))}
         if kind == "hide_conversations":
             params = {"n": int(params.get("n", 1))}
+        if kind == "hostile_values":
+            HostileValues(float(params.get("rate", 0.01)))  # refuses a rate outside (0, 1] now, not per page
+            params = {
+                "rate": float(params.get("rate", 0.01)),
+                "canary": str(params.get("canary", DEFAULT_CANARY)),
+                "big_chars": int(params.get("big_chars", DEFAULT_BIG_CHARS)),
+            }
         fault = Fault(route, kind, count, params)
         with self._lock:
             self._faults.append(fault)
@@ -74,6 +85,11 @@ class FaultBook:
     def hidden_count(self) -> int:
         """How many conversations details endpoints must omit (persistent until reset)."""
         return sum(f.params["n"] for f in self._faults if f.kind == "hide_conversations")
+
+    def hostile_values(self) -> HostileValues | None:
+        """The hostile-values mode, when armed (persistent until reset; the last one armed wins)."""
+        armed = [f.params for f in self._faults if f.kind == "hostile_values"]
+        return HostileValues(**armed[-1]) if armed else None
 
     def set_probabilities(self, rates: dict[str, float], seed: int = 0) -> None:
         unknown = sorted(set(rates) - set(PROBABILITY_KEYS))
@@ -101,5 +117,5 @@ class FaultBook:
             return [
                 {"route": f.route, "kind": f.kind, "remaining": f.remaining, "params": f.params}
                 for f in self._faults
-                if f.remaining > 0 or f.kind == "hide_conversations"
+                if f.remaining > 0 or f.kind in ("hide_conversations", "hostile_values")
             ]

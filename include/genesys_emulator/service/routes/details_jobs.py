@@ -99,7 +99,9 @@ async def get_analytics_conversations_details_job_results(request: Request, job_
     tail = b'],"dataAvailabilityDate":"' + runtime.watermark_iso().encode() + b'"'
     if next_offset < len(job.keys):
         tail += b',"cursor":"' + runtime.cursors.encode(job_id, next_offset).encode() + b'"'
-    records = b",".join(runtime.dataset.record_bytes(k, job.as_of_ms) for k in job.keys[offset:next_offset])
+    served = [runtime.dataset.record_bytes(k, job.as_of_ms) for k in job.keys[offset:next_offset]]
+    hostile = runtime.faults.hostile_values()
+    records = b",".join(served if hostile is None else map(hostile.rewrite, served))
     if config.results_prefetch:
         runtime.dataset.prefetch(job.keys[next_offset : next_offset + page_size], job.as_of_ms)
     runtime.jobs.record_page_served(job)
