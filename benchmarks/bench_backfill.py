@@ -5,11 +5,19 @@ or CeleryExecutor with ``--workers`` workers on the local Redis/PostgreSQL) agai
 process with realistic details jobs (run time drawn in ``--latency`` seconds, scaled by
 ``--scale`` so a run fits in minutes), the per-token rate limit on and the org's job cap. Every
 task draws from one shared rate budget (``--budget``: redis = the local Redis, sql = the
-warehouse database, or local = per process, the control). The last line printed is one JSON summary:
+warehouse database, or local = per process, the control). Each regime run prints one JSON line
+(``--regime``: ``api`` = 2,000 a day at real job latency, ``cpu`` = 20,000 a day at a tenth of it,
+``both``; ``custom`` = the ``--n``/``--scale`` given):
 
-- ``api_bound_s``: the least wall time the work allows (``genesys_pipeline.plan.backfill``):
+- ``api_bound_s``: the least wall time the API allows (``genesys_pipeline.plan.backfill``):
   its minimum API requests at the rate limit, or its jobs' mean scaled latency spread over the
   concurrent-job cap, whichever is longer;
+- ``floor_s``: the project's floor loop (``floor.py``: bare requests, orjson, COPY) over the same
+  days, measured in the same run after the backfill, jobs instant and the rate limit lifted: the
+  least the CPU work allows on this machine; ``ratio_to_bound`` = wall / max(api_bound_s, floor_s);
+- ``polls_per_job``: job-status requests per details job the emulator saw (the triggerer's too);
+- ``limits``: the rate budget and job slots the extractions ran under, and their source (the
+  org's published limits or the settings);
 - ``api_requests`` / ``min_api_requests``: API calls counted by the emulator / the fewest the
   work needs (per partition: submit, one status poll, one call per results page, delete);
 - ``http_429``: throttled answers the emulator sent (rate limit or job cap);
@@ -38,6 +46,8 @@ import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
 
+from environment import scratch_database
+from floor import run_floor
 from genesys_cluster.cluster import AirflowCluster
 from genesys_cluster.pipeline import (
     DAILY_DAG_ID,
@@ -54,6 +64,12 @@ from genesys_pipeline.plan.backfill import BackfillLimits, plan
 from task_timings import run_spans, task_timings
 
 REDIS_BUDGET_URL = "redis://127.0.0.1:6379/15"  # a database of its own, apart from Celery's
+# The two regimes real orgs are in: (conversations per day, job-latency scale).
+REGIMES = {"api": (2000, 1.0), "cpu": (20000, 0.1)}
+# Every measured backfill, one JSON line each: what `make plan-backfill` sets its model against.
+MEASURED = ROOT / ".bench" / "backfill.jsonl"
+STATUS_POLL = "get_analytics_conversations_details_job"
+SUBMIT = "post_analytics_conversations_details_jobs"
 
 
 class PeakRss:
@@ -104,6 +120,41 @@ def api_counts(stats: dict[str, dict[str, int]]) -> tuple[int, int]:
         requests += sum(statuses.values())
         throttled += statuses.get("429", 0)
     return requests, throttled
+
+
+def polls_per_job(before: dict[str, dict[str, int]], after: dict[str, dict[str, int]]) -> float | None:
+    """Job-status requests per details job accepted (202), from the emulator's counts."""
+
+    def count(stats: dict[str, dict[str, int]], operation: str, status: str | None = None) -> int:
+        statuses = stats.get(operation) or {}
+        return statuses.get(status, 0) if status else sum(statuses.values())
+
+    jobs = count(after, SUBMIT, "202") - count(before, SUBMIT, "202")
+    polls = count(after, STATUS_POLL) - count(before, STATUS_POLL)
+    return round(polls / jobs, 2) if jobs else None
+
+
+def extraction_limits(cluster: AirflowCluster, runs: list[dict]) -> list[dict[str, Any]]:
+    """The distinct limits the runs' extractions reported (``extract``'s summary, sync_audit.api_limits)."""
+    seen: list[dict[str, Any]] = []
+    for run in runs:
+        limits = (cluster.api.xcom_value(DAILY_DAG_ID, run["dag_run_id"], "extract") or {}).get("limits")
+        if limits and limits not in seen:
+            seen.append(limits)
+    return seen
+
+
+def floor_seconds(control: EmulatorControl, base_url: str, days: list) -> dict[str, Any]:
+    """The floor loop over the same days into one fresh database, jobs instant and no rate limit
+    (it measures the CPU work; the API's share is ``api_bound_s``)."""
+    control.configure(job_latency_seconds_min=0.0, job_latency_seconds_max=0.0, rate_limit_requests=1_000_000)
+    seconds = conversations = 0.0
+    with scratch_database("floor") as db_url:
+        for day in days:
+            result = run_floor(base_url, union_interval([day]), db_url)
+            seconds += result["seconds"]
+            conversations += result["conversations"]
+    return {"floor_s": round(seconds, 1), "floor_conversations": int(conversations)}
 
 
 def genesys_connection(
@@ -208,6 +259,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             wall = time.monotonic() - started
             timings = task_timings(cluster.api.task_instances(DAILY_DAG_ID))
             loads = load_lock_seconds(cluster, runs)
+            limits = extraction_limits(cluster, runs)
         failed = [run["logical_date"][:10] for run in runs if run["state"] != "success"]
         if failed:
             raise AssertionError(f"backfill runs not successful: {failed}")
@@ -218,11 +270,14 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
             equal: bool | str = True
         except AssertionError as mismatch:
             equal = f"no: {mismatch}"
+        floor = floor_seconds(control, target.emulator_url, days)
     least = plan(
         day_counts,
         BackfillLimits(requests_per_minute=args.rate_limit, job_latency_seconds=sum(latency) / 2, job_cap=args.job_cap),
     )
+    bound = max(least.wall_s, floor["floor_s"])
     return {
+        "regime": args.regime,
         "executor": args.executor,
         "workers": args.workers if args.executor == "CeleryExecutor" else None,
         "worker_concurrency": args.worker_concurrency if args.executor == "CeleryExecutor" else None,
@@ -238,7 +293,11 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         "conversations": sum(day_counts),
         "wall_s": round(wall, 1),
         "api_bound_s": least.wall_s,
+        **floor,
+        "ratio_to_bound": round(wall / bound, 2),
         "ratio_to_api_bound": round(wall / least.wall_s, 2),
+        "polls_per_job": polls_per_job(first_stats, final_stats),
+        "limits": limits,
         "http_429": throttled,
         "api_requests": requests,
         "min_api_requests": least.api_requests,
@@ -258,13 +317,19 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--days", type=int, default=3)
-    parser.add_argument("--n", type=int, default=2000, help="conversations per day")
+    parser.add_argument(
+        "--regime",
+        choices=("api", "cpu", "both", "custom"),
+        default="custom",
+        help="api: 2,000/day at real job latency; cpu: 20,000/day at a tenth; custom: --n and --scale",
+    )
+    parser.add_argument("--n", type=int, default=2000, help="conversations per day (--regime custom)")
     parser.add_argument("--executor", choices=("LocalExecutor", "CeleryExecutor"), default="LocalExecutor")
     parser.add_argument("--workers", type=int, default=2, help="Celery workers (CeleryExecutor)")
     parser.add_argument("--budget", choices=("redis", "sql", "local"), default="redis")
     parser.add_argument("--rate-limit", type=int, default=300, help="requests per token per minute (emulator)")
     parser.add_argument("--latency", type=float, nargs=2, default=(20.0, 90.0), help="job run time range, s")
-    parser.add_argument("--scale", type=float, default=0.1, help="factor applied to the job latency")
+    parser.add_argument("--scale", type=float, default=0.1, help="factor applied to the job latency (--regime custom)")
     parser.add_argument("--job-cap", type=int, default=5, help="concurrent jobs per client (emulator)")
     parser.add_argument("--pool-slots", type=int, default=4)
     parser.add_argument("--worker-concurrency", type=int, default=2, help="task slots per Celery worker")
@@ -280,7 +345,15 @@ def main(argv: list[str] | None = None) -> None:
         action="store_true",
         help="warehouse extra.normalize_worker=false: loads normalize in the task's process",
     )
-    print(json.dumps(run(parser.parse_args(argv))), flush=True)
+    args = parser.parse_args(argv)
+    for regime in ("api", "cpu") if args.regime == "both" else (args.regime,):
+        if regime in REGIMES:
+            args.n, args.scale = REGIMES[regime]
+        line = json.dumps(run(argparse.Namespace(**{**vars(args), "regime": regime})))
+        MEASURED.parent.mkdir(exist_ok=True)
+        with MEASURED.open("a") as measured:
+            measured.write(line + "\n")
+        print(line, flush=True)
 
 
 if __name__ == "__main__":

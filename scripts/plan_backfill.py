@@ -7,7 +7,9 @@ Without ``--daily`` the volume per day comes from the org itself: conversation a
 (``nOffered`` + ``nOutbound`` per day, 31-day queries) through the Genesys connection
 ``--conn-id`` (an Airflow connection, e.g. ``AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT``). The budget
 defaults to that connection's ``rate_budget_per_minute``. Prints one JSON line; after the run,
-``sync_audit.api_requests`` per partition holds the actual figures to compare.
+``sync_audit.api_requests`` per partition holds the actual figures to compare. ``last_measured``:
+the same model run on the latest measured backfill of each regime (``make bench-backfill``
+appends to ``.bench/backfill.jsonl``), beside what it took: how far the estimate was off.
 """
 
 from __future__ import annotations
@@ -20,7 +22,24 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "include"))
 
-from genesys_pipeline.plan.backfill import BackfillLimits, daily_volume, plan, volume_queries
+from genesys_pipeline.plan.backfill import (
+    BackfillLimits,
+    compare_with_measured,
+    daily_volume,
+    measured_backfills,
+    plan,
+    volume_queries,
+)
+
+MEASURED = Path(__file__).resolve().parents[1] / ".bench" / "backfill.jsonl"
+
+
+def last_measured(path: Path) -> list[dict]:
+    """The model beside the latest measured backfill of each regime."""
+    latest: dict[str, dict] = {}
+    for record in measured_backfills(path):
+        latest[str(record.get("regime"))] = record
+    return [compare_with_measured(record) for record in latest.values()]
 
 
 def org_volume(conn_id: str, first: date, last: date) -> tuple[dict[str, int], int]:
@@ -46,6 +65,7 @@ def main(argv: list[str] | None = None) -> None:
         help="mean seconds a details job runs before its results are ready",
     )
     parser.add_argument("--job-cap", type=int, default=BackfillLimits.job_cap, help="concurrent details jobs")
+    parser.add_argument("--measured", type=Path, default=MEASURED, help="measured backfills (JSON lines)")
     args = parser.parse_args(argv)
     if args.last < args.first:
         parser.error(f"--to ({args.last}) is before --from ({args.first})")
@@ -73,6 +93,7 @@ def main(argv: list[str] | None = None) -> None:
                 "budget_per_minute": budget,
                 "job_latency_s": args.job_latency,
                 "job_cap": args.job_cap,
+                "last_measured": last_measured(args.measured),
             }
         )
     )
