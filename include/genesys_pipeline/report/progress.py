@@ -1,7 +1,11 @@
-"""Progress lines for long pages-at-a-time work (extract, load): a line every few pages or seconds.
+"""Progress lines for pages-at-a-time work (extract, load): the first page, then a line every few seconds.
 
 A large day takes minutes in either step; without these lines its log said nothing between
-"Submitted job" and the final count. Airflow-free: the caller passes its logger's ``info``.
+"Submitted job" and the final count. Time, not page count, sets the pace, so a small day (a page
+or two) says it started and a big one speaks every few seconds instead of every 10 pages
+(which was silence for a day under 10 pages and a flood for fast pages). The step's own closing
+line (the load's counts, the extract's "Staged ...") is the line at the end. Airflow-free: the
+caller passes its logger's ``info``.
 """
 
 from __future__ import annotations
@@ -11,16 +15,17 @@ from collections.abc import Callable
 
 
 class PageProgress:
-    """Counts pages and items; emits a line every ``every_pages`` pages or ``every_seconds``, whichever
-    comes first. With ``total_pages`` known the line carries an ETA (pages left at the rate so far)."""
+    """Counts pages and items; emits a line for the first page, then every ``every_seconds`` (and every
+    ``every_pages`` pages if given), whichever comes first. With ``total_pages`` known the line carries
+    an ETA (pages left at the rate so far)."""
 
     def __init__(
         self,
         step: str,
         emit: Callable[..., None],
         total_pages: int | None = None,
-        every_pages: int = 10,
-        every_seconds: float = 30.0,
+        every_pages: int | None = None,
+        every_seconds: float = 5.0,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.step = step
@@ -39,7 +44,8 @@ class PageProgress:
         self.pages += 1
         self.items += items
         now = self.clock()
-        if self.pages - self._last_pages >= self.every_pages or now - self._last >= self.every_seconds:
+        due_by_pages = self.every_pages is not None and self.pages - self._last_pages >= self.every_pages
+        if self.pages == 1 or due_by_pages or now - self._last >= self.every_seconds:
             self._last, self._last_pages = now, self.pages
             self.emit("%s", self.line(now, detail))
 

@@ -27,7 +27,7 @@ from genesys_pipeline.report.sanitize import database_errors_sanitized
 from genesys_pipeline.staging.area import Manifest, StagingArea
 from genesys_pipeline.tables import CONVERSATION_TABLES
 from genesys_pipeline.warehouse.converge.erasure import CompleteExtraction, IncompleteExtractionError
-from genesys_pipeline.warehouse.write.load import BATCH_EVENT
+from genesys_pipeline.warehouse.write.load import BATCH_EVENT, LoadReport
 
 ERASURE_SECRET_FILE = ".erasure_secret"  # per-install fallback, beside the staged extractions
 
@@ -55,6 +55,19 @@ def _batch_progress(progress: PageProgress) -> Callable[[str], None]:
             progress.page(int(event[len(BATCH_EVENT) :]))
 
     return on_event
+
+
+def closing_line(report: LoadReport, pages: int) -> str:
+    """The load's last line: what it read, and what became of each (written, unchanged, skipped as older, rejected)."""
+    written = report.conversations_new + report.conversations_changed
+    read = report.conversations_loaded + report.conversations_skipped_older + report.conversations_rejected
+    return (
+        f"Load done: {read:,} conversations read from {pages:,} pages; "
+        f"written {written:,} ({report.conversations_new:,} new, {report.conversations_changed:,} changed; "
+        f"{report.rows_loaded:,} rows), unchanged {report.conversations_unchanged:,}, "
+        f"skipped as older {report.conversations_skipped_older:,}, rejected {report.conversations_rejected:,}, "
+        f"duplicates collapsed {report.duplicates_collapsed:,}"
+    )
 
 
 def _label_asset_events(context: Any, outlets: list[Any], partition: str, interval: str, loaded: int) -> None:
@@ -169,16 +182,7 @@ class GenesysLoadOperator(AuditedOperator):
                 )
         finally:
             warehouse.dispose()
-        self.log.info(
-            "Loaded %d conversations, %d rows from %d pages "
-            "(%d rejected, %d duplicates collapsed, %d skipped as older)",
-            report.conversations_loaded,
-            report.rows_loaded,
-            report.batches,
-            report.conversations_rejected,
-            report.duplicates_collapsed,
-            report.conversations_skipped_older,
-        )
+        self.log.info("%s", closing_line(report, manifest.page_count))
         _label_asset_events(context, self.outlets, manifest.partition, self.interval, report.conversations_loaded)
         if report.conversations_deleted:
             self.log.info(

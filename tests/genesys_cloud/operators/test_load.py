@@ -9,8 +9,9 @@ from pathlib import Path
 
 import pytest
 
-from genesys_cloud.operators.load import GenesysLoadOperator
+from genesys_cloud.operators.load import GenesysLoadOperator, closing_line
 from genesys_pipeline.staging.area import StagingIntegrityError
+from genesys_pipeline.warehouse.write.load import LoadReport
 from tests.genesys_cloud.operators.operator_support import (
     make_context,
     past_day,
@@ -67,10 +68,29 @@ def test_a_rerun_replaces_instead_of_duplicating(extraction, sqlite_warehouse):
     expected = expected_rows(staged_conversations(extraction["staging_path"]))
     load(extraction)
 
-    load(extraction)
+    again = load(extraction)
 
     for table, rows in expected.items():
         assert table_count(sqlite_warehouse, table) == rows, table
+    assert (again["conversations_new"], again["conversations_changed"]) == (0, 0)
+    assert again["conversations_unchanged"] == expected["conversations"]
+
+
+def test_the_closing_line_says_what_became_of_what_was_read():
+    report = LoadReport(
+        conversations_loaded=1912,
+        conversations_new=10,
+        conversations_changed=5,
+        conversations_unchanged=1897,
+        conversations_skipped_older=256,
+        conversations_rejected=3,
+        tables={"conversations": 15, "participants": 306},
+        duplicates_collapsed=1,
+    )
+    assert closing_line(report, 3) == (
+        "Load done: 2,171 conversations read from 3 pages; written 15 (10 new, 5 changed; 321 rows), "
+        "unchanged 1,897, skipped as older 256, rejected 3, duplicates collapsed 1"
+    )
 
 
 @pytest.mark.parametrize("extraction_value", [None, {}])
