@@ -145,15 +145,16 @@ def extraction_limits(cluster: AirflowCluster, runs: list[dict]) -> list[dict[st
 
 
 def floor_seconds(control: EmulatorControl, base_url: str, days: list) -> dict[str, Any]:
-    """The floor loop over the same days into one fresh database, jobs instant and no rate limit
-    (it measures the CPU work; the API's share is ``api_bound_s``)."""
+    """The floor loop over the same days, each into a fresh database (a day's job also returns the
+    conversations running into it from the day before, and the floor does no de-duplication), jobs
+    instant and no rate limit: it measures the CPU work; the API's share is ``api_bound_s``."""
     control.configure(job_latency_seconds_min=0.0, job_latency_seconds_max=0.0, rate_limit_requests=1_000_000)
     seconds = conversations = 0.0
-    with scratch_database("floor") as db_url:
-        for day in days:
+    for day in days:
+        with scratch_database("floor") as db_url:
             result = run_floor(base_url, union_interval([day]), db_url)
-            seconds += result["seconds"]
-            conversations += result["conversations"]
+        seconds += result["seconds"]
+        conversations += result["conversations"]
     return {"floor_s": round(seconds, 1), "floor_conversations": int(conversations)}
 
 
