@@ -110,6 +110,8 @@ async def get_analytics_users_details_job_results(request: Request, job_id: str)
         if decoded is None or decoded > len(job.keys) or runtime.faults.take("reject_cursor", operation):
             raise bad_request("The cursor is invalid or does not belong to this job")
         offset = decoded
+    if runtime.faults.take("skip_page", operation):
+        offset = min(offset + page_size, len(job.keys))
     if offset >= config.max_job_results:
         raise bad_request(f"pagination may not exceed {config.max_job_results} results")
     next_offset = min(offset + page_size, config.max_job_results)

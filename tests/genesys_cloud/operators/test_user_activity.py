@@ -1,0 +1,191 @@
+"""Agent activity end to end without Airflow: the users details job extracted by the real
+extract operator, loaded and reconciled, on SQLite and PostgreSQL, judged by the official SDK's
+read of the same org (values, not counts) and by the users aggregates."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from genesys_cloud.operators.extract import GenesysExtractOperator
+from genesys_cloud.operators.user_activity import (
+    GenesysPresenceDefinitionsOperator,
+    GenesysUserActivityLoadOperator,
+    GenesysUserActivityReconcileOperator,
+    whole_days,
+)
+from tests.genesys_cloud.operators.operator_support import (
+    iso,
+    make_context,
+    prepare_warehouse,
+    qualified,
+    select_rows,
+    set_genesys_connection,
+)
+from tests.support.emulator_api import require_module
+
+PureCloud = require_module("PureCloudPlatformClientV2")
+DAY = datetime(2024, 5, 2, tzinfo=UTC)
+RESULTS = "get_analytics_users_details_job_results"
+
+
+@pytest.fixture()
+def org(monkeypatch, emulator, any_warehouse, staging_root):
+    emulator.control.reset(clock="2024-05-04T12:00:00.000Z", conversations_per_day=100)
+    set_genesys_connection(monkeypatch, emulator.base_url)
+    prepare_warehouse()
+    return emulator
+
+
+def ms(value) -> int:
+    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+    return round((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
+def sync(day: datetime, staging_root: Path, days: int = 1, run_id: str = "run-1") -> tuple[dict, dict, dict]:
+    """extract -> load -> reconcile of ``days`` days ending with ``day`` (a lookback when more than one)."""
+    interval = f"{iso(day - timedelta(days=days - 1))}/{iso(day + timedelta(days=1))}"
+    extract = GenesysExtractOperator(
+        task_id="extract",
+        dataset="users",
+        interval=interval,
+        partition=day.strftime("%Y-%m-%d"),
+        staging_root=str(staging_root),
+        poll_interval=0.2,
+        page_size=20,
+    ).execute(make_context(day, task_id="extract"))
+    load = GenesysUserActivityLoadOperator(task_id="load", extraction=extract).execute(
+        {**make_context(day, task_id="load"), "run_id": run_id}
+    )
+    reconcile = GenesysUserActivityReconcileOperator(
+        task_id="reconcile", interval_start=iso(day), interval_end=iso(day + timedelta(days=1))
+    ).execute(make_context(day, task_id="reconcile"))
+    return extract, load, reconcile
+
+
+def sdk_truth(base_url: str, day: datetime) -> dict[str, set[tuple]]:
+    """Intervals that started on ``day``, read through the official SDK at the org's clock."""
+    client = PureCloud.ApiClient(host=base_url).get_client_credentials_token("emulator-client", "emulator-secret")
+    analytics = PureCloud.AnalyticsApi(client)
+    query = PureCloud.AsyncUserDetailsQuery()
+    query.interval = f"{iso(day)}/{iso(day + timedelta(days=1))}"
+    job_id = analytics.post_analytics_users_details_jobs(query).job_id
+    truth: dict[str, set[tuple]] = {"presence": set(), "routing": set()}
+    cursor = None
+    for _ in range(20):
+        page = analytics.get_analytics_users_details_job_results(job_id, page_size=100, cursor=cursor)
+        for detail in page.user_details:
+            for r in detail.primary_presence or []:
+                if r.start_time.date() == day.date():
+                    end = ms(r.end_time) if r.end_time else None
+                    truth["presence"].add(
+                        (detail.user_id, ms(r.start_time), end, r.system_presence, r.organization_presence_id)
+                    )
+            for r in detail.routing_status or []:
+                if r.start_time.date() == day.date():
+                    end = ms(r.end_time) if r.end_time else None
+                    truth["routing"].add((detail.user_id, ms(r.start_time), end, r.routing_status))
+        cursor = page.cursor
+        if not cursor:
+            break
+    analytics.delete_analytics_users_details_job(job_id)
+    return truth
+
+
+def stored(url: str, day: datetime) -> dict[str, set[tuple]]:
+    presence = select_rows(url, f"SELECT * FROM {qualified(url, 'user_presence_intervals')}")
+    routing = select_rows(url, f"SELECT * FROM {qualified(url, 'user_routing_status_intervals')}")
+
+    def on_day(row) -> bool:
+        return str(row["activity_date"])[:10] == day.date().isoformat()
+
+    def end(row):
+        return ms(row["end_time"]) if row["end_time"] is not None else None
+
+    return {
+        "presence": {
+            (r["user_id"], ms(r["start_time"]), end(r), r["system_presence"], r["organization_presence_id"])
+            for r in presence
+            if on_day(r)
+        },
+        "routing": {(r["user_id"], ms(r["start_time"]), end(r), r["routing_status"]) for r in routing if on_day(r)},
+    }
+
+
+def test_whole_days_of_an_interval():
+    assert [d.isoformat() for d in whole_days("2024-05-01T00:00:00Z/2024-05-03T00:00:00Z")] == [
+        "2024-05-01",
+        "2024-05-02",
+    ]
+    assert whole_days("2024-05-01T06:00:00Z/2024-05-02T06:00:00Z") == []
+
+
+def test_a_day_equals_the_sdk_truth_reconciles_and_reruns_change_nothing(org, any_warehouse, staging_root):
+    extract, load, reconcile = sync(DAY, staging_root)
+    assert extract["records"] == 50 and load["user_days_new"] == 50
+    assert stored(any_warehouse, DAY) == sdk_truth(org.base_url, DAY)
+    assert reconcile["status"] == "match" and reconcile["users"] == 50 and reconcile["cells_differing"] == 0
+    before = stored(any_warehouse, DAY)
+    _, again, reconcile_again = sync(DAY, staging_root, run_id="run-2")
+    assert again["user_days_unchanged"] == 50 and again["user_days_changed"] == 0
+    assert stored(any_warehouse, DAY) == before and reconcile_again["status"] == "match"
+    names = select_rows(any_warehouse, f"SELECT COUNT(*) AS n FROM {qualified(any_warehouse, 'presence_definitions')}")
+    assert names[0]["n"] == 0
+    GenesysPresenceDefinitionsOperator(task_id="presence_definitions").execute(make_context(DAY))
+    names = select_rows(any_warehouse, f"SELECT COUNT(*) AS n FROM {qualified(any_warehouse, 'presence_definitions')}")
+    assert names[0]["n"] == 12
+
+
+def test_intervals_open_at_extraction_are_closed_by_a_later_run_and_stored_once(org, any_warehouse, staging_root):
+    org.control.configure(clock="2024-05-03T01:00:00.000Z")
+    sync(DAY, staging_root)
+    midnight = ms(DAY + timedelta(days=1))
+    crossers = [
+        r
+        for r in select_rows(
+            any_warehouse, f"SELECT * FROM {qualified(any_warehouse, 'user_routing_status_intervals')}"
+        )
+        if ms(r["start_time"]) < midnight and (r["end_time"] is None or ms(r["end_time"]) > midnight)
+    ]
+    still_open = [r for r in crossers if r["end_time"] is None]
+    assert still_open, "some agent was in the same state from before midnight to the clock"
+    org.control.configure(clock="2024-05-05T12:00:00.000Z")
+    _, load, _ = sync(DAY + timedelta(days=1), staging_root)  # no lookback: the carried-over crossers
+    assert load["carried_over_updated"] >= len(still_open)
+    rows = select_rows(any_warehouse, f"SELECT * FROM {qualified(any_warehouse, 'user_routing_status_intervals')}")
+    keys = [(r["user_id"], ms(r["start_time"])) for r in rows]
+    assert len(keys) == len(set(keys))
+    by_key = {(r["user_id"], ms(r["start_time"])): r for r in rows}
+    for r in still_open:
+        closed = by_key[(r["user_id"], ms(r["start_time"]))]
+        assert closed["end_time"] is not None and str(closed["activity_date"])[:10] == "2024-05-02"
+    truth = sdk_truth(org.base_url, DAY)
+    crossing_truth = {t for t in truth["routing"] if t[2] is None or t[2] > midnight}
+    assert crossing_truth <= stored(any_warehouse, DAY)["routing"]
+
+
+def test_an_older_extraction_never_overwrites_a_fresher_one(org, any_warehouse, staging_root):
+    org.control.configure(clock="2024-05-02T20:00:00.000Z")
+    interval = f"{iso(DAY)}/{iso(DAY + timedelta(days=1))}"
+    older = GenesysExtractOperator(
+        task_id="extract",
+        dataset="users",
+        interval=interval,
+        partition="2024-05-02",
+        staging_root=str(staging_root / "earlier"),  # apart: the same query re-extracted replaces its staged copy
+    ).execute(make_context(DAY, task_id="extract"))
+    org.control.configure(clock="2024-05-04T12:00:00.000Z")
+    sync(DAY, staging_root)
+    fresh = stored(any_warehouse, DAY)
+    load = GenesysUserActivityLoadOperator(task_id="load", extraction=older).execute(make_context(DAY))
+    assert load["user_days_skipped_older"] == 50 and stored(any_warehouse, DAY) == fresh
+
+
+def test_a_dropped_results_page_makes_the_day_incomplete(org, any_warehouse, staging_root):
+    org.control.add_fault(RESULTS, "skip_page")
+    extract, load, reconcile = sync(DAY, staging_root)
+    assert extract["records"] == 30 and load["user_days_new"] == 30
+    assert reconcile["status"] == "incomplete" and reconcile["users"] == 50
+    assert reconcile["cells_differing"] >= 20
