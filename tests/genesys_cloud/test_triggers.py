@@ -12,6 +12,7 @@ import pytest
 
 from genesys_cloud import triggers
 from genesys_cloud.api.async_client import AsyncGenesysClient
+from genesys_cloud.api.job_polls import LatencyHistory
 from genesys_cloud.triggers import GenesysDataAvailabilityTrigger, GenesysDetailsJobTrigger
 
 JOB_PATH = "/api/v2/analytics/conversations/details/jobs/job-7"
@@ -240,3 +241,44 @@ def test_async_client_draws_api_calls_from_the_shared_budget_but_not_the_token(m
     assert [call[1] for call in fake.calls] == ["/oauth/token", path]
     assert taken == [(f"{config.urls.login}|{config.client_id}", 90)] * 2
     assert slept == [0.25]
+
+
+def test_job_trigger_waits_for_the_schedule_then_polls_on_the_learnt_instants(fake_genesys, monkeypatch):
+    """Earlier jobs of this client took 40-70 s: a job submitted just now is first asked about at
+    the quarter of those, then on the next quarters; its end, seen at the third poll, joins the
+    history as a point inside the bracket the polls saw."""
+    fake = fake_genesys(
+        {
+            f"GET {JOB_PATH}": [
+                httpx.Response(202, json={"state": "PENDING"}),
+                httpx.Response(202, json={"state": "PENDING"}),
+                httpx.Response(200, json={"state": "FULFILLED"}),
+            ]
+        }
+    )
+    now = [1_000.0]
+    waits: list[float] = []
+
+    async def fake_sleep(seconds: float) -> None:
+        waits.append(seconds)
+        now[0] += seconds
+
+    client = functools.partial(AsyncGenesysClient, transport=httpx.MockTransport(fake), sleep=fake_sleep)
+    monkeypatch.setattr(triggers, "AsyncGenesysClient", client)
+    monkeypatch.setattr(triggers.time, "time", lambda: now[0])
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7",
+        genesys_conn_id="genesys_cloud_default",
+        poll_interval=1,
+        end_time=now[0] + 3600,
+        submitted_at=now[0],
+    )
+    seen = [40.0, 50.0, 60.0, 70.0]
+    recorded: list[tuple[float, float]] = []
+    monkeypatch.setattr(LatencyHistory, "seen", lambda self: list(seen))
+    monkeypatch.setattr(LatencyHistory, "record", lambda self, a, b: recorded.append((a, b)) or b)
+    event = asyncio.run(first_event(trigger))
+    assert event["status"] == "FULFILLED" and event["polls"] == 3
+    assert waits == pytest.approx([47.5, 7.5, 7.5])  # to 47.5 s, 55 s, 62.5 s after submission
+    assert fake.calls.count(("GET", JOB_PATH)) == 3
+    assert recorded == [(pytest.approx(55.0), pytest.approx(62.5))]

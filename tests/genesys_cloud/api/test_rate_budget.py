@@ -217,3 +217,25 @@ def test_reported_allowance_caps_the_budget_per_minute_of_its_window():
     client.pacer.observe({"inin-ratelimit-allowed": "8", "inin-ratelimit-count": "1", "inin-ratelimit-reset": "2"})
     client._server_window = 2
     assert client.budget_per_minute() == 240  # 8 per 2 s is 240 per minute
+
+
+def test_polls_yield_the_window_to_result_pages():
+    """A poll (budget_share 0.5) is granted only while the shared window is less than half full;
+    a results page may still take the rest: with 120 of 240 spent, the poll waits, the page goes."""
+    now = [0.0]
+    budget = LocalRateBudget(clock=lambda: now[0])
+    client = GenesysClient(
+        BaseUrls(api="https://api.example", login="https://login.example"),
+        "cid",
+        "secret",
+        GenesysSettings(rate_budget_per_minute=240),
+        budget=budget,
+        sleep=lambda seconds: now.__setitem__(0, now[0] + seconds),
+    )
+    for _ in range(120):
+        assert budget.take(client.budget_key, 240) == 0  # other tasks' pages this minute
+    assert budget.take(client.budget_key, 120) > 0  # what a poll asks for
+    client._draw_budget()  # a page: granted at once
+    assert now[0] == 0.0
+    client._draw_budget(share=0.5)  # a poll: waits until the window's older half has left it
+    assert now[0] == pytest.approx(guarded_span(60.0))

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import time
 import uuid
 from pathlib import Path
 
@@ -250,3 +251,34 @@ def test_a_full_cap_defers_until_a_slot_frees_then_submits_under_it(emulator, re
     assert summary["records"] == len(emulator.control.ground_truth(SLOT_INTERVAL)["conversation_ids"])
     assert slots.acquire(key, 1, "a-third-partition", 60), "deleting the job gave the slot back"
     slots.release(key, "a-third-partition")
+
+
+def test_once_jobs_are_known_to_be_slow_the_task_defers_without_a_status_check(operator, context):
+    """Jobs of this client took 40-60 s: a check right after submitting could only say "running",
+    so the task defers at once, and the trigger starts on the schedule with the submission time."""
+    history = operator.hook.latency_history()
+    for seconds in (40.0, 50.0, 60.0):
+        history.record(seconds, seconds)
+    with rm.Mocker() as m:
+        m.post(TOKEN_URL, **token_ok())
+        m.post(JOBS_URL, status_code=202, json={"jobId": "job-1"})
+        before = time.time()
+        with pytest.raises(TaskDeferred) as deferred:
+            operator.execute(context)
+        methods = [request.method for request in m.request_history]
+    assert methods == ["POST", "POST"]  # the token and the submission, no status GET
+    trigger = deferred.value.trigger
+    assert trigger.running_at is None and before <= trigger.submitted_at <= time.time()
+    assert trigger.serialize()[1]["submitted_at"] == trigger.submitted_at
+
+
+def test_the_triggerers_requests_and_polls_count_in_the_summary(operator, context):
+    with rm.Mocker() as m:
+        m.post(TOKEN_URL, **token_ok())
+        m.get(RESULTS_URL, result_pages(1))
+        m.delete(JOB_URL, status_code=204)
+        event = {"status": "FULFILLED", "job_id": "job-1", "message": "", "polls": 3, "requests": 4}
+        summary = operator.execute_complete(context, event)
+    assert summary["api"]["requests"] == 3 + 4  # token, page, delete here; the trigger's four
+    assert summary["api"]["job_polls"] == 3
+    assert summary["limits"]["source"] == "settings"  # the local budget reads no org limits
