@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta
-from functools import cached_property
 from typing import Any
 
 from genesys_cloud.hook import GenesysCloudHook
@@ -54,23 +53,19 @@ class GenesysResyncByIdOperator(AuditedOperator):
         **kwargs: Any,
     ) -> None:
         super().__init__(**kwargs)
-        self.conversation_ids = conversation_ids
+        self.genesys_conn_id, self.warehouse_conn_id = genesys_conn_id, warehouse_conn_id
+        self.conversation_ids = conversation_ids  # validate_ids checked them: UUIDs, no duplicates, within the cap
         self.batch_size = batch_size
         self.staging_root = staging_root
         self.retention_days = retention_days
-        self.genesys_conn_id = genesys_conn_id
-        self.warehouse_conn_id = warehouse_conn_id
-
-    @cached_property
-    def hook(self) -> GenesysCloudHook:
-        return GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)
 
     def execute(self, context: Any) -> dict[str, Any]:
         started = time.monotonic()
         staging = StagingArea(staging_root(self.staging_root))
         oldest = datetime.now(UTC) - timedelta(days=int(self.retention_days))
+        genesys = GenesysCloudHook(genesys_conn_id=self.genesys_conn_id)  # one client: budget, retries, pacing
         manifest, summary = fetch_and_stage_by_id(
-            list(self.conversation_ids), int(self.batch_size), self.hook.get_conversations_by_id, staging, oldest
+            list(self.conversation_ids), int(self.batch_size), genesys.get_conversations_by_id, staging, oldest
         )
         fetched_s = time.monotonic() - started
         warehouse = open_warehouse(self.warehouse_conn_id)
@@ -101,7 +96,7 @@ class GenesysResyncByIdOperator(AuditedOperator):
             "query_hash": manifest.query_hash,
             "pages": manifest.page_count,
             "records": manifest.record_count,
-            "api": self.hook.stats.as_dict(),
+            "api": genesys.stats.as_dict(),
             "conversations_loaded": report.conversations_loaded,
             "conversations_new": report.conversations_new,
             "conversations_changed": report.conversations_changed,
