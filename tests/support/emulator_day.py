@@ -45,9 +45,9 @@ def point_warehouse_connection(monkeypatch: pytest.MonkeyPatch, url: str) -> Non
     )
 
 
-def load_day(warehouse_url: str, window: Window, staging_root: Path) -> int:
+def load_day(warehouse_url: str, window: Window, staging_root: Path, drop_page: int | None = None) -> int:
     """Extract ``window`` from the emulator (connection ``genesys_cloud_default``) and load it;
-    returns conversations loaded."""
+    returns conversations loaded. ``drop_page`` (0-based) leaves that results page out: lost data."""
     from genesys_cloud.hook import GenesysCloudHook
 
     hook = GenesysCloudHook()
@@ -56,8 +56,9 @@ def load_day(warehouse_url: str, window: Window, staging_root: Path) -> int:
     while not hook.get_details_job(job_id)["state"].is_terminal:
         time.sleep(0.2)  # the emulator's default progression finishes jobs at once; this is for other settings
     writer = StagingArea(staging_root).open_writer(window.partition, body)
-    for page in hook.iter_details_job_pages(job_id):
-        writer.write_page(page.raw, page.conversations)
+    for number, page in enumerate(hook.iter_details_job_pages(job_id)):
+        if number != drop_page:
+            writer.write_page(page.raw, page.conversations)
     manifest = writer.commit(datetime.now(UTC), job_id)
     warehouse = Warehouse.from_url(warehouse_url)
     try:
