@@ -145,12 +145,14 @@ class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
         )
         self.polls += 1
         state = job_state(status)
-        # the job's slot stays taken until the resumed task deletes it (its lease counts from here)
+        # a running job's slot stays taken (its lease counts from here)
         await client.renew_job_slot(self.job_id)
         if not state.is_terminal:
             self.running_at = polled_at
             return None
         await asyncio.to_thread(client.latency_history.record, self.running_at or 0.0, polled_at)
+        if not client.config.settings.finished_jobs_hold_slots:
+            await client.release_job_slot(self.job_id)  # no longer counted by Genesys: the next may go
         message = status.get("errorMessage") or f"job {self.job_id} is {state.value}"
         return {"status": state.value, "message": message, "polls": self.polls, "requests": client.stats.requests}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import importlib
 import time
@@ -282,3 +283,52 @@ def test_job_trigger_waits_for_the_schedule_then_polls_on_the_learnt_instants(fa
     assert waits == pytest.approx([47.5, 7.5, 7.5])  # to 47.5 s, 55 s, 62.5 s after submission
     assert fake.calls.count(("GET", JOB_PATH)) == 3
     assert recorded == [(pytest.approx(55.0), pytest.approx(62.5))]
+
+
+class RecordingSlots:
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, str]] = []
+
+    def acquire(self, key: str, cap: int, holder: str, lease_seconds: float) -> bool:
+        return True
+
+    def transfer(self, key: str, holder: str, new_holder: str, lease_seconds: float) -> bool:
+        return True
+
+    def renew(self, key: str, holder: str, lease_seconds: float) -> bool:
+        self.calls.append(("renew", holder))
+        return True
+
+    def release(self, key: str, holder: str) -> None:
+        self.calls.append(("release", holder))
+
+
+@pytest.mark.parametrize(("hold", "released"), [(False, True), (True, False)])
+def test_a_finished_jobs_slot_is_given_back_by_the_trigger_unless_finished_jobs_count(
+    fake_genesys, monkeypatch, hold, released
+):
+    fake = FakeGenesys(
+        {
+            f"GET {JOB_PATH}": [
+                httpx.Response(202, json={"state": "PENDING"}),
+                httpx.Response(200, json={"state": "FULFILLED"}),
+            ]
+        }
+    )
+    slots = RecordingSlots()
+    client = functools.partial(AsyncGenesysClient, transport=httpx.MockTransport(fake), sleep=_no_sleep, slots=slots)
+    monkeypatch.setattr(triggers, "AsyncGenesysClient", client)
+    settings = triggers.config_from_connection
+    monkeypatch.setattr(
+        triggers,
+        "config_from_connection",
+        lambda conn: dataclasses.replace(
+            settings(conn), settings=dataclasses.replace(settings(conn).settings, finished_jobs_hold_slots=hold)
+        ),
+    )
+    trigger = GenesysDetailsJobTrigger(
+        job_id="job-7", genesys_conn_id="genesys_cloud_default", poll_interval=0, end_time=time.time() + 60
+    )
+    assert asyncio.run(first_event(trigger))["status"] == "FULFILLED"
+    assert slots.calls[:2] == [("renew", "job-7"), ("renew", "job-7")]
+    assert (("release", "job-7") in slots.calls) is released

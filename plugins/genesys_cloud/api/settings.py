@@ -74,6 +74,11 @@ class GenesysSettings:
     # so a killed task frees its slot after at most job_slot_lease_seconds.
     max_concurrent_jobs: int = 5
     job_slot_lease_seconds: float = 600.0
+    # Whether a finished job still counts against the concurrent-job cap until it is deleted
+    # (UNCONFIRMED 4.6: the emulator, like the fact sheet's reading, counts QUEUED/PENDING only).
+    # False: the trigger that sees a job finish gives its slot back at once, so the next job is
+    # submitted while this one's task is still starting up to read the results.
+    finished_jobs_hold_slots: bool = False
     rate_budget_backend: str = "local"
     rate_budget_url: str | None = None
     # Job-status polls are granted only while the shared budget's window is less than this share
@@ -120,7 +125,7 @@ class GenesysSettings:
                     f"Genesys connection extra '{name}' must be 'namespace/key' such as "
                     f"'platform.api/client.credentials.token.rate.per.minute', got {value!r}"
                 )
-        for name in ("verify_tls", "allow_insecure_http"):
+        for name in ("verify_tls", "allow_insecure_http", "finished_jobs_hold_slots"):
             if not isinstance(getattr(self, name), bool):
                 raise ValueError(
                     f"Genesys connection extra '{name}' must be true or false, got {getattr(self, name)!r}"
