@@ -96,6 +96,7 @@ def test_drifted_name_is_quarantined_and_never_reported(
     assert (final["status"], final["conversations_rejected"]) == ("incomplete", 1)
 
     monkeypatch.setattr(normalize._FIT, "misfit", lambda table, rows: None)  # the drifted value reaches SQLite
+    monkeypatch.setattr(normalize._FIT, "bad_values", lambda table, rows: {})
     failed = measured_run(daily_dag, day, control, force_extract=True)
 
     assert not failed.succeeded
