@@ -1,6 +1,9 @@
 # The one image every Airflow service (and the Genesys emulator) runs: the official Airflow
 # image plus the project's pinned requirements and the project itself.
-FROM apache/airflow:3.3.2-python3.11
+# The base is a build argument so a machine without registry access can build on a local
+# stand-in (deploy/build-standins.sh); users get the official image.
+ARG AIRFLOW_BASE_IMAGE=apache/airflow:3.3.2-python3.11
+FROM ${AIRFLOW_BASE_IMAGE}
 
 # Requirements first, so editing project code does not invalidate the dependency layer.
 # constraints.txt is a full `pip freeze` of the tested environment (Airflow's own constraint

@@ -278,7 +278,8 @@ def test_connections_writer_produces_what_the_pipeline_accepts(services, tmp_pat
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
     connections = json.loads(target.read_text())
     assert set(connections) == {"genesys_cloud_default", "genesys_warehouse"}  # no URL, no webhook connection
-    assert json.loads(connections["genesys_cloud_default"]["extra"]) == {}  # the opt-in is off by default
+    shared = {"rate_budget_backend": "redis", "rate_budget_url": "redis://redis:6379/1"}  # every worker, one budget
+    assert json.loads(connections["genesys_cloud_default"]["extra"]) == shared  # the http opt-in is off by default
     monkeypatch.setenv("GENESYS_ALLOW_INSECURE_HTTP", "true")
     monkeypatch.setenv("GENESYS_WEBHOOK_URL", "http://genesys-emulator:8089/_emulator/webhooks")
     exec(compile(writer.replace("/opt/airflow/config/genesys_connections.json", str(target)), "init", "exec"), {})
@@ -288,7 +289,9 @@ def test_connections_writer_produces_what_the_pipeline_accepts(services, tmp_pat
     from genesys_cloud.webhook_connection import checked_webhook_secret
 
     loaded = load_connections_dict(str(target))  # what LocalFilesystemBackend serves
-    assert config_from_connection(loaded["genesys_cloud_default"]).urls.api == "http://genesys-emulator:8089"
+    config = config_from_connection(loaded["genesys_cloud_default"])
+    assert config.urls.api == "http://genesys-emulator:8089"
+    assert (config.settings.rate_budget_backend, config.settings.rate_budget_url) == ("redis", "redis://redis:6379/1")
     webhook = loaded["genesys_sync_webhook"]
     assert checked_webhook_secret("w", webhook.host, webhook.login, webhook.password, webhook.extra_dejson)
     assert loaded["genesys_warehouse"].port == 5432

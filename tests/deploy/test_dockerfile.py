@@ -16,8 +16,16 @@ def pinned(path: str, package: str) -> str:
 
 
 def test_base_image_matches_the_pinned_airflow_and_python():
-    base = re.search(r"^FROM apache/airflow:(?P<airflow>[\d.]+)-python(?P<python>[\d.]+)$", DOCKERFILE, re.MULTILINE)
-    assert base, "Dockerfile must start from an apache/airflow:<version>-python<version> image"
+    """The base is a build argument (a stand-in where no registry is reachable) whose default,
+    what users build on, is the official image of the pinned Airflow and Python."""
+    base = re.search(
+        r"^ARG AIRFLOW_BASE_IMAGE=apache/airflow:(?P<airflow>[\d.]+)-python(?P<python>[\d.]+)$",
+        DOCKERFILE,
+        re.MULTILINE,
+    )
+    assert base, "Dockerfile must default AIRFLOW_BASE_IMAGE to an apache/airflow:<version>-python<version> image"
+    assert re.search(r"^FROM \$\{AIRFLOW_BASE_IMAGE\}$", DOCKERFILE, re.MULTILINE)
+    assert DOCKERFILE.index("ARG AIRFLOW_BASE_IMAGE") < DOCKERFILE.index("FROM ")
     assert (
         base["airflow"] == pinned("requirements.txt", "apache-airflow") == pinned("constraints.txt", "apache-airflow")
     )
