@@ -12,6 +12,7 @@ import pytest
 from genesys_cloud.api.exceptions import GenesysApiError
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_pipeline.report.aggregates import METRICS
+from genesys_pipeline.report.kpi_aggregates import KPI_METRICS
 from tests.genesys_cloud.operators.operator_support import (
     RUN_ID,
     day_interval,
@@ -25,6 +26,7 @@ from tests.genesys_cloud.operators.operator_support import (
     staged_conversations,
     table_count,
 )
+from tests.support.kpi_oracle import cells_from_records, cells_from_rows
 
 DAY = past_day(2)
 PARTITION = DAY.strftime("%Y-%m-%d")
@@ -68,6 +70,11 @@ def test_census_and_rows_agree_with_the_days_details(genesys, any_warehouse, sta
     assert {row["_run_id"] for row in rows} == {RUN_ID}
     offered = sum(row["count"] or 0 for row in rows if row["metric"] == "nOffered")
     assert offered == offered_from_details(conversations, DAY, end) > 0
+    # The half-hour queue cells: one request more, stored whole, equal to the records' emit-date cells.
+    assert result["api"]["requests"] == 3  # facets, census, queue cells
+    stored = select_rows(any_warehouse, f"SELECT * FROM {qualified(any_warehouse, 'queue_interval_aggregates')}")
+    assert len(stored) == result["queue_cells"] > 0
+    assert cells_from_rows(stored) == cells_from_records(conversations, day_interval(DAY), KPI_METRICS)
 
 
 @pytest.mark.timeout(60)
@@ -79,6 +86,7 @@ def test_a_rerun_replaces_the_partition_only(genesys, sqlite_warehouse):
 
     assert again["replaced"] == first["rows"] == again["rows"]
     assert table_count(sqlite_warehouse, "conversation_aggregates") == first["rows"] + other["rows"]
+    assert table_count(sqlite_warehouse, "queue_interval_aggregates") == first["queue_cells"] + other["queue_cells"]
 
 
 @pytest.mark.timeout(60)

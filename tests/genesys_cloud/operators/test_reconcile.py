@@ -32,9 +32,14 @@ def sync_day(staging_root) -> dict:
     )
 
 
-def run_reconcile(census) -> dict:
+def run_reconcile(census, aggregates_api=None) -> dict:
     operator = GenesysReconcileOperator(
-        task_id="reconcile", interval_start=START, interval_end=END, partition=PARTITION, census=census
+        task_id="reconcile",
+        interval_start=START,
+        interval_end=END,
+        partition=PARTITION,
+        census=census,
+        aggregates_api=aggregates_api,
     )
     return operator.execute(make_context(DAY))
 
@@ -43,11 +48,13 @@ def run_reconcile(census) -> dict:
 def test_a_complete_load_matches(genesys, any_warehouse, staging_root):
     aggregates = sync_day(staging_root)
 
-    result = run_reconcile(aggregates["census"])
+    result = run_reconcile(aggregates["census"], aggregates["api"])
 
     assert result["status"] == "match", result["mismatches"][:5]
     assert result["mismatches"] == [] and result["conversations_delta"] == 0
     assert result["compared"]["conversations"] == len(aggregates["census"]) > 0
+    assert result["cells"]["cells_compared"] == aggregates["queue_cells"] > 0
+    assert result["cells"]["cells_differing"] == 0 and result["aggregates_requests"] == aggregates["api"]["requests"]
 
 
 @pytest.mark.timeout(60)
@@ -62,6 +69,7 @@ def test_hidden_conversations_make_the_partition_incomplete(genesys, sqlite_ware
 
     assert result["status"] == "incomplete"
     assert 0 < result["conversations_delta"] <= 4  # positive: the details miss what the aggregates saw
+    assert result["cells"]["cells_differing"] > 0 and result["cells"]["differing_cells"]
     assert all(m["details"] <= m["aggregates"] for m in result["mismatches"])
     assert table_count(sqlite_warehouse, "conversations") == loaded  # a mismatch never deletes data
 
