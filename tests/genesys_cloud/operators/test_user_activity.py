@@ -24,9 +24,8 @@ from tests.genesys_cloud.operators.operator_support import (
     select_rows,
     set_genesys_connection,
 )
-from tests.support.emulator_api import require_module
+from tests.support.user_activity_truth import ms, sdk_truth, stored
 
-PureCloud = require_module("PureCloudPlatformClientV2")
 DAY = datetime(2024, 5, 2, tzinfo=UTC)
 RESULTS = "get_analytics_users_details_job_results"
 
@@ -37,11 +36,6 @@ def org(monkeypatch, emulator, any_warehouse, staging_root):
     set_genesys_connection(monkeypatch, emulator.base_url)
     prepare_warehouse()
     return emulator
-
-
-def ms(value) -> int:
-    moment = value if isinstance(value, datetime) else datetime.fromisoformat(str(value).replace("Z", "+00:00"))
-    return round((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
 
 
 def sync(day: datetime, staging_root: Path, days: int = 1, run_id: str = "run-1") -> tuple[dict, dict, dict]:
@@ -63,55 +57,6 @@ def sync(day: datetime, staging_root: Path, days: int = 1, run_id: str = "run-1"
         task_id="reconcile", interval_start=iso(day), interval_end=iso(day + timedelta(days=1))
     ).execute(make_context(day, task_id="reconcile"))
     return extract, load, reconcile
-
-
-def sdk_truth(base_url: str, day: datetime) -> dict[str, set[tuple]]:
-    """Intervals that started on ``day``, read through the official SDK at the org's clock."""
-    client = PureCloud.ApiClient(host=base_url).get_client_credentials_token("emulator-client", "emulator-secret")
-    analytics = PureCloud.AnalyticsApi(client)
-    query = PureCloud.AsyncUserDetailsQuery()
-    query.interval = f"{iso(day)}/{iso(day + timedelta(days=1))}"
-    job_id = analytics.post_analytics_users_details_jobs(query).job_id
-    truth: dict[str, set[tuple]] = {"presence": set(), "routing": set()}
-    cursor = None
-    for _ in range(20):
-        page = analytics.get_analytics_users_details_job_results(job_id, page_size=100, cursor=cursor)
-        for detail in page.user_details:
-            for r in detail.primary_presence or []:
-                if r.start_time.date() == day.date():
-                    end = ms(r.end_time) if r.end_time else None
-                    truth["presence"].add(
-                        (detail.user_id, ms(r.start_time), end, r.system_presence, r.organization_presence_id)
-                    )
-            for r in detail.routing_status or []:
-                if r.start_time.date() == day.date():
-                    end = ms(r.end_time) if r.end_time else None
-                    truth["routing"].add((detail.user_id, ms(r.start_time), end, r.routing_status))
-        cursor = page.cursor
-        if not cursor:
-            break
-    analytics.delete_analytics_users_details_job(job_id)
-    return truth
-
-
-def stored(url: str, day: datetime) -> dict[str, set[tuple]]:
-    presence = select_rows(url, f"SELECT * FROM {qualified(url, 'user_presence_intervals')}")
-    routing = select_rows(url, f"SELECT * FROM {qualified(url, 'user_routing_status_intervals')}")
-
-    def on_day(row) -> bool:
-        return str(row["activity_date"])[:10] == day.date().isoformat()
-
-    def end(row):
-        return ms(row["end_time"]) if row["end_time"] is not None else None
-
-    return {
-        "presence": {
-            (r["user_id"], ms(r["start_time"]), end(r), r["system_presence"], r["organization_presence_id"])
-            for r in presence
-            if on_day(r)
-        },
-        "routing": {(r["user_id"], ms(r["start_time"]), end(r), r["routing_status"]) for r in routing if on_day(r)},
-    }
 
 
 def test_whole_days_of_an_interval():
