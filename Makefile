@@ -13,7 +13,7 @@ AUDIT_VENV := .audit-venv
 PIP_AUDIT_VERSION := 2.10.1
 AUDIT_SERVICE ?= pypi
 
-.PHONY: install lint mutation test test-fast demo report emulator airflow bench bench-backfill plan-backfill audit clean
+.PHONY: install lint mutation test test-fast demo report emulator airflow bench bench-backfill plan-backfill audit compose-demo clean
 
 install: $(STAMP)
 
@@ -83,6 +83,12 @@ audit:
 		$(AUDIT_VENV)/bin/python -m pip install -q --disable-pip-version-check "pip-audit==$(PIP_AUDIT_VERSION)"; }
 	$(AUDIT_VENV)/bin/pip-audit -r constraints.txt --no-deps --disable-pip --strict \
 		--vulnerability-service $(AUDIT_SERVICE) --progress-spinner off
+
+# The docker-compose stack (two Celery workers, the emulator) on this kind of machine: stand-in
+# images built here, the UI forwarded to 127.0.0.1:$(COMPOSE_DEMO_PORT) until Ctrl-C (docs/scaling-out.md).
+COMPOSE_DEMO_PORT ?= 18080
+compose-demo: install
+	COMPOSE_DEMO_PORT=$(COMPOSE_DEMO_PORT) deploy/compose-demo.sh
 
 clean:
 	rm -rf $(VENV) $(AUDIT_VENV) .airflow .demo .bench
