@@ -341,6 +341,10 @@ def test_a_clean_day_reconciles_and_says_so_in_audit_and_webhook(daily_dag, ware
     assert audit["status"] == "success"
     assert audit["reconciliation"]["status"] == "match" and audit["reconciliation"]["mismatches"] == []
     assert aggregates.read_partition(warehouse.engine, audit["partition"])
+    # every half-hour queue cell compared, none differing; the aggregates task's 3 requests on record
+    cells = audit["reconciliation"]["cells"]
+    assert cells["cells_compared"] > 1000 and cells["cells_differing"] == 0
+    assert audit["reconciliation"]["aggregates_requests"] == 3
     [delivery] = genesys.control.webhooks()
     assert delivery["body"]["type"] == EVENT_SYNCED and delivery["body"]["reconciliation"]["status"] == "match"
 
