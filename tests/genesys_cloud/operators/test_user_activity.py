@@ -134,3 +134,36 @@ def test_a_dropped_results_page_makes_the_day_incomplete(org, any_warehouse, sta
     assert extract["records"] == 30 and load["user_days_new"] == 30
     assert reconcile["status"] == "incomplete" and reconcile["users"] == 50
     assert reconcile["cells_differing"] >= 20
+
+
+@pytest.mark.slow
+def test_a_seven_day_backfill_equals_the_sdk_truth_day_by_day(org, any_warehouse, staging_root):
+    org.control.configure(clock="2024-05-10T12:00:00.000Z")
+    first = datetime(2024, 5, 1, tzinfo=UTC)
+    requests = []
+    for offset in range(7):
+        extract, _, reconcile = sync(first + timedelta(days=offset), staging_root, run_id=f"backfill-{offset}")
+        assert reconcile["status"] == "match", reconcile["differences"]
+        requests.append(extract["api"]["requests"] + reconcile["api"]["requests"])
+    for offset in range(7):
+        day = first + timedelta(days=offset)
+        assert stored(any_warehouse, day) == sdk_truth(org.base_url, day), day
+    # submit, status, 3 results pages (pageSize 20 over 50 users), delete, aggregates; day one also
+    # pays the token and the org's limits
+    assert requests[1:] == [7] * 6 and requests[0] <= 9
+
+
+def test_a_client_that_cannot_read_a_division_fails_naming_it_before_any_write(monkeypatch, org, any_warehouse):
+    from airflow.sdk.exceptions import AirflowFailException
+
+    from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
+    from tests.support.emulator_api import ApiClient
+
+    home = ApiClient(org.base_url).get("/api/v2/authorization/divisions").json()["entities"][0]["id"]
+    org.control.add_client("scoped", "scoped-secret", divisions=[home])
+    set_genesys_connection(monkeypatch, org.base_url, client=("scoped", "scoped-secret"))
+    with pytest.raises(AirflowFailException, match=r"cannot read 2 of 3 divisions") as failed:
+        GenesysAuthenticateOperator(task_id="authenticate").execute(make_context(DAY, task_id="authenticate"))
+    assert "Retail" in str(failed.value) or "Business" in str(failed.value)
+    for table in ("user_presence_intervals", "user_routing_status_intervals", "user_activity_days"):
+        assert select_rows(any_warehouse, f"SELECT COUNT(*) AS n FROM {qualified(any_warehouse, table)}")[0]["n"] == 0
