@@ -11,6 +11,7 @@ from __future__ import annotations
 from sqlalchemy import Connection
 
 from genesys_pipeline.warehouse.kpi_views import create_kpi_views
+from genesys_pipeline.warehouse.user_views import create_user_activity_views
 
 _DISCONNECTED_BY = """
   CASE
@@ -101,3 +102,4 @@ def create_views(conn: Connection, schema: str | None) -> None:
         conn.exec_driver_sql(f"DROP VIEW IF EXISTS {prefix}{quote(view)}")
         conn.exec_driver_sql(f"CREATE VIEW {prefix}{quote(view)} AS {select.format(**names)}")
     create_kpi_views(conn, schema)  # the queue report (dialect-specific half-hour buckets)
+    create_user_activity_views(conn, schema)
