@@ -6,6 +6,15 @@ set -euo pipefail
 STATE=${GENESYS_ENGINE_STATE:-/tmp/genesys-dockerd}
 PIDFILE=$STATE/dockerd.pid
 
+# On cgroup v1 every container sits under one "docker" cgroup whose cpu.shares (1024) equals
+# one host process's: on a busy host the whole stack (ten-odd Python services) would get the CPU
+# of a single process and its health checks time out. Weigh it as the services it runs.
+fair_cpu_share() {
+  local group=/sys/fs/cgroup/cpu/docker
+  [ -d /sys/fs/cgroup/cpu ] || return 0
+  mkdir -p "$group" 2>/dev/null && echo "${GENESYS_ENGINE_CPU_SHARES:-10240}" > "$group/cpu.shares" 2>/dev/null || true
+}
+
 case "${1:-}" in
   start)
     if docker info >/dev/null 2>&1; then echo running; exit 0; fi
@@ -14,7 +23,7 @@ case "${1:-}" in
     setsid dockerd --storage-driver overlay2 >"$STATE/dockerd.log" 2>&1 < /dev/null &
     echo $! > "$PIDFILE"
     for _ in $(seq 1 60); do
-      docker info >/dev/null 2>&1 && { echo "started $(cat "$PIDFILE")"; exit 0; }
+      docker info >/dev/null 2>&1 && { fair_cpu_share; echo "started $(cat "$PIDFILE")"; exit 0; }
       kill -0 "$(cat "$PIDFILE")" 2>/dev/null || break
       sleep 1
     done

@@ -88,7 +88,7 @@ def write_env_file(path: Path) -> dict[str, str]:
 class ComposeStack:
     project: str
     env_file: Path
-    admin_password: str
+    admin_password: str = field(repr=False)  # never in a test report
     timings: dict[str, float] = field(default_factory=dict)
 
     def compose(self, *args: str, timeout: float = 300, check: bool = True) -> subprocess.CompletedProcess[str]:

@@ -51,6 +51,7 @@ LONG_RUNNING = {
 
 pytestmark = [
     pytest.mark.slow,
+    pytest.mark.timeout(STACK_BUDGET_SECONDS + 600),  # the fixture's teardown (down -v) included
     pytest.mark.skipif(os.environ.get("GENESYS_COMPOSE_STACK") != "1", reason="opt-in: GENESYS_COMPOSE_STACK=1"),
 ]
 
