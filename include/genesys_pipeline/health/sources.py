@@ -43,13 +43,17 @@ def read_sources(engine: Engine, since: date) -> HealthSources:
     present = set(inspect(engine).get_table_names(schema=schema_for(engine)))
     audit = pd.DataFrame(read_audit(engine)) if AUDIT_TABLE in present else pd.DataFrame()
     if not audit.empty:
-        audit = audit[_relevant(audit, since)]
+        audit = audit[_relevant(audit, since) & (audit["dag_id"] != AGENT_ACTIVITY_DAG_ID)]
     return HealthSources(
         audit,
         _holdings(engine, present, since),
         _freshness(engine, present, since),
         _aggregates(engine, present, since),
     )
+
+
+# Its attempts are agent-activity days in the same sync_audit: not conversation days, not shown here.
+AGENT_ACTIVITY_DAG_ID = "genesys_user_activity_daily"
 
 
 def _relevant(audit: pd.DataFrame, since: date) -> pd.Series:

@@ -200,3 +200,9 @@ def test_window_validation_and_default_end():
     with pytest.raises(ValueError, match="days must be at least 1"):
         window_days(0, END)
     assert default_end(date(2026, 11, 29)) == date(2026, 11, 28)
+
+
+def test_agent_activity_attempts_are_not_conversation_days(engine):
+    write_attempts(engine)
+    run(engine, "2026-11-21", dag_id="genesys_user_activity_daily", status="failed")
+    assert summary_of(engine)["status"]["2026-11-21"] == "success"
