@@ -19,11 +19,13 @@ import sys
 import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import column, create_engine, func, inspect, select, table
 
 from genesys_pipeline.plan.window import Window
 from genesys_pipeline.report.audit import read_audit
+from genesys_pipeline.report.queue_report import queue_report
 from genesys_pipeline.tables import CONVERSATION_TABLES
 from local_env import ROOT, EmulatorProcess, airflow_env, free_port, migrate_metadata_db, run_airflow
 
@@ -160,6 +162,43 @@ def print_report(engine, audit: list[dict], webhooks: list[dict]) -> None:
     )
 
 
+def _pair(ours: Any, genesys: Any, scale: float = 1.0, digits: int = 0) -> str:
+    """``warehouse | Genesys`` for one KPI (durations in seconds, ratios in %)."""
+
+    def shown(value: Any) -> str:
+        return "-" if value is None else f"{float(value) * scale:.{digits}f}"
+
+    return f"{shown(ours)} | {shown(genesys)}"
+
+
+def print_queue_report(engine, audit: list[dict]) -> None:
+    """The last synced day's queue report from the KPI views beside Genesys's own half-hour cells."""
+    latest = [row for row in audit if row["status"] == "success"]
+    if not latest:
+        return
+    partition = max(row["partition"] for row in latest)
+    cells = next(r for r in reversed(latest) if r["partition"] == partition)["reconciliation"].get("cells") or {}
+    print_table(
+        f"Queue report {partition}, warehouse | Genesys ({cells.get('cells_compared')} half-hour cells compared, "
+        f"{cells.get('cells_differing')} differ; docs/kpis.md)",
+        ["queue", "media", "offered", "answered", "abandoned", "ASA s", "AHT s", "SL %"],
+        [
+            [
+                r["queue"],
+                r["media_type"],
+                _pair(r["offered"], r["offered_genesys"]),
+                _pair(r["answered"], r["answered_genesys"]),
+                _pair(r["abandoned"], r["abandoned_genesys"]),
+                _pair(r["asa_ms"], r["asa_ms_genesys"], 0.001, 1),
+                _pair(r["aht_ms"], r["aht_ms_genesys"], 0.001, 1),
+                _pair(r["service_level"], r["service_level_genesys"], 100, 1),
+            ]
+            for r in queue_report(engine, partition)
+            if r["offered"] or r["offered_genesys"]
+        ],
+    )
+
+
 def check_against_ground_truth(
     engine, audit: list[dict], webhooks: list[dict], expected: dict[str, set[str]]
 ) -> list[str]:
@@ -198,6 +237,7 @@ def main() -> int:
     engine = create_engine(f"sqlite:///{demo_dir / 'warehouse.db'}", hide_parameters=True)
     audit = read_audit(engine)
     print_report(engine, audit, webhooks)
+    print_queue_report(engine, audit)
     print()
     problems = check_against_ground_truth(engine, audit, webhooks, expected)
     print(f"\nDemo wall time {time.monotonic() - started:.1f} s. Warehouse kept at {demo_dir / 'warehouse.db'}")

@@ -30,4 +30,8 @@ def test_demo_syncs_a_day_that_matches_ground_truth(tmp_path):
     )
     assert result.returncode == 0, result.stdout[-3000:] + result.stderr[-3000:]
     assert "Demo OK" in result.stdout
+    report = result.stdout.split("Queue report ", 1)[1]  # the last day's queue report beside Genesys's numbers
+    assert "half-hour cells compared, 0 differ" in report.splitlines()[0]
+    header, _rule, first = report.splitlines()[1:4]
+    assert "offered" in header and "SL %" in header and " | " in first
     assert (tmp_path / "demo" / "warehouse.db").exists()
