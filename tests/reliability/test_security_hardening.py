@@ -81,18 +81,16 @@ def test_bombs_and_drips_over_real_sockets_fail_clearly(monkeypatch, recorded_ho
     token = http_answer(b'{"access_token": "t", "token_type": "bearer", "expires_in": 86400}')
     bomb = gzip.compress(b"0" * (20 * 1024 * 1024))
     results = {}
+    dripping = {"timeout": 1, "request_deadline_seconds": 2}
     cases = {
-        "gzip bomb": (http_answer(bomb, **{"Content-Encoding": "gzip"}), False, {"max_response_bytes": 1024 * 1024}),
-        "body dripping a byte every 0.2 s": (
-            http_answer(b" " * 400),
-            True,
-            {"timeout": 1, "request_deadline_seconds": 2},
-        ),
+        "gzip bomb": (http_answer(bomb, **{"Content-Encoding": "gzip"}), {}, {"max_response_bytes": 1024 * 1024}),
+        "body dripping a byte every 0.2 s": (http_answer(b" " * 400), {"drip": True}, dripping),
+        "header lines dripping a byte every 0.2 s, endlessly": (http_answer(b""), {"endless_headers": True}, dripping),
     }
-    for case, (answer, drip, extra) in cases.items():
+    for case, (answer, mode, extra) in cases.items():
         with hostile_servers() as start:
             # The token comes from a healthy server; the API answers come from the hostile one.
-            token_base, api_base = start(token), start(answer, drip)
+            token_base, api_base = start(token), start(answer, **mode)
             genesys_connection(monkeypatch, api_base, max_attempts=2, **extra)
             hook, _ = recorded_hook()
             hook.client.urls = type(hook.client.urls)(api=api_base, login=token_base)
@@ -104,10 +102,12 @@ def test_bombs_and_drips_over_real_sockets_fail_clearly(monkeypatch, recorded_ho
     assert "ResponseTooLargeError" in results["gzip bomb"][1]
     assert "ResponseDeadlineError" in results["body dripping a byte every 0.2 s"][1]
     assert results["body dripping a byte every 0.2 s"][0] < 10  # 2 attempts x 2 s deadline, not 80 s
+    headers = results["header lines dripping a byte every 0.2 s, endlessly"]
+    assert "ResponseDeadlineError" in headers[1] and headers[0] < 10  # was 50 s a try (http.client's 100 headers)
     report_row(
         "security",
-        check=f"gzip bomb ({len(bomb) // 1024} KB on the wire, 20 MB decompressed; cap 1 MB) "
-        "and a body dripping a byte every 0.2 s (timeout 1 s, deadline 2 s), over real sockets",
+        check=f"gzip bomb ({len(bomb) // 1024} KB on the wire, 20 MB decompressed; cap 1 MB), a body and "
+        "endless header lines dripping a byte every 0.2 s (timeout 1 s, deadline 2 s), over real sockets",
         result="; ".join(
             f"{case}: retried once, failed in {seconds:.1f} s with '{message[-60:]}'"
             for case, (seconds, message) in results.items()

@@ -21,14 +21,17 @@ def http_answer(body: bytes, **headers: str) -> bytes:
 
 @contextmanager
 def hostile_servers() -> Iterator[Callable[..., str]]:
-    """``start(answer, drip=False)`` -> base URL of a new server; all stop when the block ends."""
+    """``start(answer, drip=False, endless_headers=False)`` -> base URL of a new server; all stop when
+    the block ends. ``drip`` sends the body a byte every ``DRIP_SECONDS``; ``endless_headers`` sends
+    the status line, then header lines a byte at a time for as long as the client listens."""
     stop = threading.Event()
     started: list[tuple[socket.socket, threading.Thread]] = []
 
-    def start(answer: bytes, drip: bool = False) -> str:
+    def start(answer: bytes, drip: bool = False, endless_headers: bool = False) -> str:
         listener = socket.create_server(("127.0.0.1", 0))
         listener.settimeout(0.2)
-        thread = threading.Thread(target=_serve, args=(listener, answer, drip, stop), daemon=True)
+        serve = _serve_endless_headers if endless_headers else _serve
+        thread = threading.Thread(target=serve, args=(listener, answer, drip, stop), daemon=True)
         thread.start()
         started.append((listener, thread))
         return f"http://127.0.0.1:{listener.getsockname()[1]}"
@@ -61,5 +64,25 @@ def _serve(listener: socket.socket, answer: bytes, drip: bool, stop: threading.E
                         return
                     conn.sendall(body[index : index + 1])
                     time.sleep(DRIP_SECONDS)
+            except OSError:
+                continue
+
+
+def _serve_endless_headers(listener: socket.socket, answer: bytes, drip: bool, stop: threading.Event) -> None:
+    """Each connection gets ``HTTP/1.1 200 OK`` and then ``X-Drip: 1`` lines, a byte every ``DRIP_SECONDS``."""
+    status = answer.partition(b"\r\n")[0] + b"\r\n"
+    while not stop.is_set():
+        try:
+            conn, _ = listener.accept()
+        except OSError:
+            continue
+        with conn:
+            try:
+                conn.recv(65536)
+                conn.sendall(status)
+                while not stop.is_set():
+                    for byte in b"X-Drip: 1\r\n":
+                        conn.sendall(bytes([byte]))
+                        time.sleep(DRIP_SECONDS)
             except OSError:
                 continue

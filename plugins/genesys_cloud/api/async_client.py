@@ -18,7 +18,7 @@ from genesys_cloud.api.auth import TOKEN_CACHE, TOKEN_PATH, TokenCache, parse_to
 from genesys_cloud.api.body_reader import read_body_async
 from genesys_cloud.api.client_facts import ClientFacts, client_facts
 from genesys_cloud.api.connection import GenesysConnectionConfig
-from genesys_cloud.api.error_responses import api_error
+from genesys_cloud.api.error_responses import api_error, refused_redirect
 from genesys_cloud.api.job_polls import LatencyHistory
 from genesys_cloud.api.job_slots import JobSlots, job_slots
 from genesys_cloud.api.limits import LIMITS_FACT, EffectiveLimits, decode, settings_limits
@@ -135,6 +135,9 @@ class AsyncGenesysClient:
                 await self.sleep(attempts.after_error(error))
                 continue
             self.stats.bytes += len(content)
+            redirect = refused_redirect(response.status_code, response.headers, method, path)
+            if redirect is not None:  # httpx follows none by default; a 3xx is still no answer
+                raise redirect
             delay = attempts.after_response(response.status_code, response.headers, content)
             if delay is None:
                 return response.status_code, response.headers, content, data

@@ -22,6 +22,7 @@ import urllib3
 from genesys_cloud.api.retry import IncompleteResponseError
 
 PIECE_BYTES = 16 * 1024  # raw bytes per read: bounds what one decompression step can produce
+DEADLINE_MESSAGE = "the response did not finish within request_deadline_seconds"
 
 
 class ResponseTooLargeError(IncompleteResponseError):
@@ -46,7 +47,7 @@ def read_body(
     try:
         while True:
             if clock() > deadline:
-                raise ResponseDeadlineError("the response did not finish within request_deadline_seconds")
+                raise ResponseDeadlineError(DEADLINE_MESSAGE)
             piece = _read_piece(response)
             if not piece:
                 return b"".join(pieces)
@@ -89,4 +90,4 @@ async def read_body_async(
                     pieces.append(piece)
                 return response, b"".join(pieces)
     except TimeoutError:
-        raise ResponseDeadlineError("the response did not finish within request_deadline_seconds") from None
+        raise ResponseDeadlineError(DEADLINE_MESSAGE) from None

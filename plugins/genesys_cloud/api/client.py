@@ -27,9 +27,10 @@ from genesys_cloud.api.auth import (
     token_key,
     token_request,
 )
-from genesys_cloud.api.body_reader import read_body
+from genesys_cloud.api.body_reader import DEADLINE_MESSAGE, ResponseDeadlineError, read_body
 from genesys_cloud.api.client_facts import ClientFacts, client_facts
-from genesys_cloud.api.error_responses import api_error, correlation_id
+from genesys_cloud.api.deadline import ExchangeDeadline, mount_deadline_adapter
+from genesys_cloud.api.error_responses import api_error, correlation_id, refused_redirect
 from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
 from genesys_cloud.api.job_slots import JobSlots, job_slots
 from genesys_cloud.api.limits import LIMITS_FACT, LIMITS_TTL_SECONDS, EffectiveLimits, decode, encode, read_org_limits
@@ -86,6 +87,7 @@ class GenesysClient:
         self.settings = settings
         self.stats = stats or RequestStats()
         self.session = session or requests.Session()
+        mount_deadline_adapter(self.session)
         self.session.verify = settings.verify_tls
         if settings.proxies:
             self.session.proxies.update(settings.proxies)
@@ -176,19 +178,32 @@ class GenesysClient:
             self.stats.requests += 1
             deadline = time.monotonic() + self.settings.request_deadline_seconds
             try:
-                raw = self.session.request(
-                    method,
-                    base + path,
-                    headers=headers,
-                    params=params,
-                    data=data,
-                    timeout=self.settings.timeout,
-                    stream=True,
-                )
-                response = self._read(raw, decode, deadline)
+                # The deadline covers connect, headers and body (the watchdog), not only the body.
+                with ExchangeDeadline(self.settings.request_deadline_seconds) as exchange:
+                    try:
+                        raw = self.session.request(
+                            method,
+                            base + path,
+                            headers=headers,
+                            params=params,
+                            data=data,
+                            timeout=self.settings.timeout,
+                            stream=True,
+                            allow_redirects=False,
+                        )
+                        response = self._read(raw, decode, deadline)
+                    except Exception as error:
+                        if exchange.expired:
+                            raise ResponseDeadlineError(DEADLINE_MESSAGE) from error
+                        raise
+                    if exchange.expired:  # http.client takes the shut socket's EOF as the end of the headers
+                        raise ResponseDeadlineError(DEADLINE_MESSAGE)
             except Exception as error:
                 self._wait(attempts.after_error(error))
                 continue
+            redirect = refused_redirect(response.status, response.headers, method, path)
+            if redirect is not None:
+                raise redirect
             self.pacer.observe(response.headers)
             if self.pacer.snapshot is not None:
                 self._server_window = max(self._server_window, self.pacer.snapshot.reset_seconds)

@@ -26,6 +26,20 @@ def correlation_id(headers: Mapping[str, str]) -> str | None:
     return header(headers, "ININ-Correlation-Id") or header(headers, "Genesys-Correlation-Id")
 
 
+def refused_redirect(status: int, headers: Mapping[str, str], method: str, path: str) -> GenesysApiError | None:
+    """The error for a 3xx answer (both clients follow no redirect: the API documents none, and another
+    host's answer must never be taken for Genesys's), else None."""
+    if not 300 <= status < 400:
+        return None
+    return GenesysApiError(
+        status,
+        "Genesys answered a redirect; redirects are not followed",
+        correlation_id=correlation_id(headers),
+        method=method,
+        path=path,
+    )
+
+
 def _error_body(content: bytes) -> dict:
     try:
         body = orjson.loads(content) if content else {}

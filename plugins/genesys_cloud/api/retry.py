@@ -37,7 +37,7 @@ def decode_success_body(status: int, content: bytes, decode: Callable[[bytes], A
     """``decode`` of a 2xx body (None when empty); a cut-off body becomes a retryable error.
 
     ``decode`` must raise ``ValueError`` (as orjson and simdjson do) on invalid JSON."""
-    if status >= 400 or not content:
+    if not 200 <= status < 300 or not content:  # a redirect's body is no answer either
         return None
     try:
         return decode(content)
