@@ -53,7 +53,7 @@ def test_smoke_plan_from_the_emulators_volume(emulator, monkeypatch, capsys, tmp
             "estimate_wall_s": 55.0,
             "wall_error_pct": 20.0,
             "measured_api_requests": None,
-            "estimate_api_requests": 2 * (3 + 1) + 2 * (3 + 2),
+            "estimate_api_requests": 2 * (3 + 1) + 2 * (7 + 2),
         }
     ]
 

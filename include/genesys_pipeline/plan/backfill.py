@@ -25,8 +25,10 @@ from typing import Any
 
 # Per partition: submit, one status poll, delete; plus one request per results page.
 CALLS_PER_JOB = 3
-# Per run besides the job: the data-availability check and two aggregates queries (facets, census).
-CALLS_PER_RUN = 3
+# Per run besides the job, as the 14-day API-bound benchmark counted them (2026-12-07): the
+# division checks (permitted, all), the availability watermark twice (authenticate's probe,
+# wait_for_data) and three aggregates queries (facets, census, reconcile).
+CALLS_PER_RUN = 7
 RESULTS_PAGE_SIZE = 1000
 # Conversations a day's volume is counted by: offered (inbound) plus outbound, per day bucket.
 VOLUME_METRICS = ("nOffered", "nOutbound")

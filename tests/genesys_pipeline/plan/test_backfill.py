@@ -22,8 +22,8 @@ def test_plan_is_the_longer_of_the_rate_and_the_job_bounds():
     limits = BackfillLimits(requests_per_minute=60, job_latency_seconds=30, job_cap=2)
     result = plan([2500, 0, 1000], limits)
     assert result.api_requests == (3 + 3) + (3 + 1) + (3 + 1)
-    # per run 3 more calls, and 2 polls beyond the one the minimum counts (3 per job on the learnt schedule)
-    assert result.expected_api_requests == result.api_requests + 3 * (3 + 2)
+    # per run 7 more calls, and 2 polls beyond the one the minimum counts (3 per job on the learnt schedule)
+    assert result.expected_api_requests == result.api_requests + 3 * (7 + 2)
     assert result.rate_bound_s == pytest.approx(14.0)
     assert result.jobs_bound_s == pytest.approx(45.0)  # 3 jobs of 30 s, 2 at a time
     assert result.wall_s == result.jobs_bound_s
@@ -81,4 +81,4 @@ def test_the_model_beside_a_measured_backfill(tmp_path):
     comparison = compare_with_measured(measured)
     assert comparison["estimate_wall_s"] == pytest.approx(14 * 55 / 5)
     assert comparison["wall_error_pct"] == pytest.approx(15.0, abs=0.1)
-    assert comparison["estimate_api_requests"] == 14 * (3 + 2) + 14 * (3 + 2)  # 2 pages a day
+    assert comparison["estimate_api_requests"] == 14 * (3 + 2) + 14 * (7 + 2)  # 2 pages a day
