@@ -114,6 +114,7 @@ def build_cluster_env(
             "AIRFLOW__API__BASE_URL": f"http://127.0.0.1:{ports.api}",
             "AIRFLOW__API__WORKERS": "1",
             "AIRFLOW__API_AUTH__JWT_SECRET": jwt_secret,
+            "AIRFLOW__CORE__TEST_CONNECTION": "Enabled",  # the Connections page's Test button, as in make airflow
             "AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK": "True",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_HOST": "127.0.0.1",
             "AIRFLOW__SCHEDULER__SCHEDULER_HEALTH_CHECK_SERVER_PORT": str(ports.scheduler_health),

@@ -151,6 +151,21 @@ class AirflowRestClient:
             params["run_type"] = [run_type]
         return self._paginate(f"/api/v2/dags/{dag_id}/dagRuns", "dag_runs", params)
 
+    def trigger_run(self, dag_id: str, conf: dict[str, Any], note: str | None = None) -> dict:
+        """A manual run as the Trigger form posts it (no logical date: "now")."""
+        body: dict[str, Any] = {"logical_date": None, "conf": conf}
+        if note is not None:
+            body["note"] = note
+        return self._request("POST", f"/api/v2/dags/{dag_id}/dagRuns", json=body)
+
+    def clear_run(self, dag_id: str, run_id: str) -> dict:
+        """Clear every task of a finished run (the UI's "Clear" on the run): it runs again."""
+        return self._request("POST", f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/clear", json={"dry_run": False})
+
+    def create_connection(self, connection: dict[str, Any]) -> dict:
+        """Store a connection in the metadata DB (what Admin -> Connections lists)."""
+        return self._request("POST", "/api/v2/connections", json=connection)
+
     def task_instances(self, dag_id: str, run_id: str = "~") -> list[dict]:
         """Task instances of one run, or of every run with ``~``; each has ``hostname``."""
         return self._paginate(f"/api/v2/dags/{dag_id}/dagRuns/{run_id}/taskInstances", "task_instances")
