@@ -229,7 +229,8 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
         tempfile.TemporaryDirectory(prefix="bench-backfill-") as work_dir,
         pipeline_target(Path(work_dir), *emulator_args) as target,
     ):
-        control = EmulatorControl(target.emulator_url)
+        # warming a day of 20,000 takes longer than the default 30 s on a loaded machine
+        control = EmulatorControl(target.emulator_url, timeout=600.0)
         control.configure(
             job_latency_seconds_min=latency[0],
             job_latency_seconds_max=latency[1],
