@@ -22,7 +22,6 @@ FAULT_KINDS = (
     "reject_cursor",
     "hide_conversations",
     "skip_page",  # users details results: the requested page is lost, the one after it served instead
-    "skip_page",  # users details results: the requested page is lost, the one after it served instead
     "hostile_values",
 )
 FAULT_STATUSES = (401, 429, 500, 502, 503, 504)
