@@ -1,29 +1,34 @@
 """Webhook signatures over real HTTP: the emulator's sink (an independent verifier) refuses forged,
 tampered and replayed-late deliveries, and the receiver snippet published in docs/reliability.md
-reaches the same verdict on every case."""
+reaches the same verdict on every case; both published copies of the snippet (docs/reliability.md
+and docs/operations.md) accept a real delivery by the pipeline's sender and refuse it under
+another secret."""
 
 from __future__ import annotations
 
 import json
 import re
+import threading
 import time
 from collections.abc import Callable
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 import requests
 
 from genesys_pipeline.report import webhook
 from tests.reliability.reliability_report import WEBHOOK_VERIFICATION_DOC
+from tests.support.paths import ROOT
 
 SECRET = "emulator-webhook-secret"  # the emulator sink's default
 EVENT = {"type": webhook.EVENT_SYNCED, "partition": "2024-05-01", "conversations_loaded": 400}
 
 
-def published_verifier() -> Callable[..., bool]:
-    """The ``verify_genesys_sync_webhook`` function exactly as the document prints it."""
-    [code] = re.findall(r"```python\n(.*?)```", WEBHOOK_VERIFICATION_DOC, flags=re.S)
+def published_verifier(text: str = WEBHOOK_VERIFICATION_DOC, name: str = "docs/reliability.md") -> Callable[..., bool]:
+    """The ``verify_genesys_sync_webhook`` function exactly as a document prints it."""
+    [code] = [block for block in re.findall(r"```python\n(.*?)```", text, flags=re.S) if "def verify_genesys" in block]
     namespace: dict = {}
-    exec(compile(code, "docs/reliability.md", "exec"), namespace)
+    exec(compile(code, name, "exec"), namespace)
     return namespace["verify_genesys_sync_webhook"]
 
 
@@ -102,4 +107,53 @@ def test_pipeline_sender_is_accepted_and_a_wrong_secret_is_refused_once(emulator
         "security",
         check="pipeline sender against the sink: right secret, then a wrong one",
         result="accepted; then refused once (HTTP 401, a 4xx is not retried)",
+    )
+
+
+def test_both_published_snippets_verify_a_real_delivery(monkeypatch, report_row):
+    """A receiver that records what arrives; the pipeline's own sender delivers to it."""
+    from genesys_cloud.operators.notify import post_event
+
+    received: list[tuple[dict[str, str], bytes]] = []
+
+    class Recorder(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:
+            body = self.rfile.read(int(self.headers["Content-Length"]))
+            received.append((dict(self.headers.items()), body))
+            self.send_response(200)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Recorder)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        monkeypatch.setenv(
+            "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
+            json.dumps(
+                {"conn_type": "http", "host": f"http://127.0.0.1:{server.server_port}/hook", "password": SECRET}
+            ),
+        )
+        assert post_event(EVENT, "real-delivery-key", backoff_seconds=0) == 200
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)
+    [(headers, body)] = received
+    verifiers = {
+        "docs/reliability.md": published_verifier(),
+        "docs/operations.md": published_verifier((ROOT / "docs" / "operations.md").read_text(), "docs/operations.md"),
+    }
+    verdicts = {
+        doc: (verify(SECRET, headers, body), verify("another-secret", headers, body))
+        for doc, verify in verifiers.items()
+    }
+    assert verdicts == {doc: (True, False) for doc in verifiers}
+    report_row(
+        "security",
+        check="both published receiver snippets (docs/reliability.md, docs/operations.md) on a real delivery "
+        "by the pipeline's sender, captured by a recording receiver",
+        result="accepted by both with the right secret, refused by both with another",
     )

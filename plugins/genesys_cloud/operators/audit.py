@@ -16,7 +16,7 @@ from airflow.sdk.exceptions import AirflowNotFoundException
 from sqlalchemy import inspect
 
 from genesys_cloud.operators.audited import AuditedOperator, rendered_audit_inputs
-from genesys_cloud.operators.notify import post_event
+from genesys_cloud.operators.notify import post_event, worst_case_seconds
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline.plan.window import WindowError, resolve_window
 from genesys_pipeline.report import webhook
@@ -176,6 +176,14 @@ def record_retried_attempt(context: Mapping[str, Any]) -> None:
     _record_attempt(context, "retry")
 
 
+# on_failure_callback runs outside execution_timeout, holding the task's pool slot: its webhook is
+# bounded by these, at most FAILURE_WEBHOOK_BOUND_SECONDS (22 s) whatever the receiver does.
+FAILURE_WEBHOOK_ATTEMPTS, FAILURE_WEBHOOK_BACKOFF_SECONDS, FAILURE_WEBHOOK_DEADLINE_SECONDS = 2, 2.0, 10.0
+FAILURE_WEBHOOK_BOUND_SECONDS = worst_case_seconds(
+    FAILURE_WEBHOOK_ATTEMPTS, FAILURE_WEBHOOK_BACKOFF_SECONDS, FAILURE_WEBHOOK_DEADLINE_SECONDS
+)
+
+
 def record_failed_attempt(context: Mapping[str, Any]) -> None:
     """``on_failure_callback``: a ``failed`` row and the ``partition_failed`` webhook."""
     record = _record_attempt(context, "failed")
@@ -183,7 +191,13 @@ def record_failed_attempt(context: Mapping[str, Any]) -> None:
         return
     event, key = webhook.event_from_audit(webhook.EVENT_FAILED, record.summary())
     try:
-        post_event(event, key)
+        post_event(
+            event,
+            key,
+            attempts=FAILURE_WEBHOOK_ATTEMPTS,
+            backoff_seconds=FAILURE_WEBHOOK_BACKOFF_SECONDS,
+            deadline_seconds=FAILURE_WEBHOOK_DEADLINE_SECONDS,
+        )
     except AirflowNotFoundException:
         log.info("No webhook connection: failure event not sent")
     except Exception:

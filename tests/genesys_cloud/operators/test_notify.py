@@ -223,3 +223,53 @@ def test_plain_http_needs_the_explicit_opt_out_which_is_not_sent(monkeypatch, re
     requests_mock.post(private, status_code=200)
     assert post_event({"type": "t"}, "key-1") == 200
     assert "allow_insecure_http" not in {name.lower() for name in requests_mock.last_request.headers}
+
+
+def test_a_redirect_is_not_followed_nor_retried(webhook_conn, requests_mock):
+    from genesys_cloud.operators.notify import post_event
+
+    requests_mock.post(URL, status_code=307, headers={"Location": "https://elsewhere.example.com/collect"})
+    elsewhere = requests_mock.post("https://elsewhere.example.com/collect", status_code=200)
+
+    with pytest.raises(WebhookDeliveryError, match="HTTP 307; redirects are not followed"):
+        post_event({"type": "t"}, "key-1", backoff_seconds=0)
+    assert requests_mock.call_count == 1 and elsewhere.call_count == 0  # the signed body stayed home
+
+
+@pytest.mark.parametrize(
+    "extra",
+    [{"verify": False}, {"proxies": {"https": "http://proxy:3128"}}, {"cert": "/c.pem"}, {"allow_redirects": True}],
+)
+def test_transport_options_in_the_extra_are_refused_by_name(monkeypatch, requests_mock, extra):
+    from genesys_cloud.operators.notify import post_event
+
+    conn = {"conn_type": "http", "host": URL, "password": "s3cret", "extra": extra}
+    monkeypatch.setenv("AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK", json.dumps(conn))
+    with pytest.raises(ValueError, match=f"extra '{next(iter(extra))}' would change how the webhook is delivered"):
+        post_event({"type": "t"}, "key-1", backoff_seconds=0)
+    assert requests_mock.call_count == 0
+
+
+@pytest.mark.timeout(60)
+def test_a_dripping_receiver_cannot_hold_a_delivery_past_its_bound(monkeypatch):
+    """Header lines a byte every 0.2 s (each read well inside the 10 s read timeout): every attempt
+    ends at its deadline, the whole delivery within worst_case_seconds."""
+    import time
+
+    from genesys_cloud.operators.notify import WebhookDeadlineError, post_event, worst_case_seconds
+    from tests.support.hostile_server import hostile_servers, http_answer
+
+    with hostile_servers() as start:
+        set_webhook(monkeypatch, start(http_answer(b""), endless_headers=True), secret="s3cret")
+        started = time.monotonic()
+        with pytest.raises(WebhookDeadlineError, match="1 s deadline"):
+            post_event({"type": "t"}, "key-1", attempts=2, backoff_seconds=0.5, deadline_seconds=1)
+        elapsed = time.monotonic() - started
+    assert worst_case_seconds(2, 0.5, 1) == 2.5
+    assert 2.0 < elapsed < 2.5 + 1.0
+
+
+def test_the_failure_callbacks_webhook_is_bounded():
+    from genesys_cloud.operators.audit import FAILURE_WEBHOOK_BOUND_SECONDS
+
+    assert FAILURE_WEBHOOK_BOUND_SECONDS == 22.0  # 2 attempts x 10 s + 2 s backoff, as docs/operations.md says
