@@ -3,7 +3,9 @@
 Log in as a user does (SimpleAuthManager admin/admin), backfill the two days before yesterday
 from the Trigger -> Backfill dialog (unpausing the DAG, whose scheduler then also syncs
 yesterday), wait for the runs, then open "Genesys sync health" from
-the navigation and read both days off its table. Real api-server, scheduler, dag-processor and
+the navigation and read both days off its table. Then, on the same cluster, re-sync three
+conversations by id from the by-id DAG's trigger form and refuse bad ids from it (issue 27,
+``by_id_from_the_form``). Real api-server, scheduler, dag-processor and
 triggerer (LocalExecutor, PostgreSQL metadata), the emulator as its own process, a fresh
 PostgreSQL warehouse. Screenshots of each step are saved under the test's tmp dir.
 """
@@ -25,6 +27,7 @@ from genesys_cluster.pipeline import (
     pipeline_target,
 )
 from tests.system.airflow_ui import CHROMIUM_ARGS, VIEWPORT, AirflowUI, chromium_or_skip
+from tests.system.by_id_from_the_form import BY_ID_DAG_ID, add_by_id_dag, resync_from_the_trigger_form
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -61,16 +64,21 @@ def day_statuses(frame) -> dict[str, str]:
     return {day: status for day, status in cells}
 
 
+@pytest.mark.timeout(1200)  # a cluster, a two-day backfill and two by-id runs on a shared 2-core machine
 def test_backfill_from_the_dialog_then_the_sync_health_page(browser, target, start_airflow_cluster, tmp_path):
     # Not yesterday: "Unpause on trigger" makes the scheduler create its own run for yesterday at
     # once, and a backfill run for the same logical date can race it (unique-key crash in 3.3.2).
     days = days_up_to_yesterday(DAYS + 1)[:DAYS]
-    cluster = start_airflow_cluster(daily_dag_config(tmp_path, target))
+    config = daily_dag_config(tmp_path, target)
+    add_by_id_dag(config)  # issue 27, on the same cluster once the backfill has filled the warehouse
+    cluster = start_airflow_cluster(config)
     cluster.api.wait_for_dag(DAILY_DAG_ID, timeout=180, health_check=cluster.assert_running)
+    cluster.api.wait_for_dag(BY_ID_DAG_ID, timeout=180, health_check=cluster.assert_running)
     ui = AirflowUI(browser.new_page(viewport=VIEWPORT), cluster.env["AIRFLOW__API__BASE_URL"], tmp_path / "screenshots")
 
     try:
         backfill_then_read_the_health_page(ui, cluster, days)
+        resync_from_the_trigger_form(ui, cluster, target, ui.shots)
     except Exception:
         ui.screenshot("failure")
         raise
