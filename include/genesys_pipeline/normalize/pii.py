@@ -45,6 +45,15 @@ PII_COLUMNS = (
     "remote",
     "remote_name_displayable",
     "flow_entry_reason",
+    "flow_transfer_target_address",  # where a flow transferred the caller: a number or an address
+    "flow_transfer_target_name",
+    "destination_addresses",
+    "journey_customer_id",  # the web visitor's own id (a cookie or an external id)
+    "journey_customer_session_id",
+    "video_address_self",
+    "screen_share_address_self",
+    "wrap_up_note",  # free text an agent types: names, numbers, anything
+    "subject",  # an email's or message's subject line
     "participant_attributes.value",
 )
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from genesys_cloud.api.auth import mask
 from genesys_cloud.api.regions import BaseUrls, resolve_base_urls
@@ -33,9 +34,21 @@ def config_from_connection(conn: Any) -> GenesysConnectionConfig:
     if conn.port and "://" in host and host.count(":") == 1:
         host = f"{host}:{conn.port}"
     settings = GenesysSettings.from_extra(conn.extra_dejson)
+    for url in (settings.rate_budget_url, *(settings.proxies or {}).values()):
+        _mask_url_password(url)
     return GenesysConnectionConfig(
         urls=resolve_base_urls(host, allow_insecure_http=settings.allow_insecure_http),
         client_id=conn.login,
         client_secret=conn.password,
         settings=settings,
     )
+
+
+def _mask_url_password(url: str | None) -> None:
+    """Register the password of a ``scheme://user:password@host`` URL (rate budget store, proxy) with the masker."""
+    try:
+        password = urlsplit(url or "").password
+    except ValueError:
+        return
+    if password:
+        mask(password)

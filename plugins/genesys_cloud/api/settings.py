@@ -80,7 +80,8 @@ class GenesysSettings:
     # submitted while this one's task is still starting up to read the results.
     finished_jobs_hold_slots: bool = False
     rate_budget_backend: str = "local"
-    rate_budget_url: str | None = None
+    # A Redis or SQL URL may carry user:password@ too: out of repr, and masked (connection.py).
+    rate_budget_url: str | None = field(default=None, repr=False)
     # Job-status polls are granted only while the shared budget's window is less than this share
     # full, so result pages (which take the whole budget) are never queued behind polls.
     poll_budget_share: float = 0.5

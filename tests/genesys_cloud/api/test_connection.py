@@ -128,3 +128,18 @@ def test_no_secret_in_any_config_repr():
     ]
     for secret in ("proxy-pw-1", "client-pw-2", "old-salt-3", "salt-4"):
         assert not any(secret in text for text in texts), secret
+
+
+def test_store_and_proxy_passwords_are_masked_and_kept_out_of_repr(monkeypatch):
+    from genesys_cloud.api import connection
+
+    masked: list[str] = []
+    monkeypatch.setattr(connection, "mask", masked.append)
+    extra = {
+        "rate_budget_backend": "redis",
+        "rate_budget_url": "redis://:store-pw-42@redis:6379/0",
+        "proxies": {"https": "http://u:proxy-pw-43@proxy:3128"},
+    }
+    config = config_from_connection(conn(extra_dejson=extra))
+    assert {"store-pw-42", "proxy-pw-43"} <= set(masked)
+    assert "store-pw-42" not in repr(config) and "proxy-pw-43" not in repr(config)
