@@ -54,7 +54,7 @@ def scan_results_page(content: bytes, records_key: str = "conversations") -> Res
         return _summary(document, records if isinstance(records, list) else None)
     if not isinstance(document, simdjson.Object):
         raise ValueError(f"a results page must be a JSON object, got {type(document).__name__}")
-    if sum(key == records_key for key in document.keys()) > 1:
+    if sum(key == records_key for key in document) > 1:  # iterating an Object yields every key, duplicates too
         raise AmbiguousPageError(f"a results page holds {records_key!r} more than once")
     conversations = document.get(records_key)
     return _summary(document, conversations if isinstance(conversations, simdjson.Array) else None)
