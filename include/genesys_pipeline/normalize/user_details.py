@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any
 
 import orjson
@@ -56,6 +57,22 @@ class UserDetailsResult:
     drift: dict[str, int] = field(default_factory=dict)
 
 
+def epoch_ms(text: str) -> int:
+    """Epoch milliseconds of an API timestamp (``...Z``)."""
+    moment = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return round((moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp() * 1000)
+
+
+def _readable(value: Any) -> bool:
+    if not isinstance(value, str) or len(value) < 10:
+        return False
+    try:
+        epoch_ms(value)
+    except ValueError:
+        return False
+    return True
+
+
 def _row(spec: TableSpec, user_id: str, record: dict, day: str, extracted_at: str, run_id: str) -> tuple:
     values: list[Any] = []
     for column in spec.columns:
@@ -67,6 +84,10 @@ def _row(spec: TableSpec, user_id: str, record: dict, day: str, extracted_at: st
             values.append(extracted_at)
         elif column.name == RUN_ID:
             values.append(run_id)
+        elif column.name == "start_ms":
+            values.append(epoch_ms(record["startTime"]))
+        elif column.name == "end_ms":
+            values.append(epoch_ms(record["endTime"]) if record.get("endTime") else None)
         else:
             values.append(record.get(column.source) if column.source else None)
     return tuple(values)
@@ -89,7 +110,7 @@ def normalize_user_pages(pages: Iterable[bytes], extracted_at: str, run_id: str)
         for key, spec, enum_key, known in _LEVELS:
             for record in detail.get(key) or ():
                 start = record.get("startTime")
-                if not isinstance(start, str) or len(start) < 10:
+                if not _readable(start) or (record.get("endTime") is not None and not _readable(record["endTime"])):
                     result.rejected += 1
                     continue
                 if record.get(enum_key) not in known:

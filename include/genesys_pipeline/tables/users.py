@@ -30,6 +30,9 @@ _INTERVAL_KEY = (
     Column("user_id", TEXT, "userId", nullable=False),
     Column("start_time", TS, "startTime", nullable=False),
     Column("end_time", TS, "endTime"),
+    # the same instants as epoch milliseconds: the KPI views clip intervals to days in plain SQL
+    Column("start_ms", INT),
+    Column("end_ms", INT),
 )
 _LINEAGE = (Column("activity_date", DATE, nullable=False), Column(EXTRACTED_AT, TS), Column(RUN_ID, TEXT))
 
@@ -55,6 +58,7 @@ USER_ACTIVITY_DAYS = TableSpec(
     (
         Column("user_id", TEXT, nullable=False),
         Column("activity_date", DATE, nullable=False),
+        Column("day_start_ms", INT),  # 00:00 UTC of activity_date, epoch ms (the KPI views' clip)
         Column(CONTENT_HASH, TEXT),
         Column("open_intervals", INT),
         Column(EXTRACTED_AT, TS),

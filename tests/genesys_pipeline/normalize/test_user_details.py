@@ -47,7 +47,18 @@ def test_user_days_rows_hash_rejects_and_drift():
     day = result.days[("u1", "2024-05-02")]
     assert day.open_intervals == 2
     assert day.rows["user_presence_intervals"] == [
-        ("u1", "2024-05-02T06:00:00.000Z", None, "ON_QUEUE", "p-q", "2024-05-02", "2024-05-03T00:00:00Z", "run")
+        (
+            "u1",
+            "2024-05-02T06:00:00.000Z",
+            None,
+            1714629600000,
+            None,
+            "ON_QUEUE",
+            "p-q",
+            "2024-05-02",
+            "2024-05-03T00:00:00Z",
+            "run",
+        )
     ]
     again = normalize_user_pages([orjson.dumps(PAGE)], "2024-05-04T00:00:00Z", "other run")
     assert again.days[("u1", "2024-05-02")].content_hash == day.content_hash  # content, not lineage

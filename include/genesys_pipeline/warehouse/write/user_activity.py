@@ -20,7 +20,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, and_, delete, select
 
-from genesys_pipeline.normalize.user_details import UserDay, UserDetailsResult
+from genesys_pipeline.normalize.user_details import UserDay, UserDetailsResult, epoch_ms
 from genesys_pipeline.tables import CONTENT_HASH, EXTRACTED_AT, RUN_ID, TableSpec
 from genesys_pipeline.tables.users import INTERVAL_TABLES, USER_ACTIVITY_DAYS
 from genesys_pipeline.warehouse.engine import lock_on_postgres, schema_for
@@ -108,6 +108,7 @@ def _day_row(group: UserDay, extracted_at: str, run_id: str) -> tuple:
     values = {
         "user_id": group.user_id,
         "activity_date": group.day,
+        "day_start_ms": epoch_ms(f"{group.day}T00:00:00Z"),
         CONTENT_HASH: group.content_hash,
         "open_intervals": group.open_intervals,
         EXTRACTED_AT: extracted_at,
