@@ -27,7 +27,8 @@ from genesys_cloud.api.client_facts import ClientFacts
 LATENCY_FACT = "job_latency_s"
 # Enough jobs to see the spread of run times, few enough that a change of the org's pace shows soon.
 HISTORY_SIZE = 24
-HISTORY_TTL_SECONDS = 6 * 3600.0
+# A week: a daily sync runs one job a day, and each run should start from the days before.
+HISTORY_TTL_SECONDS = 7 * 86400.0
 
 
 def quantile(values: Sequence[float], q: float) -> float:
