@@ -112,7 +112,7 @@ class ReliabilityReport:
             rows = [(nodeid, cells) for nodeid, name, cells in self.rows if name == key]
             if rows:
                 lines += ["", f"## {section.title}", "", section.intro, "", *self._table(section, rows)]
-        lines += ["", WEBHOOK_VERIFICATION_DOC]
+        lines += ["", HOSTILE_INPUTS_DOC, WEBHOOK_VERIFICATION_DOC]
         return "\n".join(lines) + "\n"
 
     def _table(self, section: Section, rows: list[tuple[str, dict[str, Any]]]) -> list[str]:
@@ -132,6 +132,10 @@ class ReliabilityReport:
 def _cell(value: Any) -> str:
     text = f"{value:.1f} s" if isinstance(value, float) else str(value)
     return text.replace("|", "\\|").replace("\n", " ")
+
+
+# A static section kept as Markdown beside this module (its table rows are too wide for Python source).
+HOSTILE_INPUTS_DOC = (Path(__file__).with_name("hostile_inputs.md")).read_text(encoding="utf-8")
 
 
 WEBHOOK_VERIFICATION_DOC = """## Verifying the completion webhook (receiver side)
