@@ -45,8 +45,8 @@ def hostile_servers() -> Iterator[Callable[..., str]]:
             listener.close()
 
 
-def _serve(listener: socket.socket, answer: bytes, drip: bool, stop: threading.Event) -> None:
-    head, _, body = answer.partition(b"\r\n\r\n")
+def _accept(listener: socket.socket, stop: threading.Event, answer: Callable[[socket.socket], None]) -> None:
+    """Serves connections one at a time until ``stop``: reads the request, then ``answer(conn)``."""
     while not stop.is_set():
         try:
             conn, _ = listener.accept()
@@ -55,34 +55,37 @@ def _serve(listener: socket.socket, answer: bytes, drip: bool, stop: threading.E
         with conn:
             try:
                 conn.recv(65536)
-                if not drip:
-                    conn.sendall(answer)
-                    continue
-                conn.sendall(head + b"\r\n\r\n")
-                for index in range(len(body)):
-                    if stop.is_set():
-                        return
-                    conn.sendall(body[index : index + 1])
-                    time.sleep(DRIP_SECONDS)
+                answer(conn)
             except OSError:
                 continue
+
+
+def _serve(listener: socket.socket, answer: bytes, drip: bool, stop: threading.Event) -> None:
+    head, _, body = answer.partition(b"\r\n\r\n")
+
+    def send(conn: socket.socket) -> None:
+        if not drip:
+            conn.sendall(answer)
+            return
+        conn.sendall(head + b"\r\n\r\n")
+        for index in range(len(body)):
+            if stop.is_set():
+                return
+            conn.sendall(body[index : index + 1])
+            time.sleep(DRIP_SECONDS)
+
+    _accept(listener, stop, send)
 
 
 def _serve_endless_headers(listener: socket.socket, answer: bytes, drip: bool, stop: threading.Event) -> None:
     """Each connection gets ``HTTP/1.1 200 OK`` and then ``X-Drip: 1`` lines, a byte every ``DRIP_SECONDS``."""
     status = answer.partition(b"\r\n")[0] + b"\r\n"
-    while not stop.is_set():
-        try:
-            conn, _ = listener.accept()
-        except OSError:
-            continue
-        with conn:
-            try:
-                conn.recv(65536)
-                conn.sendall(status)
-                while not stop.is_set():
-                    for byte in b"X-Drip: 1\r\n":
-                        conn.sendall(bytes([byte]))
-                        time.sleep(DRIP_SECONDS)
-            except OSError:
-                continue
+
+    def send(conn: socket.socket) -> None:
+        conn.sendall(status)
+        while not stop.is_set():
+            for byte in b"X-Drip: 1\r\n":
+                conn.sendall(bytes([byte]))
+                time.sleep(DRIP_SECONDS)
+
+    _accept(listener, stop, send)

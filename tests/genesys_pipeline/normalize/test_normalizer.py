@@ -21,6 +21,17 @@ def column(table: str, rows: list[tuple], name: str) -> list:
     return [row[position] for row in rows]
 
 
+def with_value(record: dict, path: tuple, value: object) -> dict:
+    """Sets ``value`` at ``path`` in ``record``; returns an untouched copy as ``clean-conversation``."""
+    clean = copy.deepcopy(record)
+    clean["conversationId"] = "clean-conversation"
+    target = record
+    for step in path[:-1]:
+        target = target[step]
+    target[path[-1]] = value
+    return clean
+
+
 def run(pages, **kwargs):
     normalizer = Normalizer("2024-05-02T01:00:00Z", "run-1", **kwargs)
     return list(normalizer.normalize_pages(pages)), normalizer.result
@@ -204,12 +215,7 @@ def test_a_list_where_an_enum_string_belongs_quarantines_the_record(sample_recor
 )
 def test_type_drifted_value_quarantines_only_its_conversation(sample_record, make_pages, path, value, reason):
     """The reason names the column and the JSON kind, never the value (it may be a name)."""
-    clean = copy.deepcopy(sample_record)
-    clean["conversationId"] = "clean-conversation"
-    target = sample_record
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
+    clean = with_value(sample_record, path, value)
     batches, result = run(make_pages([sample_record, clean]))
     assert result.rejected == [{"conversation_id": sample_record["conversationId"], "reason": f"type drift: {reason}"}]
     assert "Zebulon" not in str(result.rejected)
@@ -298,12 +304,7 @@ HOSTILE = "Zebulon Quixotic +15550100"
 def test_a_bad_value_quarantines_only_its_conversation(sample_record, make_pages, tmp_path, path, value, reason):
     """Values of the right JSON type that no warehouse column can hold the same way on SQLite and
     PostgreSQL: the record goes to the rejects file, the reason names the column, never the value."""
-    clean = copy.deepcopy(sample_record)
-    clean["conversationId"] = "clean-conversation"
-    target = sample_record
-    for step in path[:-1]:
-        target = target[step]
-    target[path[-1]] = value
+    clean = with_value(sample_record, path, value)
     with RejectsFile(tmp_path / "rejects.jsonl") as rejects:
         batches, result = run(make_pages([sample_record, clean]), rejects=rejects)
     assert [entry["conversation_id"] for entry in result.rejected] == [sample_record["conversationId"]]

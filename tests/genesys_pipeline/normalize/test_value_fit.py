@@ -12,12 +12,14 @@ FIT = ColumnFit(CONVERSATION_TABLES)
 CANARY = "Zebulon Quixotic +15550100"
 
 
+def row_of(table: str, **values: object) -> tuple:
+    """A row of ``table`` in column order: ``values`` where given, NULL elsewhere."""
+    names = TABLES_BY_NAME[table].column_names
+    return tuple(values.get(name) for name in names)
+
+
 def sessions_row(**values: object) -> tuple:
-    spec = TABLES_BY_NAME["sessions"]
-    row = dict.fromkeys(spec.column_names)
-    row.update(session_id="s-1", participant_id="p-1", conversation_id="c-1")
-    row.update(values)
-    return tuple(row[name] for name in spec.column_names)
+    return row_of("sessions", session_id="s-1", participant_id="p-1", conversation_id="c-1", **values)
 
 
 @pytest.mark.parametrize(
@@ -58,12 +60,8 @@ def test_values_at_the_limits_fit():
 
 
 def test_a_date_column_takes_calendar_dates_only():
-    spec = TABLES_BY_NAME["conversations"]
-
     def row(day: str) -> tuple:
-        values = dict.fromkeys(spec.column_names)
-        values.update(conversation_id="c", conversation_date=day)
-        return tuple(values[name] for name in spec.column_names)
+        return row_of("conversations", conversation_id="c", conversation_date=day)
 
     assert FIT.bad_values("conversations", [row("2024-05-01"), row("2024-13-01"), row("yesterday")]) == {
         1: "bad value: conversations.conversation_date is not an ISO-8601 calendar date",
@@ -72,12 +70,8 @@ def test_a_date_column_takes_calendar_dates_only():
 
 
 def test_non_finite_and_huge_numbers_in_a_float_column():
-    spec = TABLES_BY_NAME["conversations"]
-
     def row(value: object) -> tuple:
-        values = dict.fromkeys(spec.column_names)
-        values.update(conversation_id="c", media_stats_min_conversation_mos=value)
-        return tuple(values[name] for name in spec.column_names)
+        return row_of("conversations", conversation_id="c", media_stats_min_conversation_mos=value)
 
     bad = FIT.bad_values("conversations", [row(1.5), row(float("inf")), row(10**400), row(float("nan"))])
     assert sorted(bad) == [1, 2, 3]
