@@ -11,7 +11,7 @@
   tAnswered count), never over another metric's count.
 
 Views: ``v_queue_interval_metrics`` / ``v_agent_interval_metrics`` (raw cells, long form),
-``v_queue_interval_kpis``, ``v_queue_daily_kpis``, ``v_agent_daily_kpis`` (derived measures).
+``v_queue_interval_kpis``, ``v_queue_daily_kpis``, ``v_agent_daily_queue_kpis`` (derived measures).
 Definitions: docs/kpis.md. Only the half-hour bucket differs by dialect (text on SQLite,
 timestamptz on PostgreSQL); both produce ``YYYY-MM-DDTHH:MM:00.000Z`` text, the form of
 Genesys's interval starts.
@@ -144,7 +144,7 @@ def kpi_views(dialect: str) -> dict[str, Callable[[dict[str, str]], str]]:
             {"day": _DAY, "queue_id": "c.queue_id", "media_type": "c.media_type"},
             _QUEUE_NAME.format(**n),
         ),
-        "v_agent_daily_kpis": lambda n: kpis_sql(
+        "v_agent_daily_queue_kpis": lambda n: kpis_sql(
             n["v_agent_interval_metrics"],
             {"day": _DAY, "user_id": "c.user_id", "media_type": "c.media_type"},
             _USER_NAME.format(**n),

@@ -116,7 +116,7 @@ def test_kpis_are_sums_over_counts_of_the_same_metric(loaded):
 
 
 def test_agent_daily_kpis_count_only_sessions_with_a_user(loaded):
-    agents = {r["user_id"]: r for r in rows(loaded, "v_agent_daily_kpis", "user_id")}
+    agents = {r["user_id"]: r for r in rows(loaded, "v_agent_daily_queue_kpis", "user_id")}
     assert set(agents) == {"u-1", "u-2"}
     assert agents["u-1"]["answered"] == 1 and agents["u-1"]["aht_ms"] == 510000
     assert agents["u-2"]["asa_ms"] == 40000 and agents["u-2"]["offered"] is None
