@@ -239,7 +239,7 @@ def test_stack_backfills_on_two_workers_survives_a_killed_worker_and_a_restart(s
         healthy(stack)
         ui = LoopbackForwarder(stack.address("airflow-apiserver", 8080)).start()
         api = AirflowRestClient(ui.url, ADMIN, stack.admin_password, timeout=60)
-        assert {r["run_id"] for r in api.dag_runs(DAILY_DAG_ID)} >= {r["run_id"] for r in runs}
+        assert {r["dag_run_id"] for r in api.dag_runs(DAILY_DAG_ID)} >= {r["dag_run_id"] for r in runs}
         assert set(stack.staged_files()) >= set(staged)
         assert stack.sql("SELECT count(*) FROM genesys.sync_audit") == audit_rows
         assert_warehouse_equals_the_org()
@@ -249,7 +249,7 @@ def test_stack_backfills_on_two_workers_survives_a_killed_worker_and_a_restart(s
         [after] = [
             r
             for r in api.wait_for_runs(DAILY_DAG_ID, expected=len(runs) + 1, timeout=BACKFILL_TIMEOUT, run_type=None)
-            if r["run_id"] == manual["dag_run_id"]
+            if r["dag_run_id"] == manual["dag_run_id"]
         ]
         assert after["state"] == "success", after
         assert_warehouse_equals_the_org()
