@@ -30,3 +30,15 @@ def conversation_rows_except(url: str, ids: set[str]) -> dict[str, list[tuple]]:
         position = spec.column_names.index("conversation_id")
         rows[spec.name] = sorted((row for row in found if row[position] not in ids), key=repr)
     return rows
+
+
+def edit_conversation(url: str, cid: str, **values: str) -> None:
+    """Change a stored conversations row as Genesys never did (plain SQL, committed): a record that looks wrong."""
+    warehouse = Warehouse.from_url(url)
+    try:
+        table = f"{warehouse.schema}.conversations" if warehouse.schema else "conversations"
+        assignments = ", ".join(f"{name} = :{name}" for name in values)
+        with warehouse.engine.begin() as conn:
+            conn.execute(text(f"UPDATE {table} SET {assignments} WHERE conversation_id = :cid"), {**values, "cid": cid})
+    finally:
+        warehouse.dispose()

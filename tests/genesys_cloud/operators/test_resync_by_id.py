@@ -24,25 +24,11 @@ from tests.genesys_cloud.operators.operator_support import (
     staged_conversations,
 )
 from tests.support.emulator_api import require_module
-from tests.support.warehouse_rows import conversation_rows_except, warehouse_rows
+from tests.support.warehouse_rows import conversation_rows_except, edit_conversation, warehouse_rows
 
 PureCloud = require_module("PureCloudPlatformClientV2")
 MULTIGET = "get_analytics_conversations_details"
 FLIP = {"inbound": "outbound", "outbound": "inbound"}
-
-
-def tamper(url: str, cid: str, **values: str) -> None:
-    """Edit a stored conversations row as Genesys never did (plain SQL, committed)."""
-    from sqlalchemy import create_engine, text
-
-    table = "genesys.conversations" if url.startswith("postgresql") else "conversations"
-    engine = create_engine(url)
-    try:
-        with engine.begin() as conn:
-            assignments = ", ".join(f"{name} = :{name}" for name in values)
-            conn.execute(text(f"UPDATE {table} SET {assignments} WHERE conversation_id = :cid"), {**values, "cid": cid})
-    finally:
-        engine.dispose()
 
 
 def sdk_direction(base_url: str, cid: str) -> str:
@@ -93,7 +79,8 @@ def test_a_wrong_record_is_restored_an_unknown_id_named_and_nothing_else_touched
     wrong, unchanged = synced_day
     unknown = str(uuid.uuid4())
     direction, _ = stored(any_warehouse, wrong)
-    tamper(any_warehouse, wrong, originating_direction=FLIP[direction], _content_hash="tampered")  # "looks wrong"
+    # the record "looks wrong": an edit Genesys never made
+    edit_conversation(any_warehouse, wrong, originating_direction=FLIP[direction], _content_hash="tampered")
     asked = {wrong, unchanged, unknown}
     others = conversation_rows_except(any_warehouse, asked)
     unchanged_before = conversation_rows_except(any_warehouse, asked - {unchanged})
@@ -125,7 +112,7 @@ def test_a_conversation_outside_retention_is_reported_and_not_merged(
     genesys, sqlite_warehouse, staging_root, synced_day
 ):
     cid = synced_day[0]
-    tamper(sqlite_warehouse, cid, _content_hash="tampered")
+    edit_conversation(sqlite_warehouse, cid, _content_hash="tampered")
     before = conversation_rows_except(sqlite_warehouse, set())
 
     result = resync([cid], staging_root, retention_days=1)  # the past day started 2 days ago
