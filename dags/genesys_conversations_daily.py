@@ -30,8 +30,13 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
 9. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist).
 
 Connections: `genesys_cloud_default`, `genesys_warehouse`, `genesys_sync_webhook`. Settings: Airflow
-Variables `genesys_*` (see docs/operations.md). A manual run with logical date D syncs `[D-1, D)`, the last
-complete day, unless the params give a window. Rerun a failed day: clear its failed tasks with downstream.
+Variables `genesys_*` (see docs/operations.md).
+
+**Which day a run syncs**: the UTC day its data interval starts on (a backfill from A to B syncs A..B; a manual
+run, the last complete day), or the window of the params `interval_start` / `interval_end` (the one way to set
+a window: leave the trigger form's *Data interval* on *Auto*). Each run's note names it ("Syncs 2024-05-01
+(UTC day)"): a backfill run's id names the next day. Rerun a failed day: Clear its failed task with "Only
+failed" (the dialog already selects "Downstream").
 
 Backfills: `make plan-backfill FROM= TO=` first tells the API requests, jobs and least wall time of the range
 (from the org's daily volume and the rate budget); with parallel runs, share one budget per OAuth client
@@ -61,6 +66,9 @@ from genesys_cloud.operators.validate_window import GenesysWindowOperator
 from genesys_cloud.sensors import GenesysWaitForDataSensor
 from genesys_pipeline.tables import CONVERSATION_TABLES
 
+WINDOW_SECTION = "Window (manual runs only)"
+OPTIONS = "Options"
+
 with DAG(
     dag_id="genesys_conversations_daily",
     doc_md=__doc__,
@@ -75,19 +83,27 @@ with DAG(
             None,
             type=["null", "string"],
             title="Interval start",
-            description="ISO-8601 start (e.g. 2024-05-01T00:00:00Z); overrides the data interval with interval_end.",
+            description=(
+                "ISO-8601 start (e.g. 2024-05-01T00:00:00Z), with interval_end: the window of a manual run "
+                "(leave the form's Data interval on Auto). Empty: the run's own day. Not in a backfill."
+            ),
+            section=WINDOW_SECTION,
         ),
         "interval_end": Param(
             None,
             type=["null", "string"],
             title="Interval end",
             description="ISO-8601 end, exclusive; at most genesys_max_job_interval_days after the start.",
+            section=WINDOW_SECTION,
         ),
-        "force_extract": Param(False, type="boolean", title="Force extract", description="Ignore cached extractions."),
+        "force_extract": Param(
+            False, type="boolean", title="Force extract", description="Ignore cached extractions.", section=OPTIONS
+        ),
         "lookback_days": Param(
             None,
             type=["null", "integer"],
             minimum=0,
+            section=OPTIONS,
             title="Lookback days",
             description=(
                 "Also re-extract this many previous days (late data); "
