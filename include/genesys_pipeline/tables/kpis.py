@@ -9,7 +9,8 @@ by the ``aggregates`` task. The warehouse's own numbers for the same cells are t
 
 from __future__ import annotations
 
-from genesys_pipeline.tables.spec import FLOAT, INT, RUN_ID, SYNCED_AT, TEXT, TS, Column, TableSpec
+from genesys_pipeline.tables.pipeline import AGGREGATE_STAT_COLUMNS
+from genesys_pipeline.tables.spec import TEXT, Column, TableSpec
 
 QUEUE_INTERVAL_AGGREGATES = TableSpec(
     "queue_interval_aggregates",
@@ -19,12 +20,7 @@ QUEUE_INTERVAL_AGGREGATES = TableSpec(
         Column("queue_id", TEXT),  # NULL: sessions without a queue (outbound dialing without one)
         Column("media_type", TEXT),
         Column("metric", TEXT, nullable=False),
-        Column("count", INT),
-        Column("sum", FLOAT),
-        Column("min", FLOAT),
-        Column("max", FLOAT),
-        Column(RUN_ID, TEXT),
-        Column(SYNCED_AT, TS),
+        *AGGREGATE_STAT_COLUMNS,
     ),
     primary_key=(),
     indexes=("partition",),

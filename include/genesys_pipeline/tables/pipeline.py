@@ -25,6 +25,16 @@ AGGREGATE_GROUP_COLUMNS: dict[str, str] = {
     "wrapUpCode": "wrap_up_code",
 }
 
+# An aggregates cell's stats (NULL where Genesys filled none) and who wrote the row when.
+AGGREGATE_STAT_COLUMNS: tuple[Column, ...] = (
+    Column("count", INT),
+    Column("sum", FLOAT),
+    Column("min", FLOAT),
+    Column("max", FLOAT),
+    Column(RUN_ID, TEXT),
+    Column(SYNCED_AT, TS),
+)
+
 # Genesys's own roll-up, one row per (partition, bucket, group, metric); replaced per partition.
 CONVERSATION_AGGREGATES = TableSpec(
     "conversation_aggregates",
@@ -33,12 +43,7 @@ CONVERSATION_AGGREGATES = TableSpec(
         Column("bucket", TEXT, nullable=False),
         *(Column(name, TEXT) for name in AGGREGATE_GROUP_COLUMNS.values()),
         Column("metric", TEXT, nullable=False),
-        Column("count", INT),
-        Column("sum", FLOAT),
-        Column("min", FLOAT),
-        Column("max", FLOAT),
-        Column(RUN_ID, TEXT),
-        Column(SYNCED_AT, TS),
+        *AGGREGATE_STAT_COLUMNS,
     ),
     primary_key=(),
     indexes=("partition",),

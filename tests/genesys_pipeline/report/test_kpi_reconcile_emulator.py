@@ -71,6 +71,14 @@ def store_genesys_cells(engine, window) -> dict:
     return response
 
 
+def day_cells(engine, window):
+    """The day's warehouse cells reconciled with the Genesys cells stored for its partition."""
+    bounds = window.as_dict()
+    return reconcile_cells(
+        engine, bounds["interval_start"], bounds["interval_end"], kpi_aggregates.read_cells(engine, window.partition)
+    )
+
+
 def sdk_cells(base_url: str, interval: str) -> dict:
     sdk = require_module("PureCloudPlatformClientV2")
     client = sdk.ApiClient(host=base_url).get_client_credentials_token("emulator-client", "emulator-secret")
@@ -96,13 +104,7 @@ def test_every_half_hour_cell_equals_genesys_on_several_days(org, warehouse_url,
     try:
         for days, window in zip(DAYS_AGO, windows, strict=True):
             response = store_genesys_cells(engine, window)
-            bounds = window.as_dict()
-            result = reconcile_cells(
-                engine,
-                bounds["interval_start"],
-                bounds["interval_end"],
-                kpi_aggregates.read_cells(engine, window.partition),
-            )
+            result = day_cells(engine, window)
             assert (result.differing, result.largest_difference) == (0, 0.0), result.as_dict()["differing_cells"][:3]
             oracle = cells_from_records(staged_records(tmp_path / f"staging-{days}"), window.interval, KPI_METRICS)
             assert view_cells(engine, window) == oracle == cells_from_response(response)
@@ -163,23 +165,12 @@ def test_bucketing_by_conversation_start_fails_by_many_cells(one_day, monkeypatc
     engine = create_warehouse_engine(url)
     try:
         store_genesys_cells(engine, window)
-        bounds = window.as_dict()
-        honest = reconcile_cells(
-            engine,
-            bounds["interval_start"],
-            bounds["interval_end"],
-            kpi_aggregates.read_cells(engine, window.partition),
-        )
+        honest = day_cells(engine, window)
         conversations = qualified_name(engine, "conversations")
         start_of = f"(SELECT c.conversation_start FROM {conversations} c WHERE c.conversation_id = m.conversation_id)"
         real = kpi_views.bucket_expression
         monkeypatch.setattr(kpi_views, "bucket_expression", lambda dialect, _column: real(dialect, start_of))
-        wrong = reconcile_cells(
-            engine,
-            bounds["interval_start"],
-            bounds["interval_end"],
-            kpi_aggregates.read_cells(engine, window.partition),
-        )
+        wrong = day_cells(engine, window)
     finally:
         engine.dispose()
     assert honest.differing == 0
