@@ -4,18 +4,18 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from genesys_emulator.service.errors import ApiError, bad_request, too_many_requests
-from genesys_emulator.service.jobs import ACTIVE_STATES, Job
+from genesys_emulator.service.errors import ApiError, too_many_requests
+from genesys_emulator.service.jobs import Job
 from genesys_emulator.service.routes.common import (
     AVAILABILITY_PERMISSIONS,
     DETAIL_PERMISSIONS,
     authorize,
-    int_param,
     json_response,
     raw_json_response,
     read_json_body,
     runtime_of,
 )
+from genesys_emulator.service.routes.job_pages import page_bounds, status_response
 from genesys_emulator.service.validation import validate_details_query
 
 router = APIRouter()
@@ -66,10 +66,7 @@ def _job_or_404(request: Request, job_id: str, *, polled: bool = False) -> Job:
 @router.get(JOBS + "/{job_id}")
 async def get_analytics_conversations_details_job(request: Request, job_id: str) -> Response:
     authorize(request, "get_analytics_conversations_details_job", DETAIL_PERMISSIONS)
-    runtime = runtime_of(request)
-    job = _job_or_404(request, job_id, polled=True)
-    status = runtime.config.job_pending_status_code if job.state in ACTIVE_STATES else 200
-    return json_response(job.status_body(runtime.jobs.retention_ms), status_code=status)
+    return status_response(runtime_of(request), _job_or_404(request, job_id, polled=True))
 
 
 @router.get(JOBS + "/{job_id}/results")
@@ -79,23 +76,8 @@ async def get_analytics_conversations_details_job_results(request: Request, job_
     runtime = runtime_of(request)
     config = runtime.config
     job = _job_or_404(request, job_id)
-    runtime.jobs.expire_if_scripted(job)
-    if job.state in ("EXPIRED", "CANCELLED"):
-        raise ApiError(config.results_gone_status, "not.found", f"Results of job {job_id} are no longer available")
-    if job.state != "FULFILLED":
-        raise ApiError(config.results_not_ready_status, "bad.request", f"Job {job_id} is {job.state}, not FULFILLED")
-    page_size = int_param(request, "pageSize", config.results_default_page_size, config.results_max_page_size)
-    cursor = request.query_params.get("cursor")
-    offset = 0
-    if cursor:
-        decoded = runtime.cursors.decode(cursor, job_id)
-        if decoded is None or decoded > len(job.keys) or runtime.faults.take("reject_cursor", operation):
-            raise bad_request("The cursor is invalid or does not belong to this job")
-        offset = decoded
-    if offset >= config.max_job_results:
-        raise bad_request(f"pagination may not exceed {config.max_job_results} results")
-    # Past the cap no page is served: the last one stops there, its cursor then gets the 400.
-    next_offset = min(offset + page_size, config.max_job_results)
+    bounds = page_bounds(request, runtime, job, operation)
+    offset, next_offset, page_size = bounds.offset, bounds.next_offset, bounds.page_size
     tail = b'],"dataAvailabilityDate":"' + runtime.watermark_iso().encode() + b'"'
     if next_offset < len(job.keys):
         tail += b',"cursor":"' + runtime.cursors.encode(job_id, next_offset).encode() + b'"'

@@ -11,14 +11,14 @@ from __future__ import annotations
 from fastapi import APIRouter, Request, Response
 
 from genesys_emulator.service.errors import ApiError, bad_request, too_many_requests
-from genesys_emulator.service.jobs import ACTIVE_STATES, Job
+from genesys_emulator.service.jobs import Job
 from genesys_emulator.service.routes.common import (
     authorize,
-    int_param,
     json_response,
     read_json_body,
     runtime_of,
 )
+from genesys_emulator.service.routes.job_pages import page_bounds, status_response
 from genesys_emulator.service.runtime import EmulatorRuntime
 from genesys_emulator.service.user_queries import UsersDetailsQuery, all_match, validate_users_details_query
 from genesys_emulator.world.agent_timeline import Timeline
@@ -85,10 +85,7 @@ def _users_job(request: Request, job_id: str, *, polled: bool = False) -> Job:
 @router.get(JOBS + "/{job_id}")
 async def get_analytics_users_details_job(request: Request, job_id: str) -> Response:
     authorize(request, "get_analytics_users_details_job", USER_DETAIL_PERMISSIONS)
-    runtime = runtime_of(request)
-    job = _users_job(request, job_id, polled=True)
-    status = runtime.config.job_pending_status_code if job.state in ACTIVE_STATES else 200
-    return json_response(job.status_body(runtime.jobs.retention_ms), status_code=status)
+    return status_response(runtime_of(request), _users_job(request, job_id, polled=True))
 
 
 @router.get(JOBS + "/{job_id}/results")
@@ -96,25 +93,9 @@ async def get_analytics_users_details_job_results(request: Request, job_id: str)
     operation = "get_analytics_users_details_job_results"
     authorize(request, operation, USER_DETAIL_PERMISSIONS)
     runtime = runtime_of(request)
-    config = runtime.config
     job = _users_job(request, job_id)
-    if job.state in ("EXPIRED", "CANCELLED"):
-        raise ApiError(config.results_gone_status, "not.found", f"Results of job {job_id} are no longer available")
-    if job.state != "FULFILLED":
-        raise ApiError(config.results_not_ready_status, "bad.request", f"Job {job_id} is {job.state}, not FULFILLED")
-    page_size = int_param(request, "pageSize", config.results_default_page_size, config.results_max_page_size)
-    offset = 0
-    cursor = request.query_params.get("cursor")
-    if cursor:
-        decoded = runtime.cursors.decode(cursor, job_id)
-        if decoded is None or decoded > len(job.keys) or runtime.faults.take("reject_cursor", operation):
-            raise bad_request("The cursor is invalid or does not belong to this job")
-        offset = decoded
-    if runtime.faults.take("skip_page", operation):
-        offset = min(offset + page_size, len(job.keys))
-    if offset >= config.max_job_results:
-        raise bad_request(f"pagination may not exceed {config.max_job_results} results")
-    next_offset = min(offset + page_size, config.max_job_results)
+    bounds = page_bounds(request, runtime, job, operation)
+    offset, next_offset = bounds.offset, bounds.next_offset
     query: UsersDetailsQuery = job.query
     timelines = runtime.dataset.agent_activity.timelines(
         query.start_ms, query.end_ms, job.as_of_ms, job.keys[offset:next_offset]
