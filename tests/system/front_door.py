@@ -23,6 +23,7 @@ from genesys_emulator.config import DEFAULT_CLIENT, EmulatorConfig
 from tests.system.airflow_ui import AirflowUI
 
 RUN_TIMEOUT = 300.0
+PAGE_TIMEOUT_MS = 150_000  # a run page under a saturated 2-core machine
 GENESYS_UI, WAREHOUSE_UI, WEBHOOK_UI = "genesys_cloud_ui", "genesys_warehouse_ui", "genesys_sync_webhook_ui"
 FORM_LABELS = ("Region or base URL", "Client ID", "Client secret")
 
@@ -190,12 +191,11 @@ def runs_name_their_day(ui: AirflowUI, cluster, days: list[datetime]) -> None:
     manual = next(run for run in runs if run["run_type"] == "manual")
     synced = (days[0] - timedelta(days=1)).date().isoformat()
     assert manual["note"] == f"Syncs {synced} (UTC day)", notes
-    ui.page.goto(f"{ui.base_url}/dags/{DAILY_DAG_ID}/runs/{backfilled[0]['dag_run_id']}")
-    ui.page.get_by_text(backfilled[0]["note"]).first.wait_for()
-    ui.screenshot("6-backfill-run-names-its-day")
-    ui.page.goto(f"{ui.base_url}/dags/{DAILY_DAG_ID}/runs/{manual['dag_run_id']}")
-    ui.page.get_by_text(manual["note"]).first.wait_for()
-    ui.screenshot("7-manual-run-names-its-day")
+    for run, shot in ((backfilled[0], "6-backfill-run-names-its-day"), (manual, "7-manual-run-names-its-day")):
+        ui.page.goto(f"{ui.base_url}/dags/{DAILY_DAG_ID}/runs/{run['dag_run_id']}")
+        ui.page.get_by_role("heading", name=run["dag_run_id"]).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        ui.page.get_by_text(run["note"]).first.wait_for(timeout=PAGE_TIMEOUT_MS)
+        ui.screenshot(shot)
 
 
 def front_door(ui: AirflowUI, cluster, target: PipelineTarget, days: list[datetime]) -> list[Path]:
@@ -203,3 +203,27 @@ def front_door(ui: AirflowUI, cluster, target: PipelineTarget, days: list[dateti
     lookback_run_then_the_day_view(ui, cluster, target, days)
     runs_name_their_day(ui, cluster, days)
     return sorted(ui.shots.glob("*.png"))
+
+
+# The screenshots the README shows, refreshed from a run with GENESYS_UI_SCREENSHOTS_DIR=docs.
+PUBLISHED = {
+    "1-backfill-dialog": "ui-backfill-dialog.png",
+    "3-connections-test-genesys-and-warehouse-green-webhook-401": "ui-connections-test.png",
+    "4-genesys-connection-form": "ui-genesys-connection-form.png",
+    "5-sync-health-day-view-lookback-covered": "ui-sync-health.png",
+    "6-backfill-run-names-its-day": "ui-run-synced-day.png",
+}
+
+
+def publish_screenshots(shots: Path, target_dir: str | None) -> list[Path]:
+    """Copy the README's screenshots out of the test's tmp dir when asked; returns what was written."""
+    if not target_dir:
+        return []
+    written = []
+    for name, published in PUBLISHED.items():
+        source = shots / f"{name}.png"
+        if source.exists():
+            destination = Path(target_dir) / published
+            destination.write_bytes(source.read_bytes())
+            written.append(destination)
+    return written

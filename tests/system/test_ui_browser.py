@@ -12,6 +12,7 @@ PostgreSQL warehouse. Screenshots of each step are saved under the test's tmp di
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -28,6 +29,7 @@ from genesys_cluster.pipeline import (
 )
 from tests.system.airflow_ui import CHROMIUM_ARGS, VIEWPORT, AirflowUI, chromium_or_skip
 from tests.system.by_id_from_the_form import BY_ID_DAG_ID, add_by_id_dag, resync_from_the_trigger_form
+from tests.system.front_door import front_door, publish_screenshots
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
 
@@ -64,7 +66,7 @@ def day_statuses(frame) -> dict[str, str]:
     return {day: status for day, status in cells}
 
 
-@pytest.mark.timeout(1200)  # a cluster, a two-day backfill and two by-id runs on a shared 2-core machine
+@pytest.mark.timeout(1800)  # a cluster, a two-day backfill, a manual run, its rerun and two by-id runs on 2 cores
 def test_backfill_from_the_dialog_then_the_sync_health_page(browser, target, start_airflow_cluster, tmp_path):
     # Not yesterday: "Unpause on trigger" makes the scheduler create its own run for yesterday at
     # once, and a backfill run for the same logical date can race it (unique-key crash in 3.3.2).
@@ -78,10 +80,14 @@ def test_backfill_from_the_dialog_then_the_sync_health_page(browser, target, sta
 
     try:
         backfill_then_read_the_health_page(ui, cluster, days)
+        front_door(ui, cluster, target, days)  # issue 28: Test button, form, day view, run notes
         resync_from_the_trigger_form(ui, cluster, target, ui.shots)
     except Exception:
         ui.screenshot("failure")
         raise
+    finally:  # kept for a person, also when a step failed: pytest rotates its tmp dirs
+        published = publish_screenshots(ui.shots, os.environ.get("GENESYS_UI_SCREENSHOTS_DIR"))
+        print(f"\nscreenshots: {sorted(str(p) for p in ui.shots.glob('*.png'))}; published: {published}")
 
 
 def backfill_then_read_the_health_page(ui: AirflowUI, cluster, days) -> None:
