@@ -67,17 +67,7 @@ class GenesysCloudHook(BaseHook):
     conn_type = "genesys_cloud"  # registered in provider_info.py; a stock "http" connection works too
     hook_name = "Genesys Cloud"
 
-    @classmethod
-    def get_ui_field_behaviour(cls) -> dict[str, Any]:
-        """The UI's connection form in Genesys terms."""
-        return {
-            "hidden_fields": ["schema", "port"],
-            "relabeling": {"login": "OAuth client id", "password": "OAuth client secret", "host": "Region or base URL"},
-            "placeholders": {
-                "host": "mypurecloud.ie, eu_west_1 or http://127.0.0.1:8089",
-                "extra": '{"allow_insecure_http": true}',
-            },
-        }
+    # The UI's form (labels, hidden port and schema) is declared in provider_info.py, where Airflow 3.3 reads it.
 
     def __init__(self, genesys_conn_id: str = default_conn_name, dataset: str = "conversations", **kwargs: Any) -> None:
         """``dataset``: whose details jobs the job methods submit, poll, page and delete (``api/datasets.py``)."""
