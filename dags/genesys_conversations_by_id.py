@@ -35,11 +35,11 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Param
 
+from genesys_cloud.daily_sync import notify_task
 from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
 from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.conversation_ids import GenesysConversationIdsOperator
-from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.resync_by_id import GenesysResyncByIdOperator
 from genesys_pipeline.plan.conversation_ids import MAX_IDS_PER_RUN
 from genesys_pipeline.report.webhook import EVENT_RESYNCED
@@ -88,13 +88,6 @@ with DAG(
         authentication=access,
         resync=resync.output,
     )
-    notify = GenesysSyncNotifyOperator(
-        task_id="notify",
-        summary=audit.output,
-        event_type=EVENT_RESYNCED,
-        retries=3,
-        on_failure_callback=None,  # the conversations are merged: a webhook outage is not a failed re-sync
-        on_retry_callback=None,
-    )
+    notify = notify_task(audit.output, EVENT_RESYNCED)  # the conversations are merged by then
 
     validate_ids >> authenticate >> resync >> audit >> notify

@@ -46,28 +46,17 @@ Backfills: `make plan-backfill FROM= TO=` first tells the API requests, jobs and
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from genesys_cloud.defaults import (
-    AUDITED_DEFAULT_ARGS,
-    EXTRACT_EXECUTION_TIMEOUT,
-    GENESYS_POOL,
-    WAIT_EXECUTION_TIMEOUT,
-)
+from genesys_cloud.daily_sync import extract_task, notify_task, sync_head, window_params
+from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
 from genesys_cloud.operators.audit import GenesysAuditOperator
-from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
-from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.follow_up import GenesysFollowUpOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
-from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
-from genesys_cloud.operators.validate_window import GenesysWindowOperator
-from genesys_cloud.sensors import GenesysWaitForDataSensor
+from genesys_pipeline.report.webhook import EVENT_SYNCED
 from genesys_pipeline.tables import CONVERSATION_TABLES
-
-WINDOW_SECTION = "Window (manual runs only)"
-OPTIONS = "Options"
 
 with DAG(
     dag_id="genesys_conversations_daily",
@@ -78,69 +67,11 @@ with DAG(
     max_active_runs=2,
     tags=["genesys", "warehouse", "conversations"],
     default_args=AUDITED_DEFAULT_ARGS,
-    params={
-        "interval_start": Param(
-            None,
-            type=["null", "string"],
-            title="Interval start",
-            description=(
-                "ISO-8601 start (e.g. 2024-05-01T00:00:00Z), with interval_end: the window of a manual run "
-                "(leave the form's Data interval on Auto). Empty: the run's own day. Not in a backfill."
-            ),
-            section=WINDOW_SECTION,
-        ),
-        "interval_end": Param(
-            None,
-            type=["null", "string"],
-            title="Interval end",
-            description="ISO-8601 end, exclusive; at most genesys_max_job_interval_days after the start.",
-            section=WINDOW_SECTION,
-        ),
-        "force_extract": Param(
-            False, type="boolean", title="Force extract", description="Ignore cached extractions.", section=OPTIONS
-        ),
-        "lookback_days": Param(
-            None,
-            type=["null", "integer"],
-            minimum=0,
-            section=OPTIONS,
-            title="Lookback days",
-            description=(
-                "Also re-extract this many previous days (late data); "
-                "default: Variable genesys_lookback_days (3), 0 in a backfill."
-            ),
-        ),
-    },
+    params=window_params(),
 ) as dag:
-    authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
-    access = authenticate.output  # division_ids read, all_divisions_read
-    validate_window = GenesysWindowOperator(task_id="validate_window", audit_inputs={"authentication": access})
-    plan = validate_window.output  # the window and the run's settings, resolved once
-    # A failed or retried try's sync_audit row is built from its task's audit_inputs: the upstream results it has.
-    plan_inputs = {"plan": plan, "authentication": access}
-    wait_for_data = GenesysWaitForDataSensor(
-        task_id="wait_for_data",
-        pool=GENESYS_POOL,
-        target=plan["interval_end"],
-        availability_timeout_seconds=plan["availability_timeout_seconds"],
-        poll_interval_seconds=plan["poll_interval_seconds"],
-        execution_timeout=WAIT_EXECUTION_TIMEOUT,
-        audit_inputs=plan_inputs,
-    )
-    extract = GenesysExtractOperator(
-        task_id="extract",
-        pool=GENESYS_POOL,
-        execution_timeout=EXTRACT_EXECUTION_TIMEOUT,
-        interval=plan["extract_interval"],
-        partition=plan["partition"],
-        staging_root=plan["staging_root"],
-        cache_ttl_seconds=plan["cache_ttl_seconds"],
-        force_extract=plan["force_extract"],
-        poll_interval=plan["poll_interval_seconds"],
-        staging_retention_days=plan["staging_retention_days"],
-        max_job_results=plan["max_job_results"],  # past it, the window is split into hour-aligned jobs
-        audit_inputs=plan_inputs,
-    )
+    head = sync_head()  # authenticate >> validate_window >> wait_for_data
+    access, plan, plan_inputs, wait_for_data = head.access, head.plan, head.plan_inputs, head.wait_for_data
+    extract = extract_task(head)
     load = GenesysLoadOperator(
         task_id="load",
         extraction=extract.output,  # partition, query hash, staging path
@@ -188,23 +119,8 @@ with DAG(
         authentication=access,
         follow_up=follow_up_open.output,
     )
-    notify = GenesysSyncNotifyOperator(
-        task_id="notify",
-        summary=audit.output,
-        retries=3,
-        on_failure_callback=None,  # the partition is synced: a webhook outage is not a partition failure
-        on_retry_callback=None,
-    )
+    # The partition is synced by then: a webhook outage is not a partition failure.
+    notify = notify_task(audit.output, EVENT_SYNCED)
 
-    (
-        authenticate
-        >> validate_window
-        >> wait_for_data
-        >> extract
-        >> load
-        >> follow_up_open
-        >> reconcile
-        >> audit
-        >> notify
-    )
+    wait_for_data >> extract >> load >> follow_up_open >> reconcile >> audit >> notify
     wait_for_data >> aggregates >> reconcile

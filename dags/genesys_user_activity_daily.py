@@ -25,20 +25,17 @@ Connections and Variables are the conversation DAG's. README "Agent activity".
 from __future__ import annotations
 
 import pendulum
-from airflow.sdk import DAG, Asset, CronDataIntervalTimetable, Param
+from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, EXTRACT_EXECUTION_TIMEOUT, GENESYS_POOL, WAIT_EXECUTION_TIMEOUT
+from genesys_cloud.daily_sync import extract_task, notify_task, sync_head, window_params
+from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
 from genesys_cloud.operators.audit import GenesysAuditOperator
-from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
-from genesys_cloud.operators.extract import GenesysExtractOperator
-from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
 from genesys_cloud.operators.user_activity import (
     GenesysPresenceDefinitionsOperator,
     GenesysUserActivityLoadOperator,
     GenesysUserActivityReconcileOperator,
 )
-from genesys_cloud.operators.validate_window import GenesysWindowOperator
-from genesys_cloud.sensors import GenesysWaitForDataSensor
+from genesys_pipeline.report.webhook import EVENT_USERS_SYNCED
 from genesys_pipeline.tables.users import USER_ACTIVITY_TABLES
 
 with DAG(
@@ -50,48 +47,17 @@ with DAG(
     max_active_runs=2,
     tags=["genesys", "warehouse", "agents"],
     default_args=AUDITED_DEFAULT_ARGS,
-    params={
-        "interval_start": Param(None, type=["null", "string"], title="Interval start"),
-        "interval_end": Param(None, type=["null", "string"], title="Interval end"),
-        "force_extract": Param(False, type="boolean", title="Force extract", description="Ignore cached extractions."),
-        "lookback_days": Param(None, type=["null", "integer"], minimum=0, title="Lookback days"),
-    },
+    params=window_params(),
 ) as dag:
-    authenticate = GenesysAuthenticateOperator(task_id="authenticate", pool=GENESYS_POOL)
-    access = authenticate.output
-    validate_window = GenesysWindowOperator(task_id="validate_window", audit_inputs={"authentication": access})
-    plan = validate_window.output
-    plan_inputs = {"plan": plan, "authentication": access}
-    wait_for_data = GenesysWaitForDataSensor(
-        task_id="wait_for_data",
-        pool=GENESYS_POOL,
-        target=plan["interval_end"],
-        availability_timeout_seconds=plan["availability_timeout_seconds"],
-        poll_interval_seconds=plan["poll_interval_seconds"],
-        execution_timeout=WAIT_EXECUTION_TIMEOUT,
-        audit_inputs=plan_inputs,
-    )
+    head = sync_head()  # authenticate >> validate_window >> wait_for_data
+    plan, plan_inputs = head.plan, head.plan_inputs
     presence_definitions = GenesysPresenceDefinitionsOperator(
         task_id="presence_definitions",
         pool=GENESYS_POOL,
         outlets=[Asset("genesys://warehouse/presence_definitions")],
         audit_inputs=plan_inputs,
     )
-    extract = GenesysExtractOperator(
-        task_id="extract",
-        dataset="users",
-        pool=GENESYS_POOL,
-        execution_timeout=EXTRACT_EXECUTION_TIMEOUT,
-        interval=plan["extract_interval"],
-        partition=plan["partition"],
-        staging_root=plan["staging_root"],
-        cache_ttl_seconds=plan["cache_ttl_seconds"],
-        force_extract=plan["force_extract"],
-        poll_interval=plan["poll_interval_seconds"],
-        staging_retention_days=plan["staging_retention_days"],
-        max_job_results=plan["max_job_results"],
-        audit_inputs=plan_inputs,
-    )
+    extract = extract_task(head, dataset="users")
     load = GenesysUserActivityLoadOperator(
         task_id="load",
         extraction=extract.output,
@@ -111,17 +77,10 @@ with DAG(
         extraction=extract.output,
         load=load.output,
         reconciliation=reconcile.output,
-        authentication=access,
+        authentication=head.access,
     )
-    notify = GenesysSyncNotifyOperator(
-        task_id="notify",
-        summary=audit.output,
-        event_type="genesys.users.partition_synced",
-        retries=3,
-        on_failure_callback=None,
-        on_retry_callback=None,
-    )
+    notify = notify_task(audit.output, EVENT_USERS_SYNCED)
 
-    authenticate >> validate_window >> wait_for_data >> [presence_definitions, extract]
+    head.wait_for_data >> [presence_definitions, extract]
     extract >> load >> reconcile >> audit >> notify
     presence_definitions >> load

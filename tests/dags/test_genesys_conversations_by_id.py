@@ -9,18 +9,14 @@ import pytest
 from genesys_pipeline.plan.conversation_ids import MAX_IDS_PER_RUN
 from genesys_pipeline.report.webhook import EVENT_RESYNCED
 from genesys_pipeline.staging.by_id import BY_ID_PARTITION
-from tests.support.paths import DAGS_FOLDER
+from tests.support.fixtures_airflow import parsed_dag
 
 BY_ID_DAG_ID = "genesys_conversations_by_id"
 
 
 @pytest.fixture(scope="module")
 def by_id_dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_FOLDER / f"{BY_ID_DAG_ID}.py"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.dags[BY_ID_DAG_ID]
+    return parsed_dag(BY_ID_DAG_ID)
 
 
 def test_the_form_has_one_field_and_the_dag_runs_only_when_triggered(by_id_dag):

@@ -5,17 +5,13 @@ from __future__ import annotations
 import pytest
 
 from tests.support.emulator_day import day_window, load_day, past_day
-from tests.support.paths import DAGS_FOLDER
+from tests.support.fixtures_airflow import parsed_dag
 from tests.support.warehouse_rows import warehouse_rows
 
 
 @pytest.fixture(scope="module")
 def reference_dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_FOLDER / "genesys_reference_data.py"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.dags["genesys_reference_data"]
+    return parsed_dag("genesys_reference_data")
 
 
 def test_dag_is_thin_daily_and_retried(reference_dag):

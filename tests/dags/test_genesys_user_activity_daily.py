@@ -8,7 +8,7 @@ import pytest
 
 from genesys_pipeline.report.audit import read_audit
 from tests.support.daily_dag_harness import past_day, run_day, task_states
-from tests.support.paths import DAGS_FOLDER
+from tests.support.fixtures_airflow import parsed_dag
 from tests.support.user_activity_truth import sdk_truth, stored
 
 DAG_ID = "genesys_user_activity_daily"
@@ -17,11 +17,7 @@ EVENT = "genesys.users.partition_synced"
 
 @pytest.fixture(scope="module")
 def users_dag(airflow_db):
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_FOLDER / f"{DAG_ID}.py"))
-    assert not bag.import_errors, bag.import_errors
-    return bag.dags[DAG_ID]
+    return parsed_dag(DAG_ID)
 
 
 def test_wiring_reuses_the_generic_tasks_and_writes_nothing_before_the_checks(users_dag):

@@ -11,6 +11,8 @@ operator would set them, so the tests also exercise that contract.
 from __future__ import annotations
 
 import json
+from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -30,16 +32,21 @@ def airflow_db() -> None:
     Pool.create_or_update_pool("genesys_api", slots=4, description="Genesys API concurrency", include_deferred=False)
 
 
+def parsed_dag(dag_id: str, source: Path | None = None) -> Any:
+    """``dag_id`` as the DAG processor parses it, from its own file (or ``source``: a file or the folder)."""
+    from airflow.dag_processing.dagbag import DagBag
+
+    bag = DagBag(dag_folder=str(source or DAGS_FOLDER / f"{dag_id}.py"))
+    assert not bag.import_errors, bag.import_errors
+    return bag.dags[dag_id]
+
+
 @pytest.fixture(scope="module")
 def daily_dag(airflow_db):
     """The daily DAG as the DAG processor parses it (the whole folder). One per test module: an
     in-process ``dag.test(run_conf=...)`` that is not wrapped in ``params_restored`` leaves its conf
     in the DAG's Param objects, and must not reach another module's runs."""
-    from airflow.dag_processing.dagbag import DagBag
-
-    bag = DagBag(dag_folder=str(DAGS_FOLDER))
-    assert not bag.import_errors, bag.import_errors
-    return bag.dags[DAG_ID]
+    return parsed_dag(DAG_ID, DAGS_FOLDER)
 
 
 def connection_json(**fields) -> str:

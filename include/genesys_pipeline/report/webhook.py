@@ -23,6 +23,7 @@ import orjson
 EVENT_SYNCED = "genesys.conversations.partition_synced"
 EVENT_FAILED = "genesys.conversations.partition_failed"
 EVENT_RESYNCED = "genesys.conversations.resynced_by_id"  # a by-id re-sync: ids asked, returned, not found
+EVENT_USERS_SYNCED = "genesys.users.partition_synced"  # an agent-activity day
 
 TIMESTAMP_HEADER = "X-Genesys-Sync-Timestamp"
 SIGNATURE_HEADER = "X-Genesys-Sync-Signature"
