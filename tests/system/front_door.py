@@ -121,6 +121,19 @@ def number(text_value: str) -> int:
     return int(text_value.replace(",", "") or 0)
 
 
+def finished_run(cluster, run_id: str) -> dict:
+    """The daily DAG's run ``run_id`` once it is success or failed (the cluster checked alive meanwhile)."""
+    (run,) = cluster.api.wait_for_runs(
+        DAILY_DAG_ID,
+        expected=1,
+        run_ids=[run_id],
+        run_type=None,
+        timeout=RUN_TIMEOUT,
+        health_check=cluster.assert_running,
+    )
+    return run
+
+
 def lookback_run_then_the_day_view(ui: AirflowUI, cluster, target: PipelineTarget, days: list[datetime]) -> None:
     """A manual run for the day before the backfill, reading one day back; the day view against count(*)."""
     own = days[0] - timedelta(days=1)
@@ -131,14 +144,7 @@ def lookback_run_then_the_day_view(ui: AirflowUI, cluster, target: PipelineTarge
         "lookback_days": 1,
     }
     manual = cluster.api.trigger_run(DAILY_DAG_ID, conf)
-    (done,) = cluster.api.wait_for_runs(
-        DAILY_DAG_ID,
-        expected=1,
-        run_ids=[manual["dag_run_id"]],
-        run_type=None,
-        timeout=RUN_TIMEOUT,
-        health_check=cluster.assert_running,
-    )
+    done = finished_run(cluster, manual["dag_run_id"])
     assert done["state"] == "success", done
 
     frame = ui.open_nav_page("Browse", "Genesys sync health")
@@ -166,14 +172,7 @@ def lookback_run_then_the_day_view(ui: AirflowUI, cluster, target: PipelineTarge
 
     day_tiles = tiles(frame)[:4]  # the day-level tiles; the run-level ones follow
     cluster.api.clear_run(DAILY_DAG_ID, manual["dag_run_id"])  # a rerun from staging: nothing new
-    cluster.api.wait_for_runs(
-        DAILY_DAG_ID,
-        expected=1,
-        run_ids=[manual["dag_run_id"]],
-        run_type=None,
-        timeout=RUN_TIMEOUT,
-        health_check=cluster.assert_running,
-    )
+    finished_run(cluster, manual["dag_run_id"])
     ui.page.reload()
     frame = ui.page.frame_locator("iframe").first
     assert day_view(frame) == view
