@@ -32,6 +32,15 @@ def conversation_rows_except(url: str, ids: set[str]) -> dict[str, list[tuple]]:
     return rows
 
 
+def without_stamps(tables: dict[str, list[tuple]]) -> dict[str, list[tuple]]:
+    """:func:`conversation_rows_except`'s rows but the conversations rows' ``_extracted_at``, which a read
+    that finds a conversation unchanged moves to its own time (the load's "never older" stamp)."""
+    from genesys_pipeline.tables import CONVERSATIONS, EXTRACTED_AT
+
+    stamp = CONVERSATIONS.column_names.index(EXTRACTED_AT)
+    return {**tables, "conversations": [row[:stamp] + row[stamp + 1 :] for row in tables["conversations"]]}
+
+
 def edit_conversation(url: str, cid: str, **values: str) -> None:
     """Change a stored conversations row as Genesys never did (plain SQL, committed): a record that looks wrong."""
     warehouse = Warehouse.from_url(url)

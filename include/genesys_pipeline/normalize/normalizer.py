@@ -30,7 +30,7 @@ from typing import Any
 import orjson
 
 from genesys_pipeline import tables
-from genesys_pipeline.normalize.content_hash import content_hash, hash_context
+from genesys_pipeline.normalize.content_hash import conversation_hash, hash_context
 from genesys_pipeline.normalize.drift import KNOWN_KEYS, DriftCounter
 from genesys_pipeline.normalize.id_ranks import IdRanks
 from genesys_pipeline.normalize.pii import PiiConfig, apply_transforms
@@ -144,7 +144,11 @@ _CONVERSATION_ID = {spec.name: spec.column_names.index("conversation_id") for sp
 
 
 class Normalizer:
-    """Normalizes the pages of one extraction; ``result`` is complete once the pages are consumed."""
+    """Normalizes the pages of one extraction; ``result`` is complete once the pages are consumed.
+
+    ``attributes`` is False for a source that carries no participant attributes (the multi-get,
+    as its staged manifest says): no ``participant_attributes`` rows, and the content hash's
+    attributes half is that of none, whatever a record holds (the merge keeps the stored ones)."""
 
     def __init__(
         self,
@@ -152,8 +156,10 @@ class Normalizer:
         run_id: str,
         pii: PiiConfig | None = None,
         rejects: RejectSink | None = None,
+        attributes: bool = True,
     ) -> None:
         self._meta = (format_timestamp(extracted_at), run_id)
+        self._attributes = attributes
         self._transforms = pii.transforms() if pii else {}
         self._redact = pii.redact_record if pii else None  # rejects get the PII config too
         self._hash_context = hash_context(pii)
@@ -288,7 +294,7 @@ class Normalizer:
                 start[:10] if start else None,
                 *map(conv.get, _CONVERSATION_SCALARS),
                 *_CONVERSATION_JSON.values(conv),
-                content_hash(conv, self._hash_context),
+                conversation_hash(conv, self._hash_context, self._attributes),
                 *meta,
             )
         )
@@ -299,6 +305,7 @@ class Normalizer:
                     unknown(level, item)
                 out.append((cid, index, *map(item.get, keys), *meta))
         participants, attributes = rows["participants"], rows["participant_attributes"]
+        with_attributes = self._attributes
         for part in conv.get("participants") or ():
             pid = _require(part, "participantId")
             if not part.keys() <= KNOWN_KEYS["participant"]:
@@ -306,7 +313,7 @@ class Normalizer:
             participants.append(
                 (pid, cid, *map(part.get, _PARTICIPANT_SCALARS), *_PARTICIPANT_JSON.values(part), *meta)
             )
-            for name, value in (part.get("attributes") or {}).items():
+            for name, value in ((with_attributes and part.get("attributes")) or {}).items():
                 # Documented as str -> str; anything else is kept as its JSON text.
                 attributes.append((pid, name, cid, value if value.__class__ is str else _json_text(value), *meta))
             for session in part.get("sessions") or ():

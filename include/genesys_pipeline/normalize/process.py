@@ -47,9 +47,10 @@ class NormalizeProcess:
         run_id: str,
         pii: PiiConfig | None,
         rejects: RejectsFile,
+        attributes: bool = True,
     ) -> None:
         self._pages = pages
-        self._settings = {"extracted_at": extracted_at, "run_id": run_id, "pii": pii}
+        self._settings = {"extracted_at": extracted_at, "run_id": run_id, "pii": pii, "attributes": attributes}
         self._rejects = rejects
         self.result = NormalizeResult()
         self.normalize_s = 0.0

@@ -9,7 +9,8 @@ process it has a core of its own, and it also formats the child tables' rows as 
 with the merge's look-ups and sending bytes.
 
 Protocol, in :mod:`genesys_pipeline.normalize.frames` (both ends are this package, the pipes are private
-to the two processes): stdin carries the settings (extracted_at, run_id, PII config), one frame
+to the two processes): stdin carries the settings (extracted_at, run_id, PII config, whether the
+source carries participant attributes), one frame
 per raw page and :data:`END_OF_PAGES`; stdout carries per page ``("batch", TableBatch,
 NormalizeResult, rejects, seconds)`` and then ``("done",)``, or ``("error",
 exception)`` when normalizing failed. Rejected records travel back to the loading process,
@@ -63,7 +64,13 @@ def encode_batch(batch: TableBatch) -> TableBatch:
 def serve(source: BinaryIO, sink: BinaryIO) -> None:
     settings = read_frame(source)
     rejects = _CollectedRejects()
-    normalizer = Normalizer(settings["extracted_at"], settings["run_id"], pii=settings["pii"], rejects=rejects)
+    normalizer = Normalizer(
+        settings["extracted_at"],
+        settings["run_id"],
+        pii=settings["pii"],
+        rejects=rejects,
+        attributes=settings["attributes"],
+    )
     while True:
         raw = read_frame(source)  # EOFError before END: the loading process is gone, stop
         if raw is END_OF_PAGES:

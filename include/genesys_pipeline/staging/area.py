@@ -54,6 +54,10 @@ class PageEntry:
 
 @dataclass
 class Manifest:
+    """One extraction's description. ``participant_attributes`` says whether its records carry them: true
+    for details-job results, false for the multi-get's (``AnalyticsConversationWithoutAttributes``, fact
+    sheet §3.5), whose load keeps the stored attributes. Manifests written before the field read as true."""
+
     partition: str
     query_hash: str
     query: dict[str, Any]
@@ -62,6 +66,7 @@ class Manifest:
     complete: bool = False
     extracted_at: str | None = None
     job_id: str | None = None
+    participant_attributes: bool = True
 
     @property
     def page_count(self) -> int:
@@ -150,8 +155,11 @@ class StagingArea:
         not inside it: the writer owns that directory and clears it on a re-extraction."""
         return self.rejects_root / manifest.partition / f"{manifest.query_hash}.jsonl"
 
-    def open_writer(self, partition: str, query: Mapping[str, Any]) -> ExtractionWriter:
-        """Start a fresh extraction, discarding whatever an earlier attempt left there."""
+    def open_writer(
+        self, partition: str, query: Mapping[str, Any], participant_attributes: bool = True
+    ) -> ExtractionWriter:
+        """Start a fresh extraction, discarding whatever an earlier attempt left there;
+        ``participant_attributes``: whether its records carry them (see :class:`Manifest`)."""
         qhash = query_hash(query)
         directory = self.extraction_dir(partition, qhash)
         make_private_dirs(directory, self.root)
@@ -160,7 +168,10 @@ class StagingArea:
             manifest_path.unlink()  # first, so a crash below never leaves a stale "complete"
         for stale in directory.iterdir():
             stale.unlink()
-        return ExtractionWriter(directory, Manifest(partition=partition, query_hash=qhash, query=dict(query)))
+        manifest = Manifest(
+            partition=partition, query_hash=qhash, query=dict(query), participant_attributes=participant_attributes
+        )
+        return ExtractionWriter(directory, manifest)
 
     def read_manifest(self, partition: str, qhash: str) -> Manifest | None:
         """The complete manifest, or None: absent, incomplete and unreadable (a torn write from

@@ -4,7 +4,9 @@ A conversation loaded before it ended is re-read by id on every run until a read
 ``conversationEnd``, whatever day it started: its own day may never be re-extracted again. Ids
 the run's own extraction just returned are fresh already and are not asked for. The responses
 are staged as an extraction of their own (its query holds the ids, no interval), so the load
-merges them like any page, and ``partition_freshness`` only recounts the days they changed.
+merges them like any page, and ``partition_freshness`` only recounts the days they changed. Its
+manifest says the records carry no participant attributes (the multi-get serves none, fact sheet
+§3.5), so the load keeps the stored ones (``warehouse.write.merge``).
 
 A multi-get that does not return an id proves nothing (the client may not read its division,
 or it was erased): it is counted as ``not_returned``, never deleted here; erasure is the
@@ -115,7 +117,7 @@ def fetch_and_stage(
     query: dict[str, Any] = {query_key: [cid for batch in batches for cid in batch]}
     if listed := sorted({day.isoformat() for day in days}):
         query[LISTED_DAYS_KEY] = listed
-    writer = staging.open_writer(partition, query)
+    writer = staging.open_writer(partition, query, participant_attributes=False)  # the multi-get's shape
     for batch in batches:
         raw, conversations = fetch(batch)
         writer.write_page(raw, len(conversations))

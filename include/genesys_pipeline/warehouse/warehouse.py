@@ -80,13 +80,16 @@ class Warehouse:
         progress: Progress | None = None,
         finish: Callable[[ConversationTables, MergeCounts, LoadReport], None] | None = None,
         own_days: Collection[date] = (),
+        attributes: bool = True,
     ) -> LoadReport:
         """Load already-normalized batches in one transaction (``finish`` runs last, inside it);
-        ``own_days``: the days the extraction's interval overlaps (see :func:`.load.load_batches`)."""
+        ``own_days``: the days the extraction's interval overlaps; ``attributes``: whether the
+        source carries participant attributes (see :func:`.load.load_batches`)."""
+        load = (self.engine, self.schema)
         if not self.prefetch:
-            return load_batches(self.engine, self.schema, batches, self.writer, run_id, progress, finish, own_days)
+            return load_batches(*load, batches, self.writer, run_id, progress, finish, own_days, attributes)
         with closing(prefetch(batches)) as ahead:  # closing stops the producer if the load fails
-            return load_batches(self.engine, self.schema, ahead, self.writer, run_id, progress, finish, own_days)
+            return load_batches(*load, ahead, self.writer, run_id, progress, finish, own_days, attributes)
 
     def load_extraction(
         self,
@@ -138,18 +141,29 @@ class Warehouse:
 
         def load(result: NormalizeResult, batches: Iterable[TableBatch]) -> LoadReport:
             converge = Convergence(manifest, result, complete, erasure_salt, progress)
-            return self.load_batches(converge.watch(batches), run_id, progress, finish=converge, own_days=own_days)
+            return self.load_batches(
+                converge.watch(batches),
+                run_id,
+                progress,
+                finish=converge,
+                own_days=own_days,
+                attributes=manifest.participant_attributes,
+            )
 
         with RejectsFile(path, private_root=staging.rejects_root) as rejects:
             pages = reading.wrap(staging.iter_pages(manifest))
             if self._uses_worker(manifest):
                 # through the one load funnel, prefetch thread included: it reads the next frame
                 # while this thread COPYs, so the worker starts on the page after
-                with NormalizeProcess(pages, manifest.extracted_at, run_id, pii, rejects) as worker:
+                with NormalizeProcess(
+                    pages, manifest.extracted_at, run_id, pii, rejects, manifest.participant_attributes
+                ) as worker:
                     report = load(worker.result, worker.batches())
                 result, normalize_s = worker.result, worker.normalize_s
             else:
-                normalizer = Normalizer(manifest.extracted_at, run_id, pii=pii, rejects=rejects)
+                normalizer = Normalizer(
+                    manifest.extracted_at, run_id, pii=pii, rejects=rejects, attributes=manifest.participant_attributes
+                )
                 normalizing = Stopwatch()
                 report = load(normalizer.result, normalizing.wrap(normalizer.normalize_pages(pages)))
                 result, normalize_s = normalizer.result, normalizing.seconds - reading.seconds

@@ -3,15 +3,22 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
 
-from tests.genesys_cloud.operators.operator_support import set_genesys_connection, set_warehouse_connection
+from tests.genesys_cloud.operators.operator_support import (
+    LIVING_DAY,
+    iso,
+    set_genesys_connection,
+    set_warehouse_connection,
+)
 
 # A quieter org than the default 2,000 conversations a day: every branch still sees several
 # result pages, and the folder stays fast.
 CONVERSATIONS_PER_DAY = 300
+LIVING_PER_DAY = 1000  # 0.5 % of conversations are ongoing: several of LIVING_DAY (7) are open the next morning
 
 
 @pytest.fixture()
@@ -20,6 +27,19 @@ def genesys(monkeypatch: pytest.MonkeyPatch, emulator):
     emulator.control.reset(clock=emulator.control.clock()["nowIso"], conversations_per_day=CONVERSATIONS_PER_DAY)
     set_genesys_connection(monkeypatch, emulator.base_url)
     return emulator
+
+
+@pytest.fixture()
+def living_org(genesys):
+    """The org at LIVING_DAY + 1, 06:00 UTC, some of that day's conversations still in progress, under the
+    "started on or after the interval's first day" reading of overlap (fact sheet §11): a later day's
+    extraction never returns them, only a multi-get can."""
+    genesys.control.reset(
+        clock=iso(LIVING_DAY + timedelta(days=1, hours=6)),
+        conversations_per_day=LIVING_PER_DAY,
+        overlap_from_interval_start_day=True,
+    )
+    return genesys
 
 
 @pytest.fixture()

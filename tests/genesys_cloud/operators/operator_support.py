@@ -24,6 +24,8 @@ from tests.support.connections import (  # noqa: F401  (the constants are re-exp
 
 DAG_ID = "genesys_conversations_daily"
 RUN_ID = "manual__operator_tests"
+# fixed: the living org's history (and what is open the next morning) is the same every run
+LIVING_DAY = datetime(2026, 3, 2, tzinfo=UTC)
 
 
 @dataclass
@@ -160,6 +162,43 @@ def stage_day(day: datetime, staging_root: Path, interval: str | None = None) ->
         page_size=50,
     )
     return operator.execute(make_context(day, task_id="extract"))
+
+
+def sync_day(day: datetime, staging_root: Path) -> dict[str, Any]:
+    """Extract and load ``day`` as the daily DAG does; returns the extraction (what the follow-up is given)
+    and, under ``"load"``, the load's result."""
+    from genesys_cloud.operators.load import GenesysLoadOperator
+
+    extraction = stage_day(day, staging_root)
+    load = GenesysLoadOperator(task_id="load", extraction=extraction).execute(make_context(day))
+    return {**extraction, "load": load}
+
+
+def record_attributes(records: list[dict[str, Any]]) -> set[tuple[str, str, str, str]]:
+    """(participant_id, name, conversation_id, value) of every participant attribute in raw details-job
+    records: what ``participant_attributes`` holds of them."""
+    return {
+        (participant["participantId"], name, record["conversationId"], value)
+        for record in records
+        for participant in record.get("participants") or []
+        for name, value in (participant.get("attributes") or {}).items()
+    }
+
+
+def stored_attributes(url: str, ids: set[str]) -> set[tuple[str, str, str, str]]:
+    """(participant_id, name, conversation_id, value) of the ``participant_attributes`` rows of ``ids``, plain SQL."""
+    rows = select_rows(
+        url, f"SELECT participant_id, name, conversation_id, value FROM {qualified(url, 'participant_attributes')}"
+    )
+    found = {(r["participant_id"], r["name"], r["conversation_id"], r["value"]) for r in rows}
+    return {row for row in found if row[2] in ids}
+
+
+def attribute_rows(url: str, ids: set[str]) -> list[dict[str, Any]]:
+    """The ``participant_attributes`` rows of ``ids``, every column (lineage included), sorted: what a load
+    that keeps them must leave byte-identical."""
+    rows = select_rows(url, f"SELECT * FROM {qualified(url, 'participant_attributes')}")
+    return sorted((row for row in rows if row["conversation_id"] in ids), key=repr)
 
 
 def parse_instant(value: str) -> datetime:

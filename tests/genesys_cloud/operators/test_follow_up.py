@@ -10,49 +10,34 @@ uses) and plain SQL on the tables; request counts are the emulator's own.
 from __future__ import annotations
 
 import math
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
 import pytest
 import requests
 
 from genesys_cloud.operators.follow_up import GenesysFollowUpOperator
-from genesys_cloud.operators.load import GenesysLoadOperator
 from tests.genesys_cloud.operators.operator_support import (
     EMULATOR_CLIENT,
-    iso,
+    LIVING_DAY,
+    attribute_rows,
     make_context,
     prepare_warehouse,
     qualified,
+    record_attributes,
     select_rows,
     set_genesys_connection,
-    stage_day,
     staged_conversations,
+    stored_attributes,
+    sync_day,
 )
+from tests.support.warehouse_rows import conversation_rows_except, without_stamps
 
-D = datetime(2026, 3, 2, tzinfo=UTC)  # fixed: the org's history (and what is open) is the same every run
-PER_DAY = 1000  # 0.5 % of conversations are ongoing: several of D (7) are open the next morning
+D = LIVING_DAY  # the living org's day: some of its conversations are open the next morning
 MULTIGET = "get_analytics_conversations_details"
-
-
-@pytest.fixture()
-def living_org(genesys):
-    genesys.control.reset(
-        clock=iso(D + timedelta(days=1, hours=6)),
-        conversations_per_day=PER_DAY,
-        overlap_from_interval_start_day=True,
-    )
-    return genesys
 
 
 def multigets(org) -> int:
     return sum(org.control.stats().get(MULTIGET, {}).values())
-
-
-def sync_day(day: datetime, staging_root) -> dict:
-    """Extract and load ``day`` as the DAG does; returns the extraction (what the follow-up is given)."""
-    extraction = stage_day(day, staging_root)
-    GenesysLoadOperator(task_id="load", extraction=extraction).execute(make_context(day))
-    return extraction
 
 
 def follow_up(extraction: dict, batch_size: int, day: datetime) -> dict:
@@ -118,6 +103,10 @@ def test_open_conversations_are_read_again_by_id_until_they_end(living_org, any_
     first_day = sync_day(D, staging_root)
     still_open = stored_open(any_warehouse)
     assert len(still_open) >= 4, still_open
+    job_records = staged_conversations(first_day["staging_path"])  # a details job's: attributes included
+    assert record_attributes([r for r in job_records if r["conversationId"] in still_open])  # some to keep
+    of_day = {r["conversationId"] for r in job_records}
+    attributes = attribute_rows(any_warehouse, of_day)
 
     before = multigets(living_org)
     fresh = follow_up(first_day, 2, D)
@@ -137,6 +126,10 @@ def test_open_conversations_are_read_again_by_id_until_they_end(living_org, any_
     assert all(end for end, _ in truth.values()) and truth.keys() == still_open
     assert stored_facts(any_warehouse, still_open) == truth
     assert not still_open & stored_open(any_warehouse)
+    assert summary["conversations_changed"] == len(still_open)  # ended since: changed, whatever their attributes
+    # the multi-get serves no attributes: the stored ones stay, neither deleted nor rewritten
+    assert attribute_rows(any_warehouse, of_day) == attributes
+    assert stored_attributes(any_warehouse, of_day) == record_attributes(job_records)
 
     day = freshness(any_warehouse)[D.date().isoformat()]
     assert day["open_conversations"] == 0 and day["changed_last_run"] == len(still_open)
@@ -146,6 +139,27 @@ def test_open_conversations_are_read_again_by_id_until_they_end(living_org, any_
     before = multigets(living_org)
     again = follow_up(next_day, 2, D + timedelta(days=1))
     assert (again["requested"], multigets(living_org) - before) == (0, 0)  # ended: no longer followed up
+
+    # a details job reads the day again: the followed-up ones come back with the attributes the warehouse
+    # kept, so they are unchanged (not rewritten); only records that differ from the first job's change
+    others = {
+        row["conversation_id"]
+        for row in select_rows(
+            any_warehouse, f"SELECT conversation_id FROM {qualified(any_warehouse, 'conversations')}"
+        )
+    } - still_open
+    followed = conversation_rows_except(any_warehouse, others)
+    reread = sync_day(D, staging_root)
+    again = {r["conversationId"]: r for r in staged_conversations(reread["staging_path"])}
+    first = {r["conversationId"]: r for r in job_records}
+    moved = {cid for cid in first.keys() - still_open if again[cid] != first[cid]}  # e.g. evaluated since
+    assert again.keys() == first.keys() and reread["load"]["conversations_new"] == 0
+    assert (reread["load"]["conversations_changed"], reread["load"]["conversations_unchanged"]) == (
+        len(moved),
+        len(first) - len(moved),
+    )
+    assert without_stamps(conversation_rows_except(any_warehouse, others)) == without_stamps(followed)
+    assert stored_attributes(any_warehouse, of_day) == record_attributes(list(again.values()))
 
 
 @pytest.mark.timeout(120)

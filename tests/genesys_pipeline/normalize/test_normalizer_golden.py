@@ -13,7 +13,7 @@ import orjson
 import pytest
 
 from genesys_pipeline import tables
-from genesys_pipeline.normalize.content_hash import content_hash, hash_context
+from genesys_pipeline.normalize.content_hash import conversation_hash, hash_context
 from genesys_pipeline.normalize.normalizer import Normalizer, TableBatch
 
 EXTRACTED = "2024-05-02T01:00:00.000000Z"
@@ -46,7 +46,7 @@ def test_sample_record_golden_rows(sample_record, make_pages):
             "conversation_end": "2024-05-01T10:09:30.000Z",
             "originating_direction": "inbound",
             "division_ids": '["d-1"]',
-            "_content_hash": content_hash(sample_record, hash_context(None)),
+            "_content_hash": conversation_hash(sample_record, hash_context(None)),
             **META,
         }
     ]

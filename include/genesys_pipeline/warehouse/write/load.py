@@ -124,8 +124,13 @@ def load_batches(
     progress: Progress | None = None,
     finish: Callable[[ConversationTables, MergeCounts, LoadReport], None] | None = None,
     own_days: Collection[date] = (),
+    attributes: bool = True,
 ) -> LoadReport:
     """Replace every batch's conversations, all in one transaction; returns counts and timings.
+
+    ``attributes`` False: the batches come from a source without participant attributes (the
+    multi-get), so the stored ``participant_attributes`` of their conversations stay
+    (:func:`~.merge.replace_batch`).
 
     ``own_days`` are the days the extraction's interval overlaps, or a by-id fetch's listed days
     (:func:`.daylocks.extraction_days`): on PostgreSQL they are locked first and their conversations merged as
@@ -147,7 +152,7 @@ def load_batches(
     def merge(batch: TableBatch) -> None:
         nonlocal merging, writing
         batch_started = time.perf_counter()
-        rows = replace_batch(tables, batch.rows, batch.replaces, counts, notify)
+        rows = replace_batch(tables, batch.rows, batch.replaces, counts, notify, attributes)
         room_made = time.perf_counter()
         for table, table_rows in rows.items():
             if table_rows:

@@ -6,7 +6,14 @@ fresher stored version wins (an older extraction never overwrites a newer one); 
 content hash costs nothing but a bump of the stored ``_extracted_at`` (so the freshness rule
 keeps knowing how recent the content is); only new and changed conversations are deleted from
 every table and bulk-written again (see :mod:`.load`). All of it runs inside the caller's
-single transaction, so a crash at any point leaves the previous state. On PostgreSQL every
+single transaction, so a crash at any point leaves the previous state.
+
+A load from a source without participant attributes (the multi-get: its manifest says so) merges
+every table but one the same way: ``participant_attributes`` is neither deleted nor written, so
+the stored attributes of its conversations stay as the last details job wrote them, and the
+content hash compares only the record half (:func:`~genesys_pipeline.normalize.content_hash.record_part`);
+a rewritten conversation's hash keeps the stored attributes half, so the next details job that
+reads the same attributes finds it unchanged. On PostgreSQL every
 merge of a conversation runs under the advisory lock of its ``conversation_date``
 (:mod:`.daylocks`, held in :attr:`ConversationTables.locks`): concurrent loads that share a
 conversation take turns on its day, loads of other days do not wait. Identifiers are always
@@ -22,8 +29,17 @@ from typing import cast
 
 from sqlalchemy import Connection
 
+from genesys_pipeline.normalize.content_hash import record_part, with_stored_attributes
 from genesys_pipeline.normalize.table_rows import ID_COLUMN, Rows, select_rows
-from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID, TABLES_BY_NAME, TableSpec
+from genesys_pipeline.tables import (
+    CONTENT_HASH,
+    CONVERSATION_TABLES,
+    EXTRACTED_AT,
+    PARTICIPANT_ATTRIBUTES,
+    RUN_ID,
+    TABLES_BY_NAME,
+    TableSpec,
+)
 from genesys_pipeline.warehouse.write.daylocks import DayLocks
 
 # Ids per IN (...) list where the dialect has no array parameter; well under SQLite's
@@ -159,14 +175,17 @@ class ConversationTables:
             # SKIP_LOCKED two loads of different days would queue here on a new warehouse.
             self.conn.exec_driver_sql(f"ANALYZE (SKIP_LOCKED) {self.target(table)}")
 
-    def delete(self, ids: Collection[str], progress: Progress) -> dict[str, int]:
-        """Delete every row of ``ids`` from every table; returns rows deleted per table."""
+    def delete(self, ids: Collection[str], progress: Progress, keep: Collection[str] = ()) -> dict[str, int]:
+        """Delete every row of ``ids`` from every table but those named in ``keep``; returns rows
+        deleted per table."""
         deleted = dict.fromkeys(ID_COLUMN, 0)
         if not ids:
             return deleted
         self._ensure_statistics()
         filters = list(self._id_filters(ids))
         for spec in reversed(CONVERSATION_TABLES):
+            if spec.name in keep:
+                continue
             for predicate, params in filters:
                 result = self.conn.exec_driver_sql(f"DELETE FROM {self.target(spec.name)} WHERE {predicate}", params)
                 deleted[spec.name] += result.rowcount
@@ -206,18 +225,36 @@ def without_conversations(rows: Mapping[str, Rows], dropped: set[str]) -> Mappin
     return {table: select_rows(table, table_rows, dropped, keep=False) for table, table_rows in rows.items()}
 
 
+def with_hashes(rows: Mapping[str, Rows], hashes: Mapping[str, str]) -> Mapping[str, Rows]:
+    """The batch's rows with the conversations rows of ``hashes``' ids carrying those content hashes."""
+    if not hashes:
+        return rows
+    id_column = ID_COLUMN[_CONVERSATIONS.name]
+    conversation_rows = cast("list[tuple]", rows[_CONVERSATIONS.name])  # always tuples, see batch_versions
+    patched = [
+        (*row[:_HASH_COLUMN], hashes[row[id_column]], *row[_HASH_COLUMN + 1 :]) if row[id_column] in hashes else row
+        for row in conversation_rows
+    ]
+    return {**rows, _CONVERSATIONS.name: patched}
+
+
+_ATTRIBUTES = frozenset({PARTICIPANT_ATTRIBUTES.name})
+
+
 def replace_batch(
     tables: ConversationTables,
     rows: Mapping[str, Rows],
     replaces: Collection[str],
     counts: MergeCounts,
     progress: Progress,
+    attributes: bool = True,
 ) -> Mapping[str, Rows]:
     """Make room for one batch; returns the rows still to write (fresher and unchanged copies dropped).
 
     ``replaces`` are ids an earlier batch of this load already wrote (and counted): their
     deleted rows were ours, so they come off the row counts, which stay the net rows the load
-    added, and they are not counted again.
+    added, and they are not counted again. ``attributes`` False: the batch comes from a source
+    without participant attributes; the stored ones stay (see the module's docstring).
     """
     batch = batch_versions(rows)
     stored = tables.stored({cid: version.extracted_at for cid, version in batch.items()})
@@ -238,7 +275,7 @@ def replace_batch(
         elif held.fresher:
             skipped.add(cid)
             counts.conversations_skipped_older += not counted
-        elif held.content_hash is not None and held.content_hash == version.content_hash:
+        elif _same_content(held.content_hash, version.content_hash, attributes):
             unchanged.add(cid)
             counts.conversations_unchanged += not counted
             if held.older:
@@ -255,7 +292,25 @@ def replace_batch(
         progress("merge:skip_older")
     for extracted_at, ids in confirmed.items():
         tables.confirm(ids, extracted_at)
-    tables.delete(superseded, progress)
-    for table, ours in tables.delete(rewritten, progress).items():
+    keep = () if attributes else _ATTRIBUTES
+    tables.delete(superseded, progress, keep)
+    for table, ours in tables.delete(rewritten, progress, keep).items():
         counts.rows[table] -= ours
-    return without_conversations(rows, skipped | unchanged)
+    kept = without_conversations(rows, skipped | unchanged)
+    if attributes:
+        return kept
+    hashes = {
+        cid: with_stored_attributes(batch[cid].content_hash or "", stored[cid].content_hash)
+        for cid in superseded | rewritten
+    }
+    return {**with_hashes(kept, hashes), PARTICIPANT_ATTRIBUTES.name: []}
+
+
+def _same_content(stored: str | None, extracted: str | None, attributes: bool) -> bool:
+    """Whether the stored conversation holds the batch's content: the whole hash, or without
+    attributes in the source only its record half (a hash without halves matches nothing then)."""
+    if stored is None or extracted is None:
+        return False
+    if attributes:
+        return stored == extracted
+    return record_part(stored) is not None and record_part(stored) == record_part(extracted)

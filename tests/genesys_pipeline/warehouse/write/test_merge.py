@@ -8,7 +8,7 @@ from datetime import date, timedelta
 
 from sqlalchemy import text
 
-from genesys_pipeline.normalize.content_hash import content_hash, hash_context
+from genesys_pipeline.normalize.content_hash import conversation_hash, hash_context
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID
 from genesys_pipeline.warehouse import Warehouse
 from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
@@ -78,7 +78,7 @@ def test_a_reextraction_rewrites_only_changed_conversations(warehouse, stage_day
         assert contents(fresh) == contents(warehouse)
         fresh.dispose()
     hashes = dict(scalar_rows(warehouse, "SELECT conversation_id, _content_hash FROM {s}conversations"))
-    assert hashes["late-arrival"] == content_hash(newcomer, hash_context(None))
+    assert hashes["late-arrival"] == conversation_hash(newcomer, hash_context(None))
 
 
 def test_a_confirmed_conversation_is_not_overwritten_by_an_older_extraction(warehouse, stage_days, generated_day):
