@@ -6,12 +6,13 @@ from __future__ import annotations
 import copy
 from datetime import date, timedelta
 
+import orjson
 from sqlalchemy import text
 
 from genesys_pipeline.normalize.content_hash import conversation_hash, hash_context
 from genesys_pipeline.tables import CONTENT_HASH, CONVERSATION_TABLES, EXTRACTED_AT, RUN_ID
 from genesys_pipeline.warehouse import Warehouse
-from tests.genesys_pipeline.pipeline_records import EXTRACTED_D
+from tests.genesys_pipeline.pipeline_records import EXTRACTED_D, pages_of
 
 DAY = date(2024, 5, 1)
 LATER = EXTRACTED_D + timedelta(days=1)
@@ -129,3 +130,75 @@ def test_a_later_copy_in_the_same_extraction_that_differs_counts_as_changed(ware
         )[0][0]
     )
     assert counts["conversations"] == 300
+
+
+def _attribute_rows(records: list[dict]) -> list[tuple]:
+    """participant_attributes' data columns recomputed from details-job records (values here are text)."""
+    return sorted(
+        (p["participantId"], name, r["conversationId"], value)
+        for r in records
+        for p in r["participants"]
+        for name, value in (p.get("attributes") or {}).items()
+    )
+
+
+def _multiget(records: list[dict]) -> list[dict]:
+    """The records as the multi-get serves them: no participant carries ``attributes``."""
+    served = copy.deepcopy(records)
+    for record in served:
+        for participant in record["participants"]:
+            participant.pop("attributes", None)
+    return served
+
+
+def test_a_load_without_attributes_keeps_the_stored_ones(warehouse, stage_days, generated_day):
+    """Job read, then a multi-get-shaped extraction (five records with a new evaluation, one with a new
+    participant, every attribute missing), then a job read of the same content: attributes are the first
+    job's throughout and only the real changes count. On PostgreSQL the second load goes through the
+    normalize worker (COPY text), the first through the in-process normalizer."""
+    day = generated_day(DAY)
+    with_attributes = [r for r in day if any(p.get("attributes") for p in r["participants"])]
+    assert len(with_attributes) >= 6
+    staging, first = stage_days(day, DAY)
+    warehouse.load_extraction(staging, first, "run-1")
+    stored = sorted(
+        scalar_rows(warehouse, "SELECT participant_id, name, conversation_id, value FROM {s}participant_attributes")
+    )
+    assert stored == _attribute_rows(day)
+
+    later, changed = late_changes(day)  # the first five: new evaluations
+    grown = next(r for r in later[5:] if r in with_attributes)
+    grown["participants"].append({"participantId": f"p-new-{grown['conversationId']}", "purpose": "agent"})
+    changed.add(grown["conversationId"])
+    writer = staging.open_writer(
+        "by-id", {"conversationIds": [r["conversationId"] for r in day]}, participant_attributes=False
+    )
+    for page in pages_of(_multiget(later), 100):
+        writer.write_page(page, records=len(orjson.loads(page)["conversations"]))
+    multiget = writer.commit(LATER)
+    warehouse.worker_min_pages = 1  # PostgreSQL: the worker; SQLite: in process (no COPY)
+    report = warehouse.load_extraction(staging, multiget, "run-2")
+
+    assert (report.conversations_new, report.conversations_changed, report.conversations_unchanged) == (0, 6, 294)
+    assert report.tables["participant_attributes"] == 0
+    stored = sorted(
+        scalar_rows(warehouse, "SELECT participant_id, name, conversation_id, value FROM {s}participant_attributes")
+    )
+    assert stored == _attribute_rows(day)  # the first job's, the new participant without any
+    runs = {run for (run,) in scalar_rows(warehouse, "SELECT DISTINCT _run_id FROM {s}participant_attributes")}
+    assert runs == {"run-1"}  # not rewritten
+    participants = {pid for (pid,) in scalar_rows(warehouse, "SELECT participant_id FROM {s}participants")}
+    assert f"p-new-{grown['conversationId']}" in participants  # every other table merged as before
+
+    _, same = stage_days(later, DAY, extracted_at=LATEST)  # a job read: the same records, attributes back
+    report = warehouse.load_extraction(staging, same, "run-3")
+    assert (report.conversations_new, report.conversations_changed, report.conversations_unchanged) == (0, 0, 300)
+
+    grown["participants"][-1]["attributes"] = {"skill": "billing"}  # the new participant's, read by a job
+    _, fuller = stage_days(later, DAY, extracted_at=LATEST + timedelta(hours=1))
+    report = warehouse.load_extraction(staging, fuller, "run-4")
+    assert (report.conversations_changed, report.conversations_unchanged) == (1, 299)
+    stored = sorted(
+        scalar_rows(warehouse, "SELECT participant_id, name, conversation_id, value FROM {s}participant_attributes")
+    )
+    assert stored == _attribute_rows(later)
