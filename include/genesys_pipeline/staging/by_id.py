@@ -4,6 +4,8 @@ It reuses the open-conversation follow-up's fetch (:func:`.followup.fetch_and_st
 batches, ``GET /api/v2/analytics/conversations/details?id=...``, one staged page per response), under
 a partition of its own (:data:`BY_ID_PARTITION`, which the sync-health page, reading days, leaves out)
 and its own query key, so a by-id extraction never shares a directory with a day's or a follow-up's.
+Its manifest says the records carry no participant attributes (the multi-get's shape), so the load
+keeps the stored ones (``warehouse.write.merge``).
 
 What comes back is held to the retention rule (``genesys_retention_days``, the oldest start a window
 may have): a conversation that started before it is not staged, so not merged, and is reported as

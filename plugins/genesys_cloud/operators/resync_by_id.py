@@ -4,7 +4,8 @@ The fetch is the open-conversation follow-up's (same client: rate budget, retrie
 ``genesys_open_followup_batch`` ids a request), staged as an extraction of its own
 (``genesys_pipeline.staging.by_id``), and the merge is every load's
 (``Warehouse.load_extraction``): content hash (an unchanged record is not rewritten), never older
-(a fresher copy already loaded wins), per-day locks, one transaction. No erasure: an id Genesys
+(a fresher copy already loaded wins), per-day locks, one transaction, the stored participant
+attributes kept (the multi-get serves none). No erasure: an id Genesys
 does not return is reported by name and kept. Fetch and merge are one task because the staged
 extraction is small (at most 1,000 conversations) and a retry should re-read Genesys anyway: the
 point of a by-id run is the record as it is now.
