@@ -6,18 +6,18 @@ fresher stored version wins (an older extraction never overwrites a newer one); 
 content hash costs nothing but a bump of the stored ``_extracted_at`` (so the freshness rule
 keeps knowing how recent the content is); only new and changed conversations are deleted from
 every table and bulk-written again (see :mod:`.load`). All of it runs inside the caller's
-single transaction, so a crash at any point leaves the previous state.
+single transaction, so a crash at any point leaves the previous state. On PostgreSQL every
+merge of a conversation runs under the advisory lock of its ``conversation_date``
+(:mod:`.daylocks`, held in :attr:`ConversationTables.locks`): concurrent loads that share a
+conversation take turns on its day, loads of other days do not wait. Identifiers are always
+quoted; values are always bound parameters.
 
 A load from a source without participant attributes (the multi-get: its manifest says so) merges
 every table but one the same way: ``participant_attributes`` is neither deleted nor written, so
 the stored attributes of its conversations stay as the last details job wrote them, and the
 content hash compares only the record half (:func:`~genesys_pipeline.normalize.content_hash.record_part`);
 a rewritten conversation's hash keeps the stored attributes half, so the next details job that
-reads the same attributes finds it unchanged. On PostgreSQL every
-merge of a conversation runs under the advisory lock of its ``conversation_date``
-(:mod:`.daylocks`, held in :attr:`ConversationTables.locks`): concurrent loads that share a
-conversation take turns on its day, loads of other days do not wait. Identifiers are always
-quoted; values are always bound parameters.
+reads the same attributes finds it unchanged.
 """
 
 from __future__ import annotations
