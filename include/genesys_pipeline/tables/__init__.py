@@ -46,7 +46,7 @@ from genesys_pipeline.tables.conversations import (
     flow_column,
 )
 from genesys_pipeline.tables.kpis import KPI_TABLES, QUEUE_INTERVAL_AGGREGATES
-from genesys_pipeline.tables.lookups import LOOKUP_TABLES
+from genesys_pipeline.tables.lookups import LOOKUP_TABLES, QUEUE_SERVICE_LEVELS
 from genesys_pipeline.tables.pipeline import (
     AGGREGATE_GROUP_COLUMNS,
     CONVERSATION_AGGREGATES,
@@ -86,6 +86,7 @@ SCHEMA_VERSION = 2  # 2: conversations._content_hash, partition_freshness
 WAREHOUSE_TABLES: tuple[TableSpec, ...] = (
     *CONVERSATION_TABLES,
     *LOOKUP_TABLES,
+    QUEUE_SERVICE_LEVELS,
     CONVERSATION_AGGREGATES,
     *KPI_TABLES,
     *USER_ACTIVITY_TABLES,
@@ -122,6 +123,7 @@ __all__ = [
     "PARTITION_FRESHNESS",
     "PRESENCE_DEFINITIONS",
     "QUEUE_INTERVAL_AGGREGATES",
+    "QUEUE_SERVICE_LEVELS",
     "RESOLUTION_FIELDS",
     "RUN_ID",
     "SCHEMA_VERSION",

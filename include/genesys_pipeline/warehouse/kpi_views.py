@@ -11,7 +11,9 @@
   tAnswered count), never over another metric's count.
 
 Views: ``v_queue_interval_metrics`` / ``v_agent_interval_metrics`` (raw cells, long form),
-``v_queue_interval_kpis``, ``v_queue_daily_kpis``, ``v_agent_daily_queue_kpis`` (derived measures).
+``v_queue_interval_kpis``, ``v_queue_daily_kpis``, ``v_agent_daily_queue_kpis`` (derived measures);
+the queue ones also show the queue's own service-level target (``queue_service_levels``) and
+whether the row met it, while ``over_sla`` stays Genesys's ``nOverSla``.
 Definitions: docs/kpis.md. Only the half-hour bucket differs by dialect (text on SQLite,
 timestamptz on PostgreSQL); both produce ``YYYY-MM-DDTHH:MM:00.000Z`` text, the form of
 Genesys's interval starts.
@@ -121,7 +123,21 @@ def kpis_sql(cells_view: str, keys: dict[str, str], name_join: str = "") -> str:
 
 
 _DAY = "substr(c.interval_start, 1, 10)"
-_QUEUE_NAME = ", (SELECT q.name FROM {queues} q WHERE q.id = c.queue_id) AS queue_name"
+_TARGET = (
+    "(SELECT t.{column} FROM {{queue_service_levels}} t WHERE t.queue_id = c.queue_id AND t.media_type = c.media_type)"
+)
+# The queue's own target beside its service level (queue_service_levels, from the queues lookup's
+# mediaSettings) and whether the row met it: 1 / 0, NULL without a target or a service level.
+# nOverSla stays Genesys's count (it applied the target it had at the time); the target shown is
+# today's, so ``service_level_met`` for an old day is against the current target.
+_QUEUE_NAME = (
+    ", (SELECT q.name FROM {queues} q WHERE q.id = c.queue_id) AS queue_name"
+    f", {_TARGET.format(column='duration_ms')} AS service_level_target_ms"
+    f", {_TARGET.format(column='percentage')} AS service_level_target"
+    f", CASE WHEN {KPI_COLUMNS['service_level']} IS NULL OR {_TARGET.format(column='percentage')} IS NULL THEN NULL"
+    f" WHEN {KPI_COLUMNS['service_level']} >= {_TARGET.format(column='percentage')} THEN 1 ELSE 0 END"
+    " AS service_level_met"
+)
 _USER_NAME = ", (SELECT u.name FROM {users} u WHERE u.id = c.user_id) AS user_name"
 
 
@@ -152,7 +168,7 @@ def kpi_views(dialect: str) -> dict[str, Callable[[dict[str, str]], str]]:
     }
 
 
-_TABLES = ("segments", "sessions", "participants", "session_metrics", "queues", "users")
+_TABLES = ("segments", "sessions", "participants", "session_metrics", "queues", "queue_service_levels", "users")
 
 
 def create_kpi_views(conn: Connection, schema: str | None) -> None:

@@ -1,6 +1,6 @@
 """The KPI views on hand-built records, on SQLite and PostgreSQL: emit-date half hours (edges to the
 millisecond), a conversation in two queues and two half hours, n* counts as value sums, averages as a
-metric's sum over its own count, service level and abandon rate."""
+metric's sum over its own count, service level and abandon rate, each queue's own service-level target."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from sqlalchemy import text
 
 from genesys_pipeline.warehouse.engine import qualified_name
 from genesys_pipeline.warehouse.kpi_views import bucket_expression
+from genesys_pipeline.warehouse.reference_tables import replace_snapshot
 from tests.genesys_pipeline.pipeline_records import SAMPLE_RECORD
 
 
@@ -125,3 +126,70 @@ def test_agent_daily_kpis_count_only_sessions_with_a_user(loaded):
 def test_an_unknown_dialect_is_named():
     with pytest.raises(ValueError, match="unsupported warehouse dialect 'mysql'"):
         bucket_expression("mysql", "m.emit_date")
+
+
+def _service_levels(records_: list[dict], grain: int) -> dict[tuple, float | None]:
+    """Independent oracle: (interval start[:grain], queue, media) -> Genesys's service level, walked from
+    the raw records (each metric in its emitDate half hour, for the emitting session's queue)."""
+    counts: dict[tuple, dict[str, int]] = {}
+    for record in records_:
+        for participant in record["participants"]:
+            for session in participant["sessions"]:
+                queues = [g["queueId"] for g in session.get("segments", []) if g.get("queueId")]
+                for m in session.get("metrics", []):
+                    if not queues:
+                        continue
+                    day, clock = m["emitDate"][:10], m["emitDate"][11:16]
+                    start = f"{day}T{clock[:2]}:{'00' if clock[3:] < '30' else '30'}:00.000Z"[:grain]
+                    cell = counts.setdefault((start, min(queues), session["mediaType"]), {})
+                    value = m["value"] if m["name"].startswith("n") else 1
+                    cell[m["name"]] = cell.get(m["name"], 0) + value
+    out: dict[tuple, float | None] = {}
+    for key, c in counts.items():
+        denominator = c.get("tAnswered", 0) + c.get("tAbandon", 0) - c.get("tShortAbandon", 0)
+        numerator = c.get("tAnswered", 0) - c.get("nOverSla", 0)
+        out[key] = numerator / denominator if denominator else None
+    return out
+
+
+def test_service_level_is_shown_beside_each_queues_own_target(warehouse, stage):
+    data = records()
+    over = data[1]["participants"][0]["sessions"][0]["metrics"]  # q-2 answered over its target
+    over.append(_metric("nOverSla", 1, "10:00:40"))
+    warehouse.load_extraction(*stage(data), "run-1")
+    setting = {"serviceLevel": {"percentage": 0.9, "durationMs": 30000}}
+    queues = [
+        {
+            "id": "q-1",
+            "name": "Sales",
+            "mediaSettings": {"call": setting, "chat": {"serviceLevel": {"percentage": 0.5}}},
+        },
+        {
+            "id": "q-2",
+            "name": "Support",
+            "mediaSettings": {"call": {"serviceLevel": {"percentage": 0.8, "durationMs": 20000}}},
+        },
+        {"id": "q-3", "name": "No settings"},
+    ]
+    replace_snapshot(warehouse.engine, "queues", queues)
+    targets = {("q-1", "voice"): (30000, 0.9), ("q-1", "chat"): (None, 0.5), ("q-2", "voice"): (20000, 0.8)}
+    assert {
+        (r["queue_id"], r["media_type"]): (r["duration_ms"], r["percentage"])
+        for r in rows(warehouse.engine, "queue_service_levels", "queue_id")
+    } == targets
+    views = (("v_queue_interval_kpis", "interval_start", 24, {0, 1, None}), ("v_queue_daily_kpis", "day", 10, {0, 1}))
+    for view, key, grain, outcomes in views:
+        expected = _service_levels(data, grain)
+        got = [r for r in rows(warehouse.engine, view, f"{key}, queue_id") if r["queue_id"]]
+        assert {(r[key], r["queue_id"], r["media_type"]) for r in got} == set(expected)
+        for row in got:
+            level = expected[(row[key], row["queue_id"], row["media_type"])]
+            duration, percentage = targets.get((row["queue_id"], row["media_type"]), (None, None))
+            assert (row["service_level_target_ms"], row["service_level_target"]) == (duration, percentage)
+            assert (row["service_level"] is None) == (level is None)
+            assert level is None or abs(float(row["service_level"]) - level) < 1e-9
+            met = None if level is None or percentage is None else int(level >= percentage)
+            assert row["service_level_met"] == met, (view, row)
+        assert {r["service_level_met"] for r in got} == outcomes  # met, missed, no service level to judge
+    replace_snapshot(warehouse.engine, "queues", queues[2:])  # a queue's target leaves with its settings
+    assert rows(warehouse.engine, "queue_service_levels", "queue_id") == []
