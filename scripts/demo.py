@@ -7,8 +7,9 @@ the emulator's data-availability watermark (SQLite metadata in ``.demo/airflow``
 warehouse ``.demo/warehouse.db``; each run also re-extracts the ``genesys_lookback_days`` days
 before its own), prints per-table row counts per day, the audit rows and the received webhooks,
 checks that the conversations of each synced day equal the emulator's ground truth at the demo's
-clock, and stops the emulator. The warehouse is rebuilt on each run (the days move with the
-clock) and kept afterwards for you to query.
+clock, runs ``genesys_user_activity_daily`` for the same days and prints the agent tables' rows
+per day with a small per-agent KPI sample, and stops the emulator. The warehouse is rebuilt on
+each run (the days move with the clock) and kept afterwards for you to query.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from typing import Any
 from sqlalchemy import column, create_engine, func, inspect, select, table
 
 from genesys_pipeline.plan.window import Window
+from genesys_pipeline.report.agent_report import kpi_sample, rows_per_day
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.report.queue_report import queue_report
 from genesys_pipeline.tables import CONVERSATION_TABLES
@@ -31,6 +33,7 @@ from local_env import ROOT, EmulatorProcess, airflow_env, free_port, migrate_met
 
 DEFAULT_DIR = ROOT / ".demo"
 DAG_ID = "genesys_conversations_daily"
+USER_DAG_ID = "genesys_user_activity_daily"
 
 
 def demo_days(watermark: datetime, count: int = 2) -> list[Window]:
@@ -99,8 +102,10 @@ def sync_days(emulator: EmulatorProcess, demo_dir: Path, day_count: int) -> tupl
         logical_date = window.end.strftime("%Y-%m-%dT%H:%M:%S+00:00")  # a manual run at D+1 syncs [D, D+1)
         print(f"Syncing {window.partition}: airflow dags test {DAG_ID} {logical_date} ...", flush=True)
         run_started = time.monotonic()
-        run_airflow(env, "dags", "test", DAG_ID, logical_date, log_path=demo_dir / f"dags-test-{window.partition}.log")
-        print(f"  done in {time.monotonic() - run_started:.1f} s")
+        for dag_id in (DAG_ID, USER_DAG_ID):
+            log = demo_dir / f"dags-test-{dag_id}-{window.partition}.log"
+            run_airflow(env, "dags", "test", dag_id, logical_date, log_path=log)
+            print(f"  {dag_id} done at {time.monotonic() - run_started:.1f} s", flush=True)
     return started_per_day(emulator, windows), emulator.control("GET", "webhooks")
 
 
@@ -199,6 +204,56 @@ def print_queue_report(engine, audit: list[dict]) -> None:
     )
 
 
+def _hours(ms: Any) -> str:
+    return f"{int(ms or 0) / 3_600_000:.1f}"
+
+
+def _percent(ratio: Any) -> str:
+    return "-" if ratio is None else f"{float(ratio) * 100:.1f}"
+
+
+def print_agent_report(engine, audit: list[dict]) -> None:
+    """The agent tables' rows per synced day and the last day's busiest agents (docs/operations.md, "Agent KPIs")."""
+    days = sorted({row["partition"] for row in audit if row["status"] == "success"})
+    if not days:
+        print("\nAgent activity: no successful genesys_user_activity_daily run")
+        return
+    counts = rows_per_day(engine, days)
+    print_table("Agent tables: rows per activity_date", ["table", *days], [[n, *c.values()] for n, c in counts.items()])
+    print_table(
+        f"{USER_DAG_ID} sync_audit",
+        ["partition", "try", "status", "users", "reconciliation", "requests"],
+        [
+            [
+                r["partition"],
+                r["try_number"],
+                r["status"],
+                r["conversations_fetched"],
+                (r["reconciliation"] or {}).get("status"),
+                r["api_requests"],
+            ]
+            for r in audit
+        ],
+    )
+    print_table(
+        f"Agent KPIs {days[-1]}: the 5 agents logged in longest (hours; v_agent_daily_kpis, v_agent_interval_kpis)",
+        ["user", "logged in", "on queue", "interacting", "idle", "occupancy %", "utilisation %", "half hours"],
+        [
+            [
+                r["user_id"][:8],
+                _hours(r["logged_in_ms"]),
+                _hours(r["on_queue_ms"]),
+                _hours(r["interacting_ms"]),
+                _hours(r["idle_ms"]),
+                _percent(r["occupancy"]),
+                _percent(r["utilisation"]),
+                r["half_hours_logged_in"],
+            ]
+            for r in kpi_sample(engine, days[-1])
+        ],
+    )
+
+
 def check_against_ground_truth(
     engine, audit: list[dict], webhooks: list[dict], expected: dict[str, set[str]]
 ) -> list[str]:
@@ -235,11 +290,16 @@ def main() -> int:
     with EmulatorProcess(free_port(), args.conversations_per_day, log_path=demo_dir / "emulator.log") as emulator:
         expected, webhooks = sync_days(emulator, demo_dir, args.days)
     engine = create_engine(f"sqlite:///{demo_dir / 'warehouse.db'}", hide_parameters=True)
-    audit = read_audit(engine)
+    every = read_audit(engine)
+    audit = [row for row in every if row["dag_id"] == DAG_ID]
+    agent_audit = [row for row in every if row["dag_id"] == USER_DAG_ID]
     print_report(engine, audit, webhooks)
     print_queue_report(engine, audit)
+    print_agent_report(engine, agent_audit)
     print()
     problems = check_against_ground_truth(engine, audit, webhooks, expected)
+    synced_agents = {row["partition"] for row in agent_audit if row["status"] == "success"}
+    problems += [f"{day}: no successful {USER_DAG_ID} sync_audit row" for day in expected if day not in synced_agents]
     print(f"\nDemo wall time {time.monotonic() - started:.1f} s. Warehouse kept at {demo_dir / 'warehouse.db'}")
     if problems:
         print("DEMO FAILED:\n  " + "\n  ".join(problems))

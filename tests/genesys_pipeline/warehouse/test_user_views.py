@@ -1,8 +1,15 @@
-"""v_user_presence on both dialects: an interval reads its organization presence by name."""
+"""The agent-activity views on both dialects: presence by name, and time in status and KPIs per day and half hour."""
 
 from __future__ import annotations
 
+from collections import defaultdict
+from datetime import UTC, date, datetime
+
 from sqlalchemy import text
+
+from genesys_emulator.world.determinism import MS_PER_DAY, day_start_ms
+from genesys_pipeline.normalize.user_details import epoch_ms
+from tests.support.agent_days import load_agent_days
 
 
 def test_presence_intervals_read_their_definition_by_name(warehouse):
@@ -31,27 +38,8 @@ def test_presence_intervals_read_their_definition_by_name(warehouse):
 def test_daily_time_in_status_and_kpis_equal_a_recomputation_from_the_raw_intervals(warehouse):
     """An emulated day loaded through the normalizer and the merge; the oracle clips the raw
     records to the day in Python."""
-    from collections import defaultdict
-    from datetime import date
-
-    import orjson
-
-    from genesys_emulator.world.agent_timeline import AgentActivity
-    from genesys_emulator.world.determinism import MS_PER_DAY, day_start_ms
-    from genesys_emulator.world.generator import DataGenerator
-    from genesys_pipeline.normalize.user_details import epoch_ms, normalize_user_pages
-    from genesys_pipeline.warehouse.write.user_activity import load_user_activity
-
-    activity = AgentActivity(DataGenerator(5, 60))
     start = day_start_ms(date(2024, 5, 2))
-    details = [
-        t.detail()
-        for t in activity.timelines(
-            start, start + MS_PER_DAY, start + 2 * MS_PER_DAY, [u["id"] for u in activity.users[:8]]
-        )
-    ]
-    result = normalize_user_pages([orjson.dumps({"userDetails": details})], "2024-05-05T00:00:00+00:00", "r")
-    load_user_activity(warehouse.engine, warehouse.writer, result, [date(2024, 5, 2)], "2024-05-05T00:00:00+00:00", "r")
+    details = load_agent_days(warehouse, date(2024, 5, 2), 1, 8, start + 2 * MS_PER_DAY, "2024-05-05T00:00:00+00:00")
 
     expected: dict[tuple, int] = defaultdict(int)
     for detail in details:
@@ -85,27 +73,11 @@ def test_daily_time_in_status_and_kpis_equal_a_recomputation_from_the_raw_interv
 def test_half_hour_time_in_status_and_kpis_equal_a_recomputation_from_the_raw_intervals(warehouse):
     """Two emulated days read at noon of the second (intervals cross half hours and midnight, some
     still open); the oracle splits every raw record at the half-hour boundaries in Python."""
-    from collections import defaultdict
-    from datetime import UTC, date, datetime
-
-    import orjson
-
-    from genesys_emulator.world.agent_timeline import AgentActivity
-    from genesys_emulator.world.determinism import MS_PER_DAY, day_start_ms
-    from genesys_emulator.world.generator import DataGenerator
-    from genesys_pipeline.normalize.user_details import epoch_ms, normalize_user_pages
-    from genesys_pipeline.warehouse.write.user_activity import load_user_activity
-
     half_hour = 1_800_000
-    activity = AgentActivity(DataGenerator(5, 60))
     start = day_start_ms(date(2024, 5, 2))
-    users = [u["id"] for u in activity.users[:6]]
-    details = [
-        t.detail() for t in activity.timelines(start, start + 2 * MS_PER_DAY, start + MS_PER_DAY * 3 // 2, users)
-    ]
     extracted = "2024-05-03T12:00:00+00:00"
-    result = normalize_user_pages([orjson.dumps({"userDetails": details})], extracted, "r")
-    load_user_activity(warehouse.engine, warehouse.writer, result, [date(2024, 5, 2), date(2024, 5, 3)], extracted, "r")
+    details = load_agent_days(warehouse, date(2024, 5, 2), 2, 6, start + MS_PER_DAY * 3 // 2, extracted)
+    users = [d["userId"] for d in details]
 
     slots = range(start, start + 2 * MS_PER_DAY, half_hour)  # the 96 half hours of the two days
     expected: dict[tuple, int] = defaultdict(int)
