@@ -50,6 +50,9 @@ DAY_COLUMNS = {
     "genesys_offered": "Offered (Genesys)",
     "reconciliation": "Reconciliation",
     "conversations_delta": "Δ vs aggregates",
+    "cells_compared": "KPI cells compared",
+    "cells_differing": "KPI cells differing",
+    "largest_difference": "Largest KPI Δ",
     "last_extracted_at": "Last extracted",
     "extracted_by": "Extracted by",
     "extracted_by_run": "Extracting run",
@@ -183,6 +186,9 @@ def _styled(table: pd.DataFrame, css_class: str, wrap: list[str], timestamps: li
 def days_table_html(summary: pd.DataFrame) -> str:
     """The per-day table, newest day first."""
     table = summary.iloc[::-1].reindex(columns=list(DAY_COLUMNS)).rename(columns=DAY_COLUMNS)
+    # Milliseconds, shown unrounded: the table's precision=0 would print a 0.4 ms difference as 0.
+    largest = DAY_COLUMNS["largest_difference"]
+    table[largest] = table[largest].map(lambda v: None if pd.isna(v) else f"{float(v):g}")
     return _styled(table, "days", ["Extracting run"], ["Last extracted"])
 
 

@@ -30,6 +30,8 @@ PARTIAL = "partial"
 MAX_DAYS = 366
 STATUS_ORDER = ("success", "incomplete", COVERED, PARTIAL, "retry", "failed", MISSING)
 FAILED = ("failed", "retry")
+# The latest reconciliation's half-hour queue cells (report.kpi_reconcile), empty when it had none.
+KPI_CELL_COLUMNS = ["cells_compared", "cells_differing", "largest_difference"]
 COLUMNS = [
     "partition",
     "status",
@@ -38,6 +40,7 @@ COLUMNS = [
     *AGGREGATE_METRICS.values(),
     "reconciliation",
     "conversations_delta",
+    *KPI_CELL_COLUMNS,
     "last_extracted_at",
     "extracted_by",
     "extracted_by_run",
@@ -70,6 +73,8 @@ def _own_attempts(audit: pd.DataFrame) -> pd.DataFrame:
     last_reconciled = reconciled.groupby("partition").tail(1).set_index("partition")["reconciliation"]
     summary["reconciliation"] = last_reconciled.map(lambda r: r.get("status"))
     summary["conversations_delta"] = last_reconciled.map(lambda r: r.get("conversations_delta"))
+    for column in KPI_CELL_COLUMNS:
+        summary[column] = last_reconciled.map(lambda r, c=column: (r.get("cells") or {}).get(c))
     return summary
 
 

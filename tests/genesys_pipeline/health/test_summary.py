@@ -12,6 +12,7 @@ import pandas as pd
 import pytest
 from sqlalchemy import text
 
+from genesys_pipeline.health.page import days_table_html
 from genesys_pipeline.health.sources import read_sources
 from genesys_pipeline.health.summary import (
     COVERED,
@@ -23,6 +24,8 @@ from genesys_pipeline.health.summary import (
     window_days,
 )
 from genesys_pipeline.report.audit import AuditRecord, write_audit
+from genesys_pipeline.report.kpi_reconcile import compare_cells
+from genesys_pipeline.report.reconcile import Reconciliation
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, schema_for
 from tests.support.health_world import (
     ATTEMPTS,
@@ -206,3 +209,50 @@ def test_agent_activity_attempts_are_not_conversation_days(engine):
     write_attempts(engine)
     run(engine, "2026-11-21", dag_id="genesys_user_activity_daily", status="failed")
     assert summary_of(engine)["status"]["2026-11-21"] == "success"
+
+
+def _cell(interval: str, queue: str, metric: str, count: int, total: float) -> dict:
+    return {
+        "interval_start": interval,
+        "queue_id": queue,
+        "media_type": "voice",
+        "metric": metric,
+        "count": count,
+        "sum": total,
+        "min": None,
+        "max": None,
+    }
+
+
+def test_the_latest_reconciliations_half_hour_cells_per_day(engine):
+    ours = [_cell("2026-11-22T10:00:00.000Z", "q1", "tHandle", 3, 900.0), _cell("T10:30", "q1", "tHandle", 2, 10.0)]
+    theirs = [_cell("2026-11-22T10:00:00.000Z", "q1", "tHandle", 3, 912.5), _cell("T11:00", "q2", "tTalk", 1, 4.0)]
+    # an older attempt with other cells, then the latest one: the page shows the latest
+    for run_id, details in (("old", ours[:1]), ("new", ours)):
+        record = AuditRecord(
+            dag_id="genesys_conversations_daily", run_id=run_id, try_number=1, partition="2026-11-22", status="success"
+        )
+        record.add_reconciliation(Reconciliation(0.0, (), {}, compare_cells(details, theirs)).as_dict())
+        write_audit(engine, record)
+    # the oracle: the test's own union of keys, differing keys and largest stat difference
+    key = lambda c: (c["interval_start"], c["queue_id"], c["media_type"], c["metric"])  # noqa: E731
+    mine, gen = {key(c): c for c in ours}, {key(c): c for c in theirs}
+    zero = {"count": 0, "sum": 0.0}
+    diffs = [
+        max(abs((mine.get(k, zero)[s] or 0) - (gen.get(k, zero)[s] or 0)) for s in ("count", "sum"))
+        for k in set(mine) | set(gen)
+    ]
+    summary = summary_of(engine)
+    row = summary.loc["2026-11-22"]
+    assert (
+        (row.cells_compared, row.cells_differing, row.largest_difference)
+        == (
+            len(diffs),
+            sum(d > 0 for d in diffs),
+            max(diffs),
+        )
+        == (3, 3, 12.5)
+    )
+    assert summary.drop(index="2026-11-22")["cells_compared"].isna().all()
+    page = days_table_html(summary.reset_index())
+    assert all(f">{figure}</td>" in page for figure in ("3", "12.5")) and "KPI cells differing" in page
