@@ -140,9 +140,7 @@ def kill_load_mid_merge(ctx: FaultContext) -> None:
     ctx.patch.setattr(Warehouse, "load_batches", _load_in_killed_worker)
 
 
-def _load_in_killed_worker(
-    self: Warehouse, batches: Iterable[Any], run_id: str, progress: Any = None, finish: Any = None, own_days: Any = ()
-) -> Any:
+def _load_in_killed_worker(self: Warehouse, batches: Iterable[Any], run_id: str, *_: Any, **options: Any) -> Any:
     fork = multiprocessing.get_context("fork")
     merging = fork.Event()
     url = self.engine.url.render_as_string(hide_password=False)
