@@ -24,12 +24,18 @@ DAILY_DAG_ID = "genesys_conversations_daily"
 NOTE_PREFIX = "Syncs "
 
 
-def synced_label(data_interval_start: Any, data_interval_end: Any, conf: dict[str, Any] | None) -> str:
+def synced_label(
+    data_interval_start: Any, data_interval_end: Any, conf: dict[str, Any] | None, run_after: Any = None
+) -> str:
     """``Syncs 2024-05-01 (UTC day)`` or ``Syncs 2024-12-01 00:00 → 2024-12-03 00:00 UTC``; names a bad window."""
     conf = conf or {}
     try:
         window = resolve_window(
-            data_interval_start, data_interval_end, conf.get("interval_start"), conf.get("interval_end")
+            data_interval_start,
+            data_interval_end,
+            conf.get("interval_start"),
+            conf.get("interval_end"),
+            run_after=run_after,
         )
     except WindowError as error:
         return f"{NOTE_PREFIX}nothing: {error}"
@@ -44,6 +50,8 @@ def on_dag_run_running(dag_run: Any, msg: str) -> None:
     if dag_run.dag_id != DAILY_DAG_ID or dag_run.note:
         return
     try:
-        dag_run.note = synced_label(dag_run.data_interval_start, dag_run.data_interval_end, dag_run.conf)
+        dag_run.note = synced_label(
+            dag_run.data_interval_start, dag_run.data_interval_end, dag_run.conf, getattr(dag_run, "run_after", None)
+        )
     except Exception:  # a label is never worth a scheduler error
         log.exception("Could not label run %s with its synced day", dag_run.run_id)

@@ -265,6 +265,10 @@ def test_stack_backfills_on_two_workers_survives_a_killed_worker_and_a_restart(s
         assert after["state"] == "success", (
             after,
             {ti["task_id"]: ti["state"] for ti in api.task_instances(DAILY_DAG_ID, after["dag_run_id"])},
+            stack.sql(
+                "SELECT task_id, status, error FROM genesys.sync_audit "
+                f"WHERE run_id = '{after['dag_run_id']}' ORDER BY id"
+            ),
         )
         assert_warehouse_equals_the_org()
     finally:

@@ -92,13 +92,22 @@ def parse_instant(value: Any, field: str) -> datetime:
     return parsed.astimezone(UTC)
 
 
+def day_before(instant: datetime) -> Window:
+    """The UTC day before ``instant``'s: what a daily run at ``instant`` syncs (the D-1 rule)."""
+    midnight = instant.astimezone(UTC).replace(hour=0, minute=0, second=0, microsecond=0)
+    return Window(midnight - timedelta(days=1), midnight)
+
+
 def resolve_window(
     data_interval_start: datetime | None,
     data_interval_end: datetime | None,
     interval_start: Any = None,
     interval_end: Any = None,
+    run_after: datetime | None = None,
 ) -> Window:
-    """Manual-run params win over the data interval; giving only one of them is an error."""
+    """Manual-run params win over the data interval; giving only one of them is an error. A run with
+    no data interval (Airflow 3 creates a manual run triggered without a logical date, e.g. from the
+    REST API or ``airflow dags trigger``, without one) syncs the UTC day before its ``run_after``."""
     if interval_start not in (None, "") or interval_end not in (None, ""):
         if interval_start in (None, ""):
             raise WindowError("interval_start", "is required when interval_end is given")
@@ -106,6 +115,8 @@ def resolve_window(
             raise WindowError("interval_end", "is required when interval_start is given")
         return Window(parse_instant(interval_start, "interval_start"), parse_instant(interval_end, "interval_end"))
     if data_interval_start is None or data_interval_end is None:
+        if run_after is not None:
+            return day_before(run_after)
         raise WindowError("data_interval", "the run has no data interval; pass interval_start and interval_end")
     return Window(
         parse_instant(data_interval_start, "data_interval_start"), parse_instant(data_interval_end, "data_interval_end")

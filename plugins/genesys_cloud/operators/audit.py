@@ -39,7 +39,9 @@ def _partition_of(context: Mapping[str, Any], plan: Mapping[str, Any]) -> str:
         return plan["partition"]
     dag_run = context["dag_run"]
     try:
-        return resolve_window(dag_run.data_interval_start, dag_run.data_interval_end).partition
+        return resolve_window(
+            dag_run.data_interval_start, dag_run.data_interval_end, run_after=getattr(dag_run, "run_after", None)
+        ).partition
     except WindowError:
         return "unknown"
 

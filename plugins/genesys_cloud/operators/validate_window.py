@@ -88,6 +88,7 @@ class GenesysWindowOperator(AuditedOperator):
                 dag_run.data_interval_end,
                 params.get("interval_start"),
                 params.get("interval_end"),
+                run_after=getattr(dag_run, "run_after", None),
             )
             now = datetime.now(UTC)
             validate_window(window, now, settings.window_limits)

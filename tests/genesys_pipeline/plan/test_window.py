@@ -75,3 +75,22 @@ def test_a_backfill_refuses_window_params_naming_them(start, end, field):
 def test_window_params_are_fine_outside_backfills_and_empty_ones_inside():
     reject_window_params_in_backfill("manual", "2024-05-01", "2024-05-02")
     reject_window_params_in_backfill("backfill", None, "")
+
+
+def test_a_run_without_a_data_interval_syncs_the_utc_day_before_it_ran():
+    """Airflow 3 gives a manual run triggered without a logical date (REST API, ``airflow dags trigger``)
+    no data interval: it syncs what the scheduled run of that moment would, the day before."""
+    from genesys_pipeline.plan.window import resolve_window as resolve
+
+    ran = datetime(2026, 12, 7, 0, 0, 1, tzinfo=UTC)
+    window = resolve(None, None, run_after=ran)
+    assert (window.start, window.end, window.partition) == (
+        datetime(2026, 12, 6, tzinfo=UTC),
+        datetime(2026, 12, 7, tzinfo=UTC),
+        "2026-12-06",
+    )
+    assert resolve(None, None, run_after=datetime(2026, 12, 7, 23, 59, tzinfo=UTC)).partition == "2026-12-06"
+    given = resolve(None, None, "2026-12-01T00:00:00Z", "2026-12-02T00:00:00Z", run_after=ran)
+    assert given.partition == "2026-12-01"  # the form's window still wins
+    with pytest.raises(ValueError, match="no data interval"):
+        resolve(None, None)
