@@ -57,10 +57,12 @@ def conversation_hash(conversation: dict, context: bytes = b"", attributes: bool
     if not any(ATTRIBUTES_KEY in part for part in participants):
         return content_hash(conversation, context) + content_hash({}, context)
     stripped = [{k: v for k, v in part.items() if k != ATTRIBUTES_KEY} for part in participants]
+    record = content_hash({**conversation, "participants": stripped}, context)
+    if not attributes:
+        return record + content_hash({}, context)
     # str(): a record without a participant id still hashes (the normalizer then rejects it, saying why)
     maps = {str(part.get("participantId")): part[ATTRIBUTES_KEY] for part in participants if part.get(ATTRIBUTES_KEY)}
-    record = content_hash({**conversation, "participants": stripped}, context)
-    return record + content_hash(maps if attributes else {}, context)
+    return record + content_hash(maps, context)
 
 
 def record_part(digest: str | None) -> str | None:
