@@ -17,7 +17,8 @@ at extraction has no `end_time` and is closed by a later run), with `presence_de
 5. **reconcile**: `POST /api/v2/analytics/users/aggregates/query` (`tAgentRoutingStatus` by `userId`) for the day
    against the warehouse's time per user and status: `match`, or `incomplete` past 1 s a cell (data kept);
 6. **audit** (`sync_audit`; in this DAG's rows the `conversations_*` columns count users and user-days) and
-   **notify** (`genesys.users.partition_synced`).
+   **notify** (`genesys.users.partition_synced`), both also after a failed task, reporting it; **outcome** fails
+   the run then.
 
 Connections and Variables are the conversation DAG's. README "Agent activity".
 """
@@ -27,9 +28,8 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from genesys_cloud.daily_sync import extract_task, notify_task, sync_head, window_params
-from genesys_cloud.defaults import AUDITED_DEFAULT_ARGS, GENESYS_POOL
-from genesys_cloud.operators.audit import GenesysAuditOperator
+from genesys_cloud.daily_sync import audit_task, extract_task, notify_task, outcome_task, sync_head, window_params
+from genesys_cloud.defaults import GENESYS_POOL, REPORTED_DEFAULT_ARGS
 from genesys_cloud.operators.user_activity import (
     GenesysPresenceDefinitionsOperator,
     GenesysUserActivityLoadOperator,
@@ -46,7 +46,7 @@ with DAG(
     catchup=False,
     max_active_runs=2,
     tags=["genesys", "warehouse", "agents"],
-    default_args=AUDITED_DEFAULT_ARGS,
+    default_args=REPORTED_DEFAULT_ARGS,
     params=window_params(),
 ) as dag:
     head = sync_head()  # authenticate >> validate_window >> wait_for_data
@@ -71,8 +71,7 @@ with DAG(
         interval_end=plan["interval_end"],
         audit_inputs={**plan_inputs, "extraction": extract.output, "load": load.output},
     )
-    audit = GenesysAuditOperator(
-        task_id="audit",
+    audit = audit_task(
         plan=plan,
         extraction=extract.output,
         load=load.output,
@@ -84,3 +83,4 @@ with DAG(
     head.wait_for_data >> [presence_definitions, extract]
     extract >> load >> reconcile >> audit >> notify
     presence_definitions >> load
+    outcome_task(dag)  # fails the run when a task failed: audit and notify report it either way

@@ -2,7 +2,8 @@
 
 The conversation and agent-activity DAGs share their trigger form (one window, the same options),
 their head (authenticate → validate_window → wait_for_data), their extract (one details job per
-dataset) and their webhook step; each DAG file keeps only what is its own. Called inside a
+dataset) and their reporting tail (audit and notify, which run whatever happened, and the
+``outcome`` leaf that fails the run when a task failed); each DAG file keeps only what is its own. Called inside a
 ``with DAG(...)`` block; nothing here runs at import or does any I/O.
 """
 
@@ -11,12 +12,15 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from airflow.sdk import Param
+from airflow.sdk import DAG, Param
+from airflow.task.trigger_rule import TriggerRule
 
 from genesys_cloud.defaults import EXTRACT_EXECUTION_TIMEOUT, GENESYS_POOL, WAIT_EXECUTION_TIMEOUT
+from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
+from genesys_cloud.operators.outcome import GenesysRunOutcomeOperator, add_outcome
 from genesys_cloud.operators.validate_window import GenesysWindowOperator
 from genesys_cloud.sensors import GenesysWaitForDataSensor
 
@@ -119,13 +123,28 @@ def extract_task(head: SyncHead, dataset: str = "conversations") -> GenesysExtra
     )
 
 
+def audit_task(**inputs: Any) -> GenesysAuditOperator:
+    """The run's ``sync_audit`` row; it runs after a failed task too and then reports that task's row.
+    Its own failure is reported by its callback (row and webhook): no task after it would."""
+    return GenesysAuditOperator(
+        task_id="audit", trigger_rule=TriggerRule.ALL_DONE, on_failure_callback=record_failed_attempt, **inputs
+    )
+
+
 def notify_task(summary: Any, event_type: str) -> GenesysSyncNotifyOperator:
-    """The completion webhook (also the by-id DAG's); its failure is not the run's: the data is merged by then."""
+    """The completion webhook (also the by-id DAG's): ``event_type``, or ``partition_failed`` when the audit
+    reports a failure. It runs whatever happened; its own failure leaves the merged data as it is."""
     return GenesysSyncNotifyOperator(
         task_id="notify",
         summary=summary,
         event_type=event_type,
+        trigger_rule=TriggerRule.ALL_DONE,
         retries=3,
         on_failure_callback=None,
         on_retry_callback=None,
     )
+
+
+def outcome_task(dag: DAG) -> GenesysRunOutcomeOperator:
+    """The run's verdict (``outcome``), downstream of every task: call it last in the DAG body."""
+    return add_outcome(dag.tasks)

@@ -9,7 +9,11 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Any
 
-from genesys_cloud.operators.audit import record_failed_attempt, record_retried_attempt
+from genesys_cloud.operators.audit import (
+    record_failed_attempt,
+    record_failed_attempt_for_audit,
+    record_retried_attempt,
+)
 
 # Every task that calls Genesys runs in this pool, so the DAGs together respect the org's rate limit.
 GENESYS_POOL = "genesys_api"
@@ -33,9 +37,18 @@ GENESYS_DEFAULT_ARGS: dict[str, Any] = {
     "execution_timeout": TASK_EXECUTION_TIMEOUT,
 }
 
-# The conversation DAGs' tasks: every failed or retried try also leaves a ``sync_audit`` row.
+# The refresh DAG's tasks: every failed or retried try also leaves a ``sync_audit`` row, and a try that
+# failed for good sends the ``partition_failed`` webhook.
 AUDITED_DEFAULT_ARGS: dict[str, Any] = {
     **GENESYS_DEFAULT_ARGS,
     "on_failure_callback": record_failed_attempt,
+    "on_retry_callback": record_retried_attempt,
+}
+
+# DAGs whose ``audit`` and ``notify`` run whatever happened (daily_sync.audit_task, notify_task) and
+# report a failure themselves: the callbacks only write the tries' rows.
+REPORTED_DEFAULT_ARGS: dict[str, Any] = {
+    **GENESYS_DEFAULT_ARGS,
+    "on_failure_callback": record_failed_attempt_for_audit,
     "on_retry_callback": record_retried_attempt,
 }

@@ -36,7 +36,8 @@ def test_every_dag_has_owner_tags_and_retries(bag):
         assert dag.tags, f"{dag_id} has no tags"
         for task in dag.tasks:
             assert task.owner and task.owner != "airflow", f"{dag_id}.{task.task_id} has no owner"
-            assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
+            if task.task_id != "outcome":  # the verdict: nothing to retry
+                assert task.retries >= 2, f"{dag_id}.{task.task_id} retries={task.retries}"
 
 
 def test_every_task_has_a_bounded_execution_timeout(bag):
@@ -58,13 +59,18 @@ def _callbacks(task, name: str) -> list:
 def test_every_audited_task_carries_its_audit_inputs(bag):
     """The failure and retry callbacks build a try's row from the task's own rendered ``audit_inputs``:
     a task under them that is no ``AuditedOperator`` would leave rows without the day's figures."""
-    from genesys_cloud.operators.audit import record_failed_attempt, record_retried_attempt
+    from genesys_cloud.operators.audit import (
+        record_failed_attempt,
+        record_failed_attempt_for_audit,
+        record_retried_attempt,
+    )
     from genesys_cloud.operators.audited import AuditedOperator
 
     audited = set()
     for dag_id, dag in bag.dags.items():
         for task in dag.tasks:
-            if record_failed_attempt in _callbacks(task, "on_failure_callback"):
+            failure_callbacks = _callbacks(task, "on_failure_callback")
+            if {record_failed_attempt, record_failed_attempt_for_audit} & set(failure_callbacks):
                 assert record_retried_attempt in _callbacks(task, "on_retry_callback"), f"{dag_id}.{task.task_id}"
                 operator_class = getattr(task, "operator_class", type(task))  # a mapped task's class
                 assert issubclass(operator_class, AuditedOperator), f"{dag_id}.{task.task_id}"
@@ -98,6 +104,7 @@ def test_daily_dag_shape(bag):
         "reconcile",
         "audit",
         "notify",
+        "outcome",
     ]
     pooled = {t.task_id for t in dag.tasks if t.pool == "genesys_api"}
     assert pooled == {"authenticate", "wait_for_data", "extract", "follow_up_open", "aggregates"}
@@ -107,6 +114,28 @@ def test_daily_dag_shape(bag):
     assert set(dag.params.keys()) == {"interval_start", "interval_end", "force_extract", "lookback_days"}
     uris = {asset.uri for asset in dag.get_task("load").outlets}
     assert "genesys://warehouse/conversations" in uris
+
+
+def test_reported_dags_audit_and_notify_whatever_happened_and_outcome_decides_the_run(bag):
+    """Where audit and notify run after a failed task (all_done) and report it, the callbacks only write
+    rows (else the failure webhook went twice), the audit's own failure still sends it, and ``outcome``
+    (one_failed, downstream of every task) is the run's only leaf, so a green notify never turns a
+    failed day's run green."""
+    from genesys_cloud.operators.audit import record_failed_attempt, record_failed_attempt_for_audit
+
+    reported = [dag_id for dag_id, dag in bag.dags.items() if "outcome" in dag.task_ids]
+    assert set(reported) >= {DAG_ID, "genesys_conversations_by_id", "genesys_user_activity_daily"}
+    for dag_id in reported:
+        dag = bag.dags[dag_id]
+        outcome, audit, notify = (dag.get_task(task_id) for task_id in ("outcome", "audit", "notify"))
+        assert (audit.trigger_rule, notify.trigger_rule, outcome.trigger_rule) == ("all_done", "all_done", "one_failed")
+        assert outcome.upstream_task_ids == set(dag.task_ids) - {"outcome"}, dag_id
+        assert [task.task_id for task in dag.tasks if not task.downstream_list] == ["outcome"], dag_id
+        assert _callbacks(audit, "on_failure_callback") == [record_failed_attempt], dag_id
+        assert not outcome.on_failure_callback and not outcome.on_retry_callback and outcome.retries == 0, dag_id
+        for task in dag.tasks:
+            if task.task_id not in {"audit", "notify", "outcome"}:
+                assert _callbacks(task, "on_failure_callback") == [record_failed_attempt_for_audit], task.task_id
 
 
 def test_refresh_dag_shape(bag):

@@ -29,7 +29,7 @@ def test_the_form_has_one_field_and_the_dag_runs_only_when_triggered(by_id_dag):
 
 def test_ids_are_checked_before_any_genesys_task_and_the_chain_ends_in_its_own_event(by_id_dag):
     order = [task.task_id for task in by_id_dag.topological_sort()]
-    assert order == ["validate_ids", "authenticate", "resync", "audit", "notify"]
+    assert order == ["validate_ids", "authenticate", "resync", "audit", "notify", "outcome"]
     assert by_id_dag.get_task("validate_ids").pool != "genesys_api"  # no Genesys call there
     assert by_id_dag.get_task("validate_ids").audit_inputs == {"plan": {"partition": BY_ID_PARTITION}}
     assert by_id_dag.get_task("notify").event_type == EVENT_RESYNCED

@@ -83,7 +83,10 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
         patch.setattr(Warehouse, "load_batches", broken_load)
         failed = run_day(daily_dag, day)
     assert str(failed.state) == "failed"
-    assert task_states(failed)["load"] == "failed" and task_states(failed)["extract"] == "success"
+    states = task_states(failed)
+    assert (states["load"], states["extract"], states["reconcile"]) == ("failed", "success", "upstream_failed")
+    # the reporting tasks reported the failure (not upstream_failed as if nothing was said); outcome fails the run
+    assert (states["audit"], states["notify"], states["outcome"]) == ("success", "success", "failed")
     calls_before = details_job_calls(emulator.control.stats())
 
     rerun = run_day(daily_dag, day)

@@ -23,7 +23,8 @@ def users_dag(airflow_db):
 def test_wiring_reuses_the_generic_tasks_and_writes_nothing_before_the_checks(users_dag):
     order = [task.task_id for task in users_dag.topological_sort()]
     assert order[:3] == ["authenticate", "validate_window", "wait_for_data"]
-    assert set(order[3:]) == {"presence_definitions", "extract", "load", "reconcile", "audit", "notify"}
+    assert set(order[3:-1]) == {"presence_definitions", "extract", "load", "reconcile", "audit", "notify"}
+    assert order[-1] == "outcome"
     assert users_dag.get_task("extract").dataset.name == "users"
     assert type(users_dag.get_task("extract")).__name__ == "GenesysExtractOperator"
     assert users_dag.get_task("notify").event_type == EVENT

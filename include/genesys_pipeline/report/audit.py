@@ -1,7 +1,8 @@
 """The ``sync_audit`` table: one row per partition attempt, successful or not.
 
 Rows are only ever inserted, never updated, so the table is the history of every attempt
-(a rerun adds a row; a failure adds a ``failed`` row from the task failure callback).
+(a rerun adds a row; a failure adds a ``failed`` row from the task failure callback, which the
+run's ``audit`` task then reports).
 Nested metrics (rows per table, drift, stage latencies, correlation ids) are JSON text so the
 same table works on SQLite and PostgreSQL, where it lives in the warehouse's schema beside
 the data tables. The table is declared in :data:`genesys_pipeline.tables.SYNC_AUDIT`. No secrets are passed in,
@@ -13,7 +14,7 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, fields
 from datetime import UTC, datetime
 from typing import Any
 
@@ -149,6 +150,11 @@ class AuditRecord:
         if self.status == "success" and self.reconciliation.get("status") == INCOMPLETE:
             self.status = INCOMPLETE
 
+    @classmethod
+    def from_row(cls, row: Mapping[str, Any]) -> AuditRecord:
+        """The record a ``sync_audit`` row (as :func:`read_audit` returns it) was written from."""
+        return cls(**{spec.name: row[spec.name] for spec in fields(cls) if spec.name in row})
+
     def summary(self) -> dict[str, Any]:
         """The record as plain JSON values: what the webhook reports and XCom carries."""
         return {**asdict(self), "completeness_rate": self.completeness_rate}
@@ -205,15 +211,38 @@ def write_audit_reliably(
         time.sleep(backoff_s * attempt)
 
 
-def read_audit(engine: Engine, partition: str | None = None) -> list[dict[str, Any]]:
+def read_audit(
+    engine: Engine, partition: str | None = None, row_ids: Iterable[int] | None = None
+) -> list[dict[str, Any]]:
     """Audit rows oldest first, JSON columns decoded."""
     sync_audit = _audit_table(engine)
     query = select(sync_audit).order_by(sync_audit.c.id)
     if partition is not None:
         query = query.where(sync_audit.c.partition == partition)
+    if row_ids is not None:
+        query = query.where(sync_audit.c.id.in_(list(row_ids)))
     with engine.connect() as conn:
         rows = [dict(row._mapping) for row in conn.execute(query)]
     for row in rows:
         for name in _JSON_COLUMNS:
             row[name] = orjson.loads(row[name]) if row[name] else None
     return rows
+
+
+def latest_failure(engine: Engine, dag_id: str, run_id: str, task_ids: Iterable[str]) -> AuditRecord | None:
+    """The newest ``failed`` row of one of ``task_ids`` in this run (its failure callback wrote it), if any."""
+    ensure_schema(engine, only=[AUDIT_TABLE])  # a callback that could not write may have left no table
+    sync_audit = _audit_table(engine)
+    query = (
+        select(sync_audit.c.id)
+        .where(sync_audit.c.dag_id == dag_id, sync_audit.c.run_id == run_id, sync_audit.c.status == "failed")
+        .where(sync_audit.c.task_id.in_(list(task_ids)))
+        .order_by(sync_audit.c.id.desc())
+        .limit(1)
+    )
+    with engine.connect() as conn:
+        newest = conn.execute(query).scalar()
+    if newest is None:
+        return None
+    [row] = read_audit(engine, row_ids=[newest])
+    return AuditRecord.from_row(row)
