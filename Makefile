@@ -13,7 +13,7 @@ AUDIT_VENV := .audit-venv
 PIP_AUDIT_VERSION := 2.10.1
 AUDIT_SERVICE ?= pypi
 
-.PHONY: install lint mutation test test-fast demo report emulator airflow bench bench-backfill plan-backfill audit compose-demo clean
+.PHONY: install lint mutation test test-fast test-stack demo report emulator airflow bench bench-backfill plan-backfill audit compose-demo clean
 
 install: $(STAMP)
 
@@ -41,6 +41,12 @@ test: lint
 
 test-fast: lint
 	$(PY) -m pytest $(PYTEST_PARALLEL) -m "not slow" $(PYTEST_ARGS)
+
+# The docker-compose stack for real (tests/deploy/test_compose_stack.py): stand-in images built here,
+# two Celery workers, a 5-day backfill with a worker killed, a restart. Needs root and a Docker engine
+# (deploy/install-docker.sh installs one on Debian); opt-in for `make test`, run by .ci/run after it.
+test-stack: install
+	GENESYS_COMPOSE_STACK=1 $(PY) -m pytest -n 0 -s tests/deploy/test_compose_stack.py $(PYTEST_ARGS)
 
 # Ten deliberate bugs across the pipeline, each run against the suite: every one must be caught.
 mutation: install
