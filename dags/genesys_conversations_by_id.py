@@ -20,8 +20,9 @@ Trigger it with the param `conversation_ids` (one UUID a line in the form; at mo
 4. **audit**: a `sync_audit` row (partition `by-id`): `resync_requested`, `resync_returned`,
    `conversations_changed`, `resync_not_found` with `resync_not_found_ids`, `resync_outside_retention`;
 5. **notify**: the signed webhook `genesys.conversations.resynced_by_id` (skipped without `genesys_sync_webhook`);
-6. **outcome**: fails the run when a task failed (audit and notify run and report it either way:
-   the failed row, `genesys.conversations.partition_failed`).
+6. **outcome**: skipped on a good day; after a task that failed for good (audit and notify then stay
+   `upstream_failed`: they run on the rerun) it reports that try (its `failed` row,
+   `genesys.conversations.partition_failed`) and fails the run naming the task.
 
 A DAG of its own, not a mode of the daily DAG: the daily trigger form is about a window (interval,
 lookback, force extract); a switch there would put two unrelated forms in one dialog, with half of its
@@ -37,8 +38,9 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Param
 
-from genesys_cloud.daily_sync import audit_task, notify_task, outcome_task
+from genesys_cloud.daily_sync import notify_task, outcome_task
 from genesys_cloud.defaults import GENESYS_POOL, REPORTED_DEFAULT_ARGS
+from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.conversation_ids import GenesysConversationIdsOperator
 from genesys_cloud.operators.resync_by_id import GenesysResyncByIdOperator
@@ -81,7 +83,8 @@ with DAG(
         retention_days=plan["retention_days"],
         audit_inputs={"plan": plan, "authentication": access},
     )
-    audit = audit_task(
+    audit = GenesysAuditOperator(
+        task_id="audit",
         plan=plan,
         extraction=resync.output,  # one task fetched and loaded: its result fills both parts of the row
         load=resync.output,
@@ -91,4 +94,4 @@ with DAG(
     notify = notify_task(audit.output, EVENT_RESYNCED)  # the conversations are merged by then
 
     validate_ids >> authenticate >> resync >> audit >> notify
-    outcome_task(dag)  # fails the run when a task failed: audit and notify report it either way
+    outcome_task(dag, plan)  # reports a task that failed for good and fails the run; skipped on a good day

@@ -27,10 +27,10 @@ Each run syncs the conversation details of one UTC day, its data interval `[D, D
    details, cell by cell for the queue report (a mismatch marks the partition `incomplete`, data kept);
 8. **audit**: a `sync_audit` row per attempt (failed tries get one too, from the failure callback, built
    from the failing task's `audit_inputs`: the upstream results wired to it below), with the follow-up's counts;
-   it runs after a failed task too and reports that task's row;
-9. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist),
-   `partition_synced`, or `partition_failed` after a failed task;
-10. **outcome**: fails the run, naming the task, when any task failed; skipped on a good day.
+9. **notify**: signed completion webhook (`genesys_sync_webhook`; skipped when that connection does not exist);
+10. **outcome**: skipped on a good day. After a task that failed for good it reports that try (its `failed`
+    row, the `partition_failed` webhook) and fails the run naming the task; audit and notify stay
+    `upstream_failed` then (a failed day has no completion row), so Clear with "Only failed" reruns them.
 
 Connections: `genesys_cloud_default`, `genesys_warehouse`, `genesys_sync_webhook`. Settings: Airflow
 Variables `genesys_*` (see docs/operations.md).
@@ -51,9 +51,10 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from genesys_cloud.daily_sync import audit_task, extract_task, notify_task, outcome_task, sync_head, window_params
+from genesys_cloud.daily_sync import extract_task, notify_task, outcome_task, sync_head, window_params
 from genesys_cloud.defaults import GENESYS_POOL, REPORTED_DEFAULT_ARGS
 from genesys_cloud.operators.aggregates import GenesysAggregatesOperator
+from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.follow_up import GenesysFollowUpOperator
 from genesys_cloud.operators.load import GenesysLoadOperator
 from genesys_cloud.operators.reconcile import GenesysReconcileOperator
@@ -112,7 +113,8 @@ with DAG(
             "follow_up": follow_up_open.output,
         },
     )
-    audit = audit_task(
+    audit = GenesysAuditOperator(
+        task_id="audit",
         plan=plan,
         extraction=extract.output,
         load=load.output,
@@ -125,4 +127,4 @@ with DAG(
 
     wait_for_data >> extract >> load >> follow_up_open >> reconcile >> audit >> notify
     wait_for_data >> aggregates >> reconcile
-    outcome_task(dag)  # fails the run when a task failed: audit and notify report it either way
+    outcome_task(dag, plan)  # reports a task that failed for good and fails the run; skipped on a good day

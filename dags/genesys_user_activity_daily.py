@@ -17,8 +17,8 @@ at extraction has no `end_time` and is closed by a later run), with `presence_de
 5. **reconcile**: `POST /api/v2/analytics/users/aggregates/query` (`tAgentRoutingStatus` by `userId`) for the day
    against the warehouse's time per user and status: `match`, or `incomplete` past 1 s a cell (data kept);
 6. **audit** (`sync_audit`; in this DAG's rows the `conversations_*` columns count users and user-days) and
-   **notify** (`genesys.users.partition_synced`), both also after a failed task, reporting it; **outcome** fails
-   the run then.
+   **notify** (`genesys.users.partition_synced`); 7. **outcome**: skipped on a good day, else reports the failed
+   try (row, `partition_failed`) and fails the run, as in the conversation DAG.
 
 Connections and Variables are the conversation DAG's. README "Agent activity".
 """
@@ -28,8 +28,9 @@ from __future__ import annotations
 import pendulum
 from airflow.sdk import DAG, Asset, CronDataIntervalTimetable
 
-from genesys_cloud.daily_sync import audit_task, extract_task, notify_task, outcome_task, sync_head, window_params
+from genesys_cloud.daily_sync import extract_task, notify_task, outcome_task, sync_head, window_params
 from genesys_cloud.defaults import GENESYS_POOL, REPORTED_DEFAULT_ARGS
+from genesys_cloud.operators.audit import GenesysAuditOperator
 from genesys_cloud.operators.user_activity import (
     GenesysPresenceDefinitionsOperator,
     GenesysUserActivityLoadOperator,
@@ -71,7 +72,8 @@ with DAG(
         interval_end=plan["interval_end"],
         audit_inputs={**plan_inputs, "extraction": extract.output, "load": load.output},
     )
-    audit = audit_task(
+    audit = GenesysAuditOperator(
+        task_id="audit",
         plan=plan,
         extraction=extract.output,
         load=load.output,
@@ -83,4 +85,4 @@ with DAG(
     head.wait_for_data >> [presence_definitions, extract]
     extract >> load >> reconcile >> audit >> notify
     presence_definitions >> load
-    outcome_task(dag)  # fails the run when a task failed: audit and notify report it either way
+    outcome_task(dag, plan)  # reports a task that failed for good and fails the run; skipped on a good day

@@ -2,9 +2,9 @@
 
 The conversation and agent-activity DAGs share their trigger form (one window, the same options),
 their head (authenticate → validate_window → wait_for_data), their extract (one details job per
-dataset) and their reporting tail (audit and notify, which run whatever happened, and the
-``outcome`` leaf that fails the run when a task failed); each DAG file keeps only what is its own. Called inside a
-``with DAG(...)`` block; nothing here runs at import or does any I/O.
+dataset), their webhook step and the ``outcome`` leaf (which reports a task that failed for good and
+fails the run); each DAG file keeps only what is its own. Called inside a ``with DAG(...)`` block;
+nothing here runs at import or does any I/O.
 """
 
 from __future__ import annotations
@@ -13,10 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from airflow.sdk import DAG, Param
-from airflow.task.trigger_rule import TriggerRule
 
 from genesys_cloud.defaults import EXTRACT_EXECUTION_TIMEOUT, GENESYS_POOL, WAIT_EXECUTION_TIMEOUT
-from genesys_cloud.operators.audit import GenesysAuditOperator, record_failed_attempt
 from genesys_cloud.operators.authenticate import GenesysAuthenticateOperator
 from genesys_cloud.operators.extract import GenesysExtractOperator
 from genesys_cloud.operators.notify import GenesysSyncNotifyOperator
@@ -123,28 +121,19 @@ def extract_task(head: SyncHead, dataset: str = "conversations") -> GenesysExtra
     )
 
 
-def audit_task(**inputs: Any) -> GenesysAuditOperator:
-    """The run's ``sync_audit`` row; it runs after a failed task too and then reports that task's row.
-    Its own failure is reported by its callback (row and webhook): no task after it would."""
-    return GenesysAuditOperator(
-        task_id="audit", trigger_rule=TriggerRule.ALL_DONE, on_failure_callback=record_failed_attempt, **inputs
-    )
-
-
 def notify_task(summary: Any, event_type: str) -> GenesysSyncNotifyOperator:
-    """The completion webhook (also the by-id DAG's): ``event_type``, or ``partition_failed`` when the audit
-    reports a failure. It runs whatever happened; its own failure leaves the merged data as it is."""
+    """The completion webhook (also the by-id DAG's); its failure is not the run's: the data is merged by then."""
     return GenesysSyncNotifyOperator(
         task_id="notify",
         summary=summary,
         event_type=event_type,
-        trigger_rule=TriggerRule.ALL_DONE,
         retries=3,
         on_failure_callback=None,
         on_retry_callback=None,
     )
 
 
-def outcome_task(dag: DAG) -> GenesysRunOutcomeOperator:
-    """The run's verdict (``outcome``), downstream of every task: call it last in the DAG body."""
-    return add_outcome(dag.tasks)
+def outcome_task(dag: DAG, plan: Any) -> GenesysRunOutcomeOperator:
+    """The run's verdict (``outcome``), downstream of every task: call it last in the DAG body. ``plan`` (the
+    window task's result) names the partition of a failed row it has to write itself."""
+    return add_outcome(dag.tasks, plan)

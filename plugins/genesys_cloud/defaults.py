@@ -45,8 +45,8 @@ AUDITED_DEFAULT_ARGS: dict[str, Any] = {
     "on_retry_callback": record_retried_attempt,
 }
 
-# DAGs whose ``audit`` and ``notify`` run whatever happened (daily_sync.audit_task, notify_task) and
-# report a failure themselves: the callbacks only write the tries' rows.
+# DAGs ending in the ``outcome`` leaf (daily_sync.outcome_task), which reports a try that failed for good:
+# the callbacks only write the tries' rows (and send the webhook when the warehouse refused the row).
 REPORTED_DEFAULT_ARGS: dict[str, Any] = {
     **GENESYS_DEFAULT_ARGS,
     "on_failure_callback": record_failed_attempt_for_audit,

@@ -116,25 +116,28 @@ def test_daily_dag_shape(bag):
     assert "genesys://warehouse/conversations" in uris
 
 
-def test_reported_dags_audit_and_notify_whatever_happened_and_outcome_decides_the_run(bag):
-    """Where audit and notify run after a failed task (all_done) and report it, the callbacks only write
-    rows (else the failure webhook went twice), the audit's own failure still sends it, and ``outcome``
-    (one_failed, downstream of every task) is the run's only leaf, so a green notify never turns a
-    failed day's run green."""
-    from genesys_cloud.operators.audit import record_failed_attempt, record_failed_attempt_for_audit
+def test_reported_dags_end_in_outcome_and_rerun_their_audit_after_a_failure(bag):
+    """``outcome`` (all_done, downstream of every task, the run's only leaf) reports a try that failed for good
+    and decides the run; audit and notify keep all_success, so after a failure they stand upstream_failed,
+    which Clear with "Only failed" reruns (all_done would leave them green and the rerun unaudited). The
+    callbacks only write rows: outcome sends the failure webhook, once."""
+    from genesys_cloud.operators.audit import record_failed_attempt_for_audit
 
     reported = [dag_id for dag_id, dag in bag.dags.items() if "outcome" in dag.task_ids]
     assert set(reported) >= {DAG_ID, "genesys_conversations_by_id", "genesys_user_activity_daily"}
     for dag_id in reported:
         dag = bag.dags[dag_id]
         outcome, audit, notify = (dag.get_task(task_id) for task_id in ("outcome", "audit", "notify"))
-        assert (audit.trigger_rule, notify.trigger_rule, outcome.trigger_rule) == ("all_done", "all_done", "one_failed")
+        assert (audit.trigger_rule, notify.trigger_rule, outcome.trigger_rule) == (
+            "all_success",
+            "all_success",
+            "all_done",
+        ), dag_id
         assert outcome.upstream_task_ids == set(dag.task_ids) - {"outcome"}, dag_id
         assert [task.task_id for task in dag.tasks if not task.downstream_list] == ["outcome"], dag_id
-        assert _callbacks(audit, "on_failure_callback") == [record_failed_attempt], dag_id
         assert not outcome.on_failure_callback and not outcome.on_retry_callback and outcome.retries == 0, dag_id
         for task in dag.tasks:
-            if task.task_id not in {"audit", "notify", "outcome"}:
+            if task.task_id not in {"notify", "outcome"}:
                 assert _callbacks(task, "on_failure_callback") == [record_failed_attempt_for_audit], task.task_id
 
 

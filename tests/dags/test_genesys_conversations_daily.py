@@ -85,8 +85,10 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
     assert str(failed.state) == "failed"
     states = task_states(failed)
     assert (states["load"], states["extract"], states["reconcile"]) == ("failed", "success", "upstream_failed")
-    # the reporting tasks reported the failure (not upstream_failed as if nothing was said); outcome fails the run
-    assert (states["audit"], states["notify"], states["outcome"]) == ("success", "success", "failed")
+    # outcome reported the failure and failed the run; audit and notify have no completion to report and
+    # wait in a state that Clear with "Only failed" (the README's rerun) selects, so that rerun writes the
+    # settled row and sends partition_synced (a green audit would be left as it is)
+    assert (states["audit"], states["notify"], states["outcome"]) == ("upstream_failed", "upstream_failed", "failed")
     calls_before = details_job_calls(emulator.control.stats())
 
     rerun = run_day(daily_dag, day)
@@ -104,8 +106,11 @@ def test_failed_load_reruns_from_the_cache(daily_dag, warehouse, emulator, monke
     assert failed_row["divisions_read"] and failed_row["conversations_loaded"] is None
     assert success_row["status"] == "success" and success_row["cache_hit"] is True
     assert success_row["api_requests"] == 0
-    events = [delivery["body"]["type"] for delivery in emulator.control.webhooks() if delivery["accepted"]]
-    assert events == ["genesys.conversations.partition_failed", EVENT_SYNCED]
+    events = [delivery["body"] for delivery in emulator.control.webhooks() if delivery["accepted"]]
+    assert [event["type"] for event in events] == ["genesys.conversations.partition_failed", EVENT_SYNCED]
+    # sent once, by outcome, from the callback's row: the same error and try
+    assert (events[0]["task_id"], events[0]["error"]) == ("load", failed_row["error"])
+    assert events[0]["try_number"] == failed_row["try_number"]
 
 
 def test_pii_config_variable_hashes_columns(daily_dag, warehouse, emulator, monkeypatch):

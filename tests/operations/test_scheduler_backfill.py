@@ -154,10 +154,16 @@ def test_backfill_failed_partition_and_rerun_through_the_scheduler(postgres_url,
             assert states == {
                 day.date().isoformat(): "failed" if day.date().isoformat() == failing_day else "success" for day in days
             }
-            failed = [
-                (ti["logical_date"][:10], ti["task_id"]) for ti in api.task_instances(DAG_ID) if ti["state"] == "failed"
+            grid = {(ti["logical_date"][:10], ti["task_id"]): ti["state"] for ti in api.task_instances(DAG_ID)}
+            # the failed task and the verdict that reported it; audit and notify wait for the rerun
+            assert sorted(key for key, state in grid.items() if state == "failed") == [
+                (failing_day, "load"),
+                (failing_day, "outcome"),
             ]
-            assert failed == [(failing_day, "load")]
+            assert grid[failing_day, "audit"] == grid[failing_day, "notify"] == "upstream_failed"
+            assert {state for (day, task), state in grid.items() if task == "outcome" and day != failing_day} == {
+                "skipped"
+            }
 
             cluster.clear_failed_tasks(DAG_ID, days[2], days[2])
             rerun = api.wait_for_runs(

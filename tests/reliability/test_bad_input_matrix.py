@@ -27,9 +27,8 @@ def test_bad_input_is_refused_before_any_write(
     states = run.task_states
     assert states[bad.task] == "failed", states
     assert all(state != "success" for task, state in states.items() if task in ("extract", "load")), states
-    # audit reports the failed row; with no usable warehouse to read it from, the audit fails too
-    audit_state = "failed" if bad.field == "genesys_warehouse" else "success"
-    assert (states["audit"], states["outcome"]) == (audit_state, "failed"), states
+    # outcome reports the failure and fails the run; audit waits for the rerun (Clear, "Only failed")
+    assert (states["audit"], states["outcome"]) == ("upstream_failed", "failed"), states
     stats = small_emulator.control.stats()
     assert not any(name in stats for name in DATA_CALLS), f"a Genesys data call was made: {stats}"
     assert data_tables(sqlite_url) == {}, "the warehouse was written to"

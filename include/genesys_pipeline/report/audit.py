@@ -2,7 +2,7 @@
 
 Rows are only ever inserted, never updated, so the table is the history of every attempt
 (a rerun adds a row; a failure adds a ``failed`` row from the task failure callback, which the
-run's ``audit`` task then reports).
+run's ``outcome`` task then reports).
 Nested metrics (rows per table, drift, stage latencies, correlation ids) are JSON text so the
 same table works on SQLite and PostgreSQL, where it lives in the warehouse's schema beside
 the data tables. The table is declared in :data:`genesys_pipeline.tables.SYNC_AUDIT`. No secrets are passed in,
@@ -229,20 +229,30 @@ def read_audit(
     return rows
 
 
-def latest_failure(engine: Engine, dag_id: str, run_id: str, task_ids: Iterable[str]) -> AuditRecord | None:
-    """The newest ``failed`` row of one of ``task_ids`` in this run (its failure callback wrote it), if any."""
+def latest_failure(
+    engine: Engine, dag_id: str, run_id: str, task_ids: Iterable[str], since: datetime | None = None
+) -> AuditRecord | None:
+    """The newest ``failed`` row of one of ``task_ids`` in this run (its failure callback wrote it), if any.
+    ``since`` (the attempt's start: a cleared run keeps its run id) leaves out the rows of earlier attempts."""
     ensure_schema(engine, only=[AUDIT_TABLE])  # a callback that could not write may have left no table
     sync_audit = _audit_table(engine)
     query = (
-        select(sync_audit.c.id)
+        select(sync_audit.c.id, sync_audit.c.recorded_at)
         .where(sync_audit.c.dag_id == dag_id, sync_audit.c.run_id == run_id, sync_audit.c.status == "failed")
         .where(sync_audit.c.task_id.in_(list(task_ids)))
         .order_by(sync_audit.c.id.desc())
-        .limit(1)
     )
     with engine.connect() as conn:
-        newest = conn.execute(query).scalar()
+        candidates = conn.execute(query).all()
+    newest = next((row.id for row in candidates if since is None or _utc(row.recorded_at) >= _utc(since)), None)
     if newest is None:
         return None
     [row] = read_audit(engine, row_ids=[newest])
     return AuditRecord.from_row(row)
+
+
+def _utc(moment: datetime | str) -> datetime:
+    """SQLite hands timestamps back as naive text (written in UTC); PostgreSQL as aware datetimes."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)

@@ -1,11 +1,10 @@
 """``audit`` and the failure callbacks: one ``sync_audit`` row per partition attempt, whatever its outcome.
 
 The callbacks run on every failed or retried try of any pipeline task, so every try is on
-record with its (sanitised) error. Where the DAG's ``audit`` and ``notify`` run whatever
-happened (``all_done``, with an ``outcome`` leaf that fails the run: the conversation, by-id and
-agent-activity DAGs), ``audit`` reports a failed run from the failed row and ``notify`` sends
-``partition_failed``; elsewhere (the refresh DAG, and a failure of ``audit`` itself) the failure
-callback sends it. Callbacks must never raise: a broken warehouse or webhook is logged, and the
+record with its (sanitised) error. Where the DAG ends in an ``outcome`` leaf (the conversation,
+by-id and agent-activity DAGs, :mod:`genesys_cloud.operators.outcome`), that task reports a try
+that failed for good (its row, ``partition_failed``); elsewhere (the refresh DAG) the failure
+callback sends the webhook. Callbacks must never raise: a broken warehouse or webhook is logged, and the
 task's own error stays what the user sees.
 """
 
@@ -16,16 +15,14 @@ from collections.abc import Mapping
 from typing import Any
 
 from airflow.sdk.exceptions import AirflowNotFoundException
-from airflow.task.trigger_rule import TriggerRule
 from sqlalchemy import inspect
 
 from genesys_cloud.operators.audited import AuditedOperator, rendered_audit_inputs
 from genesys_cloud.operators.notify import post_event, worst_case_seconds
-from genesys_cloud.operators.outcome import failed_tasks
 from genesys_cloud.warehouse_connection import WAREHOUSE_CONN_ID, warehouse_engine
 from genesys_pipeline.plan.window import WindowError, resolve_window
 from genesys_pipeline.report import webhook
-from genesys_pipeline.report.audit import AuditRecord, latest_failure, write_audit_reliably
+from genesys_pipeline.report.audit import AuditRecord, write_audit_reliably
 from genesys_pipeline.report.sanitize import safe_error_message
 from genesys_pipeline.warehouse.converge.open_conversations import open_conversations
 from genesys_pipeline.warehouse.engine import schema_for
@@ -116,14 +113,13 @@ def _record_from_run(context: Mapping[str, Any], status: str) -> AuditRecord:
 
 class GenesysAuditOperator(AuditedOperator):
     """Writes the ``success`` (or, when reconciliation failed, ``incomplete``) row of this attempt and
-    returns its summary (the webhook's payload). Run with ``trigger_rule="all_done"`` after a task
-    that failed for good, it returns that task's ``failed`` row instead (written by its failure
-    callback; written here when the callback never ran, e.g. its worker was killed).
-
-    Its inputs, the results of ``validate_window``, ``extract``, ``load``, ``reconcile``,
-    ``authenticate`` (divisions read) and ``follow_up_open`` (in the by-id DAG, ``resync``), are its
-    ``audit_inputs`` (templated, rendered once), so a failed try of the audit itself is recorded
-    with them too. The row also notes the conversations still open in the warehouse after the load."""
+    returns its summary (the webhook's payload). It runs only after every task before it succeeded:
+    after a failed task it stays ``upstream_failed``, so the rerun's Clear with "Only failed" reruns it
+    (the ``outcome`` task reports the failure). Its inputs, the results of ``validate_window``,
+    ``extract``, ``load``, ``reconcile``, ``authenticate`` (divisions read) and ``follow_up_open`` (in
+    the by-id DAG, ``resync``), are its ``audit_inputs`` (templated, rendered once), so a failed try of
+    the audit itself is recorded with them too. The row also notes the conversations still open in the
+    warehouse after the load."""
 
     ui_color = "#eef6ee"
 
@@ -153,10 +149,6 @@ class GenesysAuditOperator(AuditedOperator):
         self.warehouse_conn_id = warehouse_conn_id
 
     def execute(self, context: Any) -> dict[str, Any]:
-        upstream = [task.task_id for task in self.get_flat_relatives(upstream=True)]
-        failed = failed_tasks(context, upstream) if self.trigger_rule == TriggerRule.ALL_DONE else []
-        if failed:
-            return self._failure(context, failed).summary()
         record = build_record(context, "success", **rendered_audit_inputs(self))
         write_audit_row(record, self.warehouse_conn_id, with_open_conversations=True)
         self.log.info(
@@ -167,27 +159,6 @@ class GenesysAuditOperator(AuditedOperator):
             record.completeness_rate,
         )
         return record.summary()
-
-    def _failure(self, context: Any, failed: list[str]) -> AuditRecord:
-        """The failed task's row of this run, or a new one when its failure callback wrote none."""
-        engine = warehouse_engine(self.warehouse_conn_id)
-        try:
-            record = latest_failure(engine, context["dag"].dag_id, context["run_id"], failed)
-        finally:
-            engine.dispose()
-        if record is None:
-            record = build_record(context, "failed", **rendered_audit_inputs(self))
-            record.task_id = failed[0]
-            record.error = f"{failed[0]} failed with no error on record (its failure callback did not run)"
-            write_audit_row(record, self.warehouse_conn_id)
-        self.log.info(
-            "Audit: partition %s failed at %s (try %s): %s. The row is in sync_audit; notify reports it.",
-            record.partition,
-            record.task_id,
-            record.try_number,
-            record.error,
-        )
-        return record
 
 
 def _record_attempt(context: Mapping[str, Any], status: str) -> tuple[AuditRecord | None, bool]:
@@ -222,8 +193,8 @@ FAILURE_WEBHOOK_BOUND_SECONDS = worst_case_seconds(
 
 
 def record_failed_attempt_for_audit(context: Mapping[str, Any]) -> None:
-    """``on_failure_callback`` of tasks whose run's ``audit`` and ``notify`` report the failure: the ``failed``
-    row. When the warehouse refused it, the audit cannot report it either: the webhook goes now, with the error."""
+    """``on_failure_callback`` of tasks whose run's ``outcome`` task reports the failure: the ``failed`` row.
+    When the warehouse refused it, ``outcome`` cannot read it either: the webhook goes now, with the error."""
     record, written = _record_attempt(context, "failed")
     if record is not None and not written:
         _post_failure(record)

@@ -21,7 +21,6 @@ import requests
 import tenacity
 from airflow.sdk import BaseOperator
 from airflow.sdk.exceptions import AirflowNotFoundException, AirflowSkipException
-from airflow.task.trigger_rule import TriggerRule
 
 from genesys_cloud.api.deadline import DeadlineAdapter, ExchangeDeadline
 from genesys_cloud.webhook_connection import OPT_OUT, checked_webhook_secret
@@ -128,8 +127,7 @@ def _is_transient(error: BaseException) -> bool:
 
 class GenesysSyncNotifyOperator(BaseOperator):
     """Sends ``genesys.conversations.partition_synced`` (or ``event_type``: the by-id DAG sends
-    ``resynced_by_id``) with the audit row's counts and metrics (``summary``, templated: the audit task's result),
-    or ``partition_failed`` when the audit reports a failed row (run with ``trigger_rule="all_done"``)."""
+    ``resynced_by_id``) with the audit row's counts and metrics (``summary``, templated: the audit task's result)."""
 
     template_fields = ("summary",)
     ui_color = "#f4f0e8"
@@ -151,11 +149,8 @@ class GenesysSyncNotifyOperator(BaseOperator):
 
     def execute(self, context: Any) -> dict[str, Any]:
         if not self.summary:
-            if self.trigger_rule == TriggerRule.ALL_DONE:
-                raise AirflowSkipException("the audit task did not finish: its failure callback sent partition_failed")
             raise ValueError("no audit summary to report: rerun the audit task first")
-        failed = self.summary.get("status") == "failed"
-        event, key = webhook.event_from_audit(webhook.EVENT_FAILED if failed else self.event_type, self.summary)
+        event, key = webhook.event_from_audit(self.event_type, self.summary)
         try:
             status = post_event(event, key, conn_id=self.webhook_conn_id, attempts=self.attempts)
         except AirflowNotFoundException:

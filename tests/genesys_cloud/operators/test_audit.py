@@ -248,61 +248,6 @@ def test_callbacks_never_raise_on_a_broken_warehouse(monkeypatch, tmp_path):
     record_retried_attempt(callback_context({"plan": PLAN}, RuntimeError("boom")))
 
 
-class RunStatesTaskInstance(RecordingTaskInstance):
-    """A task instance that also answers ``get_task_states`` (asked of the API server in a real run)."""
-
-    def __init__(self, task_id: str, states: dict[str, str]) -> None:
-        super().__init__(task_id=task_id)
-        self.dag_id, self.run_id, self.states = DAG_ID, RUN_ID, states
-
-    def get_task_states(self, dag_id: str, run_ids: list[str]) -> dict[str, dict[str, str]]:
-        assert (dag_id, run_ids) == (DAG_ID, [RUN_ID])
-        return {RUN_ID: self.states}
-
-
-def reporting_audit(states: dict[str, str]) -> dict:
-    """The audit as the reported DAGs wire it (all_done, after ``load``), in a run whose tasks are in ``states``."""
-    from airflow.providers.standard.operators.empty import EmptyOperator
-    from airflow.sdk import DAG
-
-    with DAG(DAG_ID, schedule=None):
-        audit = GenesysAuditOperator(
-            task_id="audit", plan=PLAN, extraction=EXTRACTION, load=None, trigger_rule="all_done"
-        )
-        EmptyOperator(task_id="load") >> audit
-    context = make_context(DAY, task_id="audit")
-    context["ti"] = RunStatesTaskInstance("audit", states)
-    return audit.execute(context)
-
-
-def test_after_a_failed_task_the_audit_reports_its_row_and_writes_none(sqlite_warehouse):
-    from genesys_cloud.operators.audit import record_failed_attempt_for_audit
-
-    record_failed_attempt_for_audit(callback_context({"plan": PLAN}, RuntimeError("disk full"), try_number=3))
-
-    summary = reporting_audit({"load": "failed", "audit": "running"})
-
-    [row] = audit_rows(sqlite_warehouse)  # the callback's: the audit added none
-    assert (row["status"], row["task_id"], row["try_number"]) == ("failed", "load", 3)
-    assert (summary["status"], summary["task_id"], summary["try_number"]) == ("failed", "load", 3)
-    assert summary["error"] == row["error"] and "disk full" in summary["error"]
-
-
-def test_after_a_failure_no_callback_recorded_the_audit_writes_the_row(sqlite_warehouse):
-    summary = reporting_audit({"load": "failed", "audit": "running"})
-
-    [row] = audit_rows(sqlite_warehouse)
-    assert (row["status"], row["task_id"], row["partition"]) == ("failed", "load", PARTITION)
-    assert "no error on record" in row["error"] and summary["status"] == "failed"
-
-
-def test_after_upstream_success_the_reporting_audit_writes_success(sqlite_warehouse):
-    summary = reporting_audit({"load": "success", "audit": "running"})
-
-    [row] = audit_rows(sqlite_warehouse)
-    assert row["status"] == summary["status"] == "success"
-
-
 def set_emulator_webhook(monkeypatch, genesys) -> None:
     monkeypatch.setenv(
         "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",
@@ -312,7 +257,7 @@ def set_emulator_webhook(monkeypatch, genesys) -> None:
     )
 
 
-def test_a_reported_tasks_callback_writes_the_row_and_leaves_the_webhook_to_notify(
+def test_a_reported_tasks_callback_writes_the_row_and_leaves_the_webhook_to_outcome(
     sqlite_warehouse, monkeypatch, genesys
 ):
     from genesys_cloud.operators.audit import record_failed_attempt_for_audit

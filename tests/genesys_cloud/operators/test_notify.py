@@ -70,25 +70,6 @@ def test_signed_delivery_is_accepted_once_per_attempt_key(monkeypatch, emulator)
     assert (body["partition"], body["status"], body["conversations_loaded"]) == (PARTITION, "success", 309)
 
 
-def test_a_failed_row_is_sent_as_partition_failed_with_the_failed_tries_key(monkeypatch, emulator):
-    set_webhook(monkeypatch, f"{emulator.base_url}/_emulator/webhooks")
-    failed = {**SUMMARY, "status": "failed", "task_id": "load", "try_number": 3, "error": "RuntimeError: boom"}
-
-    sent = GenesysSyncNotifyOperator(task_id="notify", summary=failed, trigger_rule="all_done").execute(make_context())
-
-    [event] = [event for event in emulator.control.webhooks() if event["accepted"]]
-    assert event["body"]["type"] == webhook.EVENT_FAILED and event["body"]["task_id"] == "load"
-    # the key the failure callback used to send with: a receiver that saw both would keep one
-    assert sent["idempotency_key"] == webhook.event_from_audit(webhook.EVENT_FAILED, failed)[1]
-
-
-def test_after_a_failed_audit_the_reporting_notify_is_skipped():
-    operator = GenesysSyncNotifyOperator(task_id="notify", summary=None, trigger_rule="all_done")
-
-    with pytest.raises(AirflowSkipException, match="failure callback sent partition_failed"):
-        operator.execute(make_context())
-
-
 def test_a_wrong_secret_is_refused_and_not_retried(monkeypatch, emulator):
     set_webhook(monkeypatch, f"{emulator.base_url}/_emulator/webhooks", secret="not-the-receivers-secret")
 
