@@ -7,7 +7,6 @@ memory stays flat however many conversations a window holds.
 
 from __future__ import annotations
 
-import dataclasses
 import time
 import uuid
 from collections.abc import Iterator, Sequence
@@ -19,6 +18,7 @@ from typing import Any, Literal
 from airflow.sdk import BaseHook
 
 from genesys_cloud.api import endpoints
+from genesys_cloud.api.answer_cache import AnswerCache, DivisionListing
 from genesys_cloud.api.client import GenesysClient
 from genesys_cloud.api.connection import config_from_connection
 from genesys_cloud.api.datasets import dataset_named
@@ -35,7 +35,12 @@ from genesys_cloud.api.pagination import CursorPaginator, EntityListingPaginator
 from genesys_cloud.api.results_page import EMPTY_PAGE, ResultsPageSummary, scan_results_page
 from genesys_cloud.api.settings import GenesysSettings
 from genesys_cloud.api.stats import RequestStats
-from genesys_pipeline.plan.divisions import DETAILS_PERMISSION, DivisionAccess, check_division_access
+from genesys_pipeline.plan.divisions import (
+    DETAILS_PERMISSION,
+    DivisionAccess,
+    DivisionAccessError,
+    check_division_access,
+)
 from genesys_pipeline.staging.followup import multiget_params
 
 
@@ -95,8 +100,11 @@ class GenesysCloudHook(BaseHook):
         return self.client.token()
 
     def check_permissions(self) -> None:
-        """Prove the credentials work and may read conversation details; raises naming what is missing."""
-        self._probe()
+        """Prove the credentials work (a token) and may read conversation details (the availability
+        probe, or this client's answer to it kept within ``availability_cache_seconds``); raises
+        naming what is missing."""
+        self.get_token()
+        self.data_availability_covering(None)
 
     def _probe(self) -> datetime:
         # Availability needs analytics:conversationDetail:view, the permission every extraction needs.
@@ -123,6 +131,19 @@ class GenesysCloudHook(BaseHook):
     def limits(self) -> EffectiveLimits:
         """The rate budget and job slots in force: the org's limits capped by the settings (``api/limits.py``)."""
         return self.client.limits()
+
+    @cached_property
+    def answers(self) -> AnswerCache:
+        """Answers this client's tasks share instead of asking again (availability, divisions);
+        nothing is kept with the ``local`` budget backend, which shares nothing."""
+        settings, client = self.settings, self.client
+        shared = settings.rate_budget_backend != "local"
+        return AnswerCache(
+            client.facts,
+            client.budget_key,
+            availability_seconds=settings.availability_cache_seconds if shared else 0.0,
+            divisions_seconds=settings.divisions_cache_seconds if shared else 0.0,
+        )
 
     def latency_history(self) -> LatencyHistory:
         """Run times of this client's recent jobs, shared by its processes: what polls are timed by."""
@@ -180,7 +201,7 @@ class GenesysCloudHook(BaseHook):
         the shortest gap. ``deadline`` is a ``time.time()`` instant; past it, GenesysError."""
         submitted = time.monotonic()
         history = self.latency_history()
-        schedule = dataclasses.replace(DEFAULT_SCHEDULE, min_interval_seconds=poll_interval)
+        schedule = DEFAULT_SCHEDULE.for_connection(poll_interval, self.settings.job_first_poll_seconds)
         running_at = 0.0
         while True:
             elapsed = time.monotonic() - submitted
@@ -231,8 +252,17 @@ class GenesysCloudHook(BaseHook):
         return response.content, list((response.data or {}).get("conversations") or [])
 
     def get_data_availability(self) -> datetime:
+        """Asks Genesys, and keeps the answer for this client's other tasks (``answer_cache.py``)."""
         data = self.client.request("GET", endpoints.DATA_AVAILABILITY).data
-        return endpoints.parse_timestamp(data["dataAvailabilityDate"])
+        available = endpoints.parse_timestamp(data["dataAvailabilityDate"])
+        self.answers.keep_availability(available)
+        return available
+
+    def data_availability_covering(self, target: datetime | None) -> datetime:
+        """The availability date: this client's kept answer when it is at or past ``target`` (None:
+        any kept answer), with no request, since the date only moves forward; else asked."""
+        kept = self.answers.availability_covering(target)
+        return kept if kept is not None else self.get_data_availability()
 
     def query_conversation_aggregates(self, body: dict[str, Any]) -> dict[str, Any]:
         return self.client.request("POST", endpoints.AGGREGATES_QUERY, json=body).data
@@ -261,9 +291,27 @@ class GenesysCloudHook(BaseHook):
 
     def division_access(self, expected: tuple[str, ...] | Literal["any"] | None) -> DivisionAccess:
         """The divisions this client reads conversation details in, checked against ``expected``
-        (raises :class:`~genesys_pipeline.plan.divisions.DivisionAccessError` naming the missing ones)."""
+        (raises :class:`~genesys_pipeline.plan.divisions.DivisionAccessError` naming the missing ones).
+
+        A listing this client's tasks read and passed within ``divisions_cache_seconds`` is judged
+        with no request; a failure is only ever a fresh listing's (``answer_cache.py``)."""
+        kept = self.answers.divisions(DETAILS_PERMISSION)
+        if kept is not None:
+            try:
+                return self._judge(kept, expected)
+            except DivisionAccessError:
+                self.log.info("The kept division listing fails the check; reading it again")
         readable, all_permitted = self.get_permitted_divisions(DETAILS_PERMISSION)
-        return check_division_access(list(self.iter_divisions()), readable, expected, all_permitted=all_permitted)
+        listing = DivisionListing(list(self.iter_divisions()), readable, all_permitted)
+        access = self._judge(listing, expected)
+        self.answers.keep_divisions(DETAILS_PERMISSION, listing)
+        return access
+
+    @staticmethod
+    def _judge(listing: DivisionListing, expected: tuple[str, ...] | Literal["any"] | None) -> DivisionAccess:
+        return check_division_access(
+            listing.all_divisions, listing.readable, expected, all_permitted=listing.all_permitted
+        )
 
     def iter_queues(self) -> Iterator[dict[str, Any]]:
         return self._iter_entities(endpoints.QUEUES)

@@ -12,7 +12,6 @@ says how many requests the wait cost, so the task's accounting (and ``sync_audit
 from __future__ import annotations
 
 import asyncio
-import dataclasses
 import time
 from abc import abstractmethod
 from collections.abc import AsyncIterator
@@ -109,7 +108,7 @@ class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
         self.wait_first = submitted_at is not None
         self.submitted_at = time.time() if submitted_at is None else submitted_at
         self.running_at = running_at
-        self.schedule = dataclasses.replace(DEFAULT_SCHEDULE, min_interval_seconds=poll_interval)
+        self.schedule = DEFAULT_SCHEDULE
         self.polls = 0
 
     def _kwargs(self) -> dict[str, Any]:
@@ -133,7 +132,8 @@ class GenesysDetailsJobTrigger(_GenesysPollingTrigger):
 
     async def delay(self, client: AsyncGenesysClient) -> float:
         seen = await asyncio.to_thread(client.latency_history.seen)
-        return self.schedule.next_delay(self.elapsed(), seen)
+        schedule = self.schedule.for_connection(self.poll_interval, client.config.settings.job_first_poll_seconds)
+        return schedule.next_delay(self.elapsed(), seen)
 
     async def check(self, client: AsyncGenesysClient) -> dict[str, Any] | None:
         if self.wait_first:

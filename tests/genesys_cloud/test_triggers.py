@@ -246,7 +246,7 @@ def test_async_client_draws_api_calls_from_the_shared_budget_but_not_the_token(m
 
 def test_job_trigger_waits_for_the_schedule_then_polls_on_the_learnt_instants(fake_genesys, monkeypatch):
     """Earlier jobs of this client took 40-70 s: a job submitted just now is first asked about at
-    the quarter of those, then on the next quarters; its end, seen at the third poll, joins the
+    the third of those, then on the next thirds; its end, seen at the third poll, joins the
     history as a point inside the bracket the polls saw."""
     fake = fake_genesys(
         {
@@ -280,9 +280,9 @@ def test_job_trigger_waits_for_the_schedule_then_polls_on_the_learnt_instants(fa
     monkeypatch.setattr(LatencyHistory, "record", lambda self, a, b: recorded.append((a, b)) or b)
     event = asyncio.run(first_event(trigger))
     assert event["status"] == "FULFILLED" and event["polls"] == 3
-    assert waits == pytest.approx([47.5, 7.5, 7.5])  # to 47.5 s, 55 s, 62.5 s after submission
+    assert waits == pytest.approx([50.0, 10.0, 10.0])  # to 50 s, 60 s, 70 s after submission
     assert fake.calls.count(("GET", JOB_PATH)) == 3
-    assert recorded == [(pytest.approx(55.0), pytest.approx(62.5))]
+    assert recorded == [(pytest.approx(60.0), pytest.approx(70.0))]
 
 
 class RecordingSlots:

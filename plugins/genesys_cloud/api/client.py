@@ -33,7 +33,17 @@ from genesys_cloud.api.deadline import ExchangeDeadline, mount_deadline_adapter
 from genesys_cloud.api.error_responses import api_error, correlation_id, refused_redirect
 from genesys_cloud.api.exceptions import GenesysRateLimitExceeded
 from genesys_cloud.api.job_slots import JobSlots, job_slots
-from genesys_cloud.api.limits import LIMITS_FACT, LIMITS_TTL_SECONDS, EffectiveLimits, decode, encode, read_org_limits
+from genesys_cloud.api.limits import (
+    LIMITS_FACT,
+    LIMITS_READING_FACT,
+    LIMITS_READING_SECONDS,
+    LIMITS_TTL_SECONDS,
+    LIMITS_WAIT_POLL_SECONDS,
+    EffectiveLimits,
+    decode,
+    encode,
+    read_org_limits,
+)
 from genesys_cloud.api.limits import settings_limits as settings_only_limits
 from genesys_cloud.api.pacing import RatePacer
 from genesys_cloud.api.rate_budget import RateBudget, budget_key, rate_budget
@@ -240,7 +250,9 @@ class GenesysClient:
 
     def limits(self) -> EffectiveLimits:
         """The budget and job slots this client works under: the org's published limits capped by
-        the settings, read once and kept beside the shared budget (``limits.py``). The ``local``
+        the settings, read once and kept beside the shared budget (``limits.py``): one process reads
+        (a short claim in the store) while the others starting with it wait for that read, and read
+        themselves only if it has not come within the claim's life. The ``local``
         budget coordinates nothing across processes, so it reads nothing: the settings stand."""
         if self._limits is not None:
             return self._limits
@@ -248,7 +260,12 @@ class GenesysClient:
         if settings.rate_budget_backend == "local":
             self._limits = settings_only_limits(settings, "local rate budget: settings only")
             return self._limits
-        cached = decode(self.facts.get(self.budget_key, LIMITS_FACT), settings)
+        cached = self._cached_limits()
+        if cached is None and not self.facts.claim(self.budget_key, LIMITS_READING_FACT, LIMITS_READING_SECONDS):
+            # another process of this client is reading them (tasks that start together): wait for its read
+            deadline = time.monotonic() + LIMITS_READING_SECONDS
+            while (cached := self._cached_limits()) is None and time.monotonic() < deadline:
+                self.sleep(LIMITS_WAIT_POLL_SECONDS)
         if cached is not None:
             self._limits = cached
             return cached
@@ -259,6 +276,9 @@ class GenesysClient:
         self._limits = limits
         log.info("Genesys limits for this client (%s): %s", limits.source, limits.as_dict())
         return limits
+
+    def _cached_limits(self) -> EffectiveLimits | None:
+        return decode(self.facts.get(self.budget_key, LIMITS_FACT), self.settings)
 
     def _draw_budget(self, share: float = 1.0) -> None:
         """Wait for one request from the budget shared with every process using this client."""

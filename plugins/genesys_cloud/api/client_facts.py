@@ -2,10 +2,13 @@
 
 Each Airflow task runs in a process of its own, so what one task learnt about the org (its
 published limits, how long its details jobs take) is lost when the process ends unless it is
-kept beside the rate budget. Two facts live here: the org's limits (read once, kept as long as
-a token lives, so a backfill of a year asks once, not once per task) and the recent job
-latencies the poll schedule is built from. Values are short JSON texts; a lost or stale value
-only costs one more read or one more poll, so writes are last-writer-wins.
+kept beside the rate budget. The facts: the org's limits (read once, kept as long as a token
+lives, so a backfill of a year asks once, not once per task), the recent job latencies the poll
+schedule is built from, the data availability date and the divisions the client reads
+(``answer_cache.py``). Values are short JSON texts; a lost or stale value only costs one more
+read or one more poll, so writes are last-writer-wins. :meth:`ClientFacts.claim` is the one
+exception: a short "I am reading it" marker, taken by one process only (set if absent), so
+processes that start together do not all read the same fact.
 
 - :class:`LocalClientFacts`: this process (the ``local`` budget; the triggerer, ``dags test``);
 - :class:`RedisClientFacts`: ``SET ... EX`` beside the budget's keys;
@@ -30,6 +33,10 @@ class ClientFacts(Protocol):
 
     def put(self, key: str, name: str, value: str, ttl_seconds: float) -> None: ...
 
+    def claim(self, key: str, name: str, ttl_seconds: float) -> bool:
+        """Set fact ``name`` only if it is absent or expired; True for the one caller that set it."""
+        ...
+
 
 class LocalClientFacts:
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
@@ -45,6 +52,14 @@ class LocalClientFacts:
     def put(self, key: str, name: str, value: str, ttl_seconds: float) -> None:
         with self._lock:
             self._values[(key, name)] = (value, self.clock() + ttl_seconds)
+
+    def claim(self, key: str, name: str, ttl_seconds: float) -> bool:
+        with self._lock:
+            now = self.clock()
+            if self._values.get((key, name), ("", 0.0))[1] > now:
+                return False
+            self._values[(key, name)] = ("claimed", now + ttl_seconds)
+            return True
 
     def clear(self) -> None:
         with self._lock:
@@ -62,6 +77,11 @@ class RedisClientFacts:
 
     def put(self, key: str, name: str, value: str, ttl_seconds: float) -> None:
         self._redis.set(f"{self.prefix}{key}:{name}", value, px=max(1, int(ttl_seconds * 1000)))
+
+    def claim(self, key: str, name: str, ttl_seconds: float) -> bool:
+        return bool(
+            self._redis.set(f"{self.prefix}{key}:{name}", "claimed", px=max(1, int(ttl_seconds * 1000)), nx=True)
+        )
 
 
 class SqlClientFacts:
@@ -106,6 +126,19 @@ class SqlClientFacts:
                 )
         except self._sa.exc.IntegrityError:
             pass  # another process wrote the same fact at the same moment: its value stands
+
+    def claim(self, key: str, name: str, ttl_seconds: float) -> bool:
+        """Delete the fact if expired, then insert it: the primary key lets one inserter win."""
+        facts, now = self.facts, self.clock()
+        try:
+            with self._engine.begin() as conn:
+                conn.execute(facts.delete().where(self._where(key, name), facts.c.expires_at <= now))
+                conn.execute(
+                    facts.insert().values(client_key=key, name=name, value="claimed", expires_at=now + ttl_seconds)
+                )
+        except self._sa.exc.IntegrityError:
+            return False  # held by another process and not expired
+        return True
 
 
 LOCAL_FACTS = LocalClientFacts()

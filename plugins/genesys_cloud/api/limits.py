@@ -31,6 +31,11 @@ LIMITS_PATH = "/api/v2/organizations/limits/namespaces/{namespace}"
 LIMITS_FACT = "org_limits"
 # As long as a default token lives: one read per client and day, not per task.
 LIMITS_TTL_SECONDS = 3600.0
+# One process reads, the others wait for its answer: two reads of two namespaces each were seen
+# when a backfill's first tasks started together. A reader that dies leaves the claim to expire.
+LIMITS_READING_FACT = "org_limits_reading"
+LIMITS_READING_SECONDS = 15.0
+LIMITS_WAIT_POLL_SECONDS = 0.25
 RATE_SHARE = 0.8
 ORG = "org"
 SETTINGS = "settings"

@@ -31,6 +31,9 @@ _RANGES: dict[str, tuple[float, float]] = {
     "max_response_bytes": (1024, 1 << 30),
     "request_deadline_seconds": (1, 3_600),
     "poll_budget_share": (0.05, 1.0),
+    "availability_cache_seconds": (0, 86_400),
+    "divisions_cache_seconds": (0, 86_400),
+    "job_first_poll_seconds": (0.5, 600),
 }
 # Connection extras naming an org limit as ``namespace/key`` (limits.py).
 _LIMIT_KEYS = ("org_rate_limit_key", "org_job_limit_key")
@@ -91,6 +94,15 @@ class GenesysSettings:
     # only lower rate_budget_per_minute (to 80% of the org's rate) and max_concurrent_jobs.
     org_rate_limit_key: str = "platform.api/client.credentials.token.rate.per.minute"
     org_job_limit_key: str = "analytics/conversation.details.jobs.concurrent.access.max"
+    # How long one answer of this client stands for every task sharing the budget's store
+    # (redis/sql; answer_cache.py), 0 = ask every time: the data availability date (it only moves
+    # forward; a date short of a window's end asks again) and the divisions the client reads.
+    availability_cache_seconds: float = 300.0
+    divisions_cache_seconds: float = 3600.0
+    # A job's first timed poll when this client has no job latency history yet (a cold start;
+    # job_polls.py), doubling after. Job run time is UNCONFIRMED (fact sheet 4.6: "a few seconds
+    # to minutes", at least about 3 s); a job done at once is caught by the check at submit.
+    job_first_poll_seconds: float = 10.0
 
     def __post_init__(self) -> None:
         for name, (low, high) in _RANGES.items():

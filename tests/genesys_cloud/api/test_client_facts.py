@@ -1,51 +1,12 @@
 """Client facts in each store (in-process, real Redis, real SQLite and PostgreSQL): a value put
-is read back by another instance on the same store until it expires, and a rewrite replaces it."""
+is read back by another instance on the same store until it expires, and a rewrite replaces it;
+a claim is taken by one caller only until it expires (the ``stores`` fixture: conftest.py)."""
 
 from __future__ import annotations
 
-import time
-import uuid
-from collections.abc import Callable
+import threading
 
-import pytest
-
-from genesys_cloud.api.client_facts import (
-    LOCAL_FACTS,
-    ClientFacts,
-    LocalClientFacts,
-    RedisClientFacts,
-    SqlClientFacts,
-    client_facts,
-)
-from genesys_cloud.api.rate_budget import RedisRateBudget, SqlRateBudget
-
-
-class FakeClock:
-    def __init__(self) -> None:
-        self.now = 5_000.0
-
-    def __call__(self) -> float:
-        return self.now
-
-
-@pytest.fixture(params=["local", "redis", "sqlite", "postgres"])
-def stores(request, tmp_path) -> tuple[ClientFacts, ClientFacts, Callable[[float], None]]:
-    """Two handles on one store (two processes' view) and how to let time pass for it."""
-    if request.param == "redis":
-        url, prefix = request.getfixturevalue("redis_server"), f"test-facts-{uuid.uuid4()}:"
-        one, two = (RedisClientFacts(RedisRateBudget(url, prefix=prefix)) for _ in range(2))
-        return one, two, time.sleep  # the server's clock
-    clock = FakeClock()
-
-    def advance(seconds: float) -> None:
-        clock.now += seconds
-
-    if request.param == "local":
-        local = LocalClientFacts(clock)
-        return local, local, advance
-    url = f"sqlite:///{tmp_path / 'facts.db'}" if request.param == "sqlite" else request.getfixturevalue("postgres_url")
-    one, two = (SqlClientFacts(SqlRateBudget(url), clock) for _ in range(2))
-    return one, two, advance
+from genesys_cloud.api.client_facts import LOCAL_FACTS, client_facts
 
 
 def test_a_fact_is_shared_until_it_expires(stores):
@@ -63,3 +24,29 @@ def test_a_fact_is_shared_until_it_expires(stores):
 
 def test_the_local_backend_keeps_facts_in_this_process():
     assert client_facts("local", None) is LOCAL_FACTS
+
+
+def test_a_claim_is_taken_once_until_it_expires(stores):
+    one, two, advance = stores
+    assert one.claim("client-a", "org_limits_reading", ttl_seconds=1.0) is True
+    assert two.claim("client-a", "org_limits_reading", ttl_seconds=1.0) is False
+    assert one.claim("client-a", "org_limits_reading", ttl_seconds=1.0) is False  # not re-entrant
+    assert two.claim("client-b", "org_limits_reading", ttl_seconds=1.0) is True  # another client's
+    advance(1.2)
+    assert two.claim("client-a", "org_limits_reading", ttl_seconds=1.0) is True  # a dead claimer's expired
+
+
+def test_of_claims_made_at_once_one_wins(stores):
+    one, two, _ = stores
+    start, won = threading.Barrier(8), []
+
+    def contend(facts) -> None:
+        start.wait(timeout=10)
+        won.append(facts.claim("client-a", "org_limits_reading", ttl_seconds=30.0))
+
+    threads = [threading.Thread(target=contend, args=(one if i % 2 else two,)) for i in range(8)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    assert sorted(won) == [False] * 7 + [True]

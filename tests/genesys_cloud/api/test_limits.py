@@ -13,6 +13,7 @@ from genesys_cloud.api.limits import (
     effective_limits,
     encode,
     read_org_limits,
+    settings_limits,
 )
 from genesys_cloud.api.settings import GenesysSettings
 from tests.support.connections import emulator_hook
@@ -107,3 +108,35 @@ def test_the_local_budget_reads_no_limits(emulator, monkeypatch):
     hook = emulator_hook(monkeypatch, emulator.base_url)
     assert hook.limits().source == SETTINGS and "local" in hook.limits().note
     assert LIMITS_OP not in emulator.control.stats()
+
+
+def test_a_process_starting_while_another_reads_the_limits_waits_for_that_read(emulator, monkeypatch, tmp_path):
+    """Tasks that start together: the one holding the claim reads, the other asks nothing and
+    takes its answer; a claim whose reader died lets the waiter read itself after the claim's life."""
+    import threading
+
+    from genesys_cloud.api import client as client_module
+    from genesys_cloud.api.limits import LIMITS_FACT, LIMITS_READING_FACT
+
+    store = {"rate_budget_backend": "sql", "rate_budget_url": f"sqlite:///{tmp_path / 'store.db'}"}
+    reader = emulator_hook(monkeypatch, emulator.base_url, **store).client
+    waiter = emulator_hook(monkeypatch, emulator.base_url, **store).client
+    assert reader.facts.claim(reader.budget_key, LIMITS_READING_FACT, 30.0)  # the reader is reading
+    got = []
+    waiting = threading.Thread(target=lambda: got.append(waiter.limits()))
+    waiting.start()
+    reader._limits = settings_limits(reader.settings, "reading")  # as GenesysClient.limits does while it reads
+    limits = read_org_limits(lambda path: reader.request("GET", path).data, reader.settings)
+    reader.facts.put(reader.budget_key, LIMITS_FACT, encode(limits), 60.0)
+    waiting.join(timeout=20)
+    assert got == [limits] and limits.source == ORG
+    assert sum(emulator.control.stats()[LIMITS_OP].values()) == 2  # the reader's two namespaces only
+
+    monkeypatch.setattr(client_module, "LIMITS_READING_SECONDS", 0.5)
+    orphan = tmp_path / "orphan.db"
+    late = emulator_hook(
+        monkeypatch, emulator.base_url, rate_budget_backend="sql", rate_budget_url=f"sqlite:///{orphan}"
+    )
+    assert late.client.facts.claim(late.client.budget_key, LIMITS_READING_FACT, 0.5)  # a reader that died
+    assert late.limits().source == ORG
+    assert sum(emulator.control.stats()[LIMITS_OP].values()) == 4
