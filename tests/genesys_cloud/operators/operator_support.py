@@ -18,6 +18,7 @@ import pytest
 
 from tests.support.connections import (  # noqa: F401  (the constants are re-exported to the operator tests)
     EMULATOR_CLIENT,
+    EMULATOR_JOB_POLLS,
     EMULATOR_WEBHOOK_SECRET,
     set_genesys_cloud_connection,
 )
@@ -97,7 +98,7 @@ def set_genesys_connection(
         host,
         login=login,
         password=password,
-        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **extra},
+        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **EMULATOR_JOB_POLLS, **extra},
     )
 
 
