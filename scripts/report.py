@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from datetime import date
 from pathlib import Path
 
 from genesys_pipeline.health import render_health_page
@@ -31,6 +32,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument(
         "--days", type=int, default=30, help=f"days to show, ending yesterday (1..{MAX_DAYS}, default 30)"
     )
+    parser.add_argument(
+        "--day",
+        type=date.fromisoformat,
+        default=None,
+        help="UTC day (YYYY-MM-DD) of the queue x half-hour map (default: the newest day reconciled)",
+    )
     args = parser.parse_args(argv)
     if not 1 <= args.days <= MAX_DAYS:
         parser.error(f"--days must be between 1 and {MAX_DAYS}, got {args.days}")
@@ -44,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
         return 2
     engine = create_warehouse_engine(args.warehouse_url)
     try:
-        page = render_health_page(engine, days=args.days, source="make report")
+        page = render_health_page(engine, days=args.days, source="make report", map_day=args.day)
     finally:
         engine.dispose()
     args.out.parent.mkdir(parents=True, exist_ok=True)

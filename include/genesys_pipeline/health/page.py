@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import html
 import math
-from collections.abc import Iterable
 from datetime import UTC, date, datetime
 
 import pandas as pd
@@ -20,12 +19,23 @@ import plotly.graph_objects as go
 from plotly.offline import get_plotlyjs
 from sqlalchemy import Engine
 
+from genesys_pipeline.health.agent_days import agent_summary, read_holdings
+from genesys_pipeline.health.agent_section import agent_section_html, has_activity
+from genesys_pipeline.health.parts import (
+    STATUS_COLORS,
+    charts_html,
+    days_axis,
+    days_tile,
+    ms_text,
+    styled_table,
+    tiles_html,
+    titled_figure,
+)
+from genesys_pipeline.health.queue_cells import queue_day
+from genesys_pipeline.health.queue_map import queue_map_html
 from genesys_pipeline.health.runs import run_summary
-from genesys_pipeline.health.sources import read_sources
+from genesys_pipeline.health.sources import DAY_PATTERN, read_sources
 from genesys_pipeline.health.summary import (
-    COVERED,
-    MISSING,
-    PARTIAL,
     HealthTotals,
     default_end,
     partition_summary,
@@ -33,15 +43,6 @@ from genesys_pipeline.health.summary import (
 )
 
 INLINE = "inline"
-STATUS_COLORS = {
-    "success": "#2e7d32",
-    "incomplete": "#f9a825",
-    COVERED: "#66bb6a",
-    PARTIAL: "#90a4ae",
-    "retry": "#8d6e63",
-    "failed": "#c62828",
-    MISSING: "#bdbdbd",
-}
 DAY_COLUMNS = {
     "partition": "Day",
     "status": "Status",
@@ -74,29 +75,6 @@ RUN_COLUMNS = {
     "durations": "Extract / load s",
     "recorded_at": "Recorded",
 }
-_WRAP = {"white-space": "normal", "word-break": "break-all", "min-width": "8em", "max-width": "14em"}
-_LAYOUT = dict(
-    height=270,
-    margin=dict(l=50, r=20, t=40, b=30),
-    template="plotly_white",
-    barmode="stack",
-    legend=dict(orientation="h", y=-0.2),
-    font=dict(family="system-ui, sans-serif", size=12),
-)
-
-
-def _days_axis(figure: go.Figure, summary: pd.DataFrame) -> go.Figure:
-    """The whole window on a date axis, so a day without data is a visible gap."""
-    half_day = pd.Timedelta(hours=12)
-    first, last = pd.Timestamp(summary["partition"].iloc[0]), pd.Timestamp(summary["partition"].iloc[-1])
-    figure.update_xaxes(type="date", range=[first - half_day, last + half_day], tickformat="%b %d")
-    return figure
-
-
-def _figure(title: str, traces: Iterable[go.BaseTraceType], **layout: object) -> go.Figure:
-    figure = go.Figure(list(traces))
-    figure.update_layout(title=dict(text=title, x=0.01), **{**_LAYOUT, **layout})
-    return figure
 
 
 def conversations_chart(summary: pd.DataFrame) -> go.Figure:
@@ -114,19 +92,19 @@ def conversations_chart(summary: pd.DataFrame) -> go.Figure:
             marker=dict(color="#1565c0", symbol="line-ew-open", size=18, line=dict(width=2)),
         )
     )
-    return _days_axis(_figure("Conversations in the warehouse per day", traces), summary)
+    return days_axis(titled_figure("Conversations in the warehouse per day", traces), summary)
 
 
 def reconciliation_chart(summary: pd.DataFrame) -> go.Figure:
     """The latest reconciliation delta of each day against Genesys's aggregates."""
     deltas = pd.to_numeric(summary["conversations_delta"], errors="coerce")
     low, high = min(0, int(deltas.fillna(0).min())), max(1, int(deltas.fillna(0).max()))
-    figure = _figure(
+    figure = titled_figure(
         "Latest reconciliation per day (Δ vs Genesys)",
         [go.Bar(x=summary["partition"], y=deltas, name="Δ", marker_color="#90a4ae")],
     )
     figure.update_yaxes(range=[low, high * 1.1], dtick=max(1, math.ceil((high - low) / 4)))
-    return _days_axis(figure, summary)
+    return days_axis(figure, summary)
 
 
 def _run_labels(runs: pd.DataFrame) -> list[str]:
@@ -136,7 +114,7 @@ def _run_labels(runs: pd.DataFrame) -> list[str]:
 
 def api_chart(runs: pd.DataFrame) -> go.Figure:
     ordered = runs.iloc[::-1]
-    return _figure(
+    return titled_figure(
         "Genesys API use per run",
         [
             go.Bar(x=_run_labels(ordered), y=ordered[column], name=name, marker_color=color)
@@ -152,7 +130,7 @@ def api_chart(runs: pd.DataFrame) -> go.Figure:
 
 def duration_chart(runs: pd.DataFrame) -> go.Figure:
     ordered = runs.iloc[::-1]
-    return _figure(
+    return titled_figure(
         "Durations per run, latest attempt (seconds)",
         [
             go.Bar(x=_run_labels(ordered), y=ordered["extract_seconds"], name="extract", marker_color="#26a69a"),
@@ -161,42 +139,20 @@ def duration_chart(runs: pd.DataFrame) -> go.Figure:
     )
 
 
-def _status_cell(status: object) -> str:
-    color = STATUS_COLORS.get(str(status))
-    return f"background-color: {color}; color: white; font-weight: 600" if color else ""
-
-
-def _timestamp(value: object) -> str:
-    return "" if pd.isna(value) else pd.Timestamp(value).strftime("%Y-%m-%d %H:%M UTC")
-
-
-def _styled(table: pd.DataFrame, css_class: str, wrap: list[str], timestamps: list[str]) -> str:
-    styler = (
-        table.style.hide(axis="index")
-        .map(_status_cell, subset=["Status"])
-        .format(na_rep="", precision=0, thousands=",", escape="html")
-        .set_properties(subset=wrap, **_WRAP)
-        .set_table_attributes(f'class="{css_class}"')
-    )
-    for column in timestamps:
-        styler = styler.format(_timestamp, subset=[column])
-    return styler.to_html()
-
-
 def days_table_html(summary: pd.DataFrame) -> str:
     """The per-day table, newest day first."""
     table = summary.iloc[::-1].reindex(columns=list(DAY_COLUMNS)).rename(columns=DAY_COLUMNS)
     # Milliseconds, shown unrounded: the table's precision=0 would print a 0.4 ms difference as 0.
     largest = DAY_COLUMNS["largest_difference"]
-    table[largest] = table[largest].map(lambda v: None if pd.isna(v) else f"{float(v):g}")
-    return _styled(table, "days", ["Extracting run"], ["Last extracted"])
+    table[largest] = table[largest].map(lambda v: None if pd.isna(v) else ms_text(float(v)))
+    return styled_table(table, "days", ["Extracting run"], ["Last extracted"])
 
 
 def runs_table_html(runs: pd.DataFrame) -> str:
     """The per-run table, newest run first."""
     table = runs.assign(durations=runs.apply(_durations, axis=1) if len(runs) else None)
     table = table.reindex(columns=list(RUN_COLUMNS)).rename(columns=RUN_COLUMNS)
-    return _styled(table, "runs", ["Run"], ["Recorded"])
+    return styled_table(table, "runs", ["Run"], ["Recorded"])
 
 
 def _durations(run: pd.Series) -> str:
@@ -204,20 +160,10 @@ def _durations(run: pd.Series) -> str:
     return " / ".join("–" if pd.isna(value) else f"{value:.1f}" for value in seconds)
 
 
-def _tiles(items: list[tuple[str, str]]) -> str:
-    return "".join(
-        f'<div class="tile"><div class="label">{label}</div><div class="value">{value}</div></div>'
-        for label, value in items
-    )
-
-
 def day_tiles(totals: HealthTotals) -> str:
-    statuses = "<br>".join(
-        f'<span style="color:{STATUS_COLORS[s]}">{n} {s}</span>' for s, n in totals.by_status.items()
-    )
-    return _tiles(
+    return tiles_html(
         [
-            (f"{totals.days} days", f'<span class="small">{statuses}</span>'),
+            days_tile(totals.days, totals.by_status),
             ("Conversations in the warehouse", f"{totals.conversations:,}"),
             ("Still open", f"{totals.open_conversations:,}"),
             ("Days with data", f"{totals.days_with_data:,}"),
@@ -230,7 +176,7 @@ def run_tiles(runs: pd.DataFrame) -> str:
         return int(pd.to_numeric(runs[column], errors="coerce").fillna(0).sum())
 
     failed = int(runs["status"].isin(["failed", "retry"]).sum())
-    return _tiles(
+    return tiles_html(
         [
             ("Runs", f"{len(runs):,}" + (f' <span class="small">({failed} failed)</span>' if failed else "")),
             ("API requests", f"{total('api_requests'):,}"),
@@ -255,13 +201,15 @@ h1 { font-size: 20px; margin: 0 0 4px; } h2 { font-size: 16px; margin: 20px 0 8p
 .tile { border: 1px solid #e4e7eb; border-radius: 8px; padding: 10px 14px; }
 .tile .label { font-size: 12px; color: #616e7c; } .tile .value { font-size: 20px; font-weight: 600; margin-top: 4px; }
 .tile .small { font-size: 13px; line-height: 1.35; display: block; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(420px, 1fr)); gap: 12px; }
+.charts { display: grid; grid-template-columns: repeat(auto-fit, minmax(420px, 1fr)); gap: 12px; }
 .chart { border: 1px solid #e4e7eb; border-radius: 8px; padding: 4px; min-width: 0; }
 .table-wrap { overflow-x: auto; margin-top: 12px; max-width: 100%; }
-table.days, table.runs { border-collapse: collapse; font-size: 12px; width: 100%; table-layout: auto; }
+table.days, table.runs, table.agents, table.queue-cells { border-collapse: collapse; font-size: 12px; width: 100%; \
+table-layout: auto; }
 table th { background: #f5f7fa; text-align: left; position: sticky; top: 0; white-space: normal; }
 table td { white-space: normal; } table td:first-child { white-space: nowrap; }
 table th, table td { border-bottom: 1px solid #e4e7eb; padding: 3px 5px; }
+.chart.wide { margin-top: 8px; }
 .empty { padding: 24px; border: 1px dashed #cbd2d9; border-radius: 8px; color: #52606d; }
 """
 _DAYS_NOTE = (
@@ -284,18 +232,6 @@ def _document(title: str, body: str, plotly_js: str) -> str:
     )
 
 
-def _charts(figures: Iterable[go.Figure]) -> str:
-    return (
-        '<div class="charts">'
-        + "".join(
-            '<div class="chart">'
-            f"{figure.to_html(full_html=False, include_plotlyjs=False, config={'displayModeBar': False})}</div>"
-            for figure in figures
-        )
-        + "</div>"
-    )
-
-
 def render_summary(
     summary: pd.DataFrame,
     runs: pd.DataFrame,
@@ -303,15 +239,21 @@ def render_summary(
     generated_at: datetime,
     plotly_js: str = INLINE,
     source: str = "",
+    queue_map: str = "",
+    agent_days: pd.DataFrame | None = None,
 ) -> str:
-    """The page for an already aggregated day summary (:func:`partition_summary`) and run summary."""
+    """The page for an already aggregated day summary (:func:`partition_summary`) and run summary;
+    ``queue_map`` is that section already drawn (:mod:`.queue_map`; "": no day to map), ``agent_days`` the
+    agent-activity summary (:func:`.agent_days.agent_summary`; ``None``: no such section)."""
     first, last = summary["partition"].iloc[0], summary["partition"].iloc[-1]
     title = f"Genesys sync health: {first} to {last}"
     subtitle = f"{len(summary)} days · generated {generated_at:%Y-%m-%d %H:%M} UTC" + (
         f" · {html.escape(source)}" if source else ""
     )
     header = f'<h1>{html.escape(title)}</h1><div class="sub">{subtitle}</div>'
-    if runs.empty and summary["conversations"].sum() == 0:
+    agents = "" if agent_days is None else agent_section_html(agent_days)
+    quiet = runs.empty and summary["conversations"].sum() == 0 and not queue_map
+    if quiet and (agent_days is None or not has_activity(agent_days)):
         body = (
             header + '<div class="empty">No sync has recorded an attempt for these days yet '
             "(table <code>sync_audit</code>).</div>"
@@ -320,7 +262,7 @@ def render_summary(
     days = (
         f'<h2>Days of data</h2><div class="note">{_DAYS_NOTE}</div>'
         f'<div class="tiles">{day_tiles(HealthTotals.of(summary))}</div>'
-        f"{_charts([conversations_chart(summary), reconciliation_chart(summary)])}"
+        f"{charts_html([conversations_chart(summary), reconciliation_chart(summary)])}"
         f'<div class="table-wrap">{days_table_html(summary)}</div>'
     )
     run_section = f'<h2>Runs</h2><div class="note">{_RUNS_NOTE}</div>'
@@ -328,17 +270,33 @@ def render_summary(
         run_section += '<div class="empty">No run recorded for these days.</div>'
     else:
         run_section += (
-            f'<div class="tiles">{run_tiles(runs)}</div>{_charts([api_chart(runs), duration_chart(runs)])}'
+            f'<div class="tiles">{run_tiles(runs)}</div>{charts_html([api_chart(runs), duration_chart(runs)])}'
             f'<div class="table-wrap">{runs_table_html(runs)}</div>'
         )
-    return _document(title, header + days + run_section, plotly_js)
+    return _document(title, header + days + queue_map + run_section + agents, plotly_js)
+
+
+def latest_reconciled_day(audit: pd.DataFrame, last: date) -> date | None:
+    """The newest day up to ``last`` whose own run recorded a reconciliation: the queue map's default day."""
+    if audit.empty:
+        return None
+    reconciled = audit["reconciliation"].map(lambda r: bool((r or {}).get("status")))
+    days = audit.loc[reconciled & audit["partition"].str.fullmatch(DAY_PATTERN.pattern), "partition"]
+    days = days[days <= last.isoformat()]
+    return date.fromisoformat(max(days)) if len(days) else None
 
 
 def render_health_page(
-    engine: Engine, days: int = 30, end: date | None = None, plotly_js: str = INLINE, source: str = ""
+    engine: Engine,
+    days: int = 30,
+    end: date | None = None,
+    plotly_js: str = INLINE,
+    source: str = "",
+    map_day: date | None = None,
 ) -> str:
     """Read the warehouse and render the page for the ``days`` days ending at ``end``
-    (default: yesterday, or the newest audited day if that is later)."""
+    (default: yesterday, or the newest audited day if that is later). The queue map shows
+    ``map_day`` (default: the newest day up to the window's end with a reconciliation; none: no map)."""
     last = end or default_end()
     sources = read_sources(engine, date.fromisoformat(window_days(days, last)[0]))
     audited_days = sources.audit["partition"][sources.audit["partition"].str.len() == 10] if len(sources.audit) else []
@@ -347,4 +305,15 @@ def render_health_page(
     summary = partition_summary(sources, days, last)
     audit = sources.audit
     runs = run_summary(audit[audit["partition"] <= last.isoformat()] if len(audit) else audit)
-    return render_summary(summary, runs, generated_at=datetime.now(UTC), plotly_js=plotly_js, source=source)
+    shown = map_day or latest_reconciled_day(audit, last)
+    since = date.fromisoformat(window_days(days, last)[0])
+    agent_days = agent_summary(read_holdings(engine, since), sources.agent_audit, days, last)
+    return render_summary(
+        summary,
+        runs,
+        generated_at=datetime.now(UTC),
+        plotly_js=plotly_js,
+        source=source,
+        queue_map="" if shown is None else queue_map_html(queue_day(engine, shown)),
+        agent_days=agent_days,
+    )

@@ -12,7 +12,7 @@ A warehouse that never ran a sync has none of these tables, and the page says so
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 
 import pandas as pd
@@ -36,23 +36,28 @@ class HealthSources:
     holdings: pd.DataFrame  # one row per day with data: HOLDINGS_COLUMNS, counted from the warehouse now
     freshness: pd.DataFrame  # one row per day extracted whole at least once: FRESHNESS_COLUMNS
     aggregates: pd.DataFrame  # one row per day: partition + AGGREGATE_METRICS values
+    # the agent-activity DAG's attempts in the same window (its own section: health.agent_days)
+    agent_audit: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def read_sources(engine: Engine, since: date) -> HealthSources:
     """Everything the page shows about the days from ``since`` on."""
     present = set(inspect(engine).get_table_names(schema=schema_for(engine)))
     audit = pd.DataFrame(read_audit(engine)) if AUDIT_TABLE in present else pd.DataFrame()
+    agent_audit = audit
     if not audit.empty:
-        audit = audit[_relevant(audit, since) & (audit["dag_id"] != AGENT_ACTIVITY_DAG_ID)]
+        relevant, agents = _relevant(audit, since), audit["dag_id"] == AGENT_ACTIVITY_DAG_ID
+        audit, agent_audit = audit[relevant & ~agents], audit[relevant & agents]
     return HealthSources(
         audit,
         _holdings(engine, present, since),
         _freshness(engine, present, since),
         _aggregates(engine, present, since),
+        agent_audit,
     )
 
 
-# Its attempts are agent-activity days in the same sync_audit: not conversation days, not shown here.
+# Its attempts are agent-activity days in the same sync_audit: not conversation days, shown in their own section.
 AGENT_ACTIVITY_DAG_ID = "genesys_user_activity_daily"
 
 
@@ -66,13 +71,15 @@ def _relevant(audit: pd.DataFrame, since: date) -> pd.Series:
     )
 
 
-def _target(engine: Engine, table: str) -> str:
+def table_name(engine: Engine, table: str) -> str:
+    """``table`` quoted, in the warehouse's schema."""
     quote = engine.dialect.identifier_preparer.quote_identifier
     schema = schema_for(engine)
     return f"{quote(schema)}.{quote(table)}" if schema else quote(table)
 
 
-def _query(engine: Engine, sql: str, since: date, columns: list[str]) -> pd.DataFrame:
+def day_counts(engine: Engine, sql: str, since: date, columns: list[str]) -> pd.DataFrame:
+    """A per-day ``GROUP BY`` (bound ``:since``) as a frame: ``partition`` as ISO text, counts numeric."""
     statement = text(sql).bindparams(bindparam("since", since, type_=Date))
     with engine.connect() as conn:
         frame = pd.DataFrame(conn.execute(statement).all(), columns=columns)
@@ -87,19 +94,19 @@ def _holdings(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
         return pd.DataFrame(columns=HOLDINGS_COLUMNS)
     sql = (
         "SELECT conversation_date, COUNT(*), SUM(CASE WHEN conversation_end IS NULL THEN 1 ELSE 0 END) "
-        f"FROM {_target(engine, CONVERSATIONS_TABLE)} WHERE conversation_date >= :since GROUP BY conversation_date"
+        f"FROM {table_name(engine, CONVERSATIONS_TABLE)} WHERE conversation_date >= :since GROUP BY conversation_date"
     )
-    return _query(engine, sql, since, HOLDINGS_COLUMNS)
+    return day_counts(engine, sql, since, HOLDINGS_COLUMNS)
 
 
 def _freshness(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
     if FRESHNESS_TABLE not in present:
         return pd.DataFrame(columns=FRESHNESS_COLUMNS)
     sql = (
-        f"SELECT partition_date, last_extracted_at FROM {_target(engine, FRESHNESS_TABLE)} "
+        f"SELECT partition_date, last_extracted_at FROM {table_name(engine, FRESHNESS_TABLE)} "
         "WHERE partition_date >= :since AND last_extracted_at IS NOT NULL"
     )
-    frame = _query(engine, sql, since, FRESHNESS_COLUMNS)
+    frame = day_counts(engine, sql, since, FRESHNESS_COLUMNS)
     frame["last_extracted_at"] = pd.to_datetime(frame["last_extracted_at"], utc=True, format="ISO8601")
     return frame
 
@@ -110,7 +117,7 @@ def _aggregates(engine: Engine, present: set[str], since: date) -> pd.DataFrame:
         return pd.DataFrame(columns=columns)
     metrics = ", ".join(f"SUM(CASE WHEN metric = '{metric}' THEN \"count\" ELSE 0 END)" for metric in AGGREGATE_METRICS)
     sql = (
-        f'SELECT "partition", {metrics} FROM {_target(engine, AGGREGATES_TABLE)} '
+        f'SELECT "partition", {metrics} FROM {table_name(engine, AGGREGATES_TABLE)} '
         'WHERE "partition" >= CAST(:since AS TEXT) GROUP BY "partition"'
     )
-    return _query(engine, sql, since, columns)
+    return day_counts(engine, sql, since, columns)

@@ -60,8 +60,9 @@ def default_end(today: date | None = None) -> date:
     return (today or datetime.now(UTC).date()) - timedelta(days=1)
 
 
-def _own_attempts(audit: pd.DataFrame) -> pd.DataFrame:
-    """Per day, its own runs' latest attempt: status, when, how many attempts, the latest reconciliation."""
+def own_attempts(audit: pd.DataFrame) -> tuple[pd.DataFrame, pd.Series]:
+    """Per day, its own runs' latest attempt (``own_status``, ``own_recorded_at``, ``attempts``, ``run_id``)
+    and the latest reconciliation that attempts of the day recorded (its dict, by day)."""
     own = audit[audit["partition"].str.fullmatch(DAY_PATTERN.pattern)].sort_values("id")
     attempts = own.groupby("partition")
     latest = attempts.tail(1).set_index("partition")
@@ -69,23 +70,31 @@ def _own_attempts(audit: pd.DataFrame) -> pd.DataFrame:
     summary["own_status"] = latest["status"]
     summary["own_recorded_at"] = pd.to_datetime(latest["recorded_at"], utc=True)
     summary["attempts"] = attempts.size()
+    summary["run_id"] = latest["run_id"]
     reconciled = own[own["reconciliation"].map(lambda r: bool((r or {}).get("status")))]
-    last_reconciled = reconciled.groupby("partition").tail(1).set_index("partition")["reconciliation"]
+    return summary, reconciled.groupby("partition").tail(1).set_index("partition")["reconciliation"]
+
+
+def _own_attempts(audit: pd.DataFrame) -> pd.DataFrame:
+    """Per day, its own runs' latest attempt: status, when, how many attempts, the latest reconciliation."""
+    summary, last_reconciled = own_attempts(audit)
     summary["reconciliation"] = last_reconciled.map(lambda r: r.get("status"))
     summary["conversations_delta"] = last_reconciled.map(lambda r: r.get("conversations_delta"))
     for column in KPI_CELL_COLUMNS:
         summary[column] = last_reconciled.map(lambda r, c=column: (r.get("cells") or {}).get(c))
-    return summary
+    return summary.drop(columns="run_id")
 
 
-def _status(row: pd.Series) -> str:
+def day_status(row: pd.Series, held: str = "conversations") -> str:
+    """The day's status (module docstring) from its own latest attempt, its last whole extraction and
+    how many rows of ``held`` it holds."""
     extracted = pd.notna(row["last_extracted_at"])
     own = row["own_status"]
     if pd.notna(own) and not (own in FAILED and extracted and row["last_extracted_at"] > row["own_recorded_at"]):
         return str(own)
     if extracted:
         return COVERED
-    return PARTIAL if row["conversations"] > 0 else MISSING
+    return PARTIAL if row[held] > 0 else MISSING
 
 
 def partition_summary(sources: HealthSources, days: int, end: date) -> pd.DataFrame:
@@ -101,10 +110,16 @@ def partition_summary(sources: HealthSources, days: int, end: date) -> pd.DataFr
     frame = frame.reindex(columns=[*COLUMNS, "own_status", "own_recorded_at"])
     for count in ("conversations", "open_conversations", "attempts"):
         frame[count] = pd.to_numeric(frame[count]).fillna(0).astype(int)
-    frame["status"] = frame.apply(_status, axis=1) if len(frame) else frame["status"]
+    frame["status"] = frame.apply(day_status, axis=1) if len(frame) else frame["status"]
     for column in PROVENANCE_COLUMNS[1:]:
         frame[column] = frame[column].astype(object).where(frame[column].notna(), None)
     return frame[COLUMNS]
+
+
+def days_by_status(summary: pd.DataFrame) -> dict[str, int]:
+    """How many days of the window are in each status, in :data:`STATUS_ORDER`, statuses with none left out."""
+    counts = summary["status"].value_counts()
+    return {status: int(counts[status]) for status in STATUS_ORDER if counts.get(status, 0)}
 
 
 @dataclass(frozen=True)
@@ -119,10 +134,9 @@ class HealthTotals:
 
     @classmethod
     def of(cls, summary: pd.DataFrame) -> HealthTotals:
-        counts = summary["status"].value_counts()
         return cls(
             days=len(summary),
-            by_status={status: int(counts[status]) for status in STATUS_ORDER if counts.get(status, 0)},
+            by_status=days_by_status(summary),
             conversations=int(summary["conversations"].sum()),
             open_conversations=int(summary["open_conversations"].sum()),
             days_with_data=int((summary["conversations"] > 0).sum()),

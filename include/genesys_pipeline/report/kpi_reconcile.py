@@ -78,7 +78,8 @@ class CellReconciliation:
         }
 
 
-def _key(row: Mapping[str, Any]) -> CellKey:
+def cell_key(row: Mapping[str, Any]) -> CellKey:
+    """A row's cell, either side: a missing queue or media type is "" on both."""
     return (row["interval_start"], row.get("queue_id") or "", row.get("media_type") or "", row["metric"])
 
 
@@ -94,8 +95,8 @@ def _equal(ours: Stats, theirs: Stats) -> bool:
 
 def compare_cells(details: Iterable[Mapping[str, Any]], aggregates: Iterable[Mapping[str, Any]]) -> CellReconciliation:
     """Every cell either side has; differing ones in key order."""
-    ours = {_key(row): _stats(row) for row in details}
-    theirs = {_key(row): _stats(row) for row in aggregates}
+    ours = {cell_key(row): _stats(row) for row in details}
+    theirs = {cell_key(row): _stats(row) for row in aggregates}
     empty: Stats = dict.fromkeys(STATS)
     differences = tuple(
         CellDifference(key, ours.get(key, empty), theirs.get(key, empty))
