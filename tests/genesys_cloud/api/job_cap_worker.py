@@ -29,11 +29,9 @@ def run_jobs(count: int, done: list[int], refused: list[int]) -> None:
         except GenesysRateLimitExceeded:
             refused.append(1)
             continue
-        deadline = time.monotonic() + JOB_DEADLINE_SECONDS
-        while not hook.get_details_job(job_id)["state"].is_terminal:
-            if time.monotonic() > deadline:
-                raise TimeoutError(f"job {job_id} still running after {JOB_DEADLINE_SECONDS} s")
-            time.sleep(POLL_SECONDS)
+        # on the hook's own poll schedule: polls every 0.1 s would spend the shared budget's poll
+        # share and hold the other process's polls for most of a minute
+        hook.wait_for_details_job(job_id, POLL_SECONDS, time.time() + JOB_DEADLINE_SECONDS)
         for _page in hook.iter_details_job_pages(job_id):
             pass
         hook.delete_details_job(job_id)
