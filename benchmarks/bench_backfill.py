@@ -15,7 +15,10 @@ warehouse database, or local = per process, the control). Each regime run prints
 - ``floor_s``: the project's floor loop (``floor.py``: bare requests, orjson, COPY) over the same
   days, measured in the same run after the backfill, jobs instant and the rate limit lifted: the
   least the CPU work allows on this machine; ``ratio_to_bound`` = wall / max(api_bound_s, floor_s);
-- ``polls_per_job``: job-status requests per details job the emulator saw (the triggerer's too);
+- ``polls_per_job``: job-status requests per details job the emulator saw (the triggerer's too),
+  from a cold start (the client's facts in the budget's store are cleared first: no latency
+  history, no kept limits, availability or divisions);
+- ``requests_by_operation``: the emulator's API requests per operation, for where they go;
 - ``limits``: the rate budget and job slots the extractions ran under, and their source (the
   org's published limits or the settings);
 - ``api_requests`` / ``min_api_requests``: API calls counted by the emulator / the fewest the
@@ -158,6 +161,27 @@ def floor_seconds(control: EmulatorControl, base_url: str, days: list) -> dict[s
     return {"floor_s": round(seconds, 1), "floor_conversations": int(conversations)}
 
 
+def forget_client_facts(budget: str, warehouse_url: str) -> None:
+    """Start cold, as a new deployment does: no job latency history, no kept limits, availability
+    or divisions (``client_facts.py``). The emulator may come back on the port of an earlier run,
+    and the facts are keyed by its URL, so a second run would otherwise start from the first's."""
+    if budget == "redis":
+        import redis
+
+        store = redis.Redis.from_url(REDIS_BUDGET_URL)
+        stale = list(store.scan_iter("genesys:rate-budget:facts:*"))
+        if stale:
+            store.delete(*stale)
+    elif budget == "sql":
+        import sqlalchemy as sa
+
+        engine = sa.create_engine(warehouse_url)
+        with engine.begin() as conn:
+            if sa.inspect(conn).has_table("genesys_client_facts"):
+                conn.execute(sa.text("DELETE FROM genesys_client_facts"))
+        engine.dispose()
+
+
 def genesys_connection(
     base_env: dict[str, str], budget: str, rate_per_minute: int, job_cap: int, warehouse_url: str
 ) -> dict[str, str]:
@@ -252,6 +276,7 @@ def run(args: argparse.Namespace) -> dict[str, Any]:
                 **warehouse_connection(target.airflow_env(), normalize_worker=not args.no_worker),
             },
         )
+        forget_client_facts(args.budget, target.warehouse_url)
         with PeakRss() as rss, AirflowCluster(config) as cluster:
             cluster.api.wait_for_dag("genesys_conversations_daily", timeout=180, health_check=cluster.assert_running)
             first_stats = control.stats()
