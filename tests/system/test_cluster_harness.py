@@ -76,9 +76,23 @@ def bystander():
     process.wait()
 
 
-def test_local_executor_backfill_and_rerun_of_a_failed_partition(postgres_server_url, tmp_path, bystander):
-    """Uses the context manager directly, so it can also check what stopping leaves behind."""
-    config = probe_config(tmp_path, env_overrides={"HARNESS_PROBE_FAIL_DATE": FAILING_DAY.date().isoformat()})
+@pytest.mark.redis
+def test_celery_backfill_spreads_over_two_workers_reruns_a_failed_partition_and_stops_cleanly(
+    redis_server, postgres_server_url, tmp_path, bystander
+):
+    """One cluster for every harness duty (two runs of their own took 158 s of the suite): the
+    context manager directly, so it can also check what stopping leaves behind. The pipeline's
+    own LocalExecutor backfill and rerun are tests/operations/test_scheduler_backfill.py."""
+    config = probe_config(
+        tmp_path,
+        executor="CeleryExecutor",
+        celery_workers=2,
+        celery_worker_concurrency=1,
+        env_overrides={
+            "HARNESS_PROBE_FAIL_DATE": FAILING_DAY.date().isoformat(),
+            "HARNESS_PROBE_RENDEZVOUS_DIR": str(tmp_path / "rendezvous"),
+        },
+    )
     started = time.monotonic()
     with AirflowCluster(config) as cluster:
         healthy = time.monotonic()
@@ -88,8 +102,11 @@ def test_local_executor_backfill_and_rerun_of_a_failed_partition(postgres_server
 
         states = {run["logical_date"][:10]: run["state"] for run in runs}
         assert states == {"2024-01-01": "success", "2024-01-02": "failed", "2024-01-03": "success"}
-        failed = [ti for ti in backfill_task_instances(cluster, runs) if ti["state"] == "failed"]
-        assert [ti["task_id"] for ti in failed] == ["record_partition"]
+        task_instances = backfill_task_instances(cluster, runs)
+        assert len(task_instances) == 6
+        assert [ti["task_id"] for ti in task_instances if ti["state"] == "failed"] == ["record_partition"]
+        assert {ti["hostname"] for ti in task_instances} == {"worker1", "worker2"}
+        assert_triggerer_ran_the_deferrals(cluster, runs)
 
         (tmp_path / "release").touch()
         cluster.clear_failed_tasks(DAG_ID, FAILING_DAY, FAILING_DAY)
@@ -101,35 +118,10 @@ def test_local_executor_backfill_and_rerun_of_a_failed_partition(postgres_server
             if ti["task_id"] == "record_partition"
         }
         assert tries == {"2024-01-01": 1, "2024-01-02": 2, "2024-01-03": 1}
-        assert_triggerer_ran_the_deferrals(cluster, runs)
         stopping = time.monotonic()
     assert_stopped_everything(cluster, database)
     assert bystander.poll() is None, "stopping the cluster killed a process it did not start"
     print(
-        f"\nLocalExecutor: start {healthy - started:.1f}s, 3-day backfill with a failure {finished - healthy:.1f}s, "
+        f"\nCeleryExecutor x2: start {healthy - started:.1f}s, 3-day backfill, one failing {finished - healthy:.1f}s, "
         f"stop {time.monotonic() - stopping:.1f}s"
     )
-
-
-@pytest.mark.redis
-def test_celery_executor_spreads_a_backfill_over_two_workers(start_airflow_cluster, tmp_path):
-    started = time.monotonic()
-    cluster = start_airflow_cluster(
-        probe_config(
-            tmp_path,
-            executor="CeleryExecutor",
-            celery_workers=2,
-            celery_worker_concurrency=1,
-            env_overrides={"HARNESS_PROBE_RENDEZVOUS_DIR": str(tmp_path / "rendezvous")},
-        )
-    )
-    healthy = time.monotonic()
-    runs = backfill_probe(cluster)
-    finished = time.monotonic()
-
-    assert [run["state"] for run in runs] == ["success"] * 3
-    task_instances = backfill_task_instances(cluster, runs)
-    assert len(task_instances) == 6 and {ti["state"] for ti in task_instances} == {"success"}
-    assert {ti["hostname"] for ti in task_instances} == {"worker1", "worker2"}
-    assert_triggerer_ran_the_deferrals(cluster, runs)
-    print(f"\nCeleryExecutor x2: start {healthy - started:.1f}s, 3-day backfill {finished - healthy:.1f}s")
