@@ -186,8 +186,10 @@ def genesys_connection(
     base_env: dict[str, str], budget: str, rate_per_minute: int, job_cap: int, warehouse_url: str
 ) -> dict[str, str]:
     conn = json.loads(base_env["AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"])
+    # the product's cold-start poll schedule, not the harness's quick first poll (pipeline.py)
+    extra = {key: value for key, value in conn["extra"].items() if key != "job_first_poll_seconds"}
     extra = {
-        **conn["extra"],
+        **extra,
         "rate_budget_backend": budget,
         "rate_budget_per_minute": rate_per_minute,
         "max_concurrent_jobs": job_cap,
