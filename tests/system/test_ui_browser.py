@@ -114,6 +114,8 @@ def backfill_then_read_the_health_page(ui: AirflowUI, cluster, days) -> None:
     shown = {day.date().isoformat(): statuses.get(day.date().isoformat()) for day in days}
     assert set(shown.values()) <= HEALTHY_STATUSES, shown
     frame.locator(".plotly-graph-div").first.wait_for()
-    assert frame.locator(".plotly-graph-div").count() == 4
+    # conversations per day, reconciliation per day, the queue x half-hour map of the latest
+    # reconciled day, API use and durations per run (no agent runs here: no agent charts)
+    assert frame.locator(".plotly-graph-div").count() == 5
     ui.screenshot("2-sync-health")
     print(f"\nscreenshots: {sorted(str(p) for p in ui.shots.glob('*.png'))}; days {shown}")
