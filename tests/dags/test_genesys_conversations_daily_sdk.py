@@ -12,7 +12,7 @@ import json
 from sqlalchemy import inspect, text
 
 from genesys_pipeline.report.audit import read_audit
-from tests.support.connections import EMULATOR_JOB_POLLS, set_genesys_cloud_connection
+from tests.support.connections import set_genesys_cloud_connection
 from tests.support.daily_dag_harness import data_snapshot, day_interval, past_day, run_day, task_states
 from tests.support.emulator_api import require_module
 
@@ -34,7 +34,7 @@ def use_scoped_client(emulator, monkeypatch, division_ids: list[str]) -> None:
         emulator.base_url,
         login=SCOPED[0],
         password=SCOPED[1],
-        extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1, **EMULATOR_JOB_POLLS},
+        extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1},
     )
 
 

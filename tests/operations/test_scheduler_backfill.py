@@ -29,12 +29,7 @@ from genesys_cluster.pipeline import emulator_process as pipeline_emulator
 from genesys_emulator.testing import EmulatorControl
 from genesys_pipeline.report.audit import read_audit
 from genesys_pipeline.warehouse import Warehouse
-from tests.support.connections import (
-    EMULATOR_CLIENT,
-    EMULATOR_JOB_POLLS,
-    GENESYS_CLOUD_CONNECTION,
-    genesys_connection_json,
-)
+from tests.support.connections import EMULATOR_CLIENT, GENESYS_CLOUD_CONNECTION, genesys_connection_json
 from tests.support.paths import DAGS_FOLDER
 
 pytestmark = [pytest.mark.slow, pytest.mark.postgres]
@@ -74,7 +69,7 @@ def cluster_config(tmp_path: Path, emulator_url: str, warehouse_url: str) -> Clu
             emulator_url,
             login=client_id,
             password=secret,
-            extra={"backoff_base_seconds": 0.2, "backoff_max_seconds": 2, **EMULATOR_JOB_POLLS},
+            extra={"backoff_base_seconds": 0.2, "backoff_max_seconds": 2},
         ),
         "AIRFLOW_CONN_GENESYS_WAREHOUSE": json.dumps(
             {"conn_type": "generic", "extra": {"sqlalchemy_url": warehouse_url}}

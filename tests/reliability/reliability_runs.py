@@ -21,13 +21,13 @@ from genesys_pipeline.report.webhook import EVENT_FAILED
 from genesys_pipeline.tables import PARTITION_FRESHNESS
 from genesys_pipeline.warehouse import Warehouse
 from genesys_pipeline.warehouse.schema import VERSION_TABLE
-from tests.support.connections import EMULATOR_JOB_POLLS, set_genesys_cloud_connection
+from tests.support.connections import set_genesys_cloud_connection
 from tests.support.daily_dag_harness import EMULATOR_CLIENT, day_interval, run_day, task_states
 
 RESULTS_PAGE_SIZE = 100
 # partition_freshness says when and how a day was last read: it rightly differs between runs
 BOOKKEEPING_TABLES = (AUDIT_TABLE, VERSION_TABLE, PARTITION_FRESHNESS.name)
-FAST_RETRIES = {"backoff_base_seconds": 0.1, "backoff_max_seconds": 1, **EMULATOR_JOB_POLLS}
+FAST_RETRIES = {"backoff_base_seconds": 0.1, "backoff_max_seconds": 1}
 
 
 def genesys_connection(

@@ -12,9 +12,6 @@ import pytest
 GENESYS_CLOUD_CONNECTION = "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"
 EMULATOR_CLIENT = ("emulator-client", "emulator-secret")  # the emulator's default OAuth client
 EMULATOR_WEBHOOK_SECRET = "emulator-webhook-secret"  # the emulator webhook sink's default secret
-# The emulator's test jobs finish after a number of polls, not of seconds: a cold start's first
-# timed poll at the real default (10 s, job_polls.py) would only make a test wait.
-EMULATOR_JOB_POLLS = {"job_first_poll_seconds": 0.5}
 FAKE_BASE = "http://127.0.0.1:9"  # loopback, never contacted: requests_mock intercepts
 CLIENT_ID = "unit-client"
 CLIENT_SECRET = "unit-secret-7f3a9c"
@@ -57,6 +54,5 @@ def emulator_hook(monkeypatch: pytest.MonkeyPatch, base_url: str, **extra: Any) 
     from genesys_cloud.hook import GenesysCloudHook
 
     login, password = EMULATOR_CLIENT
-    extra = {"backoff_base_seconds": 0.05, **EMULATOR_JOB_POLLS, **extra}
-    set_connection(monkeypatch, base_url, extra, login=login, password=password)
+    set_connection(monkeypatch, base_url, {"backoff_base_seconds": 0.05, **extra}, login=login, password=password)
     return GenesysCloudHook()

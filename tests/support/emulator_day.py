@@ -16,7 +16,7 @@ import pytest
 from genesys_pipeline.plan.window import Window
 from genesys_pipeline.staging.area import StagingArea
 from genesys_pipeline.warehouse import Warehouse
-from tests.support.connections import EMULATOR_CLIENT, EMULATOR_JOB_POLLS, set_genesys_cloud_connection
+from tests.support.connections import EMULATOR_CLIENT, set_genesys_cloud_connection
 
 
 def past_day(days_ago: int = 2) -> datetime:
@@ -35,7 +35,7 @@ def point_genesys_connection(monkeypatch: pytest.MonkeyPatch, base_url: str) -> 
         base_url,
         login=client_id,
         password=secret,
-        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.5, **EMULATOR_JOB_POLLS},
+        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.5},
     )
 
 

@@ -16,12 +16,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.connections import (
-    EMULATOR_CLIENT,
-    EMULATOR_JOB_POLLS,
-    EMULATOR_WEBHOOK_SECRET,
-    set_genesys_cloud_connection,
-)
+from tests.support.connections import EMULATOR_CLIENT, EMULATOR_WEBHOOK_SECRET, set_genesys_cloud_connection
 from tests.support.daily_dag_harness import DAG_ID
 from tests.support.emulator_day import point_genesys_connection, point_warehouse_connection
 from tests.support.paths import DAGS_FOLDER
@@ -67,7 +62,7 @@ def pipeline_env(monkeypatch, emulator, tmp_path):
         emulator.base_url,
         login=client_id,
         password=secret,
-        extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1, **EMULATOR_JOB_POLLS},
+        extra={"backoff_base_seconds": 0.1, "backoff_max_seconds": 1},
     )
     monkeypatch.setenv(
         "AIRFLOW_CONN_GENESYS_SYNC_WEBHOOK",

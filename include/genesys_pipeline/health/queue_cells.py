@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 
 import pandas as pd
 from sqlalchemy import Engine, inspect, select
 
 from genesys_pipeline.health.parts import ms_text
+from genesys_pipeline.plan.refresh import day_window
 from genesys_pipeline.report.kpi_aggregates import STATS, TABLE, read_cells
 from genesys_pipeline.report.kpi_reconcile import CellDifference, CellKey, cell_key, compare_cells, detail_cells
 from genesys_pipeline.warehouse.engine import schema_for
@@ -49,11 +50,6 @@ class QueueDay:
         return self.grid[self.grid["differing"] > 0]
 
 
-def day_bounds(day: date) -> tuple[str, str]:
-    """The UTC day as the reconciliation bounds it (ISO text, as emitted)."""
-    return f"{day.isoformat()}T00:00:00.000Z", f"{(day + timedelta(days=1)).isoformat()}T00:00:00.000Z"
-
-
 def queue_day(engine: Engine, day: date) -> QueueDay:
     """The day's cells compared; an empty grid when Genesys's cells of the day were never stored."""
     if TABLE not in inspect(engine).get_table_names(schema=schema_for(engine)):
@@ -61,7 +57,8 @@ def queue_day(engine: Engine, day: date) -> QueueDay:
     theirs = read_cells(engine, day.isoformat())
     if not theirs:
         return QueueDay(day, 0, pd.DataFrame(columns=GRID_COLUMNS))
-    ours = detail_cells(engine, *day_bounds(day))
+    window = day_window(day).as_dict()  # the UTC day as the reconciliation bounds it
+    ours = detail_cells(engine, window["interval_start"], window["interval_end"])
     differences = compare_cells(ours, theirs).differences
     return QueueDay(day, len(theirs), _grid({cell_key(row) for row in (*ours, *theirs)}, differences, engine))
 
@@ -75,20 +72,24 @@ def _grid(keys: set[CellKey], differences: tuple[CellDifference, ...], engine: E
         interval_start, queue_id, _media, _metric = difference.key
         differing[(queue_id, interval_start)].append(difference)
     names = queue_names(engine)
-    rows = [
-        {
-            "queue_id": queue_id,
-            "queue": names.get(queue_id) or queue_id or NO_QUEUE,
-            "interval_start": interval_start,
-            "compared": count,
-            "differing": len(differing[(queue_id, interval_start)]),
-            "one_sided": sum(one_sided(d) for d in differing[(queue_id, interval_start)]),
-            "largest_difference": max((d.largest for d in differing[(queue_id, interval_start)]), default=0.0),
-            "differences": [describe(d) for d in differing[(queue_id, interval_start)]],
-        }
-        for (queue_id, interval_start), count in sorted(compared.items())
-    ]
+    rows = [_grid_row(key, names, count, differing[key]) for key, count in sorted(compared.items())]
     return pd.DataFrame(rows, columns=GRID_COLUMNS)
+
+
+def _grid_row(
+    key: tuple[str, str], names: dict[str, str], compared: int, differences: list[CellDifference]
+) -> dict[str, object]:
+    queue_id, interval_start = key
+    return {
+        "queue_id": queue_id,
+        "queue": names.get(queue_id) or queue_id or NO_QUEUE,
+        "interval_start": interval_start,
+        "compared": compared,
+        "differing": len(differences),
+        "one_sided": sum(one_sided(d) for d in differences),
+        "largest_difference": max((d.largest for d in differences), default=0.0),
+        "differences": [describe(d) for d in differences],
+    }
 
 
 def one_sided(difference: CellDifference) -> bool:

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.connections import EMULATOR_JOB_POLLS, GENESYS_CLOUD_CONNECTION, genesys_connection_json
+from tests.support.connections import GENESYS_CLOUD_CONNECTION, genesys_connection_json
 
 pytestmark = pytest.mark.slow
 
@@ -35,7 +35,6 @@ def run_two_workers(base_url: str, backend: str, store_url: str | None) -> list[
         "max_attempts": 1,
         "job_cap_wait_seconds": 0 if backend == "local" else 60,
         "job_slot_lease_seconds": 30,
-        **EMULATOR_JOB_POLLS,
     }
     if store_url:
         extra["rate_budget_url"] = store_url

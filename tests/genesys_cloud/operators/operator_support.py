@@ -18,7 +18,6 @@ import pytest
 
 from tests.support.connections import (  # noqa: F401  (the constants are re-exported to the operator tests)
     EMULATOR_CLIENT,
-    EMULATOR_JOB_POLLS,
     EMULATOR_WEBHOOK_SECRET,
     set_genesys_cloud_connection,
 )
@@ -98,7 +97,7 @@ def set_genesys_connection(
         host,
         login=login,
         password=password,
-        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **EMULATOR_JOB_POLLS, **extra},
+        extra={"backoff_base_seconds": 0.05, "backoff_max_seconds": 0.2, **extra},
     )
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from genesys_pipeline.staging.area import StagingArea
-from tests.support.connections import EMULATOR_JOB_POLLS, GENESYS_CLOUD_CONNECTION, genesys_connection_json
+from tests.support.connections import GENESYS_CLOUD_CONNECTION, genesys_connection_json
 
 DAG_FILE = """
 import pendulum
@@ -41,7 +41,7 @@ def test_dags_test_defers_and_resumes(emulator, tmp_path: Path):
         "AIRFLOW__CORE__DAGS_FOLDER": str(dags),
         "AIRFLOW__DATABASE__SQL_ALCHEMY_CONN": f"sqlite:///{tmp_path / 'airflow.db'}",
         GENESYS_CLOUD_CONNECTION: genesys_connection_json(
-            emulator.base_url, login="emulator-client", password="emulator-secret", extra=EMULATOR_JOB_POLLS
+            emulator.base_url, login="emulator-client", password="emulator-secret"
         ),
     }
     airflow = str(Path(sys.executable).with_name("airflow"))

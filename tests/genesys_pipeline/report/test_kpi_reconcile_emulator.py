@@ -22,7 +22,7 @@ from genesys_pipeline.report.reconcile import reconcile
 from genesys_pipeline.staging.area import MANIFEST_NAME, StagingArea
 from genesys_pipeline.warehouse import kpi_views
 from genesys_pipeline.warehouse.engine import create_warehouse_engine, qualified_name
-from tests.support.connections import EMULATOR_CLIENT, EMULATOR_JOB_POLLS, set_genesys_cloud_connection
+from tests.support.connections import EMULATOR_CLIENT, set_genesys_cloud_connection
 from tests.support.emulator_api import require_module
 from tests.support.emulator_day import day_window, load_day, past_day
 from tests.support.kpi_oracle import cells_from_records, cells_from_response, cells_from_rows
@@ -122,11 +122,7 @@ def one_day(org, sqlite_url, tmp_path, monkeypatch):
     """Day D-2 on SQLite, read in results pages of 100 (so a day is several pages)."""
     client_id, secret = EMULATOR_CLIENT
     set_genesys_cloud_connection(
-        monkeypatch,
-        org.base_url,
-        login=client_id,
-        password=secret,
-        extra={"results_page_size": 100, **EMULATOR_JOB_POLLS},
+        monkeypatch, org.base_url, login=client_id, password=secret, extra={"results_page_size": 100}
     )
     window = day_window(past_day(2))
     return window, lambda **kwargs: load_day(sqlite_url, window, tmp_path / "staging", **kwargs), sqlite_url
