@@ -12,6 +12,10 @@ import pytest
 GENESYS_CLOUD_CONNECTION = "AIRFLOW_CONN_GENESYS_CLOUD_DEFAULT"
 EMULATOR_CLIENT = ("emulator-client", "emulator-secret")  # the emulator's default OAuth client
 EMULATOR_WEBHOOK_SECRET = "emulator-webhook-secret"  # the emulator webhook sink's default secret
+# Every test connection's default: the emulator's (and the fakes') jobs finish after a number of
+# polls, not of seconds, so a cold start's first timed poll at the product default (10 s,
+# job_polls.py) would only make a test wait. A test's own extra may set it.
+TEST_EXTRA_DEFAULTS = {"job_first_poll_seconds": 0.5}
 FAKE_BASE = "http://127.0.0.1:9"  # loopback, never contacted: requests_mock intercepts
 CLIENT_ID = "unit-client"
 CLIENT_SECRET = "unit-secret-7f3a9c"
@@ -21,7 +25,13 @@ def genesys_connection_json(
     host: str, *, login: str | None, password: str | None, extra: dict[str, Any] | None = None, **fields: Any
 ) -> str:
     """The ``genesys_cloud_default`` connection as the JSON an ``AIRFLOW_CONN_*`` variable holds."""
-    conn = {"conn_type": "http", "host": host, "login": login, "password": password, "extra": extra or {}}
+    conn = {
+        "conn_type": "http",
+        "host": host,
+        "login": login,
+        "password": password,
+        "extra": {**TEST_EXTRA_DEFAULTS, **(extra or {})},
+    }
     conn.update(fields)
     return json.dumps(conn)
 
